@@ -1,0 +1,1 @@
+"""GeoPin plugin package: engine (QGIS-free pipeline), gui and QGIS glue."""

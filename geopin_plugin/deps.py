@@ -1,0 +1,73 @@
+"""Python dependencies inside QGIS: a cheap check at start-up (find_spec, no import)
+and the folder outside the plugin where "Install dependencies…" puts them."""
+import importlib.util
+import os
+import sys
+
+# import name -> pip requirement name (versions pinned in requirements/runtime.txt)
+REQUIRED = {
+    "onnxruntime": "onnxruntime",
+    "hnswlib": "hnswlib",
+    "cv2": "opencv-python-headless",
+}
+PLUGIN_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REQUIREMENTS_FILE = os.path.join(PLUGIN_ROOT, "requirements", "runtime.txt")
+
+
+def deps_dir():
+    """Where pip installs GeoPin's packages: in the QGIS profile, beside (not inside)
+    the plugins folder, so updating the plugin keeps them. GEOPIN_DEPS_DIR overrides."""
+    override = os.environ.get("GEOPIN_DEPS_DIR")
+    if override:
+        return override
+    from qgis.core import QgsApplication
+
+    return os.path.join(QgsApplication.qgisSettingsDirPath(), "geopin", "python-packages")
+
+
+def add_deps_dir_to_path(path=None):
+    path = path or deps_dir()
+    if os.path.isdir(path) and path not in sys.path:
+        sys.path.append(path)  # appended: QGIS's own numpy/PROJ keep precedence
+    importlib.invalidate_caches()
+    return path
+
+
+def missing():
+    """Pip names of required packages that cannot be found (nothing is imported)."""
+    return [pip for mod, pip in REQUIRED.items() if importlib.util.find_spec(mod) is None]
+
+
+def python_executable():
+    """The interpreter QGIS embeds (sys.executable is the QGIS binary on Windows/macOS)."""
+    exe = sys.executable or ""
+    if os.path.basename(exe).lower().startswith("python"):
+        return exe
+    candidates = [
+        os.path.join(sys.exec_prefix, "python.exe"),
+        os.path.join(sys.exec_prefix, "python3.exe"),
+        os.path.join(sys.exec_prefix, "bin", f"python{sys.version_info[0]}.{sys.version_info[1]}"),
+        os.path.join(sys.exec_prefix, "bin", "python3"),
+    ]
+    for candidate in candidates:
+        if os.path.isfile(candidate):
+            return candidate
+    return "python3"
+
+
+def pip_command(target, constraints_file):
+    return [
+        python_executable(), "-m", "pip", "install", "--disable-pip-version-check",
+        "--target", target, "--upgrade", "-c", constraints_file, "-r", REQUIREMENTS_FILE,
+    ]
+
+
+def verify_imports():
+    """Import each dependency for real; returns {pip name: error message} for failures."""
+    errors = {}
+    for mod, pip in REQUIRED.items():
+        try:
+            importlib.import_module(mod)
+        except Exception as exc:  # report every failure, not only ImportError
+            errors[pip] = f"{type(exc).__name__}: {exc}"
+    return errors

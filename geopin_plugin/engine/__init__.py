@@ -1,0 +1,1 @@
+"""QGIS-free geolocation pipeline. Never import qgis (or torch) from here."""

@@ -1,0 +1,40 @@
+"""Qt translation: every user-visible string goes through tr(); Dutch from i18n/."""
+import os
+
+from qgis.PyQt.QtCore import QCoreApplication, QLocale, QTranslator
+
+CONTEXT = "GeoPin"
+_I18N_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "i18n")
+
+
+def tr(text):
+    return QCoreApplication.translate(CONTEXT, text)
+
+
+def user_locale():
+    """QGIS's chosen UI locale (locale/userLocale), else the system locale, e.g. "nl_NL"."""
+    from qgis.core import QgsSettings
+
+    settings = QgsSettings()
+    if settings.value("locale/overrideFlag", False, type=bool):
+        return settings.value("locale/userLocale", "") or QLocale.system().name()
+    return QLocale.system().name()
+
+
+def install_translator(locale=None):
+    """Load geopin_<locale>.qm, falling back from nl_NL to nl. Returns the translator or None."""
+    locale = locale or user_locale()
+    candidates = [locale, locale.split("_")[0]] if locale else []
+    for name in candidates:
+        path = os.path.join(_I18N_DIR, f"geopin_{name}.qm")
+        if os.path.exists(path):
+            translator = QTranslator()
+            if translator.load(path):
+                QCoreApplication.installTranslator(translator)
+                return translator
+    return None
+
+
+def remove_translator(translator):
+    if translator is not None:
+        QCoreApplication.removeTranslator(translator)

@@ -1,0 +1,94 @@
+"""QGIS glue: provider, toolbar button and menu entries, dock panel, translator."""
+import os
+
+from qgis.core import QgsApplication
+from qgis.PyQt.QtCore import Qt, QTimer
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction
+
+from . import deps
+from .i18n import install_translator, remove_translator, tr
+from .log import get_logger, install_qgis_handler, remove_qgis_handler
+
+PLUGIN_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ICON = os.path.join(PLUGIN_ROOT, "resources", "icon.svg")
+MENU = "&GeoPin"
+
+
+class GeoPinPlugin:
+    def __init__(self, iface):
+        self.iface = iface
+        self.provider = None
+        self.dock = None
+        self.actions = []
+        self.log_handler = install_qgis_handler()
+        self.translator = install_translator()
+        deps.add_deps_dir_to_path()
+
+    # Called by QGIS (and qgis_process) before initGui: the provider must live here.
+    def initProcessing(self):  # noqa: N802
+        from ..processing.provider import GeoPinProvider
+
+        self.provider = GeoPinProvider()
+        QgsApplication.processingRegistry().addProvider(self.provider)
+
+    def initGui(self):  # noqa: N802
+        self.initProcessing()
+        self.toggle_action = QAction(QIcon(ICON), tr("GeoPin photo geolocation"), self.iface.mainWindow())
+        self.toggle_action.setObjectName("geopinToggleDock")
+        self.toggle_action.setCheckable(True)
+        self.toggle_action.toggled.connect(self.set_dock_visible)
+        self.iface.addToolBarIcon(self.toggle_action)
+        self.iface.addPluginToMenu(MENU, self.toggle_action)
+
+        self.install_action = QAction(tr("Install dependencies…"), self.iface.mainWindow())
+        self.install_action.setObjectName("geopinInstallDeps")
+        self.install_action.triggered.connect(self.show_installer)
+        self.iface.addPluginToMenu(MENU, self.install_action)
+        self.actions = [self.toggle_action, self.install_action]
+        # Non-blocking: run the (cheap) check once the event loop is idle.
+        QTimer.singleShot(0, self.check_dependencies)
+
+    def check_dependencies(self):
+        missing = deps.missing()
+        if missing:
+            get_logger().warning("Missing Python packages: %s", ", ".join(missing))
+            self.iface.messageBar().pushWarning(
+                "GeoPin",
+                tr("Missing Python packages: {0}. Use Plugins ▸ GeoPin ▸ Install dependencies…").format(
+                    ", ".join(missing)
+                ),
+            )
+        return missing
+
+    def show_installer(self):
+        from .gui.install_dialog import InstallDependenciesDialog
+
+        InstallDependenciesDialog(self.iface.mainWindow()).exec_()
+
+    def set_dock_visible(self, visible):
+        if visible and self.dock is None:
+            from .gui.dock import GeoPinDock
+
+            self.dock = GeoPinDock(self.iface, self.iface.mainWindow())
+            self.dock.visibilityChanged.connect(self.toggle_action.setChecked)
+            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        if self.dock is not None:
+            self.dock.setVisible(visible)
+
+    def unload(self):
+        for action in self.actions:
+            self.iface.removePluginMenu(MENU, action)
+            self.iface.removeToolBarIcon(action)
+            action.deleteLater()
+        self.actions = []
+        if self.dock is not None:
+            self.iface.removeDockWidget(self.dock)
+            self.dock.close_and_cleanup()
+            self.dock.deleteLater()
+            self.dock = None
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
+        remove_translator(self.translator)
+        remove_qgis_handler(self.log_handler)

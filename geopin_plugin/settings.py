@@ -1,0 +1,26 @@
+"""Plugin settings, stored with QgsSettings under "GeoPin/"."""
+from qgis.core import QgsSettings
+
+PREFIX = "GeoPin/"
+
+DEFAULTS = {
+    "database": "",
+    "top_k": 100,
+    "verify_top": 50,
+    "deps_dir": "",
+}
+
+
+def value(key, default=None):
+    fallback = DEFAULTS.get(key) if default is None else default
+    raw = QgsSettings().value(PREFIX + key, fallback)
+    if isinstance(fallback, int) and not isinstance(fallback, bool):
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            return fallback
+    return raw
+
+
+def set_value(key, val):
+    QgsSettings().setValue(PREFIX + key, val)

@@ -1,0 +1,1 @@
+"""GeoPin Processing provider and algorithms: thin adapters over the engine."""

@@ -1,0 +1,43 @@
+"""The "geopin" Processing provider, registered in initProcessing()."""
+import importlib
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+from ..geopin_plugin.i18n import tr
+from ..geopin_plugin.log import get_logger
+from .base import ICON
+
+# (module, class): one module per algorithm, imported lazily so the provider stays light.
+ALGORITHMS = [
+    ("build_reference_database", "BuildReferenceDatabase"),
+]
+
+
+def algorithm_classes():
+    classes = []
+    for module_name, class_name in ALGORITHMS:
+        try:
+            module = importlib.import_module(f".{module_name}", __package__)
+            classes.append(getattr(module, class_name))
+        except Exception:  # an exception escaping loadAlgorithms would abort QGIS
+            get_logger("provider").exception("Could not load algorithm %s", module_name)
+    return classes
+
+
+class GeoPinProvider(QgsProcessingProvider):
+    def id(self):
+        return "geopin"
+
+    def name(self):
+        return "GeoPin"
+
+    def longName(self):  # noqa: N802
+        return tr("GeoPin photo geolocation")
+
+    def icon(self):
+        return QIcon(ICON)
+
+    def loadAlgorithms(self):  # noqa: N802
+        for cls in algorithm_classes():
+            self.addAlgorithm(cls())

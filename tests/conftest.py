@@ -1,0 +1,29 @@
+"""Test set-up: import the plugin as QGIS does — a folder named `geopin` on a
+plugins path — and never put the repo root itself on sys.path (it would shadow
+QGIS's own `processing` module)."""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PLUGINS_DIR = REPO / "build" / "plugins"
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+PLUGINS_DIR.mkdir(parents=True, exist_ok=True)
+_link = PLUGINS_DIR / "geopin"
+if not _link.exists():
+    _link.symlink_to(os.path.relpath(REPO, PLUGINS_DIR))
+if str(PLUGINS_DIR) not in sys.path:
+    sys.path.insert(0, str(PLUGINS_DIR))
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO]
+
+
+@pytest.fixture(scope="session")
+def datasets_dir():
+    """The shared real street imagery (../shared/datasets, or $GEOPIN_DATASETS)."""
+    path = Path(os.environ.get("GEOPIN_DATASETS", REPO.parent / "shared" / "datasets"))
+    if not path.is_dir():
+        pytest.fail(f"datasets folder not found: {path} (set GEOPIN_DATASETS)")
+    return path
