@@ -33,9 +33,10 @@ def add_deps_dir_to_path(path=None):
     return path
 
 
-def missing():
+def missing(required=None):
     """Pip names of required packages that cannot be found (nothing is imported)."""
-    return [pip for mod, pip in REQUIRED.items() if importlib.util.find_spec(mod) is None]
+    required = REQUIRED if required is None else required
+    return [pip for mod, pip in required.items() if importlib.util.find_spec(mod) is None]
 
 
 def python_executable():
@@ -55,17 +56,23 @@ def python_executable():
     return "python3"
 
 
-def pip_command(target, constraints_file):
+def pip_command(target, constraints_file, requirements_file=None, extra_args=()):
+    """pip into `target` with QGIS's own interpreter. --target also keeps pip clear of
+    Debian's PEP 668 "externally managed" guard; the constraints pin whatever QGIS
+    already brings (numpy, PROJ...) to its versions, and because the folder is
+    appended to sys.path QGIS's own copies keep precedence."""
     return [
         python_executable(), "-m", "pip", "install", "--disable-pip-version-check",
-        "--target", target, "--upgrade", "-c", constraints_file, "-r", REQUIREMENTS_FILE,
+        "--no-input", "--target", target, "--upgrade", "-c", constraints_file,
+        "-r", requirements_file or REQUIREMENTS_FILE, *extra_args,
     ]
 
 
-def verify_imports():
+def verify_imports(required=None):
     """Import each dependency for real; returns {pip name: error message} for failures."""
+    required = REQUIRED if required is None else required
     errors = {}
-    for mod, pip in REQUIRED.items():
+    for mod, pip in required.items():
         try:
             importlib.import_module(mod)
         except Exception as exc:  # report every failure, not only ImportError

@@ -1,0 +1,1 @@
+"""Qt widgets of the plugin: dock panel, match viewer, dependency installer."""
