@@ -1,0 +1,87 @@
+"""Run one geolocation in a QgsTask so QGIS never freezes.
+
+The worker thread loads the photo, reuses a cached Geolocator (models are loaded
+once per database/configuration) and reports each pipeline stage; finished()
+runs back on the main thread and emits ``done``.
+"""
+import os
+
+from qgis.core import QgsTask
+from qgis.PyQt.QtCore import pyqtSignal
+
+from ..i18n import tr
+from ..log import get_logger
+
+# Share of the progress bar per stage: (start, length).
+STAGE_SPAN = {
+    "load": (0.0, 0.05),
+    "embed": (0.05, 0.15),
+    "search": (0.20, 0.05),
+    "verify": (0.25, 0.65),
+    "posterior": (0.90, 0.10),
+}
+
+
+def stage_title(stage):
+    return {
+        "load": tr("Reading the photo"),
+        "embed": tr("Embedding"),
+        "search": tr("Searching the database"),
+        "verify": tr("Verifying"),
+        "posterior": tr("Estimating the location"),
+    }.get(stage, stage)
+
+
+class LocateTask(QgsTask):
+    """Geolocate one photo. ``stage_changed(stage, overall 0..1, message)`` while
+    running (queued to the GUI thread); ``done(result or None, error text)`` at the end."""
+
+    stage_changed = pyqtSignal(str, float, str)
+    done = pyqtSignal(object, str)
+
+    def __init__(self, photo_path, database_path, config=None, area=None):
+        super().__init__(tr("GeoPin: locating {0}").format(os.path.basename(photo_path)), QgsTask.CanCancel)
+        self.photo_path = photo_path
+        self.database_path = database_path
+        self.config = config
+        self.area = area
+        self.result = None
+        self.error = ""
+        self.exif = {}
+
+    def _progress(self, stage, fraction, message=""):
+        start, span = STAGE_SPAN.get(stage, (0.0, 0.0))
+        overall = min(1.0, start + span * max(0.0, min(1.0, float(fraction))))
+        self.setProgress(overall * 100.0)
+        self.stage_changed.emit(stage, overall, message or "")
+
+    def run(self):
+        from ..engine.pipeline import Cancelled, get_geolocator, read_photo
+
+        try:
+            self._progress("load", 0.0, "")
+            image, self.exif = read_photo(self.photo_path)
+            if self.isCanceled():
+                return False
+            geolocator = get_geolocator(self.database_path, self.config)
+            exif_gps = None
+            if self.exif.get("lat") is not None and self.exif.get("lon") is not None:
+                exif_gps = (self.exif["lat"], self.exif["lon"])
+            self.result = geolocator.locate(
+                image, area=self.area, exif_gps=exif_gps, progress=self._progress, is_canceled=self.isCanceled
+            )
+            return True
+        except Cancelled:
+            return False
+        except Exception as exc:  # shown to the user by the dock; the trace goes to the log
+            get_logger("dock").exception("Geolocation of %s failed", self.photo_path)
+            self.error = str(exc) or type(exc).__name__
+            return False
+
+    def finished(self, ok):  # main thread
+        if ok and self.result is not None:
+            self.done.emit(self.result, "")
+        elif self.isCanceled() and not self.error:
+            self.done.emit(None, tr("Cancelled"))
+        else:
+            self.done.emit(None, self.error or tr("Geolocation failed"))
