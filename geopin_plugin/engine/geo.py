@@ -1,0 +1,98 @@
+"""Coordinates: WGS84 <-> RD New (EPSG:28992) with PROJ, geodesic distances.
+
+RD New is only meaningful in and around the Netherlands: points outside are
+still transformed (PROJ's answer is returned) but flagged by inside_netherlands(),
+so callers keep them marked instead of silently trusting a mis-projection.
+"""
+import os
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+
+def _ensure_proj_data():
+    """In a venv, Debian's pyproj looks for proj.db under the venv's prefix and
+    warns. Point it at the interpreter's own PROJ data when nothing is set."""
+    if os.environ.get("PROJ_DATA") or os.environ.get("PROJ_LIB"):
+        return
+    for base in (sys.prefix, sys.base_prefix, "/usr"):
+        candidate = Path(base) / "share" / "proj"
+        if (candidate / "proj.db").exists():
+            os.environ["PROJ_DATA"] = str(candidate)
+            return
+
+
+_ensure_proj_data()
+
+import pyproj  # noqa: E402
+
+RD_NEW = "EPSG:28992"
+WGS84 = "EPSG:4326"
+
+# Generous WGS84 bounds of the Netherlands including the territorial sea, and the
+# RD New projected bounds (EPSG:28992 area of use).
+NL_BOUNDS = (50.70, 3.20, 53.70, 7.30)  # lat_min, lon_min, lat_max, lon_max
+RD_BOUNDS = (-7000.0, 289000.0, 300000.0, 629000.0)  # x_min, y_min, x_max, y_max
+
+
+@lru_cache(maxsize=None)
+def _transformer(src, dst):
+    # always_xy: (lon, lat) / (x, y) order regardless of the CRS axis definition.
+    # PROJ picks the best operation available (Amersfoort datum shift; the RDNAPTRANS
+    # grid when installed, else the 7-parameter Helmert, good to about 1 m).
+    return pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+
+def wgs84_to_rd(lat, lon):
+    """WGS84 degrees -> RD New metres (x, y). Scalars or arrays (vectorised)."""
+    x, y = _transformer(WGS84, RD_NEW).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    if np.ndim(x) == 0:
+        return float(x), float(y)
+    return np.asarray(x), np.asarray(y)
+
+
+def rd_to_wgs84(x, y):
+    """RD New metres -> WGS84 degrees (lat, lon)."""
+    lon, lat = _transformer(RD_NEW, WGS84).transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    if np.ndim(lat) == 0:
+        return float(lat), float(lon)
+    return np.asarray(lat), np.asarray(lon)
+
+
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def geodesic_distance_m(lat1, lon1, lat2, lon2):
+    """Ellipsoidal (WGS84) distance in metres; vectorised over arrays."""
+    lat1, lon1, lat2, lon2 = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (lat1, lon1, lat2, lon2))
+    )
+    _, _, dist = _GEOD.inv(lon1, lat1, lon2, lat2)
+    dist = np.asarray(dist)
+    return float(dist) if dist.ndim == 0 else dist
+
+
+def valid_wgs84(lat, lon):
+    """Reason string when (lat, lon) is not a usable position, else None."""
+    try:
+        lat = float(lat)
+        lon = float(lon)
+    except (TypeError, ValueError):
+        return "coordinates are not numbers"
+    if not (np.isfinite(lat) and np.isfinite(lon)):
+        return "coordinates are NaN or infinite"
+    if not (-90.0 <= lat <= 90.0) or not (-180.0 <= lon <= 180.0):
+        return f"coordinates out of range (lat {lat}, lon {lon})"
+    if lat == 0.0 and lon == 0.0:
+        return "coordinates are 0,0 (a GPS without a fix)"
+    return None
+
+
+def inside_netherlands(lat, lon):
+    """True where a WGS84 position lies in the Netherlands' bounding box (vectorised)."""
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    inside = (lat >= NL_BOUNDS[0]) & (lat <= NL_BOUNDS[2]) & (lon >= NL_BOUNDS[1]) & (lon <= NL_BOUNDS[3])
+    return bool(inside) if inside.ndim == 0 else inside

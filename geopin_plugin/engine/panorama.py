@@ -1,0 +1,105 @@
+"""360° equirectangular panoramas -> perspective views (OpenCV remap).
+
+Conventions: a view's heading is measured clockwise from the panorama's centre
+column (relative heading); it becomes an absolute compass heading only when the
+source says where that centre column points. Pitch 0 keeps the optical axis
+horizontal so facades stay vertical. `min_elevation_deg` shifts the image window
+upwards (an off-axis "shift lens", not a tilt) so the lowest ray of the view stays
+above the capture car's roof and the blacked-out bottom of the panorama.
+"""
+import math
+
+import cv2
+import numpy as np
+
+# Full 360° panoramas without XMP are recognised by a 2:1 aspect (±1 %) and at
+# least this width, so an ordinary wide photo is not cut into views.
+MIN_PANORAMA_WIDTH = 3000
+ASPECT_TOLERANCE = 0.01
+
+# Lowest elevation seen by a stored view. Measured on the Amsterdam panoramas
+# (8000x4000): the black band starts at row 3300 (-58.5°); the car roof's top edge
+# lies between about -25° and -30° depending on heading and car. At -22° the
+# centred 90° view would reach -36.9°, so the window is shifted up by ~0.3 f.
+DEFAULT_MIN_ELEVATION_DEG = -22.0
+VIEW_SIZE = (1024, 768)
+
+
+def is_equirectangular(width, height, gpano=None):
+    """True for a full 360x180° equirectangular image.
+
+    XMP GPano decides when present (ProjectionType equirectangular, not cropped);
+    otherwise a 2:1 aspect and a width of at least MIN_PANORAMA_WIDTH."""
+    gpano = gpano or {}
+    proj = gpano.get("ProjectionType")
+    if proj is not None:
+        if proj.strip().lower() != "equirectangular":
+            return False
+        try:
+            full_w = int(float(gpano.get("FullPanoWidthPixels", 0)))
+            full_h = int(float(gpano.get("FullPanoHeightPixels", 0)))
+            crop_w = int(float(gpano.get("CroppedAreaImageWidthPixels", full_w)))
+            crop_h = int(float(gpano.get("CroppedAreaImageHeightPixels", full_h)))
+        except ValueError:
+            full_w = full_h = crop_w = crop_h = 0
+        if full_w and full_h and (crop_w < full_w or crop_h < full_h):
+            return False  # a partial panorama: not handled as a full sphere
+        return abs(width / max(height, 1) - 2.0) <= 2.0 * ASPECT_TOLERANCE
+    return width >= MIN_PANORAMA_WIDTH and abs(width / max(height, 1) - 2.0) <= 2.0 * ASPECT_TOLERANCE
+
+
+def evenly_spaced_headings(n, offset_deg=0.0):
+    return [((offset_deg + i * 360.0 / n) % 360.0) for i in range(int(n))]
+
+
+def _prepare(pano, fov_deg, out_w):
+    """Downscale with area averaging to about the view's angular resolution, so
+    the bilinear remap does not alias."""
+    h, w = pano.shape[:2]
+    need_w = int(math.ceil(out_w * 360.0 / max(fov_deg, 1e-3) * 1.05))
+    if w > need_w:
+        new_h = max(2, int(round(h * need_w / w)))
+        pano = cv2.resize(pano, (need_w, new_h), interpolation=cv2.INTER_AREA)
+    return pano
+
+
+def _maps(pano_w, pano_h, heading_deg, fov_deg, size, pitch_deg, min_elevation_deg):
+    out_w, out_h = size
+    f = (out_w / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
+    cx = (out_w - 1) / 2.0
+    cy = (out_h - 1) / 2.0
+    if min_elevation_deg is not None and pitch_deg == 0:
+        # bottom row at min_elevation: move the principal point down in the image
+        bottom = f * math.tan(math.radians(-min_elevation_deg))
+        cy = min(cy, (out_h - 1) - bottom)
+    xs = (np.arange(out_w, dtype=np.float64) - cx) / f
+    ys = (np.arange(out_h, dtype=np.float64) - cy) / f
+    x, y = np.meshgrid(xs, ys)
+    z = np.ones_like(x)
+    # camera: x right, y down, z forward; pitch up rotates about x
+    p = math.radians(pitch_deg)
+    y2 = y * math.cos(p) - z * math.sin(p)
+    z2 = y * math.sin(p) + z * math.cos(p)
+    lon = np.arctan2(x, z2) + math.radians(heading_deg)
+    lat = -np.arctan2(y2, np.hypot(x, z2))
+    u = ((lon / (2 * math.pi) + 0.5) * pano_w) % pano_w
+    v = np.clip((0.5 - lat / math.pi) * pano_h, 0, pano_h - 1)
+    return u.astype(np.float32) - 0.5, v.astype(np.float32) - 0.5
+
+
+def perspective_view(pano_rgb, heading_deg, fov_deg=90.0, size=VIEW_SIZE, pitch_deg=0.0,
+                     min_elevation_deg=None, _prepared=False):
+    """A pinhole view (size = (w, h)) of an equirectangular panorama looking at
+    `heading_deg` (clockwise from the centre column) with horizontal FOV `fov_deg`."""
+    pano = pano_rgb if _prepared else _prepare(pano_rgb, fov_deg, size[0])
+    h, w = pano.shape[:2]
+    map_x, map_y = _maps(w, h, heading_deg, fov_deg, size, pitch_deg, min_elevation_deg)
+    return cv2.remap(pano, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
+
+
+def perspective_views(pano_rgb, headings, fov_deg=90.0, size=VIEW_SIZE, pitch_deg=0.0,
+                      min_elevation_deg=DEFAULT_MIN_ELEVATION_DEG):
+    """Views at several headings, downscaling the panorama once."""
+    pano = _prepare(pano_rgb, fov_deg, size[0])
+    return [perspective_view(pano, hd, fov_deg, size, pitch_deg, min_elevation_deg, _prepared=True)
+            for hd in headings]
