@@ -20,7 +20,7 @@ class GeoPinPlugin:
         self.iface = iface
         self.provider = None
         self.dock = None
-        self.actions = []
+        self.actions = []  # (action, on toolbar too)
         self.log_handler = install_qgis_handler()
         self.translator = install_translator()
         deps.add_deps_dir_to_path()
@@ -45,7 +45,7 @@ class GeoPinPlugin:
         self.install_action.setObjectName("geopinInstallDeps")
         self.install_action.triggered.connect(self.show_installer)
         self.iface.addPluginToMenu(MENU, self.install_action)
-        self.actions = [self.toggle_action, self.install_action]
+        self.actions = [(self.toggle_action, True), (self.install_action, False)]
         # Non-blocking: run the (cheap) check once the event loop is idle.
         QTimer.singleShot(0, self.check_dependencies)
 
@@ -77,9 +77,10 @@ class GeoPinPlugin:
             self.dock.setVisible(visible)
 
     def unload(self):
-        for action in self.actions:
+        for action, on_toolbar in self.actions:
             self.iface.removePluginMenu(MENU, action)
-            self.iface.removeToolBarIcon(action)
+            if on_toolbar:
+                self.iface.removeToolBarIcon(action)
             action.deleteLater()
         self.actions = []
         if self.dock is not None:

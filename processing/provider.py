@@ -1,6 +1,4 @@
 """The "geopin" Processing provider, registered in initProcessing()."""
-import importlib
-
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
@@ -18,7 +16,10 @@ def algorithm_classes():
     classes = []
     for module_name, class_name in ALGORITHMS:
         try:
-            module = importlib.import_module(f".{module_name}", __package__)
+            # The equivalent of `from .module import Class`: it goes through
+            # builtins.__import__, which QGIS hooks to record the plugin's modules
+            # so that unloading/reloading the plugin purges them (importlib would not).
+            module = __import__(module_name, globals(), None, [class_name], 1)
             classes.append(getattr(module, class_name))
         except Exception:  # an exception escaping loadAlgorithms would abort QGIS
             get_logger("provider").exception("Could not load algorithm %s", module_name)
