@@ -1,0 +1,71 @@
+"""City of Amsterdam panorama API: GET /panorama/panoramas/ (open, no token).
+
+HAL answer: ``{"_links": {"next": {"href"}}, "count": n, "_embedded": {"panoramas":
+[{"pano_id", "timestamp", "geometry": {"coordinates": [lon, lat, z]}, "roll",
+"pitch", "heading", "mission_year", "_links": {"equirectangular_full" (8000 px),
+"equirectangular_medium" (4000 px), "equirectangular_small" (2000 px)}}]}}``.
+Query: ``bbox`` (lon,lat,lon,lat with ``srid=4326``), ``timestamp_after`` /
+``timestamp_before``, ``page_size``.
+
+The published equirectangular images are already levelled and rotated by the
+car's roll/pitch/heading so that their centre column faces north (the API's
+transformer renders them at target heading 0), so each record's panorama
+orientation is 0°; the car's own heading is kept in ``extra``.
+"""
+from __future__ import annotations
+
+from .base import SourceError, SourceImage, StreetImagerySource, normalise_heading, pick_size
+
+SIZES = [(2000, "equirectangular_small"), (4000, "equirectangular_medium"), (8000, "equirectangular_full")]
+
+
+class AmsterdamSource(StreetImagerySource):
+    name = "amsterdam"
+    title = "Amsterdam panoramas"
+    default_base_url = "https://api.data.amsterdam.nl"
+    needs_token = False
+    default_licence = "Gemeente Amsterdam open data"
+    default_attribution = "Gemeente Amsterdam"
+    page_size = 100
+    max_cell_deg = 0.02
+
+    def _search_cell(self, cell, limit, start, end, image_size):
+        params = {"bbox": ",".join(f"{v:.7f}" for v in cell), "srid": 4326,
+                  "page_size": min(limit, self.page_size)}
+        if start:
+            params["timestamp_after"] = start.isoformat()
+        if end:
+            params["timestamp_before"] = end.isoformat()
+        url = f"{self.base_url}/panorama/panoramas/"
+        seen = 0
+        while url and seen < limit:
+            page = self.get_json(url, params=params)
+            rows = ((page.get("_embedded") or {}).get("panoramas")) if isinstance(page, dict) else None
+            if not isinstance(rows, list):
+                raise SourceError(f"{self.title} sent an answer without '_embedded.panoramas'")
+            for row in rows:
+                image = self._parse(row, image_size)
+                if image is not None:
+                    seen += 1
+                    yield image
+            nxt = ((page.get("_links") or {}).get("next") or {}).get("href")
+            url, params = (nxt, None) if nxt and rows else (None, None)
+
+    def _parse(self, row, image_size):
+        try:
+            lon, lat = row["geometry"]["coordinates"][:2]
+            pano_id = row["pano_id"]
+        except (KeyError, TypeError, ValueError):
+            return None
+        links = row.get("_links") or {}
+        sizes = [s for s in SIZES if (links.get(s[1]) or {}).get("href")]
+        if not sizes:
+            return None
+        key = pick_size(sizes, image_size * 2)
+        return SourceImage(
+            source_id=str(pano_id), lat=float(lat), lon=float(lon), heading=0.0,
+            capture_time=row.get("timestamp"), is_panorama=True, image_url=links[key]["href"],
+            licence=self.default_licence, attribution=self.default_attribution,
+            extra={"car_heading": normalise_heading(row.get("heading")), "roll": row.get("roll"),
+                   "pitch": row.get("pitch"), "mission_year": row.get("mission_year"), "size": key},
+        )

@@ -1,0 +1,568 @@
+"""Shared plumbing for street-level imagery sources (no QGIS here).
+
+Every source module subclasses :class:`StreetImagerySource` and implements
+``_search_cell`` (one API query for one small bounding box, following the API's
+own pagination) and ``_image_url`` (which documented size to fetch). The base
+class does the rest the same way for all of them:
+
+- HTTP through an injected client (:class:`HttpClient`: ``get`` and ``post``
+  returning :class:`HttpResponse`), so QGIS's network stack (proxy, auth) is used
+  inside QGIS and urllib in tests and scripts;
+- rate limits: 429 honours ``Retry-After`` (seconds or an HTTP date), 5xx and
+  transport errors back off exponentially, both with a bounded number of retries;
+- 401/403 raise :class:`AuthError`, which names where to set a token;
+- spatially even sampling: the area is cut into a grid of query cells, each cell
+  is asked for a bounded number of candidates and the selection takes them round
+  robin over a finer grid, so an area with more images than ``max_images`` gives
+  an even sample with a warning instead of the first page only.
+"""
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
+
+from ...log import get_logger
+
+LOG = get_logger("sources")
+
+
+
+def plugin_version() -> str:
+    """The version in the plugin's metadata.txt ("0.0.0" if it cannot be read)."""
+    import configparser
+
+    meta = Path(__file__).resolve().parents[3] / "metadata.txt"
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(meta, encoding="utf-8")
+        return parser.get("general", "version")
+    except (configparser.Error, OSError):
+        return "0.0.0"
+
+
+USER_AGENT = f"GeoPin/{plugin_version()} (QGIS plugin)"
+
+
+# --- HTTP --------------------------------------------------------------------------
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def header(self, name: str) -> Optional[str]:
+        lname = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == lname:
+                return value
+        return None
+
+
+class HttpClient(Protocol):
+    def get(self, url: str, params: Optional[Mapping[str, object]] = None,
+            headers: Optional[Mapping[str, str]] = None) -> HttpResponse:
+        """GET url (params are query parameters). Never raises for an HTTP status;
+        raises TransportError for a connection failure or a body cut short."""
+
+    def post(self, url: str, data: Optional[Mapping[str, object]] = None,
+             headers: Optional[Mapping[str, str]] = None) -> HttpResponse:
+        """POST url with data form-encoded (application/x-www-form-urlencoded)."""
+
+
+class TransportError(Exception):
+    """The connection failed or the body was cut short (no usable HTTP answer)."""
+
+
+# --- errors --------------------------------------------------------------------
+
+
+class SourceError(Exception):
+    """A source could not answer usefully (after retries); message is for people."""
+
+
+class AuthError(SourceError):
+    """401/403 or a missing token. ``missing`` tells the two apart."""
+
+    def __init__(self, source: str, missing: bool = False, status: Optional[int] = None):
+        self.source = source
+        self.missing = missing
+        self.status = status
+        what = "needs an access token" if missing else f"refused the access token (HTTP {status})"
+        super().__init__(
+            f"{source} {what}. Store the token in QGIS Settings > Options > Authentication "
+            f"and choose that configuration in the AUTH_CONFIG parameter."
+        )
+
+
+class ImageError(SourceError):
+    """One image could not be downloaded or decoded; the import skips it."""
+
+
+class Canceled(Exception):
+    """The caller asked to stop (is_canceled returned True)."""
+
+
+# --- plain types ---------------------------------------------------------------
+
+
+@dataclass
+class SourceImage:
+    source_id: str
+    lat: float
+    lon: float
+    heading: Optional[float]  # degrees clockwise from north (camera heading / pano centre)
+    capture_time: Optional[str]  # ISO 8601, UTC when known
+    is_panorama: bool
+    image_url: str
+    licence: Optional[str]
+    attribution: Optional[str]
+    extra: dict = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass
+class SearchResult:
+    images: List[SourceImage]
+    available: int  # candidates seen (a lower bound when truncated)
+    truncated: bool  # the area holds more than was fetched or selected
+    warnings: List[str] = field(default_factory=list)
+    queries: int = 0
+
+
+BBox = Tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat (WGS84)
+
+
+class Area:
+    """A WGS84 bounding box, optionally clipped by a polygon (list of (lon, lat))."""
+
+    def __init__(self, bbox: Optional[BBox] = None, polygon: Optional[Sequence[Tuple[float, float]]] = None):
+        if polygon is not None:
+            ring = [(float(x), float(y)) for x, y in polygon]
+            if len(ring) < 3:
+                raise ValueError("a polygon needs at least three vertices")
+            xs = [p[0] for p in ring]
+            ys = [p[1] for p in ring]
+            self.polygon = ring
+            self.bbox = (min(xs), min(ys), max(xs), max(ys))
+        elif bbox is not None:
+            x0, y0, x1, y1 = (float(v) for v in bbox)
+            if not (x1 > x0 and y1 > y0):
+                raise ValueError(f"empty bounding box: {bbox}")
+            self.polygon = None
+            self.bbox = (x0, y0, x1, y1)
+        else:
+            raise ValueError("give a bbox or a polygon")
+
+    @classmethod
+    def of(cls, value) -> "Area":
+        if isinstance(value, Area):
+            return value
+        if isinstance(value, dict) and value.get("type") == "Polygon":
+            return cls(polygon=value["coordinates"][0])
+        seq = list(value)
+        if len(seq) == 4 and all(isinstance(v, (int, float)) for v in seq):
+            return cls(bbox=tuple(seq))
+        return cls(polygon=seq)
+
+    def contains(self, lon: float, lat: float) -> bool:
+        x0, y0, x1, y1 = self.bbox
+        if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+            return False
+        if self.polygon is None:
+            return True
+        return _point_in_ring(lon, lat, self.polygon)
+
+    def intersects(self, cell: BBox) -> bool:
+        x0, y0, x1, y1 = cell
+        ax0, ay0, ax1, ay1 = self.bbox
+        if x1 < ax0 or x0 > ax1 or y1 < ay0 or y0 > ay1:
+            return False
+        if self.polygon is None:
+            return True
+        corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+        if any(_point_in_ring(x, y, self.polygon) for x, y in corners):
+            return True
+        if any(x0 <= x <= x1 and y0 <= y <= y1 for x, y in self.polygon):
+            return True
+        edges = list(zip(corners, corners[1:] + corners[:1]))
+        ring = self.polygon
+        for a, b in zip(ring, ring[1:] + ring[:1]):
+            if any(_segments_cross(a, b, c, d) for c, d in edges):
+                return True
+        return False
+
+
+def _point_in_ring(x: float, y: float, ring: Sequence[Tuple[float, float]]) -> bool:
+    inside = False
+    n = len(ring)
+    j = n - 1
+    for i in range(n):
+        xi, yi = ring[i]
+        xj, yj = ring[j]
+        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / ((yj - yi) or 1e-300) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
+def _segments_cross(a, b, c, d) -> bool:
+    def orient(p, q, r):
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    o1, o2, o3, o4 = orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b)
+    return (o1 > 0) != (o2 > 0) and (o3 > 0) != (o4 > 0)
+
+
+def metres_per_degree(lat: float) -> Tuple[float, float]:
+    """(metres per degree of longitude, of latitude) near ``lat``."""
+    return 111_320.0 * math.cos(math.radians(lat)), 110_574.0
+
+
+def to_date(value) -> Optional[date]:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def iso_from_epoch_ms(ms) -> Optional[str]:
+    if ms in (None, ""):
+        return None
+    return datetime.fromtimestamp(float(ms) / 1000.0, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def normalise_heading(value) -> Optional[float]:
+    if value in (None, ""):
+        return None
+    try:
+        h = float(value)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(h):
+        return None
+    return h % 360.0
+
+
+# --- the source base class ---------------------------------------------------------
+
+
+@dataclass
+class RetryPolicy:
+    max_retries: int = 4  # retries after the first try
+    backoff_s: float = 1.0  # first 5xx/transport wait; doubles each retry
+    max_wait_s: float = 60.0  # cap for one wait (Retry-After included)
+
+
+class StreetImagerySource:
+    """Base class; see the module docstring. Subclasses set the class attributes."""
+
+    name = "base"  # SOURCE enum value
+    title = "Base"  # human name
+    default_base_url = ""
+    needs_token = False
+    default_licence: Optional[str] = None
+    default_attribution: Optional[str] = None
+    page_size = 100  # asked of the API per page
+    max_cell_deg = 0.1  # a query cell is at most this many degrees on a side
+    max_query_cells = 256  # more cells than this: an evenly strided subset of them
+
+    def __init__(self, http: HttpClient, base_url: Optional[str] = None, token: Optional[str] = None,
+                 retry: Optional[RetryPolicy] = None, sleep: Callable[[float], None] = time.sleep,
+                 is_canceled: Optional[Callable[[], bool]] = None, image_base_url: Optional[str] = None):
+        self.http = http
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self.image_base_url = image_base_url
+        self.token = token or None
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.is_canceled = is_canceled or (lambda: False)
+        self.requests_made = 0
+
+    # -- what subclasses implement ----------------------------------------------
+
+    def _search_cell(self, cell: BBox, limit: int, start: Optional[date], end: Optional[date],
+                     image_size: int) -> Iterator[SourceImage]:
+        """Yield up to about ``limit`` images inside ``cell``, following the API's paging."""
+        raise NotImplementedError
+
+    # -- public interface ----------------------------------------------------------
+
+    def finalize(self, images: List[SourceImage]) -> List[SourceImage]:
+        """Last step of search on the selected images (e.g. resolve file URLs)."""
+        return images
+
+    def check_token(self) -> None:
+        if self.needs_token and not self.token:
+            raise AuthError(self.title, missing=True)
+
+    def search(self, area, max_images: int, start_date=None, end_date=None, image_size: int = 1024,
+               oversample: float = 2.0) -> SearchResult:
+        """Images in ``area`` (bbox tuple, polygon or Area), at most ``max_images``,
+        spread evenly over space when the area holds more."""
+        self.check_token()
+        area = Area.of(area)
+        max_images = int(max_images)
+        if max_images <= 0:
+            return SearchResult([], 0, False)
+        start, end = to_date(start_date), to_date(end_date)
+        cells = self._query_cells(area, max_images)
+        warnings = []
+        if len(cells) > self.max_query_cells:
+            stride = len(cells) / self.max_query_cells
+            cells = [cells[int(i * stride)] for i in range(self.max_query_cells)]
+            warnings.append(
+                f"The area is large for {self.title}'s API; {self.max_query_cells} evenly spread "
+                f"parts of it were searched."
+            )
+        per_cell = max(1, math.ceil(max_images * oversample / len(cells)))
+        found: Dict[str, SourceImage] = {}
+        truncated = False
+        for cell in cells:
+            self._check_canceled()
+            n_cell = 0
+            for image in self._search_cell(cell, per_cell, start, end, image_size):
+                if not area.contains(image.lon, image.lat) or not _in_cell(image, cell):
+                    continue
+                if not _in_dates(image.capture_time, start, end):
+                    continue
+                image.source = self.name
+                if image.source_id not in found:
+                    found[image.source_id] = image
+                    n_cell += 1
+                if n_cell >= per_cell:
+                    truncated = True  # the cell may hold more than we asked for
+                    break
+        images = list(found.values())
+        if len(images) > max_images:
+            truncated = True
+        selected = self.finalize(even_sample(images, max_images, area.bbox))
+        if truncated:
+            warnings.append(
+                f"The area holds more {self.title} images than MAX_IMAGES={max_images}; "
+                f"took a spatially even sample of {len(selected)}."
+            )
+        for w in warnings:
+            LOG.warning(w)
+        return SearchResult(selected, len(images), truncated, warnings, self.requests_made)
+
+    def download(self, image: SourceImage, dest) -> Path:
+        """Fetch ``image`` into the file ``dest`` (folders made); checks it decodes fully."""
+        dest = Path(dest)
+        response = self.request("GET", image.image_url, headers=self._image_headers())
+        body = response.body
+        if response.status != 200:
+            raise ImageError(f"{self.title} image {image.source_id}: HTTP {response.status}")
+        check_image_bytes(body, f"{self.title} image {image.source_id}")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".part")
+        tmp.write_bytes(body)
+        tmp.replace(dest)
+        return dest
+
+    # -- helpers for subclasses ---------------------------------------------------------
+
+    def _auth_headers(self) -> Dict[str, str]:
+        return {}
+
+    def _image_headers(self) -> Dict[str, str]:
+        return {}
+
+    def _check_canceled(self):
+        if self.is_canceled():
+            raise Canceled()
+
+    def _query_cells(self, area: Area, max_images: int) -> List[BBox]:
+        x0, y0, x1, y1 = area.bbox
+        # enough cells that a dense corner cannot eat the whole budget, few enough
+        # that small imports stay a handful of requests
+        g = max(1, min(8, int(math.ceil(math.sqrt(max_images) / 4))))
+        nx = max(g, int(math.ceil((x1 - x0) / self.max_cell_deg - 1e-9)))
+        ny = max(g, int(math.ceil((y1 - y0) / self.max_cell_deg - 1e-9)))
+        nx, ny = self._refine_grid(area, nx, ny)
+        cells = []
+        for j in range(ny):
+            for i in range(nx):
+                cell = (x0 + (x1 - x0) * i / nx, y0 + (y1 - y0) * j / ny,
+                        x0 + (x1 - x0) * (i + 1) / nx, y0 + (y1 - y0) * (j + 1) / ny)
+                if area.intersects(cell):
+                    cells.append(cell)
+        return cells
+
+    def _refine_grid(self, area: Area, nx: int, ny: int) -> Tuple[int, int]:
+        return nx, ny
+
+    def get_json(self, url: str, params=None, headers=None, method: str = "GET", data=None):
+        """One JSON answer with retries; raises SourceError on anything unusable."""
+        response = self.request(method, url, params=params, headers=headers, data=data)
+        if response.status != 200:
+            raise SourceError(f"{self.title} answered HTTP {response.status} for {_strip_query(url)}")
+        try:
+            return json.loads(response.body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SourceError(f"{self.title} sent a malformed answer for {_strip_query(url)}: {exc}") from None
+
+    def request(self, method: str, url: str, params=None, headers=None, data=None) -> HttpResponse:
+        """One HTTP exchange with the rate-limit/backoff policy. Returns the final
+        response (200 or a 4xx other than 401/403/429); raises AuthError, SourceError."""
+        merged = dict(self._auth_headers())
+        merged.update(headers or {})
+        attempt = 0
+        while True:
+            self._check_canceled()
+            self.requests_made += 1
+            try:
+                if method == "POST":
+                    response = self.http.post(url, data=data, headers=merged)
+                else:
+                    response = self.http.get(url, params=params, headers=merged)
+            except TransportError as exc:
+                response = None
+                problem = f"network error: {exc}"
+            else:
+                problem = None
+                if response.status in (401, 403):
+                    raise AuthError(self.title, missing=not self.token, status=response.status)
+                if response.status == 429:
+                    problem = "rate limited (HTTP 429)"
+                elif response.status >= 500:
+                    problem = f"server error HTTP {response.status}"
+                else:
+                    return response
+            if attempt >= self.retry.max_retries:
+                raise SourceError(f"{self.title}: {problem} for {_strip_query(url)}, "
+                                  f"gave up after {attempt + 1} tries")
+            wait = self.retry.backoff_s * (2 ** attempt)
+            if response is not None and response.status == 429:
+                retry_after = parse_retry_after(response.header("Retry-After"))
+                if retry_after is not None:
+                    wait = retry_after
+            wait = min(max(wait, 0.0), self.retry.max_wait_s)
+            LOG.info("%s: %s; retrying in %.1f s", self.title, problem, wait)
+            self._sleep_cancelable(wait)
+            attempt += 1
+
+    def _sleep_cancelable(self, seconds: float):
+        remaining = seconds
+        while remaining > 0:
+            self._check_canceled()
+            step = min(remaining, 0.5)
+            self.sleep(step)
+            remaining -= step
+
+
+def _strip_query(url: str) -> str:
+    """URL without its query string (tokens can travel there: never log them)."""
+    return url.split("?", 1)[0]
+
+
+def _in_cell(image: SourceImage, cell: BBox) -> bool:
+    x0, y0, x1, y1 = cell
+    # half-open so a point on a shared edge belongs to one cell only
+    return x0 <= image.lon <= x1 and y0 <= image.lat <= y1
+
+
+def _in_dates(capture_time: Optional[str], start: Optional[date], end: Optional[date]) -> bool:
+    if capture_time is None or (start is None and end is None):
+        return True
+    try:
+        day = date.fromisoformat(capture_time[:10])
+    except ValueError:
+        return True
+    if start is not None and day < start:
+        return False
+    if end is not None and day > end:
+        return False
+    return True
+
+
+def parse_retry_after(value: Optional[str]) -> Optional[float]:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def even_sample(images: List[SourceImage], k: int, bbox: BBox) -> List[SourceImage]:
+    """At most ``k`` images spread over ``bbox``: round robin over a grid of cells
+    (about 2k cells), nearest-to-cell-centre first within each cell. Deterministic."""
+    if len(images) <= k:
+        return list(images)
+    x0, y0, x1, y1 = bbox
+    side = max(1, int(math.ceil(math.sqrt(2 * k))))
+    w = (x1 - x0) or 1e-12
+    h = (y1 - y0) or 1e-12
+    buckets: Dict[Tuple[int, int], List[SourceImage]] = {}
+    for im in images:
+        i = min(side - 1, max(0, int((im.lon - x0) / w * side)))
+        j = min(side - 1, max(0, int((im.lat - y0) / h * side)))
+        buckets.setdefault((i, j), []).append(im)
+    queues = []
+    for (i, j), members in buckets.items():
+        cx, cy = x0 + (i + 0.5) * w / side, y0 + (j + 0.5) * h / side
+        members.sort(key=lambda im: ((im.lon - cx) ** 2 + (im.lat - cy) ** 2, im.source_id))
+        queues.append(((i * 7919 + j * 104729) % 1000003, i, j, members))
+    # a fixed scattered order of cells, so a truncated last round is not one corner
+    queues.sort()
+    chosen: List[SourceImage] = []
+    depth = 0
+    while len(chosen) < k:
+        progressed = False
+        for _, _, _, members in queues:
+            if depth < len(members):
+                chosen.append(members[depth])
+                progressed = True
+                if len(chosen) == k:
+                    break
+        if not progressed:
+            break
+        depth += 1
+    return chosen
+
+
+def check_image_bytes(body: bytes, what: str) -> Tuple[int, int]:
+    """Decode fully (a truncated JPEG fails here); returns (width, height)."""
+    if not body:
+        raise ImageError(f"{what}: empty body")
+    from io import BytesIO
+
+    from PIL import Image
+
+    try:
+        with Image.open(BytesIO(body)) as img:
+            img.load()
+            return img.size
+    except Exception as exc:
+        raise ImageError(f"{what}: not a complete image ({exc})") from None
+
+
+def pick_size(sizes: Sequence[Tuple[int, str]], wanted: int) -> str:
+    """From (long side in px, key) pairs, the smallest at least ``wanted``, else the largest."""
+    ordered = sorted(sizes)
+    for px, key in ordered:
+        if px >= wanted:
+            return key
+    return ordered[-1][1]

@@ -1,0 +1,94 @@
+"""Panoramax (GeoVisio) STAC API: GET {instance}/api/search?bbox=...&limit=...&datetime=...
+
+Any instance works (panoramax.openstreetmap.fr, panoramax.ign.fr, or the
+federated api.panoramax.xyz); public instances need no token. Documented shape:
+a GeoJSON FeatureCollection; each feature has ``properties.datetime``,
+``properties["view:azimuth"]``, ``properties["pers:interior_orientation"]
+.field_of_view`` (360 for equirectangular panoramas), ``properties.license``,
+``providers`` and ``assets`` ``thumb`` / ``sd`` (2048 px wide) / ``hd``
+(original); paging through ``links`` with ``rel: next``.
+"""
+from __future__ import annotations
+
+from .base import SourceError, SourceImage, StreetImagerySource, normalise_heading, pick_size
+
+SIZES = [(500, "thumb"), (2048, "sd"), (1_000_000, "hd")]
+
+
+class PanoramaxSource(StreetImagerySource):
+    name = "panoramax"
+    title = "Panoramax"
+    default_base_url = "https://api.panoramax.xyz"
+    needs_token = False
+    default_licence = None  # each picture carries its own (properties.license)
+    default_attribution = "Panoramax"
+    page_size = 100
+    max_cell_deg = 0.1
+
+    def __init__(self, http, base_url=None, **kw):
+        base = (base_url or self.default_base_url).rstrip("/")
+        if base.endswith("/api"):
+            base = base[: -len("/api")]
+        super().__init__(http, base_url=base, **kw)
+
+    def _auth_headers(self):
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def _search_cell(self, cell, limit, start, end, image_size):
+        params = {"bbox": ",".join(f"{v:.7f}" for v in cell), "limit": min(limit, self.page_size)}
+        if start or end:
+            params["datetime"] = (f"{start.isoformat()}T00:00:00Z" if start else "..") + "/" + (
+                f"{end.isoformat()}T23:59:59Z" if end else "..")
+        url = f"{self.base_url}/api/search"
+        seen = 0
+        while url and seen < limit:
+            page = self.get_json(url, params=params)
+            features = page.get("features") if isinstance(page, dict) else None
+            if not isinstance(features, list):
+                raise SourceError(f"{self.title} sent an answer without a 'features' list")
+            for feature in features:
+                image = self._parse(feature, image_size)
+                if image is not None:
+                    seen += 1
+                    yield image
+            url, params = next_link(page) if features else None, None
+
+    def _parse(self, feature, image_size):
+        try:
+            lon, lat = feature["geometry"]["coordinates"][:2]
+            props = feature.get("properties") or {}
+            assets = feature.get("assets") or {}
+        except (KeyError, TypeError, ValueError):
+            return None
+        orientation = props.get("pers:interior_orientation") or {}
+        is_pano = _num(orientation.get("field_of_view")) == 360
+        sizes = [s for s in SIZES if (assets.get(s[1]) or {}).get("href")]
+        if is_pano:  # a 360° thumb is a cropped view, not the panorama
+            sizes = [s for s in sizes if s[1] != "thumb"]
+        if not sizes:
+            return None
+        key = pick_size(sizes, image_size * 2 if is_pano else image_size)
+        providers = feature.get("providers") or props.get("providers") or []
+        names = [p.get("name") for p in providers if isinstance(p, dict) and p.get("name")]
+        return SourceImage(
+            source_id=str(feature["id"]), lat=float(lat), lon=float(lon),
+            heading=normalise_heading(props.get("view:azimuth")),
+            capture_time=props.get("datetime"), is_panorama=is_pano, image_url=assets[key]["href"],
+            licence=props.get("license") or self.default_licence,
+            attribution="Panoramax" + (f" / {', '.join(names)}" if names else ""),
+            extra={"collection": feature.get("collection"), "asset": key},
+        )
+
+
+def next_link(page):
+    for link in page.get("links") or []:
+        if isinstance(link, dict) and link.get("rel") == "next" and link.get("href"):
+            return link["href"]
+    return None
+
+
+def _num(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
