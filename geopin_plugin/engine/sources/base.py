@@ -276,6 +276,7 @@ class StreetImagerySource:
     page_size = 100  # asked of the API per page
     max_cell_deg = 0.1  # a query cell is at most this many degrees on a side
     max_query_cells = 256  # more cells than this: an evenly strided subset of them
+    knows_panoramas = True  # False: is_panorama is a guess, let ingest look at the file
 
     def __init__(self, http: HttpClient, base_url: Optional[str] = None, token: Optional[str] = None,
                  retry: Optional[RetryPolicy] = None, sleep: Callable[[float], None] = time.sleep,
@@ -297,6 +298,15 @@ class StreetImagerySource:
         raise NotImplementedError
 
     # -- public interface ----------------------------------------------------------
+
+    def _cell_stream(self, area, cell, cap, start, end, image_size) -> Iterator[SourceImage]:
+        for image in self._search_cell(cell, cap, start, end, image_size):
+            if not area.contains(image.lon, image.lat) or not _in_cell(image, cell):
+                continue
+            if not _in_dates(image.capture_time, start, end):
+                continue
+            image.source = self.name
+            yield image
 
     def finalize(self, images: List[SourceImage]) -> List[SourceImage]:
         """Last step of search on the selected images (e.g. resolve file URLs)."""
@@ -325,27 +335,31 @@ class StreetImagerySource:
                 f"The area is large for {self.title}'s API; {self.max_query_cells} evenly spread "
                 f"parts of it were searched."
             )
-        per_cell = max(1, math.ceil(max_images * oversample / len(cells)))
+        if not cells:
+            return SearchResult([], 0, False, warnings, self.requests_made)
+        cap = max(max_images, int(math.ceil(max_images * oversample)))
+        per_cell = max(1, math.ceil(cap / len(cells)))
         found: Dict[str, SourceImage] = {}
-        truncated = False
-        for cell in cells:
-            self._check_canceled()
-            n_cell = 0
-            for image in self._search_cell(cell, per_cell, start, end, image_size):
-                if not area.contains(image.lon, image.lat) or not _in_cell(image, cell):
-                    continue
-                if not _in_dates(image.capture_time, start, end):
-                    continue
-                image.source = self.name
-                if image.source_id not in found:
-                    found[image.source_id] = image
-                    n_cell += 1
-                if n_cell >= per_cell:
-                    truncated = True  # the cell may hold more than we asked for
+        streams = [self._cell_stream(area, cell, cap, start, end, image_size) for cell in cells]
+        # round 1 gives every cell the same budget; later rounds hand what sparse
+        # cells left unused to the cells that still have images, until ``cap``
+        while streams and len(found) < cap:
+            alive = []
+            for stream in streams:
+                self._check_canceled()
+                taken = 0
+                for image in stream:
+                    if image.source_id not in found:
+                        found[image.source_id] = image
+                        taken += 1
+                    if taken >= per_cell or len(found) >= cap:
+                        alive.append(stream)
+                        break
+                if len(found) >= cap:
                     break
+            streams = alive
         images = list(found.values())
-        if len(images) > max_images:
-            truncated = True
+        truncated = len(images) > max_images
         selected = self.finalize(even_sample(images, max_images, area.bbox))
         if truncated:
             warnings.append(
@@ -359,7 +373,14 @@ class StreetImagerySource:
     def download(self, image: SourceImage, dest) -> Path:
         """Fetch ``image`` into the file ``dest`` (folders made); checks it decodes fully."""
         dest = Path(dest)
-        response = self.request("GET", image.image_url, headers=self._image_headers())
+        if not image.image_url:
+            raise ImageError(f"{self.title} image {image.source_id}: no image URL")
+        try:
+            response = self.request("GET", image.image_url, headers=self._image_headers())
+        except AuthError:
+            raise
+        except SourceError as exc:
+            raise ImageError(f"{self.title} image {image.source_id}: {exc}") from None
         body = response.body
         if response.status != 200:
             raise ImageError(f"{self.title} image {image.source_id}: HTTP {response.status}")
@@ -386,7 +407,7 @@ class StreetImagerySource:
         x0, y0, x1, y1 = area.bbox
         # enough cells that a dense corner cannot eat the whole budget, few enough
         # that small imports stay a handful of requests
-        g = max(1, min(8, int(math.ceil(math.sqrt(max_images) / 4))))
+        g = max(2, min(8, int(math.ceil(math.sqrt(max_images) / 2))))
         nx = max(g, int(math.ceil((x1 - x0) / self.max_cell_deg - 1e-9)))
         ny = max(g, int(math.ceil((y1 - y0) / self.max_cell_deg - 1e-9)))
         nx, ny = self._refine_grid(area, nx, ny)

@@ -25,6 +25,7 @@ class KartaViewSource(StreetImagerySource):
     default_licence = "CC BY-SA 4.0"
     default_attribution = "KartaView contributors"
     page_size = 1000
+    knows_panoramas = False  # no panorama flag in the answer: ingest decides from the file
     max_cell_deg = 0.005  # ~350 x 550 m near 52°N: a circle of ~330 m
 
     def _search_cell(self, cell, limit, start, end, image_size):

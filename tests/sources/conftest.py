@@ -1,0 +1,36 @@
+"""Fixtures for the street-imagery source tests: a local API stand-in on 127.0.0.1."""
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fixture_server import FixtureServer  # noqa: E402
+
+# an area in Amsterdam (WGS84 lon/lat)
+AREA = (4.8800, 52.3600, 4.8900, 52.3660)
+
+
+@pytest.fixture
+def server():
+    with FixtureServer() as srv:
+        yield srv
+
+
+class FakeSleep:
+    """Records waits instead of sleeping, so retry tests take no time."""
+
+    def __init__(self):
+        self.waits = []
+
+    def __call__(self, seconds):
+        self.waits.append(seconds)
+
+    @property
+    def total(self):
+        return round(sum(self.waits), 6)
+
+
+@pytest.fixture
+def fake_sleep():
+    return FakeSleep()
