@@ -1,0 +1,483 @@
+"""Where the photo was taken, as a distribution over RD New (EPSG:28992).
+
+Steps (all deterministic, numpy + scipy only):
+
+1. Candidates -> *groups*: the views cut from one panorama share its camera
+   position, so they are one witness. A group's weight is its best member's
+   weight plus a small bonus (``extra_member_weight``) for each further agreeing
+   member, never the plain sum.
+2. Weights (IM2GPS-style): a verified candidate weighs ``inliers * (0.5 + 0.5 *
+   similarity)``; the unverified retrieval candidates share a small fixed mass
+   (``unverified_mass``, in inlier units) by a softmax over similarity, so that
+   when nothing verifies the posterior is the (wide) retrieval spread.
+3. Clusters: DBSCAN over group positions (Search-within-Cell) with radius
+   ``cluster_eps_m``; the cluster with the largest weight is the winning place.
+4. Best point: weight-averaged position of the winning cluster's groups.
+5. Posterior grid: a Gaussian kernel per group (sigma 12 m verified, 60 m not),
+   each kernel's mass equal to its group weight, accumulated on a square grid
+   covering the groups that matter; density per m^2, normalised by the total
+   weight (groups dropped from the grid still count in the total).
+6. Highest-density regions (50 % / 90 %): the density threshold whose
+   super-level set holds that share of the total mass, traced with
+   cv2.findContours into RD rings. Error radius: the radius around the best
+   point holding ``error_mass`` (68 %, like a GPS accuracy circle) of the mass.
+7. Confidence: a logistic model over features of the winning cluster
+   (calibration.json, fitted on measured leave-one-out runs), label confident /
+   uncertain / no match from thresholds in the same file.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Hashable, List, Optional, Sequence
+
+import numpy as np
+
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+LABELS = ("confident", "uncertain", "no match")
+
+
+@dataclass
+class Observation:
+    """One retrieval candidate as seen by the posterior."""
+
+    x: float
+    y: float
+    similarity: float
+    inliers: int = 0
+    verified: bool = False
+    group: Hashable = None  # panorama id (or view id): views of one panorama share it
+
+
+@dataclass
+class PosteriorConfig:
+    sigma_verified_m: float = 12.0
+    sigma_unverified_m: float = 60.0
+    unverified_mass: float = 2.0
+    unverified_temperature: float = 0.02
+    extra_member_weight: float = 0.1
+    cluster_eps_m: float = 40.0
+    min_cell_m: float = 2.0
+    min_group_share: float = 0.01
+    error_mass: float = 0.68
+    levels: tuple = (0.5, 0.9)
+
+
+@dataclass
+class Group:
+    key: Hashable
+    x: float
+    y: float
+    weight: float
+    verified: bool
+    max_inliers: int
+    members: List[int]  # indices into the observations
+    cluster: int = -1
+
+
+@dataclass
+class Posterior:
+    x: float
+    y: float
+    error_radius_m: float
+    footprints: Dict[float, List[np.ndarray]]  # level -> rings (N, 2) RD, closed
+    grid: np.ndarray  # (rows, cols) float32 probability per m^2 around the best point, row 0 = north
+    geotransform: tuple  # GDAL order: (x_min, cell, 0, y_max, 0, -cell)
+    groups: List[Group]
+    winning_cluster: int
+    features: Dict[str, float]
+    total_weight: float
+    grid_mass: float  # share of the total weight on the grid (the rest: light groups kept as points)
+    observation_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+# --- clustering ------------------------------------------------------------------
+def dbscan(points: np.ndarray, eps: float, min_samples: float = 1, weights: Optional[np.ndarray] = None) -> np.ndarray:
+    """DBSCAN on 2-D points (metres). A point is core when the (weighted) count of
+    points within ``eps`` (itself included) reaches ``min_samples``. Returns labels
+    0..k-1 in order of first appearance, -1 for noise. Deterministic."""
+    from scipy.spatial import cKDTree
+
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    n = len(pts)
+    labels = np.full(n, -1, dtype=int)
+    if n == 0:
+        return labels
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    tree = cKDTree(pts)
+    neighbours = tree.query_ball_point(pts, r=eps)
+    core = np.array([w[nb].sum() >= min_samples for nb in neighbours])
+    current = 0
+    for i in range(n):
+        if labels[i] != -1 or not core[i]:
+            continue
+        labels[i] = current
+        stack = [i]
+        while stack:
+            j = stack.pop()
+            for k in sorted(neighbours[j]):
+                if labels[k] == -1:
+                    labels[k] = current
+                    if core[k]:
+                        stack.append(k)
+        current += 1
+    return labels
+
+
+# --- weights and groups ------------------------------------------------------------
+def observation_weights(obs: Sequence[Observation], config: PosteriorConfig) -> np.ndarray:
+    w = np.zeros(len(obs))
+    unverified = [i for i, o in enumerate(obs) if not o.verified]
+    for i, o in enumerate(obs):
+        if o.verified:
+            w[i] = max(int(o.inliers), 1) * (0.5 + 0.5 * float(np.clip(o.similarity, 0.0, 1.0)))
+    if unverified:
+        sims = np.array([obs[i].similarity for i in unverified], dtype=float)
+        z = np.exp((sims - sims.max()) / max(config.unverified_temperature, 1e-6))
+        w[unverified] = config.unverified_mass * z / z.sum()
+    return w
+
+
+def make_groups(obs: Sequence[Observation], weights: np.ndarray, config: PosteriorConfig) -> List[Group]:
+    by_key: Dict[Hashable, List[int]] = {}
+    for i, o in enumerate(obs):
+        key = o.group if o.group is not None else ("obs", i)
+        by_key.setdefault(key, []).append(i)
+    groups = []
+    for key, members in by_key.items():
+        ws = weights[members]
+        order = np.argsort(-ws, kind="stable")
+        best = members[int(order[0])]
+        weight = float(ws[order[0]] + config.extra_member_weight * (ws.sum() - ws[order[0]]))
+        verified = [m for m in members if obs[m].verified]
+        groups.append(Group(
+            key=key, x=float(obs[best].x), y=float(obs[best].y), weight=weight, verified=bool(verified),
+            max_inliers=int(max((obs[m].inliers for m in verified), default=0)), members=list(members),
+        ))
+    # verified groups of one panorama position but other keys stay separate witnesses
+    groups.sort(key=lambda g: (-g.weight, g.x, g.y))
+    return groups
+
+
+# --- sparse grid ----------------------------------------------------------------------
+TILE = 64  # cells per tile side
+
+
+class TileGrid:
+    """A sparse square grid in RD metres: only tiles that kernels reach exist, so a
+    fine cell size works whether the candidates sit in one street or across the
+    country. Global cell (r, c) covers x in [c*cell, (c+1)*cell) and
+    y in (-(r+1)*cell, -r*cell] (row 0 at y = 0, rows grow southwards)."""
+
+    def __init__(self, cell: float):
+        self.cell = float(cell)
+        self.tiles: Dict[tuple, np.ndarray] = {}
+
+    def add_gaussian(self, x: float, y: float, sigma: float, weight: float) -> None:
+        cell = self.cell
+        s = max(float(sigma), cell)
+        r = int(math.ceil(4.0 * s / cell))
+        fc, fr = x / cell - 0.5, -y / cell - 0.5  # fractional cell-centre coordinates
+        c0, c1 = int(math.floor(fc)) - r, int(math.floor(fc)) + r + 2
+        r0, r1 = int(math.floor(fr)) - r, int(math.floor(fr)) + r + 2
+        gx = np.exp(-0.5 * ((np.arange(c0, c1) - fc) * cell / s) ** 2)
+        gy = np.exp(-0.5 * ((np.arange(r0, r1) - fr) * cell / s) ** 2)
+        k = np.outer(gy, gx)
+        k *= weight / k.sum()
+        for tr in range(r0 // TILE, (r1 - 1) // TILE + 1):
+            for tc in range(c0 // TILE, (c1 - 1) // TILE + 1):
+                a0, a1 = max(r0, tr * TILE), min(r1, (tr + 1) * TILE)
+                b0, b1 = max(c0, tc * TILE), min(c1, (tc + 1) * TILE)
+                tile = self.tiles.get((tr, tc))
+                if tile is None:
+                    tile = self.tiles[(tr, tc)] = np.zeros((TILE, TILE))
+                tile[a0 - tr * TILE:a1 - tr * TILE, b0 - tc * TILE:b1 - tc * TILE] += k[a0 - r0:a1 - r0, b0 - c0:b1 - c0]
+
+    def components(self) -> List[List[tuple]]:
+        """Tiles in 8-connected groups, each sorted; groups in a stable order."""
+        left = set(self.tiles)
+        out = []
+        for start in sorted(self.tiles):
+            if start not in left:
+                continue
+            left.discard(start)
+            comp, stack = [], [start]
+            while stack:
+                t = stack.pop()
+                comp.append(t)
+                for dr in (-1, 0, 1):
+                    for dc in (-1, 0, 1):
+                        n = (t[0] + dr, t[1] + dc)
+                        if n in left:
+                            left.discard(n)
+                            stack.append(n)
+            out.append(sorted(comp))
+        return out
+
+    def dense(self, comp: List[tuple]):
+        """(array, x_min, y_max) of one component's bounding tiles."""
+        tr0 = min(t[0] for t in comp)
+        tr1 = max(t[0] for t in comp)
+        tc0 = min(t[1] for t in comp)
+        tc1 = max(t[1] for t in comp)
+        arr = np.zeros(((tr1 - tr0 + 1) * TILE, (tc1 - tc0 + 1) * TILE))
+        for tr, tc in comp:
+            arr[(tr - tr0) * TILE:(tr - tr0 + 1) * TILE, (tc - tc0) * TILE:(tc - tc0 + 1) * TILE] = self.tiles[(tr, tc)]
+        return arr, tc0 * TILE * self.cell, -tr0 * TILE * self.cell
+
+    def cells(self):
+        """All cell masses with their centre coordinates: (mass, x, y) flat arrays."""
+        ms, xs, ys = [], [], []
+        idx = (np.arange(TILE) + 0.5) * self.cell
+        for (tr, tc), tile in sorted(self.tiles.items()):
+            cx = tc * TILE * self.cell + idx
+            cy = -tr * TILE * self.cell - idx
+            ms.append(tile.ravel())
+            xs.append(np.broadcast_to(cx[None, :], tile.shape).ravel())
+            ys.append(np.broadcast_to(cy[:, None], tile.shape).ravel())
+        return np.concatenate(ms), np.concatenate(xs), np.concatenate(ys)
+
+
+def _trim(arr: np.ndarray, x0: float, y1: float, cell: float, pad: int = 2):
+    """Crop a dense array to its non-zero rows/cols (plus a small border)."""
+    rows = np.flatnonzero(arr.any(axis=1))
+    cols = np.flatnonzero(arr.any(axis=0))
+    if len(rows) == 0:
+        return arr, x0, y1
+    a0, a1 = max(0, rows[0] - pad), min(arr.shape[0], rows[-1] + pad + 1)
+    b0, b1 = max(0, cols[0] - pad), min(arr.shape[1], cols[-1] + pad + 1)
+    return arr[a0:a1, b0:b1], x0 + b0 * cell, y1 - a0 * cell
+
+
+def hdr_thresholds(mass: np.ndarray, levels: Sequence[float], total: float) -> Dict[float, float]:
+    """Per level, the smallest cell mass whose super-level set holds ``level`` of
+    ``total`` (when the cells hold less than that, every cell with mass)."""
+    flat = np.sort(np.asarray(mass, dtype=float).ravel())[::-1]
+    cum = np.cumsum(flat)
+    out = {}
+    for level in levels:
+        idx = min(int(np.searchsorted(cum, level * total, side="left")), len(flat) - 1)
+        out[level] = float(flat[idx]) if len(flat) else 0.0
+    return out
+
+
+def mask_to_rings(mask: np.ndarray, x0: float, y1: float, cell: float) -> List[np.ndarray]:
+    """Outer rings (closed, RD metres) of the True regions of a grid mask."""
+    import cv2
+
+    if not mask.any():
+        return []
+    up = 4  # trace at 1/4 cell so one-cell regions still give a polygon at the cell's edges
+    big = np.kron(mask.astype(np.uint8), np.ones((up, up), np.uint8))
+    big = np.pad(big, 1)
+    contours, _ = cv2.findContours(big, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    rings = []
+    for cnt in contours:
+        pts = cnt.reshape(-1, 2).astype(float) - 1.0  # undo the padding
+        if len(pts) < 3:
+            continue
+        col = (pts[:, 0] + 0.5) / up
+        row = (pts[:, 1] + 0.5) / up
+        ring = np.column_stack([x0 + col * cell, y1 - row * cell])
+        ring = np.vstack([ring, ring[:1]])
+        rings.append(ring)
+    rings.sort(key=lambda r: (-abs(_ring_area(r)), r[0, 0], r[0, 1]))
+    return rings
+
+
+def _ring_area(ring: np.ndarray) -> float:
+    x, y = ring[:, 0], ring[:, 1]
+    return 0.5 * float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
+
+
+def ring_area(ring: np.ndarray) -> float:
+    return abs(_ring_area(np.asarray(ring, dtype=float)))
+
+
+# --- the estimate ----------------------------------------------------------------------
+def estimate(observations: Sequence[Observation], config: Optional[PosteriorConfig] = None) -> Optional[Posterior]:
+    """The posterior for a list of candidates; None when there are none."""
+    config = config or PosteriorConfig()
+    obs = list(observations)
+    if not obs:
+        return None
+    weights = observation_weights(obs, config)
+    groups = make_groups(obs, weights, config)
+    total = float(sum(g.weight for g in groups))
+    sigmas = np.array([config.sigma_verified_m if g.verified else config.sigma_unverified_m for g in groups])
+
+    pts = np.array([[g.x, g.y] for g in groups])
+    labels = dbscan(pts, config.cluster_eps_m, min_samples=1)
+    for g, lab in zip(groups, labels):
+        g.cluster = int(lab)
+    cluster_weight: Dict[int, float] = {}
+    for g in groups:
+        cluster_weight[g.cluster] = cluster_weight.get(g.cluster, 0.0) + g.weight
+    ranked = sorted(cluster_weight.items(), key=lambda kv: (-kv[1], kv[0]))
+    win = ranked[0][0]
+    members = [g for g in groups if g.cluster == win]
+    mw = np.array([g.weight for g in members])
+    bx = float(np.dot(mw, [g.x for g in members]) / mw.sum())
+    by = float(np.dot(mw, [g.y for g in members]) / mw.sum())
+
+    # Fine cells where something verified (3 m), coarse when only retrieval spread (15 m).
+    any_verified = any(g.verified for g in groups)
+    cell = max(config.min_cell_m, (config.sigma_verified_m if any_verified else config.sigma_unverified_m) / 4.0)
+    grid = TileGrid(float(np.ceil(cell * 4.0) / 4.0))
+    cell = grid.cell
+    # Light groups stay off the grid as point masses (they still count in the total).
+    on_grid = [i for i, g in enumerate(groups)
+               if g.weight > 0 and (g.cluster == win or g.weight >= config.min_group_share * total)]
+    off_grid = [i for i, g in enumerate(groups) if g.weight > 0 and i not in set(on_grid)]
+    for i in on_grid:
+        grid.add_gaussian(groups[i].x, groups[i].y, sigmas[i], groups[i].weight)
+    masses, cxs, cys = grid.cells()
+    grid_mass = float(masses.sum())
+    live = masses > total * 1e-12
+    masses, cxs, cys = masses[live], cxs[live], cys[live]
+
+    footprints = {level: [] for level in config.levels}
+    thresholds = hdr_thresholds(masses, config.levels, total)
+    winner_grid = None
+    for comp in grid.components():
+        arr, x0, y1 = grid.dense(comp)
+        for level in config.levels:
+            footprints[level].extend(mask_to_rings((arr >= thresholds[level]) & (arr > 0), x0, y1, cell))
+        r = int((y1 - by) // cell)
+        c = int((bx - x0) // cell)
+        if winner_grid is None and 0 <= r < arr.shape[0] and 0 <= c < arr.shape[1] and arr[r, c] > 0:
+            winner_grid = _trim(arr, x0, y1, cell)
+    for level in config.levels:
+        footprints[level].sort(key=lambda ring: (-ring_area(ring), ring[0, 0], ring[0, 1]))
+    if winner_grid is None:  # the best point between components: take the heaviest one
+        comp = max(grid.components(), key=lambda cp: sum(grid.tiles[t].sum() for t in cp))
+        winner_grid = _trim(*grid.dense(comp), cell)
+    mass, x0, y1 = winner_grid
+
+    # error radius: the radius around the best point that holds error_mass of the total
+    dist = np.hypot(cxs - bx, cys - by)
+    if off_grid:
+        dist = np.concatenate([dist, [math.hypot(groups[i].x - bx, groups[i].y - by) for i in off_grid]])
+        masses = np.concatenate([masses, [groups[i].weight for i in off_grid]])
+    order = np.argsort(dist, kind="stable")
+    cum = np.cumsum(masses[order])
+    idx = min(int(np.searchsorted(cum, config.error_mass * total)), len(order) - 1)
+    radius = max(float(dist[order][idx]) + 0.5 * cell, cell)
+
+    verified_win = [g for g in members if g.verified]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    features = {
+        "cluster_weight": float(mw.sum()),
+        "verified_cluster_weight": float(sum(g.weight for g in verified_win)),
+        "share": float(mw.sum() / total) if total > 0 else 0.0,
+        "max_inliers": float(max((g.max_inliers for g in members), default=0)),
+        "n_places": float(len(verified_win)),
+        "n_verified_groups": float(sum(1 for g in groups if g.verified)),
+        "runner_up_ratio": float(runner_up / mw.sum()) if mw.sum() > 0 else 0.0,
+        "n_clusters": float(len(ranked)),
+    }
+    density = (mass / (total * cell * cell)).astype(np.float32) if total > 0 else mass.astype(np.float32)
+    return Posterior(
+        x=bx, y=by, error_radius_m=radius, footprints=footprints, grid=density,
+        geotransform=(float(x0), cell, 0.0, float(y1), 0.0, -cell), groups=groups, winning_cluster=win,
+        features=features, total_weight=total, grid_mass=grid_mass / total if total > 0 else 0.0,
+        observation_weights=weights,
+    )
+
+
+# --- confidence calibration ----------------------------------------------------------
+class CalibrationError(Exception):
+    pass
+
+
+def feature_vector(features: Dict[str, float], names: Sequence[str]) -> np.ndarray:
+    """Model inputs by name; ``log1p:<feature>`` takes log(1 + value)."""
+    out = []
+    for name in names:
+        if name.startswith("log1p:"):
+            out.append(math.log1p(max(0.0, float(features[name[6:]]))))
+        else:
+            out.append(float(features[name]))
+    return np.array(out, dtype=float)
+
+
+@dataclass
+class Calibration:
+    feature_names: List[str]
+    coef: List[float]
+    intercept: float
+    confident_threshold: float
+    uncertain_threshold: float
+    source: dict = field(default_factory=dict)
+
+    def confidence(self, features: Dict[str, float]) -> float:
+        """P(within the target distance) from the logistic model, 0..1."""
+        if features.get("n_verified_groups", 0.0) <= 0:
+            # nothing verified: the calibration was fitted on verified answers only
+            return 0.0
+        z = float(np.dot(self.coef, feature_vector(features, self.feature_names)) + self.intercept)
+        return float(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
+
+    def label(self, confidence: float, n_verified: int) -> str:
+        if n_verified <= 0 or confidence < self.uncertain_threshold:
+            return "no match"
+        if confidence >= self.confident_threshold:
+            return "confident"
+        return "uncertain"
+
+    def to_dict(self) -> dict:
+        return {
+            "model": "logistic",
+            "features": list(self.feature_names),
+            "coef": [float(c) for c in self.coef],
+            "intercept": float(self.intercept),
+            "thresholds": {"confident": float(self.confident_threshold), "uncertain": float(self.uncertain_threshold)},
+            **self.source,
+        }
+
+
+def load_calibration(path: Optional[os.PathLike] = None) -> Calibration:
+    """Read calibration.json (or ``path``); a missing or malformed file is a CalibrationError."""
+    path = Path(path) if path else CALIBRATION_FILE
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise CalibrationError(f"confidence calibration {path} is unreadable: {exc}") from exc
+    try:
+        if data.get("model") != "logistic":
+            raise ValueError(f"unknown model {data.get('model')!r}")
+        names = [str(n) for n in data["features"]]
+        coef = [float(c) for c in data["coef"]]
+        if len(names) != len(coef):
+            raise ValueError("features and coef differ in length")
+        th = data["thresholds"]
+        cal = Calibration(names, coef, float(data["intercept"]), float(th["confident"]), float(th["uncertain"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CalibrationError(f"confidence calibration {path} is invalid: {exc}") from exc
+    known = {"model", "features", "coef", "intercept", "thresholds"}
+    cal.source = {k: v for k, v in data.items() if k not in known}
+    return cal
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 100):
+    """L2-regularised logistic regression by Newton's method (intercept not penalised).
+    Returns (coef, intercept). Deterministic; numpy only."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n, d = x.shape
+    a = np.hstack([x, np.ones((n, 1))])
+    w = np.zeros(d + 1)
+    reg = np.full(d + 1, l2)
+    reg[-1] = 0.0
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(a @ w, -60, 60)))
+        grad = a.T @ (p - y) + reg * w
+        h = (a * (p * (1 - p))[:, None]).T @ a + np.diag(reg) + 1e-9 * np.eye(d + 1)
+        step = np.linalg.solve(h, grad)
+        w -= step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return w[:-1], float(w[-1])
