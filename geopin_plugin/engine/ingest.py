@@ -1,0 +1,292 @@
+"""Build or extend a reference database from a folder of images (or records).
+
+Per source image, in one transaction: position (coordinates file/record, else
+EXIF GPS), panorama detection and perspective views, embeddings, local features.
+Unusable files get an `ingest_errors` row and the run goes on. Re-runs skip
+images whose sha256 is already stored. The HNSW index is updated at the end and
+validated on every open, so a crash or cancel before that is repaired later.
+"""
+import csv
+import datetime as _dt
+import hashlib
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+import cv2
+import numpy as np
+
+from . import geo, images, panorama
+from .refdb import DatabaseError, ReferenceDatabase
+
+PHOTO_VIEW_MAX_SIDE = 1024  # stored view of an ordinary photo: long side (no upscaling)
+MIN_IMAGE_SIDE = 32
+JPEG_QUALITY = 92
+
+
+@dataclass
+class ImageRecord:
+    path: str  # local file
+    lat: Optional[float] = None
+    lon: Optional[float] = None
+    heading: Optional[float] = None  # photo: camera heading; panorama: absolute heading of its centre column
+    capture_time: Optional[str] = None  # ISO 8601
+    source: str = "file"
+    source_id: Optional[str] = None
+    licence: Optional[str] = None
+    attribution: Optional[str] = None
+    is_panorama: Optional[bool] = None  # None = detect
+    pano_id: Optional[str] = None
+
+
+@dataclass
+class BuildReport:
+    added: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: List[Tuple[str, str]] = field(default_factory=list)
+    database: str = ""
+    views_added: int = 0
+    canceled: bool = False
+    seconds: float = 0.0
+
+
+def sha256_file(path, chunk=1 << 20):
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def find_images(input_dir):
+    """Image files under input_dir (recursive), sorted, by extension."""
+    out = []
+    for root, dirs, files in os.walk(input_dir):
+        dirs.sort()
+        for name in sorted(files):
+            if name.lower().endswith(images.IMAGE_EXTENSIONS) and not name.startswith("."):
+                out.append(os.path.join(root, name))
+    return out
+
+
+def _opt_float(value):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def read_coordinates_csv(path) -> Dict[str, dict]:
+    """CSV with a header: file, lat, lon and optionally heading, capture_time,
+    pano_id (other columns are kept). Keys are the `file` values as written."""
+    out = {}
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        cols = {c.strip().lower(): c for c in (reader.fieldnames or [])}
+        for need in ("file", "lat", "lon"):
+            if need not in cols:
+                raise ValueError(f"coordinates file {path} has no '{need}' column (needs file, lat, lon)")
+        for row in reader:
+            rec = {k.strip().lower(): v for k, v in row.items() if k is not None}
+            name = (rec.get("file") or "").strip()
+            if name:
+                out[name] = rec
+    return out
+
+
+def _lookup(coords, path, input_dir):
+    if not coords:
+        return None
+    rel = os.path.relpath(path, input_dir).replace(os.sep, "/")
+    for key in (rel, os.path.basename(path), str(path)):
+        if key in coords:
+            return coords[key]
+    return None
+
+
+def _record_from_coords(path, rec):
+    if isinstance(rec, ImageRecord):
+        return rec
+    heading = _opt_float(rec.get("heading"))
+    return ImageRecord(
+        path=path, lat=_opt_float(rec.get("lat")), lon=_opt_float(rec.get("lon")),
+        heading=None if heading is None or not math.isfinite(heading) else heading % 360.0,
+        capture_time=(rec.get("capture_time") or None), source=rec.get("source") or "file",
+        source_id=rec.get("source_id") or rec.get("pano_id") or None,
+        licence=rec.get("licence") or None, attribution=rec.get("attribution") or None,
+        pano_id=rec.get("pano_id") or None)
+
+
+def _resize_max_side(img, max_side):
+    h, w = img.shape[:2]
+    scale = max_side / max(h, w)
+    if scale >= 1.0:
+        return img
+    return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+
+
+def _write_jpeg(path, rgb):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise images.ImageError("could not encode the view as JPEG")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(buf.tobytes())
+    os.replace(tmp, path)
+
+
+class _Ingestor:
+    def __init__(self, db, embedder, extractor, panorama_headings, view_fov, max_pixels, run_started):
+        self.db = db
+        self.embedder = embedder
+        self.extractor = extractor
+        self.headings = int(panorama_headings)
+        self.fov = float(view_fov)
+        self.max_pixels = max_pixels
+        self.run_started = run_started
+        if self.headings < 1:
+            raise ValueError("panorama_headings must be at least 1")
+        if not (10.0 <= self.fov <= 150.0):
+            raise ValueError("view_fov must be between 10 and 150 degrees")
+
+    def one(self, rec: ImageRecord, report: BuildReport):
+        path = rec.path
+        try:
+            digest = sha256_file(path)
+        except OSError as exc:
+            return self._fail(report, path, f"cannot read file: {exc.strerror or exc}")
+        if self.db.has_image(digest):
+            report.skipped += 1
+            return
+        try:
+            self._add(rec, digest, report)
+        except images.ImageError as exc:
+            self._fail(report, path, exc.reason, digest)
+        except MemoryError:
+            self._fail(report, path, "not enough memory to process this image", digest)
+
+    def _fail(self, report, path, reason, digest=None):
+        report.failed += 1
+        report.errors.append((str(path), reason))
+        self.db.log_error(path, reason, digest, self.run_started)
+
+    def _add(self, rec, digest, report):
+        path = rec.path
+        exif = images.read_exif(path)
+        lat, lon = rec.lat, rec.lon
+        if lat is None or lon is None:
+            if exif["lat"] is None:
+                raise images.ImageError(exif["gps_error"] or "no position (no EXIF GPS and no coordinates given)")
+            lat, lon = exif["lat"], exif["lon"]
+            pos_source = "exif"
+        else:
+            pos_source = "coordinates"
+        reason = geo.valid_wgs84(lat, lon)
+        if reason:
+            raise images.ImageError(f"invalid position from {pos_source}: {reason}")
+        heading = rec.heading if rec.heading is not None else exif["heading"]
+        capture_time = rec.capture_time or exif["capture_time"]
+        rgb = images.load_image(path, max_pixels=self.max_pixels)
+        h, w = rgb.shape[:2]
+        if min(h, w) < MIN_IMAGE_SIDE:
+            raise images.ImageError(f"image too small ({w}x{h} pixels; at least {MIN_IMAGE_SIDE} on each side)")
+        gpano = images.read_gpano(path)
+        is_pano = rec.is_panorama if rec.is_panorama is not None else panorama.is_equirectangular(w, h, gpano)
+        if is_pano and heading is None and rec.heading is None:
+            heading = images.gpano_heading(gpano) if "PoseHeadingDegrees" in gpano else None
+        x, y = geo.wgs84_to_rd(lat, lon)
+        outside = not geo.inside_netherlands(lat, lon)
+        base = {"lat": lat, "lon": lon, "x": x, "y": y, "outside_nl": outside, "capture_time": capture_time,
+                "licence": rec.licence, "attribution": rec.attribution, "image_path": str(path),
+                "is_panorama": bool(is_pano)}
+        if is_pano:
+            pano_id = rec.pano_id or rec.source_id or Path(path).stem
+            rel = panorama.evenly_spaced_headings(self.headings)
+            view_imgs = panorama.perspective_views(rgb, rel, fov_deg=self.fov)
+            views = [dict(base, pano_id=pano_id, view_index=i, rel_heading=r, fov=self.fov,
+                          heading=None if heading is None else (heading + r) % 360.0)
+                     for i, r in enumerate(rel)]
+        else:
+            view = np.ascontiguousarray(_resize_max_side(rgb, PHOTO_VIEW_MAX_SIDE))
+            view_imgs = [view]
+            views = [dict(base, pano_id=None, view_index=0, rel_heading=None, fov=None, heading=heading)]
+        del rgb
+        emb = np.asarray(self.embedder.embed(view_imgs), dtype=np.float32)
+        if emb.shape != (len(view_imgs), int(self.db.meta["dim"])) or not np.all(np.isfinite(emb)):
+            raise images.ImageError(f"embedder returned an invalid result of shape {emb.shape}")
+        emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
+        feats = [self.extractor.extract(v) for v in view_imgs] if self.extractor is not None else None
+        rel_dir = Path(self.db.views_dir.name) / digest[:2]
+        for i, (v, img) in enumerate(zip(views, view_imgs)):
+            v["view_image"] = str(rel_dir / f"{digest}_{i}.jpg")
+            _write_jpeg(self.db.path.parent / v["view_image"], img)
+        self.db.add_image(digest, path, rec.source, rec.source_id, views, emb, feats,
+                          getattr(self.extractor, "preset_id", None))
+        report.added += 1
+        report.views_added += len(views)
+
+
+def add_records(database, records: Iterable[ImageRecord], embedder, extractor, panorama_headings=8,
+                view_fov=90.0, progress: Optional[Callable[[float, str], None]] = None,
+                is_canceled: Optional[Callable[[], bool]] = None, whitening=None,
+                max_pixels=images.DEFAULT_MAX_PIXELS, total=None) -> BuildReport:
+    """Add ImageRecords (local files with known or EXIF positions) to `database`,
+    creating it when absent. Returns a BuildReport; errors are also in the DB."""
+    t0 = _dt.datetime.now()
+    records = list(records)
+    total = total or len(records)
+    run_started = _dt.datetime.now(_dt.timezone.utc).isoformat()
+    report = BuildReport(database=str(database))
+    db = ReferenceDatabase.create_or_open(
+        database, embedder.preset_id, int(embedder.dim),
+        getattr(extractor, "preset_id", None) if extractor is not None else None, whitening)
+    try:
+        worker = _Ingestor(db, embedder, extractor, panorama_headings, view_fov, max_pixels, run_started)
+        for i, rec in enumerate(records):
+            if is_canceled is not None and is_canceled():
+                report.canceled = True
+                break
+            if progress is not None:
+                progress(i / max(total, 1), f"{i + 1}/{total} {os.path.basename(rec.path)}: "
+                                            f"{report.added} added, {report.skipped} skipped, {report.failed} failed")
+            worker.one(rec, report)
+        db.update_counts_and_extent()
+        if db.count:
+            if progress is not None:
+                progress(1.0 if not report.canceled else i / max(total, 1), "updating the search index")
+            db.update_index()
+    finally:
+        db.close()
+    report.seconds = (_dt.datetime.now() - t0).total_seconds()
+    if progress is not None and not report.canceled:
+        progress(1.0, f"{report.added} added, {report.skipped} skipped, {report.failed} failed")
+    return report
+
+
+def build(input_dir, database, embedder, extractor, coordinates=None, panorama_headings=8, view_fov=90.0,
+          progress=None, is_canceled=None, whitening=None, max_pixels=images.DEFAULT_MAX_PIXELS) -> BuildReport:
+    """Index every image under `input_dir` into `database` (created or appended).
+
+    coordinates: CSV path (file, lat, lon[, heading, capture_time, pano_id]) or a
+    dict file -> record dict/ImageRecord; it overrides EXIF positions."""
+    input_dir = str(input_dir)
+    if not os.path.isdir(input_dir):
+        raise DatabaseError(f"input folder not found: {input_dir}")
+    coords = read_coordinates_csv(coordinates) if isinstance(coordinates, (str, os.PathLike)) else (coordinates or {})
+    files = find_images(input_dir)
+    records = []
+    for f in files:
+        rec = _lookup(coords, f, input_dir)
+        if rec is None:
+            records.append(ImageRecord(path=f))
+        else:
+            r = _record_from_coords(f, rec)
+            r.path = f
+            records.append(r)
+    return add_records(database, records, embedder, extractor, panorama_headings, view_fov, progress,
+                       is_canceled, whitening, max_pixels, total=len(records))

@@ -1,0 +1,45 @@
+"""Deterministic stand-ins for the real models, for the reference-database unit
+tests only (never for the demo): a colour/layout random projection embedder and
+OpenCV ORB local features."""
+import cv2
+import numpy as np
+
+from geopin.geopin_plugin.engine.types import LocalFeatures
+
+
+class PixelEmbedder:
+    """Downscaled 16x12 RGB pixels, centred, through a fixed random projection to
+    `dim`, L2-normalised. Similar images get similar vectors."""
+
+    def __init__(self, dim=64, preset_id="test-pixels-v1", seed=0):
+        self.dim = dim
+        self.preset_id = preset_id
+        self._proj = np.random.default_rng(seed).standard_normal((16 * 12 * 3, dim)).astype(np.float32)
+        self.calls = 0
+
+    def embed(self, images):
+        self.calls += len(images)
+        rows = []
+        for img in images:
+            small = cv2.resize(img, (16, 12), interpolation=cv2.INTER_AREA).astype(np.float32).reshape(-1) / 255.0
+            rows.append((small - small.mean()) @ self._proj)
+        out = np.stack(rows).astype(np.float32)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+class OrbExtractor:
+    preset_id = "test-orb-200"
+
+    def __init__(self):
+        self._orb = cv2.ORB_create(nfeatures=200)
+
+    def extract(self, image):
+        grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        kps, desc = self._orb.detectAndCompute(grey, None)
+        if desc is None:
+            desc = np.zeros((0, 32), dtype=np.uint8)
+        return LocalFeatures(
+            keypoints=np.array([k.pt for k in kps], dtype=np.float32).reshape(-1, 2),
+            descriptors=desc.astype(np.float16),
+            image_size=(image.shape[1], image.shape[0]),
+            scores=np.array([k.response for k in kps], dtype=np.float32))
