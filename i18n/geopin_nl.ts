@@ -6,7 +6,8 @@
         <message>
             <source>#{0} · sim {1:.3f} · {2} inliers{3}
 {4} · {5:.0f} m from estimate</source>
-            <translation type="unfinished" />
+            <translation>#{0} · overeenkomst {1:.3f} · {2} inliers{3}
+{4} · {5:.0f} m van de schatting</translation>
         </message>
         <message>
             <source>All dependencies are installed and import correctly.</source>
@@ -14,35 +15,43 @@
         </message>
         <message>
             <source>Browse photo…</source>
-            <translation type="unfinished" />
+            <translation>Foto kiezen…</translation>
         </message>
         <message>
             <source>Cancel</source>
-            <translation type="unfinished" />
+            <translation>Annuleren</translation>
         </message>
         <message>
             <source>Cancelled</source>
-            <translation type="unfinished" />
+            <translation>Geannuleerd</translation>
         </message>
         <message>
             <source>Cancelling…</source>
+            <translation>Bezig met annuleren…</translation>
+        </message>
+        <message>
+            <source>Candidates</source>
             <translation type="unfinished" />
         </message>
         <message>
             <source>Cannot read {0}</source>
+            <translation>Kan {0} niet lezen</translation>
+        </message>
+        <message>
+            <source>Cannot write {0}</source>
             <translation type="unfinished" />
         </message>
         <message>
             <source>Choose a photo</source>
-            <translation type="unfinished" />
+            <translation>Kies een foto</translation>
         </message>
         <message>
             <source>Choose an existing reference database first.</source>
-            <translation type="unfinished" />
+            <translation>Kies eerst een bestaande referentiedatabase.</translation>
         </message>
         <message>
             <source>Could not add layers: {0}</source>
-            <translation type="unfinished" />
+            <translation>Kon geen lagen toevoegen: {0}</translation>
         </message>
         <message>
             <source>Could not start Python ({0}): {1}</source>
@@ -50,31 +59,39 @@
         </message>
         <message>
             <source>Done in {0:.1f} s</source>
-            <translation type="unfinished" />
+            <translation>Klaar in {0:.1f} s</translation>
         </message>
         <message>
             <source>Drop a photo here</source>
-            <translation type="unfinished" />
+            <translation>Sleep een foto hierheen</translation>
         </message>
         <message>
             <source>EXIF position {0:.6f}, {1:.6f}</source>
-            <translation type="unfinished" />
+            <translation>EXIF-positie {0:.6f}, {1:.6f}</translation>
         </message>
         <message>
             <source>Embedding</source>
+            <translation>Inbedden</translation>
+        </message>
+        <message>
+            <source>Estimate</source>
             <translation type="unfinished" />
         </message>
         <message>
             <source>Estimate {0:.6f}, {1:.6f} (RD {2:.0f}, {3:.0f})</source>
-            <translation type="unfinished" />
+            <translation>Schatting {0:.6f}, {1:.6f} (RD {2:.0f}, {3:.0f})</translation>
         </message>
         <message>
             <source>Estimating the location</source>
+            <translation>Locatie schatten</translation>
+        </message>
+        <message>
+            <source>Footprints</source>
             <translation type="unfinished" />
         </message>
         <message>
             <source>GeoPin</source>
-            <translation type="unfinished" />
+            <translation>GeoPin</translation>
         </message>
         <message>
             <source>GeoPin is missing Python packages: {0}. Install them from the menu Plugins ▸ GeoPin ▸ Install dependencies…, or with pip into QGIS's Python (see the GeoPin README).</source>
@@ -82,7 +99,7 @@
         </message>
         <message>
             <source>GeoPin match: view {0}</source>
-            <translation type="unfinished" />
+            <translation>GeoPin-overeenkomst: beeld {0}</translation>
         </message>
         <message>
             <source>GeoPin needs these Python packages: {0}.</source>
@@ -98,15 +115,19 @@
         </message>
         <message>
             <source>GeoPin: locating {0}</source>
+            <translation>GeoPin: {0} lokaliseren</translation>
+        </message>
+        <message>
+            <source>GeoPin: {0}</source>
             <translation type="unfinished" />
         </message>
         <message>
             <source>Geolocation failed</source>
-            <translation type="unfinished" />
+            <translation>Lokaliseren mislukt</translation>
         </message>
         <message>
             <source>Heading {0:.0f}°</source>
-            <translation type="unfinished" />
+            <translation>Kijkrichting {0:.0f}°</translation>
         </message>
         <message>
             <source>Install</source>
@@ -126,7 +147,7 @@
         </message>
         <message>
             <source>Locate</source>
-            <translation type="unfinished" />
+            <translation>Lokaliseren</translation>
         </message>
         <message>
             <source>Missing Python packages: {0}. Use Plugins ▸ GeoPin ▸ Install dependencies…</source>
@@ -138,23 +159,27 @@
         </message>
         <message>
             <source>No GPS position in EXIF</source>
-            <translation type="unfinished" />
+            <translation>Geen GPS-positie in EXIF</translation>
         </message>
         <message>
             <source>No reference image for view {0}</source>
-            <translation type="unfinished" />
+            <translation>Geen referentiebeeld voor beeld {0}</translation>
         </message>
         <message>
             <source>Photo geolocation</source>
             <translation>Fotolocatie</translation>
         </message>
         <message>
-            <source>Rank {0} · similarity {1:.3f} · {2} inliers · {3}</source>
+            <source>Posterior</source>
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Rank {0} · similarity {1:.3f} · {2} inliers · {3}</source>
+            <translation>Rang {0} · overeenkomst {1:.3f} · {2} inliers · {3}</translation>
+        </message>
+        <message>
             <source>Reading the photo</source>
-            <translation type="unfinished" />
+            <translation>Foto lezen</translation>
         </message>
         <message>
             <source>Ready.</source>
@@ -162,23 +187,23 @@
         </message>
         <message>
             <source>Reference database</source>
-            <translation type="unfinished" />
+            <translation>Referentiedatabase</translation>
         </message>
         <message>
             <source>Reference: {0}</source>
-            <translation type="unfinished" />
+            <translation>Referentie: {0}</translation>
         </message>
         <message>
             <source>Searching the database</source>
-            <translation type="unfinished" />
+            <translation>Database doorzoeken</translation>
         </message>
         <message>
             <source>Show matches</source>
-            <translation type="unfinished" />
+            <translation>Overeenkomsten tonen</translation>
         </message>
         <message>
             <source>Taken {0}</source>
-            <translation type="unfinished" />
+            <translation>Genomen op {0}</translation>
         </message>
         <message>
             <source>They are installed with pip into {0} (outside the plugin folder).</source>
@@ -186,19 +211,19 @@
         </message>
         <message>
             <source>Verifying</source>
-            <translation type="unfinished" />
+            <translation>Verifiëren</translation>
         </message>
         <message>
             <source>confident</source>
-            <translation type="unfinished" />
+            <translation>zeker</translation>
         </message>
         <message>
             <source>no match</source>
-            <translation type="unfinished" />
+            <translation>geen overeenkomst</translation>
         </message>
         <message>
             <source>not verified</source>
-            <translation type="unfinished" />
+            <translation>niet geverifieerd</translation>
         </message>
         <message>
             <source>pip failed (exit code {0}); see the log above.</source>
@@ -206,19 +231,19 @@
         </message>
         <message>
             <source>uncertain</source>
-            <translation type="unfinished" />
+            <translation>onzeker</translation>
         </message>
         <message>
             <source>verified</source>
-            <translation type="unfinished" />
+            <translation>geverifieerd</translation>
         </message>
         <message>
             <source>{0:.0f} m from the photo's EXIF position</source>
-            <translation type="unfinished" />
+            <translation>{0:.0f} m van de EXIF-positie van de foto</translation>
         </message>
         <message>
             <source>{0} · confidence {1:.2f} · ± {2:.0f} m · {3} verified</source>
-            <translation type="unfinished" />
+            <translation>{0} · betrouwbaarheid {1:.2f} · ± {2:.0f} m · {3} geverifieerd</translation>
         </message>
     </context>
 </TS>
