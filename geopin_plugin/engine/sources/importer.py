@@ -1,0 +1,164 @@
+"""Import street-level imagery from a source into a reference database.
+
+search (evenly sampled) -> skip what the database already holds for this source
+(by source id, before downloading) -> download into ``<db>_sources/<source>/``
+-> ingest.add_records in small batches, so a cancel, a crash or a failing server
+leaves every finished batch stored and the next run resumes where it stopped,
+with no duplicates (ingest also skips identical files by content hash).
+A failing image is logged and skipped; it never stops the import.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, List, Optional, Set, Tuple
+
+from .base import LOG, AuthError, Canceled, ImageError, SourceImage, StreetImagerySource, check_image_bytes
+
+
+@dataclass
+class ImportReport:
+    source: str
+    database: str
+    found: int = 0  # selected by the search (after sampling)
+    available: int = 0  # candidates the search saw
+    truncated: bool = False  # the area holds more than MAX_IMAGES: an even sample was taken
+    warnings: List[str] = field(default_factory=list)
+    already_stored: int = 0  # skipped before download: source id already in the database
+    downloaded: int = 0
+    reused: int = 0  # complete files left by an interrupted run
+    download_failed: int = 0
+    added: int = 0
+    skipped: int = 0  # ingest: same file content already stored
+    failed: int = 0  # ingest: file unusable
+    views_added: int = 0
+    errors: List[Tuple[str, str]] = field(default_factory=list)
+    canceled: bool = False
+
+
+def images_dir_for(database) -> Path:
+    database = Path(database)
+    return database.with_name(database.stem + "_sources")
+
+
+def stored_source_ids(database, source: str) -> Set[str]:
+    """Source ids of ``source`` already in ``database`` (empty when it does not exist yet)."""
+    database = Path(database)
+    if not database.exists() or database.stat().st_size == 0:
+        return set()
+    con = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30.0)
+    try:
+        rows = con.execute("SELECT source_id FROM geopin_images WHERE source = ? AND source_id IS NOT NULL",
+                           (source,)).fetchall()
+    except sqlite3.DatabaseError:
+        return set()  # not a GeoPin database (yet): ingest will say so clearly
+    finally:
+        con.close()
+    return {str(r[0]) for r in rows}
+
+
+def safe_name(source_id: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", source_id).strip("._") or "image"
+    return name[:120]
+
+
+def to_record(image: SourceImage, path: Path, source: StreetImagerySource):
+    from ..ingest import ImageRecord
+
+    return ImageRecord(
+        path=str(path), lat=image.lat, lon=image.lon, heading=image.heading, capture_time=image.capture_time,
+        source=image.source or source.name, source_id=image.source_id, licence=image.licence,
+        attribution=image.attribution, is_panorama=image.is_panorama if source.knows_panoramas else None,
+        pano_id=image.source_id if image.is_panorama else None,
+    )
+
+
+def import_street_imagery(source: StreetImagerySource, area, database, embedder, extractor, max_images=500,
+                          start_date=None, end_date=None, image_size=1024, images_dir=None,
+                          panorama_headings=8, view_fov=90.0, batch_size=16,
+                          progress: Optional[Callable[[float, str], None]] = None,
+                          is_canceled: Optional[Callable[[], bool]] = None) -> ImportReport:
+    """Find, download and ingest images of ``source`` inside ``area``. Raises
+    AuthError (token) and SourceError (search failed after retries); everything
+    that goes wrong with one image is in ``report.errors``."""
+    from ..ingest import add_records
+
+    canceled = is_canceled or (lambda: False)
+    say = progress or (lambda fraction, message: None)
+    source.is_canceled = canceled
+    report = ImportReport(source=source.name, database=str(database))
+    images_dir = Path(images_dir) if images_dir else images_dir_for(database) / source.name
+
+    say(0.0, f"searching {source.title}")
+    try:
+        result = source.search(area, max_images, start_date, end_date, image_size)
+    except Canceled:
+        report.canceled = True
+        return report
+    report.found, report.available = len(result.images), result.available
+    report.truncated, report.warnings = result.truncated, list(result.warnings)
+
+    stored = stored_source_ids(database, source.name)
+    todo = [im for im in result.images if im.source_id not in stored]
+    report.already_stored = len(result.images) - len(todo)
+    say(0.1, f"{len(result.images)} found, {report.already_stored} already stored, {len(todo)} to fetch")
+
+    batch = []
+
+    def flush():
+        if not batch:
+            return
+        built = add_records(database, batch, embedder, extractor, panorama_headings=panorama_headings,
+                            view_fov=view_fov, is_canceled=canceled)
+        report.added += built.added
+        report.skipped += built.skipped
+        report.failed += built.failed
+        report.views_added += getattr(built, "views_added", 0)
+        report.errors.extend(built.errors)
+        if getattr(built, "canceled", False):
+            report.canceled = True
+        batch.clear()
+
+    for i, image in enumerate(todo):
+        if canceled():
+            report.canceled = True
+            break
+        say(0.1 + 0.9 * i / max(len(todo), 1), f"{i + 1}/{len(todo)}: {source.title} {image.source_id}")
+        dest = images_dir / f"{safe_name(image.source_id)}.jpg"
+        try:
+            if dest.exists() and _complete(dest):
+                report.reused += 1
+            else:
+                source.download(image, dest)
+                report.downloaded += 1
+        except Canceled:
+            report.canceled = True
+            break
+        except AuthError:
+            flush()
+            raise
+        except ImageError as exc:
+            report.download_failed += 1
+            report.errors.append((f"{source.name}:{image.source_id}", str(exc)))
+            LOG.warning("skipped: %s", exc)
+            continue
+        batch.append(to_record(image, dest, source))
+        if len(batch) >= batch_size:
+            flush()
+            if report.canceled:
+                break
+    if not report.canceled:  # on cancel the downloaded files stay on disk for the next run
+        flush()
+    say(1.0, f"{report.added} added, {report.already_stored} already stored, "
+             f"{report.download_failed + report.failed} failed")
+    return report
+
+
+def _complete(path: Path) -> bool:
+    try:
+        check_image_bytes(path.read_bytes(), str(path))
+        return True
+    except (OSError, ImageError):
+        return False
