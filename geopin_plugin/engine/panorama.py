@@ -71,7 +71,7 @@ def _maps(pano_w, pano_h, heading_deg, fov_deg, size, pitch_deg, min_elevation_d
     if min_elevation_deg is not None and pitch_deg == 0:
         # bottom row at min_elevation: move the principal point down in the image
         bottom = f * math.tan(math.radians(-min_elevation_deg))
-        cy = min(cy, (out_h - 1) - bottom)
+        cy = max(cy, (out_h - 1) - bottom)
     xs = (np.arange(out_w, dtype=np.float64) - cx) / f
     ys = (np.arange(out_h, dtype=np.float64) - cy) / f
     x, y = np.meshgrid(xs, ys)

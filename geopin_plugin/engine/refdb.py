@@ -39,7 +39,8 @@ HNSW_EF_SEARCH = 200  # at least k; recall@100 >= 0.95 at 1M in the benchmark
 HNSW_HEADER_BYTES = 96
 EXACT_LIMIT = 20_000  # below this many candidates an exact matrix search is used
 WHITENING_REFIT_GROWTH = 0.2  # re-learn whitening when the DB grew by 20 %
-CHECKSUM_VERIFY_LIMIT = 100_000  # recompute the embeddings checksum on open up to here
+CHECKSUM_VERIFY_LIMIT = 100_000
+HNSW_VECTOR_SAMPLE = 1024  # index elements whose vectors are compared with the DB on open  # recompute the embeddings checksum on open up to here
 
 
 class DatabaseError(ValueError):
@@ -650,7 +651,28 @@ class ReferenceDatabase:
         if len(ids) <= CHECKSUM_VERIFY_LIMIT:
             if self._checksum(ids, self._index_vectors(self.embeddings())) != info.get("checksum"):
                 return "checksum of ids and embeddings differs"
-        return validate_hnsw_file(path, len(ids), dim, ids)
+        problem = validate_hnsw_file(path, len(ids), dim, ids)
+        if problem is None and len(ids):
+            problem = self._sample_vectors_problem(path, ids)
+        return problem
+
+    def _sample_vectors_problem(self, path, ids, n_sample=HNSW_VECTOR_SAMPLE):
+        """Compare the vectors stored in the index file with the database's for
+        up to n_sample elements (evenly spaced): catches an index with the right
+        ids and sidecar but other vectors."""
+        h = read_hnsw_header(path)
+        count, sdpe = h["count"], h["size_data_per_element"]
+        dim = (h["label_offset"] - h["offset_data"]) // 4
+        rows = np.unique(np.linspace(0, count - 1, min(count, n_sample)).astype(np.int64))
+        mm = np.memmap(path, dtype=np.uint8, mode="r", offset=HNSW_HEADER_BYTES, shape=(count, sdpe))
+        block = np.ascontiguousarray(mm[rows])
+        del mm
+        vecs = block[:, h["offset_data"]:h["offset_data"] + 4 * dim].copy().view("<f4")
+        labels = block[:, h["label_offset"]:h["label_offset"] + 8].copy().view("<u8")[:, 0].astype(np.int64)
+        expected = self._index_vectors(self.embeddings(labels))
+        if not np.allclose(vecs, expected, atol=1e-6):
+            return "vectors in the index differ from the stored embeddings"
+        return None
 
     def ensure_index(self, rebuild=False):
         """Load the index after validating it; rebuild from stored embeddings when
