@@ -1,0 +1,222 @@
+"""geopin:buildreferencedatabase: a thin adapter over engine/ingest.py."""
+import os
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterVectorLayer,
+    QgsProject,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from ..geopin_plugin.log import get_logger
+from .base import GeoPinAlgorithm
+
+FALLBACK_EMBEDDERS = ["mobilenetv2-gem512-1024"]
+
+
+def embedder_presets():
+    """(ids, default index) of the catalogue's embedder presets (lazy import)."""
+    try:
+        from ..geopin_plugin.engine import models
+    except Exception:  # models module missing or broken: keep the algorithm loadable
+        get_logger("processing").exception("model catalogue unavailable")
+        return FALLBACK_EMBEDDERS, 0
+    ids = [p.id for p in models.PRESETS.values() if p.kind == "embedder"] or FALLBACK_EMBEDDERS
+    default = ids.index(models.DEFAULT_EMBEDDER) if models.DEFAULT_EMBEDDER in ids else 0
+    return ids, default
+
+
+def load_models(embedder_preset, extractor_preset=None):
+    """The real embedder and local-feature extractor (tests replace this)."""
+    from ..geopin_plugin.engine import embed, features, models
+
+    return embed.load_embedder(embedder_preset), features.load_extractor(extractor_preset or models.DEFAULT_EXTRACTOR)
+
+
+class BuildReferenceDatabase(GeoPinAlgorithm):
+    INPUT = "INPUT"
+    COORDINATES = "COORDINATES"
+    COORDINATES_LAYER = "COORDINATES_LAYER"
+    PATH_FIELD = "PATH_FIELD"
+    PANORAMA_HEADINGS = "PANORAMA_HEADINGS"
+    VIEW_FOV = "VIEW_FOV"
+    MODEL = "MODEL"
+    WHITENING = "WHITENING"
+    DATABASE = "DATABASE"
+    ERRORS = "ERRORS"
+    ADDED = "ADDED"
+    SKIPPED = "SKIPPED"
+    FAILED = "FAILED"
+    VIEWS = "VIEWS"
+
+    def name(self):
+        return "buildreferencedatabase"
+
+    def displayName(self):  # noqa: N802
+        return self.tr("Build reference database")
+
+    def shortHelpString(self):  # noqa: N802
+        return self.tr(
+            "Indexes geotagged photos and 360° panoramas from a folder (searched recursively; "
+            "jpg, jpeg, png, tif) into a GeoPackage reference database with a search index. "
+            "Positions come from the coordinates CSV (file, lat, lon, optional heading, capture_time) "
+            "or point layer when given, else from EXIF GPS. Each equirectangular panorama is cut into "
+            "perspective views at evenly spaced headings. If the database exists, only new images are "
+            "added (an image's content hash decides). Files that cannot be used are listed in the errors "
+            "table with the reason.")
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterFile(
+            self.INPUT, self.tr("Folder with photos and panoramas"), behavior=QgsProcessingParameterFile.Folder))
+        self.addParameter(QgsProcessingParameterFile(
+            self.COORDINATES, self.tr("Coordinates CSV (file, lat, lon[, heading, capture_time])"),
+            extension="csv", optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.COORDINATES_LAYER, self.tr("Coordinates point layer (instead of a CSV)"),
+            [QgsProcessing.TypeVectorPoint], optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            self.PATH_FIELD, self.tr("Image path field of the point layer"), defaultValue="file",
+            parentLayerParameterName=self.COORDINATES_LAYER, type=QgsProcessingParameterField.String,
+            optional=True))
+        headings = QgsProcessingParameterNumber(
+            self.PANORAMA_HEADINGS, self.tr("Views per panorama"), QgsProcessingParameterNumber.Integer,
+            defaultValue=8, minValue=1, maxValue=36)
+        self.addParameter(headings)
+        self.addParameter(QgsProcessingParameterNumber(
+            self.VIEW_FOV, self.tr("Horizontal field of view of panorama views (degrees)"),
+            QgsProcessingParameterNumber.Double, defaultValue=90.0, minValue=10.0, maxValue=150.0))
+        ids, default = embedder_presets()
+        self._model_ids = ids
+        self.addParameter(QgsProcessingParameterEnum(
+            self.MODEL, self.tr("Embedding model"), options=ids, defaultValue=default))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.WHITENING, self.tr("Learn PCA-whitening on the reference embeddings"), defaultValue=False))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.DATABASE, self.tr("Reference database"), fileFilter=self.tr("GeoPackage (*.gpkg)")))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.ERRORS, self.tr("Files that could not be indexed"), QgsProcessing.TypeVector, optional=True,
+            createByDefault=True))
+        self.addOutput(QgsProcessingOutputNumber(self.ADDED, self.tr("Images added")))
+        self.addOutput(QgsProcessingOutputNumber(self.SKIPPED, self.tr("Images skipped (already in the database)")))
+        self.addOutput(QgsProcessingOutputNumber(self.FAILED, self.tr("Images that failed")))
+        self.addOutput(QgsProcessingOutputNumber(self.VIEWS, self.tr("Views added")))
+
+    # ---- helpers ----------------------------------------------------------------------
+    def _layer_coordinates(self, layer, path_field, feedback):
+        if path_field not in layer.fields().names():
+            raise QgsProcessingException(
+                self.tr("The point layer has no field named {0}").format(path_field))
+        to_wgs = QgsCoordinateTransform(layer.crs(), QgsCoordinateReferenceSystem("EPSG:4326"),
+                                        QgsProject.instance().transformContext())
+        names = layer.fields().names()
+        records = {}
+        for feat in layer.getFeatures():
+            value = feat[path_field]
+            geom = feat.geometry()
+            if value in (None, "") or geom is None or geom.isEmpty():
+                continue
+            pt = geom.centroid().asPoint() if geom.isMultipart() else geom.asPoint()
+            try:
+                wgs = to_wgs.transform(pt)
+            except Exception as exc:  # QgsCsException
+                feedback.pushWarning(self.tr("Cannot transform the point of {0}: {1}").format(value, exc))
+                continue
+            rec = {"file": str(value), "lat": wgs.y(), "lon": wgs.x()}
+            for extra in ("heading", "capture_time", "pano_id", "source_id", "licence", "attribution"):
+                if extra in names and feat[extra] not in (None, ""):
+                    rec[extra] = str(feat[extra]) if extra != "heading" else feat[extra]
+            records[str(value)] = rec
+        return records
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        from ..geopin_plugin.engine import ingest
+        from ..geopin_plugin.engine.refdb import DatabaseError
+
+        input_dir = self.parameterAsFile(parameters, self.INPUT, context)
+        if not input_dir or not os.path.isdir(input_dir):
+            raise QgsProcessingException(self.tr("Input folder not found: {0}").format(input_dir))
+        csv_path = self.parameterAsFile(parameters, self.COORDINATES, context)
+        layer = self.parameterAsVectorLayer(parameters, self.COORDINATES_LAYER, context)
+        if csv_path and layer is not None:
+            raise QgsProcessingException(self.tr("Give either a coordinates CSV or a point layer, not both"))
+        coordinates = None
+        if csv_path:
+            if not os.path.isfile(csv_path):
+                raise QgsProcessingException(self.tr("Coordinates file not found: {0}").format(csv_path))
+            try:
+                coordinates = ingest.read_coordinates_csv(csv_path)
+            except (ValueError, OSError, UnicodeDecodeError) as exc:
+                raise QgsProcessingException(self.tr("Cannot read the coordinates file: {0}").format(exc))
+        elif layer is not None:
+            path_field = self.parameterAsString(parameters, self.PATH_FIELD, context) or "file"
+            coordinates = self._layer_coordinates(layer, path_field, feedback)
+        headings = self.parameterAsInt(parameters, self.PANORAMA_HEADINGS, context)
+        fov = self.parameterAsDouble(parameters, self.VIEW_FOV, context)
+        ids = getattr(self, "_model_ids", None) or embedder_presets()[0]
+        model = ids[self.parameterAsEnum(parameters, self.MODEL, context)]
+        whitening = self.parameterAsBool(parameters, self.WHITENING, context)
+        database = self.parameterAsFileOutput(parameters, self.DATABASE, context)
+        if not database:
+            raise QgsProcessingException(self.tr("No output database given"))
+        if not database.lower().endswith(".gpkg"):
+            database += ".gpkg"
+
+        fields = QgsFields()
+        fields.append(QgsField("file", QVariant.String))
+        fields.append(QgsField("reason", QVariant.String))
+        sink, sink_id = self.parameterAsSink(parameters, self.ERRORS, context, fields, QgsWkbTypes.NoGeometry,
+                                             QgsCoordinateReferenceSystem())
+
+        feedback.pushInfo(self.tr("Loading the embedding model {0}").format(model))
+        try:
+            embedder, extractor = load_models(model)
+        except Exception as exc:  # missing/corrupt model files: a user error with the reason
+            raise QgsProcessingException(
+                self.tr("Cannot load the models: {0}. Build them with `make models` or install them "
+                        "from the GeoPin menu.").format(exc))
+
+        def progress(fraction, message):
+            feedback.setProgress(100.0 * fraction)
+            feedback.setProgressText(message)
+
+        try:
+            report = ingest.build(input_dir, database, embedder, extractor, coordinates=coordinates,
+                                  panorama_headings=headings, view_fov=fov, progress=progress,
+                                  is_canceled=feedback.isCanceled, whitening=whitening)
+        except DatabaseError as exc:
+            raise QgsProcessingException(self.tr("Reference database problem: {0}").format(exc))
+        except ValueError as exc:
+            raise QgsProcessingException(self.tr("Invalid input: {0}").format(exc))
+
+        for file, reason in report.errors:
+            feedback.pushWarning(self.tr("Skipped {0}: {1}").format(file, reason))
+            if sink is not None:
+                f = QgsFeature(fields)
+                f.setAttributes([file, reason])
+                sink.addFeature(f, QgsFeatureSink.FastInsert)
+        if report.canceled:
+            feedback.pushWarning(self.tr("Canceled: the database holds every image committed before the cancel; "
+                                         "run again to add the rest."))
+        feedback.pushInfo(self.tr("{0} images added ({1} views), {2} skipped, {3} failed").format(
+            report.added, report.views_added, report.skipped, report.failed))
+        results = {self.DATABASE: database, self.ADDED: report.added, self.SKIPPED: report.skipped,
+                   self.FAILED: report.failed, self.VIEWS: report.views_added}
+        if sink is not None:
+            results[self.ERRORS] = sink_id
+        return results

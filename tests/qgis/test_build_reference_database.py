@@ -1,0 +1,120 @@
+"""geopin:buildreferencedatabase inside QGIS: the GeoPackage opens as a valid
+EPSG:28992 point layer, the algorithm runs (test models), reports counts and an
+errors table, appends on a second run, and takes a point layer for positions."""
+import sys
+from pathlib import Path
+
+import pytest
+from qgis.core import (
+    QgsFeature,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessingContext,
+    QgsProcessingFeedback,
+    QgsVectorLayer,
+)
+
+TESTS_ENGINE = Path(__file__).resolve().parents[1] / "engine"
+if str(TESTS_ENGINE) not in sys.path:  # pytest runs with --import-mode=importlib
+    sys.path.insert(0, str(TESTS_ENGINE))
+
+from fixtures_refdb import AMSTERDAM, bad_inputs, photo  # noqa: E402
+from refdb_helpers import OrbExtractor, PixelEmbedder  # noqa: E402
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture()
+def alg_module(monkeypatch):
+    from geopin.processing import build_reference_database as mod
+
+    monkeypatch.setattr(mod, "load_models", lambda preset, extractor=None: (PixelEmbedder(), OrbExtractor()))
+    return mod
+
+
+def run_alg(mod, params):
+    alg = mod.BuildReferenceDatabase()
+    alg.initAlgorithm()
+    context = QgsProcessingContext()
+    feedback = QgsProcessingFeedback()
+    ok, msg = alg.checkParameterValues(params, context)
+    assert ok, msg
+    results, success = alg.run(params, context, feedback)
+    assert success
+    return results, context
+
+
+def test_algorithm_builds_valid_layer_and_errors_table(qgis_app, tmp_path, alg_module):
+    unusable, usable, coords = bad_inputs(tmp_path / "in")
+    db = tmp_path / "ref.gpkg"
+    params = {"INPUT": str(tmp_path / "in"), "COORDINATES": str(coords), "DATABASE": str(db),
+              "ERRORS": "TEMPORARY_OUTPUT", "PANORAMA_HEADINGS": 8, "VIEW_FOV": 90.0, "MODEL": 0,
+              "WHITENING": False}
+    results, context = run_alg(alg_module, params)
+    assert results["DATABASE"] == str(db)
+    assert (results["ADDED"], results["SKIPPED"], results["FAILED"]) == (len(usable), 0, len(unusable))
+    errors = context.getMapLayer(results["ERRORS"])
+    assert errors is not None and errors.featureCount() == len(unusable)
+    assert {Path(f["file"]).name for f in errors.getFeatures()} == set(unusable)
+    assert all(f["reason"] for f in errors.getFeatures())
+
+    layer = QgsVectorLayer(f"{db}|layername=reference_views", "refs", "ogr")
+    assert layer.isValid()
+    assert layer.crs().authid() == "EPSG:28992"
+    assert layer.featureCount() == len(usable)
+    names = layer.fields().names()
+    for field in ("source", "image_path", "view_image", "pano_id", "heading", "fov", "capture_time", "content_hash"):
+        assert field in names
+    extent = layer.extent()
+    assert 115000 < extent.xMinimum() <= extent.xMaximum() < 130000  # Amsterdam in RD New
+    err_table = QgsVectorLayer(f"{db}|layername=ingest_errors", "errors", "ogr")
+    assert err_table.isValid() and err_table.featureCount() == len(unusable)
+
+    again, _ = run_alg(alg_module, params)  # append-only: nothing new
+    assert (again["ADDED"], again["SKIPPED"]) == (0, len(usable))
+
+
+def test_point_layer_gives_positions(qgis_app, tmp_path, alg_module):
+    from PIL import Image
+
+    from fixtures_refdb import scene
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(scene(i)).save(folder / f"n{i}.jpg")  # no EXIF GPS
+    layer = QgsVectorLayer("Point?crs=EPSG:28992&field=file:string&field=heading:double", "pts", "memory")
+    feats = []
+    for i in range(3):
+        f = QgsFeature(layer.fields())
+        f.setAttributes([f"n{i}.jpg", 45.0])
+        f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(121000 + 10 * i, 487000)))
+        feats.append(f)
+    layer.dataProvider().addFeatures(feats)
+    db = tmp_path / "ref.gpkg"
+    results, _ = run_alg(alg_module, {"INPUT": str(folder), "COORDINATES_LAYER": layer, "PATH_FIELD": "file",
+                                      "DATABASE": str(db), "MODEL": 0})
+    assert (results["ADDED"], results["FAILED"]) == (3, 0)
+    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+
+    with ReferenceDatabase.open(db) as rdb:
+        views = sorted(rdb.views(rdb.ids()), key=lambda v: v.image_path)
+        assert [round(v.x) for v in views] == [121000, 121010, 121020]
+        assert all(round(v.y) == 487000 and v.heading == 45.0 for v in views)
+
+
+def test_missing_models_is_a_user_error(qgis_app, tmp_path, monkeypatch):
+    from qgis.core import QgsProcessingException
+
+    from geopin.processing import build_reference_database as mod
+
+    def fail(preset, extractor=None):
+        raise RuntimeError("model file not built")
+
+    monkeypatch.setattr(mod, "load_models", fail)
+    photo(tmp_path / "a.jpg", 1, *AMSTERDAM)
+    alg = mod.BuildReferenceDatabase()
+    alg.initAlgorithm()
+    with pytest.raises(QgsProcessingException, match="model file not built"):
+        alg.processAlgorithm({"INPUT": str(tmp_path), "DATABASE": str(tmp_path / "x.gpkg"), "MODEL": 0},
+                             QgsProcessingContext(), QgsProcessingFeedback())
