@@ -9,6 +9,8 @@ from .base import ICON
 # (module, class): one module per algorithm, imported lazily so the provider stays light.
 ALGORITHMS = [
     ("build_reference_database", "BuildReferenceDatabase"),
+    ("geolocate_photos", "GeolocatePhotos"),
+    ("import_street_imagery", "ImportStreetImagery"),
 ]
 
 

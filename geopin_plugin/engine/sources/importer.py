@@ -36,6 +36,7 @@ class ImportReport:
     views_added: int = 0
     errors: List[Tuple[str, str]] = field(default_factory=list)
     canceled: bool = False
+    source_title: str = ""
 
 
 def images_dir_for(database) -> Path:
@@ -88,7 +89,7 @@ def import_street_imagery(source: StreetImagerySource, area, database, embedder,
     canceled = is_canceled or (lambda: False)
     say = progress or (lambda fraction, message: None)
     source.is_canceled = canceled
-    report = ImportReport(source=source.name, database=str(database))
+    report = ImportReport(source=source.name, database=str(database), source_title=source.title)
     images_dir = Path(images_dir) if images_dir else images_dir_for(database) / source.name
 
     say(0.0, f"searching {source.title}")

@@ -1,0 +1,263 @@
+"""geopin:importstreetimagery: a thin adapter over engine/sources (search, download)
+and engine/ingest (views, embeddings, index)."""
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsGeometry,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterAuthConfig,
+    QgsProcessingParameterDateTime,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+
+from ..geopin_plugin.log import get_logger
+from .base import GeoPinAlgorithm
+
+LOG = get_logger("processing.import")
+
+# the SOURCE enum, in the order of engine/sources SOURCE_NAMES
+SOURCE_KEYS = ["mapillary", "panoramax", "kartaview", "mapilio", "amsterdam"]
+WGS84 = "EPSG:4326"
+
+
+def load_models(database):
+    """The embedder and extractor: the database's own preset when it exists, else
+    the defaults (tests replace this function)."""
+    from ..geopin_plugin.engine import embed, features, models
+
+    preset, extractor_preset = models.DEFAULT_EMBEDDER, models.DEFAULT_EXTRACTOR
+    try:
+        from ..geopin_plugin.engine.refdb import ReferenceDatabase
+
+        with ReferenceDatabase.open(database, repair_index=False) as db:
+            preset = db.meta.get("model_preset") or preset
+            extractor_preset = db.meta.get("extractor_preset") or extractor_preset
+    except Exception:  # no database yet (or empty): defaults
+        pass
+    return embed.load_embedder(preset), features.load_extractor(extractor_preset)
+
+
+def make_http_client(feedback):
+    from ..geopin_plugin.qgis_http import QgisHttpClient
+
+    return QgisHttpClient(feedback=feedback)
+
+
+class ImportStreetImagery(GeoPinAlgorithm):
+    SOURCE = "SOURCE"
+    EXTENT = "EXTENT"
+    AREA = "AREA"
+    MAX_IMAGES = "MAX_IMAGES"
+    START_DATE = "START_DATE"
+    END_DATE = "END_DATE"
+    IMAGE_SIZE = "IMAGE_SIZE"
+    DATABASE = "DATABASE"
+    BASE_URL = "BASE_URL"
+    AUTH_CONFIG = "AUTH_CONFIG"
+    PANORAMA_HEADINGS = "PANORAMA_HEADINGS"
+    FOUND = "FOUND"
+    ADDED = "ADDED"
+    ALREADY_STORED = "ALREADY_STORED"
+    FAILED = "FAILED"
+    VIEWS = "VIEWS"
+
+    def name(self):
+        return "importstreetimagery"
+
+    def displayName(self):  # noqa: N802
+        return self.tr("Import street-level imagery")
+
+    def shortHelpString(self):  # noqa: N802
+        return self.tr(
+            "Finds street-level images inside an area through a public API (Mapillary, Panoramax, KartaView, "
+            "Mapilio or the City of Amsterdam panoramas), downloads them and adds them to a reference database "
+            "with their position, heading, capture time, source id, licence and attribution. 360° panoramas "
+            "are cut into perspective views. When the area holds more images than the maximum, a spatially "
+            "even sample is taken. Images already in the database are skipped, so an interrupted import can "
+            "simply be run again. Mapillary needs an access token: store it in QGIS Settings ▸ Options ▸ "
+            "Authentication (for example as an API header or in the password of a Basic configuration) and "
+            "choose it as the authentication configuration. Respect each source's licence and terms of use.")
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterEnum(
+            self.SOURCE, self.tr("Source"),
+            options=[self.tr("Mapillary (token needed)"), self.tr("Panoramax"), self.tr("KartaView"),
+                     self.tr("Mapilio"), self.tr("Amsterdam panoramas (City of Amsterdam)")],
+            defaultValue=1))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Area (extent)")))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.AREA, self.tr("Limit to polygons of this layer"), [QgsProcessing.TypeVectorPolygon],
+            optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_IMAGES, self.tr("Maximum number of images"), QgsProcessingParameterNumber.Integer,
+            defaultValue=200, minValue=1, maxValue=100000))
+        self.addParameter(QgsProcessingParameterDateTime(
+            self.START_DATE, self.tr("Captured on or after"), QgsProcessingParameterDateTime.Date, optional=True))
+        self.addParameter(QgsProcessingParameterDateTime(
+            self.END_DATE, self.tr("Captured on or before"), QgsProcessingParameterDateTime.Date, optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.IMAGE_SIZE, self.tr("Image size to download (long side, pixels)"),
+            QgsProcessingParameterNumber.Integer, defaultValue=1024, minValue=256, maxValue=8192))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.DATABASE, self.tr("Reference database"), fileFilter=self.tr("GeoPackage (*.gpkg)")))
+        self.addParameter(QgsProcessingParameterAuthConfig(
+            self.AUTH_CONFIG, self.tr("Authentication configuration (access token)"), optional=True))
+        base_url = QgsProcessingParameterString(
+            self.BASE_URL, self.tr("API address (a Panoramax instance, or a mirror)"), optional=True)
+        base_url.setFlags(base_url.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(base_url)
+        headings = QgsProcessingParameterNumber(
+            self.PANORAMA_HEADINGS, self.tr("Views per panorama"), QgsProcessingParameterNumber.Integer,
+            defaultValue=8, minValue=1, maxValue=36)
+        headings.setFlags(headings.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(headings)
+        self.addOutput(QgsProcessingOutputNumber(self.FOUND, self.tr("Images found")))
+        self.addOutput(QgsProcessingOutputNumber(self.ADDED, self.tr("Images added")))
+        self.addOutput(QgsProcessingOutputNumber(
+            self.ALREADY_STORED, self.tr("Images skipped (already in the database)")))
+        self.addOutput(QgsProcessingOutputNumber(self.FAILED, self.tr("Images that failed")))
+        self.addOutput(QgsProcessingOutputNumber(self.VIEWS, self.tr("Views added")))
+
+    # ---- helpers ----------------------------------------------------------------------
+    def _area(self, parameters, context, feedback):
+        """(bbox or polygon in WGS84 lon/lat) from EXTENT and the optional AREA layer."""
+        wgs84 = QgsCoordinateReferenceSystem(WGS84)
+        transform_context = context.transformContext()
+        source = self.parameterAsSource(parameters, self.AREA, context)
+        if source is not None:
+            geoms = [f.geometry() for f in source.getFeatures() if f.hasGeometry()]
+            if not geoms:
+                raise QgsProcessingException(self.tr("The area layer has no polygons"))
+            union = QgsGeometry.unaryUnion(geoms)
+            union.transform(QgsCoordinateTransform(source.sourceCrs(), wgs84, transform_context))
+            parts = union.asMultiPolygon() if union.isMultipart() else [union.asPolygon()]
+            parts = [p for p in parts if p and p[0]]
+            if len(parts) > 1:
+                feedback.pushWarning(self.tr(
+                    "The area layer has {0} separate polygons; the largest is used.").format(len(parts)))
+                parts.sort(key=lambda p: QgsGeometry.fromPolygonXY(p).area(), reverse=True)
+            return [(pt.x(), pt.y()) for pt in parts[0][0][:-1]]
+        rect = self.parameterAsExtent(parameters, self.EXTENT, context, wgs84)
+        if rect is None or rect.isEmpty():
+            raise QgsProcessingException(self.tr("The area is empty: draw or choose an extent"))
+        return (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
+
+    def _token(self, parameters, context, source_title):
+        from ..geopin_plugin.qgis_http import auth_token
+
+        authcfg = self.parameterAsString(parameters, self.AUTH_CONFIG, context)
+        try:
+            return auth_token(authcfg)
+        except LookupError:
+            raise QgsProcessingException(self.tr(
+                "The authentication configuration {0} for {1} cannot be read. Check it in QGIS Settings ▸ "
+                "Options ▸ Authentication (the master password may be needed) and choose it in the "
+                "AUTH_CONFIG parameter.").format(authcfg, source_title))
+
+    def _date(self, parameters, name, context):
+        value = self.parameterAsDateTime(parameters, name, context)
+        if value is None or not value.isValid():
+            return None
+        return value.date().toString("yyyy-MM-dd")
+
+    def _import(self, key, http, base_url, area, start, end, database, parameters, context, feedback):
+        from ..geopin_plugin.engine.refdb import DatabaseError
+        from ..geopin_plugin.engine.sources import AuthError, SourceError, make_source
+        from ..geopin_plugin.engine.sources.importer import import_street_imagery
+
+        source = make_source(key, http, base_url=base_url, token=None)
+        source.token = self._token(parameters, context, source.title)
+        if source.needs_token and not source.token:
+            raise QgsProcessingException(self.tr(
+                "{0} needs an access token. Store it in QGIS Settings ▸ Options ▸ Authentication and choose "
+                "that configuration in the AUTH_CONFIG parameter (Authentication configuration).").format(
+                    source.title))
+
+        feedback.pushInfo(self.tr("Loading the models"))
+        try:
+            embedder, extractor = load_models(database)
+        except Exception as exc:  # missing/corrupt model files: a user error with the reason
+            raise QgsProcessingException(
+                self.tr("Cannot load the models: {0}. Build them with `make models` or install them "
+                        "from the GeoPin menu.").format(exc))
+
+        def progress(fraction, message):
+            feedback.setProgress(100.0 * fraction)
+            feedback.setProgressText(message)
+
+        try:
+            report = import_street_imagery(
+                source, area, database, embedder, extractor,
+                max_images=self.parameterAsInt(parameters, self.MAX_IMAGES, context),
+                start_date=start, end_date=end,
+                image_size=self.parameterAsInt(parameters, self.IMAGE_SIZE, context),
+                panorama_headings=self.parameterAsInt(parameters, self.PANORAMA_HEADINGS, context),
+                progress=progress, is_canceled=feedback.isCanceled)
+        except AuthError as exc:
+            what = (self.tr("{0} needs an access token.") if exc.missing else
+                    self.tr("{0} refused the access token (HTTP {1}).")).format(source.title, exc.status)
+            raise QgsProcessingException(what + " " + self.tr(
+                "Store a valid token in QGIS Settings ▸ Options ▸ Authentication and choose that "
+                "configuration in the AUTH_CONFIG parameter (Authentication configuration)."))
+        except SourceError as exc:
+            raise QgsProcessingException(self.tr("{0} could not be searched: {1}").format(source.title, exc))
+        except DatabaseError as exc:
+            raise QgsProcessingException(self.tr("Reference database problem: {0}").format(exc))
+
+        return report
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        key = SOURCE_KEYS[self.parameterAsEnum(parameters, self.SOURCE, context)]
+        database = self.parameterAsFileOutput(parameters, self.DATABASE, context)
+        if not database:
+            raise QgsProcessingException(self.tr("No output database given"))
+        if not database.lower().endswith(".gpkg"):
+            database += ".gpkg"
+        area = self._area(parameters, context, feedback)
+        start = self._date(parameters, self.START_DATE, context)
+        end = self._date(parameters, self.END_DATE, context)
+        if start and end and start > end:
+            raise QgsProcessingException(self.tr("The start date is after the end date"))
+        base_url = (self.parameterAsString(parameters, self.BASE_URL, context) or "").strip() or None
+        if base_url and not base_url.lower().startswith(("http://", "https://")):
+            raise QgsProcessingException(self.tr("The API address must start with http:// or https://"))
+        http = make_http_client(feedback)
+        try:
+            report = self._import(key, http, base_url, area, start, end, database, parameters, context, feedback)
+        finally:
+            close = getattr(http, "close", None)
+            if close is not None:
+                close()
+        source_title = report.source_title
+
+        for warning in report.warnings:
+            if "spatially even sample" in warning:
+                feedback.pushWarning(self.tr(
+                    "The area holds more images than the maximum ({0}); a spatially even sample of {1} "
+                    "was taken. Raise the maximum or draw a smaller area for more.").format(
+                        self.parameterAsInt(parameters, self.MAX_IMAGES, context), report.found))
+            else:
+                feedback.pushWarning(warning)
+        if report.found == 0 and report.available == 0:
+            feedback.pushInfo(self.tr("{0} has no images in this area (or in this date range).").format(
+                source_title))
+        for what, reason in report.errors:
+            feedback.pushWarning(self.tr("Skipped {0}: {1}").format(what, reason))
+        if report.canceled:
+            feedback.pushWarning(self.tr("Canceled: the database holds every image committed before the cancel; "
+                                         "run again to add the rest."))
+        feedback.pushInfo(self.tr(
+            "{0} images found, {1} added ({2} views), {3} already in the database, {4} failed").format(
+                report.found, report.added, report.views_added, report.already_stored,
+                report.download_failed + report.failed))
+        return {self.DATABASE: database, self.FOUND: report.found, self.ADDED: report.added,
+                self.ALREADY_STORED: report.already_stored, self.FAILED: report.download_failed + report.failed,
+                self.VIEWS: report.views_added}
