@@ -3,10 +3,10 @@
 
 Contents: the plugin code (geopin_plugin/, processing/), __init__.py, metadata.txt,
 LICENSE, README.md, docs/*.md, resources/, the compiled Dutch i18n/*.qm and
-requirements/runtime.txt (read by "Install dependencies…"). Only files tracked by
-git are taken (plus the .qm that `make translations` compiles), so tests, caches,
-the venv, build outputs, benchmarks and anything untracked never get in; files
-that look binary (shared libraries, model weights, images of data) are refused.
+requirements/runtime.txt (read by "Install dependencies…"). Only those folders, and
+in them only files git does not ignore (plus the .qm that `make translations`
+compiles), so tests, caches, the venv, build outputs and benchmarks never get in;
+files that look binary (shared libraries, model weights, data images) are refused.
 
     python3 scripts/package.py [--output DIR]      (`make package` runs it)
 """
@@ -33,9 +33,10 @@ def version():
 
 
 def tracked_files():
-    """Files git tracks (the working-tree copy of each), or all files without git."""
+    """Files git tracks or would track (not ignored: no caches, venv, build), as in
+    the working tree; all files when there is no git."""
     try:
-        out = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO, capture_output=True, check=True).stdout
         return [p for p in out.decode().split("\0") if p]
     except (OSError, subprocess.CalledProcessError):
         return [p.relative_to(REPO).as_posix() for p in REPO.rglob("*") if p.is_file()]
