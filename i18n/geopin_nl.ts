@@ -10,8 +10,24 @@
 {4} · {5:.0f} m van de schatting</translation>
         </message>
         <message>
+            <source>API address (a Panoramax instance, or a mirror)</source>
+            <translation>API-adres (een Panoramax-instantie of een mirror)</translation>
+        </message>
+        <message>
             <source>All dependencies are installed and import correctly.</source>
             <translation>Alle afhankelijkheden zijn geïnstalleerd en laten zich correct importeren.</translation>
+        </message>
+        <message>
+            <source>Amsterdam panoramas (City of Amsterdam)</source>
+            <translation>Amsterdamse panorama's (gemeente Amsterdam)</translation>
+        </message>
+        <message>
+            <source>Area (extent)</source>
+            <translation>Gebied (extent)</translation>
+        </message>
+        <message>
+            <source>Authentication configuration (access token)</source>
+            <translation>Authenticatieconfiguratie (toegangstoken)</translation>
         </message>
         <message>
             <source>Browse photo…</source>
@@ -20,6 +36,10 @@
         <message>
             <source>Cancel</source>
             <translation>Annuleren</translation>
+        </message>
+        <message>
+            <source>Canceled: the database holds every image committed before the cancel; run again to add the rest.</source>
+            <translation>Geannuleerd: de database bevat elk beeld dat vóór het annuleren is vastgelegd; start opnieuw om de rest toe te voegen.</translation>
         </message>
         <message>
             <source>Cancelled</source>
@@ -34,12 +54,24 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Cannot load the models: {0}. Build them with `make models` or install them from the GeoPin menu.</source>
+            <translation>De modellen kunnen niet worden geladen: {0}. Bouw ze met `make models` of installeer ze via het GeoPin-menu.</translation>
+        </message>
+        <message>
             <source>Cannot read {0}</source>
             <translation>Kan {0} niet lezen</translation>
         </message>
         <message>
             <source>Cannot write {0}</source>
             <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Captured on or after</source>
+            <translation>Opgenomen op of na</translation>
+        </message>
+        <message>
+            <source>Captured on or before</source>
+            <translation>Opgenomen op of vóór</translation>
         </message>
         <message>
             <source>Choose a photo</source>
@@ -86,8 +118,16 @@
             <translation>Locatie schatten</translation>
         </message>
         <message>
+            <source>Finds street-level images inside an area through a public API (Mapillary, Panoramax, KartaView, Mapilio or the City of Amsterdam panoramas), downloads them and adds them to a reference database with their position, heading, capture time, source id, licence and attribution. 360° panoramas are cut into perspective views. When the area holds more images than the maximum, a spatially even sample is taken. Images already in the database are skipped, so an interrupted import can simply be run again. Mapillary needs an access token: store it in QGIS Settings ▸ Options ▸ Authentication (for example as an API header or in the password of a Basic configuration) and choose it as the authentication configuration. Respect each source's licence and terms of use.</source>
+            <translation>Zoekt straatbeelden binnen een gebied via een openbare API (Mapillary, Panoramax, KartaView, Mapilio of de panorama's van de gemeente Amsterdam), downloadt ze en voegt ze toe aan een referentiedatabase met positie, kijkrichting, opnametijd, bron-id, licentie en naamsvermelding. 360°-panorama's worden in perspectiefbeelden gesneden. Bevat het gebied meer beelden dan het maximum, dan wordt een ruimtelijk gelijkmatige steekproef genomen. Beelden die al in de database staan worden overgeslagen, dus een onderbroken import kan gewoon opnieuw worden gestart. Mapillary vereist een toegangstoken: sla het op in QGIS Instellingen ▸ Opties ▸ Authenticatie (bijvoorbeeld als API-header of als wachtwoord van een Basic-configuratie) en kies het als authenticatieconfiguratie. Respecteer de licentie en gebruiksvoorwaarden van elke bron.</translation>
+        </message>
+        <message>
             <source>Footprints</source>
             <translation type="unfinished" />
+        </message>
+        <message>
+            <source>GeoPackage (*.gpkg)</source>
+            <translation>GeoPackage (*.gpkg)</translation>
         </message>
         <message>
             <source>GeoPin</source>
@@ -130,6 +170,30 @@
             <translation>Kijkrichting {0:.0f}°</translation>
         </message>
         <message>
+            <source>Image size to download (long side, pixels)</source>
+            <translation>Te downloaden beeldgrootte (lange zijde, pixels)</translation>
+        </message>
+        <message>
+            <source>Images added</source>
+            <translation>Toegevoegde beelden</translation>
+        </message>
+        <message>
+            <source>Images found</source>
+            <translation>Gevonden beelden</translation>
+        </message>
+        <message>
+            <source>Images skipped (already in the database)</source>
+            <translation>Overgeslagen beelden (al in de database)</translation>
+        </message>
+        <message>
+            <source>Images that failed</source>
+            <translation>Mislukte beelden</translation>
+        </message>
+        <message>
+            <source>Import street-level imagery</source>
+            <translation>Straatbeelden importeren</translation>
+        </message>
+        <message>
             <source>Install</source>
             <translation>Installeren</translation>
         </message>
@@ -146,8 +210,32 @@
             <translation>Bezig met installeren… (dit kan enkele minuten duren)</translation>
         </message>
         <message>
+            <source>KartaView</source>
+            <translation>KartaView</translation>
+        </message>
+        <message>
+            <source>Limit to polygons of this layer</source>
+            <translation>Beperken tot de polygonen van deze laag</translation>
+        </message>
+        <message>
+            <source>Loading the models</source>
+            <translation>De modellen worden geladen</translation>
+        </message>
+        <message>
             <source>Locate</source>
             <translation>Lokaliseren</translation>
+        </message>
+        <message>
+            <source>Mapilio</source>
+            <translation>Mapilio</translation>
+        </message>
+        <message>
+            <source>Mapillary (token needed)</source>
+            <translation>Mapillary (token vereist)</translation>
+        </message>
+        <message>
+            <source>Maximum number of images</source>
+            <translation>Maximum aantal beelden</translation>
         </message>
         <message>
             <source>Missing Python packages: {0}. Use Plugins ▸ GeoPin ▸ Install dependencies…</source>
@@ -162,8 +250,16 @@
             <translation>Geen GPS-positie in EXIF</translation>
         </message>
         <message>
+            <source>No output database given</source>
+            <translation>Geen uitvoerdatabase opgegeven</translation>
+        </message>
+        <message>
             <source>No reference image for view {0}</source>
             <translation>Geen referentiebeeld voor beeld {0}</translation>
+        </message>
+        <message>
+            <source>Panoramax</source>
+            <translation>Panoramax</translation>
         </message>
         <message>
             <source>Photo geolocation</source>
@@ -190,6 +286,10 @@
             <translation>Referentiedatabase</translation>
         </message>
         <message>
+            <source>Reference database problem: {0}</source>
+            <translation>Probleem met de referentiedatabase: {0}</translation>
+        </message>
+        <message>
             <source>Reference: {0}</source>
             <translation>Referentie: {0}</translation>
         </message>
@@ -202,8 +302,48 @@
             <translation>Overeenkomsten tonen</translation>
         </message>
         <message>
+            <source>Skipped {0}: {1}</source>
+            <translation>Overgeslagen: {0}: {1}</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>Bron</translation>
+        </message>
+        <message>
+            <source>Store a valid token in QGIS Settings ▸ Options ▸ Authentication and choose that configuration in the AUTH_CONFIG parameter (Authentication configuration).</source>
+            <translation>Sla een geldig token op in QGIS Instellingen ▸ Opties ▸ Authenticatie en kies die configuratie in de parameter AUTH_CONFIG (Authenticatieconfiguratie).</translation>
+        </message>
+        <message>
             <source>Taken {0}</source>
             <translation>Genomen op {0}</translation>
+        </message>
+        <message>
+            <source>The API address must start with http:// or https://</source>
+            <translation>Het API-adres moet beginnen met http:// of https://</translation>
+        </message>
+        <message>
+            <source>The area holds more images than the maximum ({0}); a spatially even sample of {1} was taken. Raise the maximum or draw a smaller area for more.</source>
+            <translation>Het gebied bevat meer beelden dan het maximum ({0}); er is een ruimtelijk gelijkmatige steekproef van {1} genomen. Verhoog het maximum of teken een kleiner gebied voor meer.</translation>
+        </message>
+        <message>
+            <source>The area is empty: draw or choose an extent</source>
+            <translation>Het gebied is leeg: teken of kies een extent</translation>
+        </message>
+        <message>
+            <source>The area layer has no polygons</source>
+            <translation>De gebiedslaag bevat geen polygonen</translation>
+        </message>
+        <message>
+            <source>The area layer has {0} separate polygons; the largest is used.</source>
+            <translation>De gebiedslaag bevat {0} losse polygonen; de grootste wordt gebruikt.</translation>
+        </message>
+        <message>
+            <source>The authentication configuration {0} for {1} cannot be read. Check it in QGIS Settings ▸ Options ▸ Authentication (the master password may be needed) and choose it in the AUTH_CONFIG parameter.</source>
+            <translation>De authenticatieconfiguratie {0} voor {1} kan niet worden gelezen. Controleer haar in QGIS Instellingen ▸ Opties ▸ Authenticatie (mogelijk is het hoofdwachtwoord nodig) en kies haar in de parameter AUTH_CONFIG.</translation>
+        </message>
+        <message>
+            <source>The start date is after the end date</source>
+            <translation>De begindatum ligt na de einddatum</translation>
         </message>
         <message>
             <source>They are installed with pip into {0} (outside the plugin folder).</source>
@@ -212,6 +352,14 @@
         <message>
             <source>Verifying</source>
             <translation>Verifiëren</translation>
+        </message>
+        <message>
+            <source>Views added</source>
+            <translation>Toegevoegde beelden (views)</translation>
+        </message>
+        <message>
+            <source>Views per panorama</source>
+            <translation>Beelden per panorama</translation>
         </message>
         <message>
             <source>confident</source>
@@ -240,6 +388,30 @@
         <message>
             <source>{0:.0f} m from the photo's EXIF position</source>
             <translation>{0:.0f} m van de EXIF-positie van de foto</translation>
+        </message>
+        <message>
+            <source>{0} could not be searched: {1}</source>
+            <translation>In {0} kon niet worden gezocht: {1}</translation>
+        </message>
+        <message>
+            <source>{0} has no images in this area (or in this date range).</source>
+            <translation>{0} heeft geen beelden in dit gebied (of in deze periode).</translation>
+        </message>
+        <message>
+            <source>{0} images found, {1} added ({2} views), {3} already in the database, {4} failed</source>
+            <translation>{0} beelden gevonden, {1} toegevoegd ({2} views), {3} al in de database, {4} mislukt</translation>
+        </message>
+        <message>
+            <source>{0} needs an access token.</source>
+            <translation>{0} vereist een toegangstoken.</translation>
+        </message>
+        <message>
+            <source>{0} needs an access token. Store it in QGIS Settings ▸ Options ▸ Authentication and choose that configuration in the AUTH_CONFIG parameter (Authentication configuration).</source>
+            <translation>{0} vereist een toegangstoken. Sla het op in QGIS Instellingen ▸ Opties ▸ Authenticatie en kies die configuratie in de parameter AUTH_CONFIG (Authenticatieconfiguratie).</translation>
+        </message>
+        <message>
+            <source>{0} refused the access token (HTTP {1}).</source>
+            <translation>{0} weigerde het toegangstoken (HTTP {1}).</translation>
         </message>
         <message>
             <source>{0} · confidence {1:.2f} · ± {2:.0f} m · {3} verified</source>
