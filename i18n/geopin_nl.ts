@@ -34,6 +34,10 @@
             <translation>Foto kiezen…</translation>
         </message>
         <message>
+            <source>Build reference database</source>
+            <translation>Referentiedatabase bouwen</translation>
+        </message>
+        <message>
             <source>Cancel</source>
             <translation>Annuleren</translation>
         </message>
@@ -58,8 +62,16 @@
             <translation>De modellen kunnen niet worden geladen: {0}. Bouw ze met `make models` of installeer ze via het GeoPin-menu.</translation>
         </message>
         <message>
+            <source>Cannot read the coordinates file: {0}</source>
+            <translation>Kan het coördinatenbestand niet lezen: {0}</translation>
+        </message>
+        <message>
             <source>Cannot read {0}</source>
             <translation>Kan {0} niet lezen</translation>
+        </message>
+        <message>
+            <source>Cannot transform the point of {0}: {1}</source>
+            <translation>Kan het punt van {0} niet transformeren: {1}</translation>
         </message>
         <message>
             <source>Cannot write {0}</source>
@@ -80,6 +92,18 @@
         <message>
             <source>Choose an existing reference database first.</source>
             <translation>Kies eerst een bestaande referentiedatabase.</translation>
+        </message>
+        <message>
+            <source>Coordinates CSV (file, lat, lon[, heading, capture_time])</source>
+            <translation>Coördinaten-CSV (file, lat, lon[, heading, capture_time])</translation>
+        </message>
+        <message>
+            <source>Coordinates file not found: {0}</source>
+            <translation>Coördinatenbestand niet gevonden: {0}</translation>
+        </message>
+        <message>
+            <source>Coordinates point layer (instead of a CSV)</source>
+            <translation>Puntlaag met coördinaten (in plaats van een CSV)</translation>
         </message>
         <message>
             <source>Could not add layers: {0}</source>
@@ -106,6 +130,10 @@
             <translation>Inbedden</translation>
         </message>
         <message>
+            <source>Embedding model</source>
+            <translation>Embeddingmodel</translation>
+        </message>
+        <message>
             <source>Estimate</source>
             <translation type="unfinished" />
         </message>
@@ -118,8 +146,16 @@
             <translation>Locatie schatten</translation>
         </message>
         <message>
+            <source>Files that could not be indexed</source>
+            <translation>Bestanden die niet geïndexeerd konden worden</translation>
+        </message>
+        <message>
             <source>Finds street-level images inside an area through a public API (Mapillary, Panoramax, KartaView, Mapilio or the City of Amsterdam panoramas), downloads them and adds them to a reference database with their position, heading, capture time, source id, licence and attribution. 360° panoramas are cut into perspective views. When the area holds more images than the maximum, a spatially even sample is taken. Images already in the database are skipped, so an interrupted import can simply be run again. Mapillary needs an access token: store it in QGIS Settings ▸ Options ▸ Authentication (for example as an API header or in the password of a Basic configuration) and choose it as the authentication configuration. Respect each source's licence and terms of use.</source>
             <translation>Zoekt straatbeelden binnen een gebied via een openbare API (Mapillary, Panoramax, KartaView, Mapilio of de panorama's van de gemeente Amsterdam), downloadt ze en voegt ze toe aan een referentiedatabase met positie, kijkrichting, opnametijd, bron-id, licentie en naamsvermelding. 360°-panorama's worden in perspectiefbeelden gesneden. Bevat het gebied meer beelden dan het maximum, dan wordt een ruimtelijk gelijkmatige steekproef genomen. Beelden die al in de database staan worden overgeslagen, dus een onderbroken import kan gewoon opnieuw worden gestart. Mapillary vereist een toegangstoken: sla het op in QGIS Instellingen ▸ Opties ▸ Authenticatie (bijvoorbeeld als API-header of als wachtwoord van een Basic-configuratie) en kies het als authenticatieconfiguratie. Respecteer de licentie en gebruiksvoorwaarden van elke bron.</translation>
+        </message>
+        <message>
+            <source>Folder with photos and panoramas</source>
+            <translation>Map met foto's en panorama's</translation>
         </message>
         <message>
             <source>Footprints</source>
@@ -166,8 +202,20 @@
             <translation>Lokaliseren mislukt</translation>
         </message>
         <message>
+            <source>Give either a coordinates CSV or a point layer, not both</source>
+            <translation>Geef een coördinaten-CSV of een puntlaag op, niet allebei</translation>
+        </message>
+        <message>
             <source>Heading {0:.0f}°</source>
             <translation>Kijkrichting {0:.0f}°</translation>
+        </message>
+        <message>
+            <source>Horizontal field of view of panorama views (degrees)</source>
+            <translation>Horizontale beeldhoek van panoramabeelden (graden)</translation>
+        </message>
+        <message>
+            <source>Image path field of the point layer</source>
+            <translation>Veld met het beeldpad in de puntlaag</translation>
         </message>
         <message>
             <source>Image size to download (long side, pixels)</source>
@@ -194,6 +242,14 @@
             <translation>Straatbeelden importeren</translation>
         </message>
         <message>
+            <source>Indexes geotagged photos and 360° panoramas from a folder (searched recursively; jpg, jpeg, png, tif) into a GeoPackage reference database with a search index. Positions come from the coordinates CSV (file, lat, lon, optional heading, capture_time) or point layer when given, else from EXIF GPS. Each equirectangular panorama is cut into perspective views at evenly spaced headings. If the database exists, only new images are added (an image's content hash decides). Files that cannot be used are listed in the errors table with the reason.</source>
+            <translation>Indexeert foto's met locatie en 360°-panorama's uit een map (inclusief submappen; jpg, jpeg, png, tif) in een GeoPackage-referentiedatabase met een zoekindex. Posities komen uit de coördinaten-CSV (file, lat, lon, optioneel heading, capture_time) of de puntlaag als die is opgegeven, anders uit de EXIF-GPS. Elk equirectangulair panorama wordt in perspectiefbeelden op gelijk verdeelde kijkrichtingen geknipt. Bestaat de database al, dan worden alleen nieuwe beelden toegevoegd (de inhoudshash van een beeld beslist). Bestanden die niet bruikbaar zijn staan met de reden in de fouttabel.</translation>
+        </message>
+        <message>
+            <source>Input folder not found: {0}</source>
+            <translation>Invoermap niet gevonden: {0}</translation>
+        </message>
+        <message>
             <source>Install</source>
             <translation>Installeren</translation>
         </message>
@@ -210,12 +266,24 @@
             <translation>Bezig met installeren… (dit kan enkele minuten duren)</translation>
         </message>
         <message>
+            <source>Invalid input: {0}</source>
+            <translation>Ongeldige invoer: {0}</translation>
+        </message>
+        <message>
             <source>KartaView</source>
             <translation>KartaView</translation>
         </message>
         <message>
+            <source>Learn PCA-whitening on the reference embeddings</source>
+            <translation>PCA-whitening leren op de referentie-embeddings</translation>
+        </message>
+        <message>
             <source>Limit to polygons of this layer</source>
             <translation>Beperken tot de polygonen van deze laag</translation>
+        </message>
+        <message>
+            <source>Loading the embedding model {0}</source>
+            <translation>Embeddingmodel {0} wordt geladen</translation>
         </message>
         <message>
             <source>Loading the models</source>
@@ -342,6 +410,10 @@
             <translation>De authenticatieconfiguratie {0} voor {1} kan niet worden gelezen. Controleer haar in QGIS Instellingen ▸ Opties ▸ Authenticatie (mogelijk is het hoofdwachtwoord nodig) en kies haar in de parameter AUTH_CONFIG.</translation>
         </message>
         <message>
+            <source>The point layer has no field named {0}</source>
+            <translation>De puntlaag heeft geen veld met de naam {0}</translation>
+        </message>
+        <message>
             <source>The start date is after the end date</source>
             <translation>De begindatum ligt na de einddatum</translation>
         </message>
@@ -396,6 +468,10 @@
         <message>
             <source>{0} has no images in this area (or in this date range).</source>
             <translation>{0} heeft geen beelden in dit gebied (of in deze periode).</translation>
+        </message>
+        <message>
+            <source>{0} images added ({1} views), {2} skipped, {3} failed</source>
+            <translation>{0} beelden toegevoegd ({1} perspectiefbeelden), {2} overgeslagen, {3} mislukt</translation>
         </message>
         <message>
             <source>{0} images found, {1} added ({2} views), {3} already in the database, {4} failed</source>
