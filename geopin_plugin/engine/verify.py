@@ -92,7 +92,10 @@ def mutual_matches(dq: np.ndarray, dr: np.ndarray, ratio: float = RATIO) -> np.n
     # distances of unit vectors: d^2 = 2 - 2 s
     d1 = np.sqrt(np.maximum(2.0 - 2.0 * best, 0.0))
     d2 = np.sqrt(np.maximum(2.0 - 2.0 * second, 1e-12))
-    keep = mutual & (d1 < ratio * d2)
+    keep = np.flatnonzero(mutual & (d1 < ratio * d2))
+    # exact ties (duplicate descriptors) could pass the mutual test twice: one query per reference
+    _, first = np.unique(nn_q[keep], return_index=True)
+    keep = keep[np.sort(first)]
     return np.stack([rows[keep], nn_q[keep]], axis=1)
 
 
