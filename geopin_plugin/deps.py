@@ -10,6 +10,18 @@ REQUIRED = {
     "hnswlib": "hnswlib",
     "cv2": "opencv-python-headless",
 }
+# Packages QGIS itself brings (Debian: python3-* packages; OSGeo4W and the macOS
+# bundle ship them). Checked as well, but never pip-installed by GeoPin: a pip numpy
+# or pyproj (with its own PROJ) would clash with QGIS's own.
+FROM_QGIS = {
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "pyproj": "pyproj",
+    "PIL": "Pillow",
+    "osgeo": "GDAL",
+}
+DEBIAN_PACKAGES = {"numpy": "python3-numpy", "scipy": "python3-scipy", "pyproj": "python3-pyproj",
+                   "Pillow": "python3-pil", "GDAL": "python3-gdal"}
 PLUGIN_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REQUIREMENTS_FILE = os.path.join(PLUGIN_ROOT, "requirements", "runtime.txt")
 
@@ -34,9 +46,27 @@ def add_deps_dir_to_path(path=None):
 
 
 def missing(required=None):
-    """Pip names of required packages that cannot be found (nothing is imported)."""
-    required = REQUIRED if required is None else required
+    """Pip names of required packages that cannot be found (nothing is imported);
+    by default GeoPin's own (REQUIRED) and those QGIS should bring (FROM_QGIS)."""
+    required = {**REQUIRED, **FROM_QGIS} if required is None else required
     return [pip for mod, pip in required.items() if importlib.util.find_spec(mod) is None]
+
+
+def missing_message(names):
+    """A user-facing sentence: what is missing and how to install it."""
+    from .i18n import tr
+
+    ours = [n for n in names if n not in FROM_QGIS.values()]
+    qgis = [n for n in names if n in FROM_QGIS.values()]
+    parts = [tr("GeoPin is missing Python packages: {0}.").format(", ".join(names))]
+    if ours:
+        parts.append(tr("Install {0} from the menu Plugins ▸ GeoPin ▸ Install dependencies…, or with pip "
+                        "into QGIS's Python (see the GeoPin README).").format(", ".join(ours)))
+    if qgis:
+        parts.append(tr("{0} normally come with QGIS: reinstall QGIS with them (OSGeo4W: the python3-* "
+                        "packages) or, on Debian/Ubuntu, run: sudo apt install {1}").format(
+            ", ".join(qgis), " ".join(DEBIAN_PACKAGES.get(n, n) for n in qgis)))
+    return " ".join(parts)
 
 
 def python_executable():

@@ -53,12 +53,7 @@ class GeoPinPlugin:
         missing = deps.missing()
         if missing:
             get_logger().warning("Missing Python packages: %s", ", ".join(missing))
-            self.iface.messageBar().pushWarning(
-                "GeoPin",
-                tr("Missing Python packages: {0}. Use Plugins ▸ GeoPin ▸ Install dependencies…").format(
-                    ", ".join(missing)
-                ),
-            )
+            self.iface.messageBar().pushWarning("GeoPin", deps.missing_message(missing))
         return missing
 
     def show_installer(self):

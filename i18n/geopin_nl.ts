@@ -4,6 +4,14 @@
     <context>
         <name>GeoPin</name>
         <message>
+            <source> ({0:.0f} m from its EXIF position)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source> at {0:.6f}, {1:.6f}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>#{0} · sim {1:.3f} · {2} inliers{3}
 {4} · {5:.0f} m from estimate</source>
             <translation>#{0} · overeenkomst {1:.3f} · {2} inliers{3}
@@ -58,6 +66,14 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Candidates retrieved per photo</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Candidates verified per photo</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Cannot load the models: {0}. Build them with `make models` or install them from the GeoPin menu.</source>
             <translation>De modellen kunnen niet worden geladen: {0}. Bouw ze met `make models` of installeer ze via het GeoPin-menu.</translation>
         </message>
@@ -72,6 +88,10 @@
         <message>
             <source>Cannot transform the point of {0}: {1}</source>
             <translation>Kan het punt van {0} niet transformeren: {1}</translation>
+        </message>
+        <message>
+            <source>Cannot use the reference database: {0}</source>
+            <translation type="unfinished" />
         </message>
         <message>
             <source>Cannot write {0}</source>
@@ -142,6 +162,10 @@
             <translation>Schatting {0:.6f}, {1:.6f} (RD {2:.0f}, {3:.0f})</translation>
         </message>
         <message>
+            <source>Estimates</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Estimating the location</source>
             <translation>Locatie schatten</translation>
         </message>
@@ -152,6 +176,10 @@
         <message>
             <source>Finds street-level images inside an area through a public API (Mapillary, Panoramax, KartaView, Mapilio or the City of Amsterdam panoramas), downloads them and adds them to a reference database with their position, heading, capture time, source id, licence and attribution. 360° panoramas are cut into perspective views. When the area holds more images than the maximum, a spatially even sample is taken. Images already in the database are skipped, so an interrupted import can simply be run again. Mapillary needs an access token: store it in QGIS Settings ▸ Options ▸ Authentication (for example as an API header or in the password of a Basic configuration) and choose it as the authentication configuration. Respect each source's licence and terms of use.</source>
             <translation>Zoekt straatbeelden binnen een gebied via een openbare API (Mapillary, Panoramax, KartaView, Mapilio of de panorama's van de gemeente Amsterdam), downloadt ze en voegt ze toe aan een referentiedatabase met positie, kijkrichting, opnametijd, bron-id, licentie en naamsvermelding. 360°-panorama's worden in perspectiefbeelden gesneden. Bevat het gebied meer beelden dan het maximum, dan wordt een ruimtelijk gelijkmatige steekproef genomen. Beelden die al in de database staan worden overgeslagen, dus een onderbroken import kan gewoon opnieuw worden gestart. Mapillary vereist een toegangstoken: sla het op in QGIS Instellingen ▸ Opties ▸ Authenticatie (bijvoorbeeld als API-header of als wachtwoord van een Basic-configuratie) en kies het als authenticatieconfiguratie. Respecteer de licentie en gebruiksvoorwaarden van elke bron.</translation>
+        </message>
+        <message>
+            <source>Finds where photos were taken from their pixels alone, using a GeoPin reference database. For each photo: the most similar reference views are retrieved (TOP_K), the best VERIFY_TOP are checked geometrically with local features, and a kernel density over the verified references gives the estimate, a calibrated confidence (confident / uncertain / no match), an error radius and the 50 % and 90 % highest-density footprints. Input: photos and/or folders of photos. An unreadable photo gets an error row and the batch continues. AREA (a polygon layer) or AREA_EXTENT restricts the search. All outputs are in EPSG:28992 (RD New).</source>
+            <translation type="unfinished" />
         </message>
         <message>
             <source>Folder with photos and panoramas</source>
@@ -170,8 +198,8 @@
             <translation>GeoPin</translation>
         </message>
         <message>
-            <source>GeoPin is missing Python packages: {0}. Install them from the menu Plugins ▸ GeoPin ▸ Install dependencies…, or with pip into QGIS's Python (see the GeoPin README).</source>
-            <translation>GeoPin mist Python-pakketten: {0}. Installeer ze via het menu Plugins ▸ GeoPin ▸ Afhankelijkheden installeren…, of met pip in de Python van QGIS (zie de README van GeoPin).</translation>
+            <source>GeoPin is missing Python packages: {0}.</source>
+            <translation>GeoPin mist Python-pakketten: {0}.</translation>
         </message>
         <message>
             <source>GeoPin match: view {0}</source>
@@ -195,6 +223,10 @@
         </message>
         <message>
             <source>GeoPin: {0}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Geolocate photos</source>
             <translation type="unfinished" />
         </message>
         <message>
@@ -258,6 +290,10 @@
             <translation>Afhankelijkheden installeren…</translation>
         </message>
         <message>
+            <source>Install {0} from the menu Plugins ▸ GeoPin ▸ Install dependencies…, or with pip into QGIS's Python (see the GeoPin README).</source>
+            <translation>Installeer {0} via het menu Plugins ▸ GeoPin ▸ Afhankelijkheden installeren…, of met pip in de Python van QGIS (zie de README van GeoPin).</translation>
+        </message>
+        <message>
             <source>Installed, but these packages cannot be imported: {0}. Restart QGIS and try again.</source>
             <translation>Geïnstalleerd, maar deze pakketten kunnen niet worden geïmporteerd: {0}. Start QGIS opnieuw en probeer het nog eens.</translation>
         </message>
@@ -280,6 +316,10 @@
         <message>
             <source>Limit to polygons of this layer</source>
             <translation>Beperken tot de polygonen van deze laag</translation>
+        </message>
+        <message>
+            <source>Loading the database and models…</source>
+            <translation type="unfinished" />
         </message>
         <message>
             <source>Loading the embedding model {0}</source>
@@ -306,10 +346,6 @@
             <translation>Maximum aantal beelden</translation>
         </message>
         <message>
-            <source>Missing Python packages: {0}. Use Plugins ▸ GeoPin ▸ Install dependencies…</source>
-            <translation>Ontbrekende Python-pakketten: {0}. Gebruik Plugins ▸ GeoPin ▸ Afhankelijkheden installeren…</translation>
-        </message>
-        <message>
             <source>Missing now: {0}.</source>
             <translation>Ontbreekt nu: {0}.</translation>
         </message>
@@ -320,6 +356,10 @@
         <message>
             <source>No output database given</source>
             <translation>Geen uitvoerdatabase opgegeven</translation>
+        </message>
+        <message>
+            <source>No photos given (INPUT is empty or the folders hold no images)</source>
+            <translation type="unfinished" />
         </message>
         <message>
             <source>No reference image for view {0}</source>
@@ -334,7 +374,35 @@
             <translation>Fotolocatie</translation>
         </message>
         <message>
+            <source>Photo {0} of {1}: {2}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Photos located</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Photos located confidently</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Photos or folders of photos</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Photos that could not be read</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Posterior</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Posterior density</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Posterior of {0} written to {1}</source>
             <translation type="unfinished" />
         </message>
         <message>
@@ -354,12 +422,28 @@
             <translation>Referentiedatabase</translation>
         </message>
         <message>
+            <source>Reference database not found: {0}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
             <source>Reference database problem: {0}</source>
             <translation>Probleem met de referentiedatabase: {0}</translation>
         </message>
         <message>
             <source>Reference: {0}</source>
             <translation>Referentie: {0}</translation>
+        </message>
+        <message>
+            <source>Search only inside these polygons</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Search only inside this extent</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Searching inside an area of {0:.2f} km²</source>
+            <translation type="unfinished" />
         </message>
         <message>
             <source>Searching the database</source>
@@ -412,6 +496,14 @@
         <message>
             <source>The point layer has no field named {0}</source>
             <translation>De puntlaag heeft geen veld met de naam {0}</translation>
+        </message>
+        <message>
+            <source>The search area is empty</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The search area layer has no polygons</source>
+            <translation type="unfinished" />
         </message>
         <message>
             <source>The start date is after the end date</source>
@@ -486,12 +578,28 @@
             <translation>{0} vereist een toegangstoken. Sla het op in QGIS Instellingen ▸ Opties ▸ Authenticatie en kies die configuratie in de parameter AUTH_CONFIG (Authenticatieconfiguratie).</translation>
         </message>
         <message>
+            <source>{0} normally come with QGIS: reinstall QGIS with them (OSGeo4W: the python3-* packages) or, on Debian/Ubuntu, run: sudo apt install {1}</source>
+            <translation>{0} horen bij QGIS: installeer QGIS opnieuw met deze pakketten (OSGeo4W: de python3-*-pakketten) of voer op Debian/Ubuntu uit: sudo apt install {1}</translation>
+        </message>
+        <message>
             <source>{0} refused the access token (HTTP {1}).</source>
             <translation>{0} weigerde het toegangstoken (HTTP {1}).</translation>
         </message>
         <message>
             <source>{0} · confidence {1:.2f} · ± {2:.0f} m · {3} verified</source>
             <translation>{0} · betrouwbaarheid {1:.2f} · ± {2:.0f} m · {3} geverifieerd</translation>
+        </message>
+        <message>
+            <source>{0}: cannot read the photo ({1}); skipped</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{0}: geolocation failed ({1}); skipped</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{0}: {1}, confidence {2:.2f}, ±{3:.0f} m, {4} verified; {5:.1f} s</source>
+            <translation type="unfinished" />
         </message>
     </context>
 </TS>

@@ -29,9 +29,5 @@ class GeoPinAlgorithm(QgsProcessingAlgorithm):
     def canExecute(self):  # noqa: N802
         missing = deps.missing()
         if missing:
-            return False, self.tr(
-                "GeoPin is missing Python packages: {0}. Install them from the menu "
-                "Plugins ▸ GeoPin ▸ Install dependencies…, or with pip into QGIS's Python "
-                "(see the GeoPin README)."
-            ).format(", ".join(missing))
+            return False, deps.missing_message(missing)
         return True, ""

@@ -245,3 +245,14 @@ def test_class_factory_is_light():
     assert "FACTORY" in result.stdout, result.stdout + result.stderr
     assert "FACTORY []" in result.stdout, result.stdout
     assert "PROVIDER []" in result.stdout, result.stdout
+
+
+def test_missing_qgis_provided_package_gets_a_system_hint(qgis_app, monkeypatch):
+    from geopin.geopin_plugin import deps
+
+    monkeypatch.setitem(deps.FROM_QGIS, "geopin_no_such_numpy", "scipy")
+    assert "scipy" in deps.missing()
+    message = deps.missing_message(["hnswlib", "scipy"])
+    assert "Install hnswlib from the menu" in message
+    assert "scipy normally come with QGIS" in message and "python3-scipy" in message
+    assert "Install dependencies" not in deps.missing_message(["scipy"])
