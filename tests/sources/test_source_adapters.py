@@ -179,6 +179,16 @@ def test_even_sample_and_retry_after_units():
     assert even_sample(ims, 10, (4.0, 52.0, 4.0099, 52.0099)) == pick  # deterministic
     lons = sorted(p.lon for p in pick)
     assert lons[-1] - lons[0] >= 0.006  # spread, not one column
+    # 30 points on a 6 x 5 grid, keep 20: every row and every column keeps some
+    grid = [SourceImage(f"g{c}{r}", 52.0 + r * 0.001, 4.0 + c * 0.001, None, None, False, "u", None, None)
+            for r in range(5) for c in range(6)]
+    pick = even_sample(grid, 20, (3.9995, 51.9995, 4.0055, 52.0045))
+    assert len(pick) == 20
+    # covering: every point of the grid has a kept point within about one grid step
+    for g in grid:
+        nearest = min(((g.lon - p.lon) ** 2 + (g.lat - p.lat) ** 2) ** 0.5 for p in pick)
+        assert nearest <= 0.0011, g.source_id
+    assert {p.source_id[2] for p in pick} == set("01234")  # every row keeps some
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
     assert parse_retry_after("soon") is None

@@ -545,8 +545,9 @@ def even_sample(images: List[SourceImage], k: int, bbox: BBox) -> List[SourceIma
     for (i, j), members in buckets.items():
         cx, cy = x0 + (i + 0.5) * w / side, y0 + (j + 0.5) * h / side
         members.sort(key=lambda im: ((im.lon - cx) ** 2 + (im.lat - cy) ** 2, im.source_id))
-        queues.append(((i * 7919 + j * 104729) % 1000003, i, j, members))
-    # a fixed scattered order of cells, so a truncated last round is not one corner
+        queues.append((_spread_key(i, j, side), i, j, members))
+    # cells in bit-reversed Morton order: every prefix of it is spread over the whole
+    # area, so a last, incomplete round is not one corner or one row
     queues.sort()
     chosen: List[SourceImage] = []
     depth = 0
@@ -562,6 +563,14 @@ def even_sample(images: List[SourceImage], k: int, bbox: BBox) -> List[SourceIma
             break
         depth += 1
     return chosen
+
+
+def _spread_key(i: int, j: int, side: int) -> int:
+    bits = max(1, (side - 1).bit_length())
+    code = 0
+    for b in range(bits):  # Morton (Z-order) code of the cell
+        code |= ((i >> b) & 1) << (2 * b) | ((j >> b) & 1) << (2 * b + 1)
+    return int(format(code, f"0{2 * bits}b")[::-1], 2)  # bit-reversed: coarse to fine
 
 
 def check_image_bytes(body: bytes, what: str) -> Tuple[int, int]:
