@@ -286,7 +286,7 @@ class ReferenceDatabase:
 
     # ---- opening -------------------------------------------------------------------
     @classmethod
-    def open(cls, path, readonly=False, repair_index=True):
+    def open(cls, path, repair_index=True):
         """Open and validate an existing database. Raises DatabaseError with a
         clear reason when it is missing, not a GeoPin GeoPackage, from a newer
         schema or empty. A missing or mismatched index is rebuilt."""
@@ -532,8 +532,11 @@ class ReferenceDatabase:
         (all views in fid order when None)."""
         dim = int(self.meta["dim"])
         if view_ids is None:
-            rows = self._con.execute("SELECT vector FROM geopin_embeddings ORDER BY view_id").fetchall()
-            return np.frombuffer(b"".join(r[0] for r in rows), dtype=np.float32).reshape(-1, dim).copy()
+            n = int(self._con.execute("SELECT count(*) FROM geopin_embeddings").fetchone()[0])
+            out = np.empty((n, dim), dtype=np.float32)  # filled row by row: no second copy
+            for i, (blob,) in enumerate(self._con.execute("SELECT vector FROM geopin_embeddings ORDER BY view_id")):
+                out[i] = np.frombuffer(blob, dtype=np.float32)
+            return out
         view_ids = [int(v) for v in view_ids]
         out = np.empty((len(view_ids), dim), dtype=np.float32)
         pos = {}
