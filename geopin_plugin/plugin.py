@@ -20,6 +20,8 @@ class GeoPinPlugin:
         self.iface = iface
         self.provider = None
         self.dock = None
+        self.installer = None
+        self.check_timer = None
         self.actions = []  # (action, on toolbar too)
         self.log_handler = install_qgis_handler()
         self.translator = install_translator()
@@ -46,8 +48,12 @@ class GeoPinPlugin:
         self.install_action.triggered.connect(self.show_installer)
         self.iface.addPluginToMenu(MENU, self.install_action)
         self.actions = [(self.toggle_action, True), (self.install_action, False)]
-        # Non-blocking: run the (cheap) check once the event loop is idle.
-        QTimer.singleShot(0, self.check_dependencies)
+        # Non-blocking: run the (cheap) check once the event loop is idle; a timer we
+        # own, so an unload before it fires cancels it.
+        self.check_timer = QTimer()
+        self.check_timer.setSingleShot(True)
+        self.check_timer.timeout.connect(self.check_dependencies)
+        self.check_timer.start(0)
 
     def check_dependencies(self):
         missing = deps.missing()
@@ -57,9 +63,20 @@ class GeoPinPlugin:
         return missing
 
     def show_installer(self):
+        """Non-modal: QGIS stays usable while pip runs."""
         from .gui.install_dialog import InstallDependenciesDialog
 
-        InstallDependenciesDialog(self.iface.mainWindow()).exec_()
+        if self.installer is None:
+            self.installer = InstallDependenciesDialog(self.iface.mainWindow())
+            self.installer.installFinished.connect(self.installation_finished)
+        self.installer.show()
+        self.installer.raise_()
+        self.installer.activateWindow()
+
+    def installation_finished(self, ok):
+        if ok:
+            self.iface.messageBar().pushSuccess("GeoPin", tr("Python dependencies installed."))
+        self.check_dependencies()
 
     def set_dock_visible(self, visible):
         if visible and self.dock is None:
@@ -72,6 +89,13 @@ class GeoPinPlugin:
             self.dock.setVisible(visible)
 
     def unload(self):
+        if self.check_timer is not None:
+            self.check_timer.stop()
+            self.check_timer = None
+        if self.installer is not None:
+            self.installer.reject()  # stops a running pip
+            self.installer.deleteLater()
+            self.installer = None
         for action, on_toolbar in self.actions:
             self.iface.removePluginMenu(MENU, action)
             if on_toolbar:

@@ -406,6 +406,10 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Python dependencies installed.</source>
+            <translation>Python-afhankelijkheden geïnstalleerd.</translation>
+        </message>
+        <message>
             <source>Rank {0} · similarity {1:.3f} · {2} inliers · {3}</source>
             <translation>Rang {0} · overeenkomst {1:.3f} · {2} inliers · {3}</translation>
         </message>

@@ -256,3 +256,19 @@ def test_missing_qgis_provided_package_gets_a_system_hint(qgis_app, monkeypatch)
     assert "Install hnswlib from the menu" in message
     assert "scipy normally come with QGIS" in message and "python3-scipy" in message
     assert "Install dependencies" not in deps.missing_message(["scipy"])
+
+
+def test_install_action_opens_non_modal_installer_and_unload_closes_it(qgis_utils):
+    utils, iface, errors = qgis_utils
+    assert utils.loadPlugin("geopin") and utils.startPlugin("geopin")
+    plugin = utils.plugins["geopin"]
+    plugin.install_action.trigger()
+    dialog = plugin.installer
+    assert dialog is not None and dialog.isVisible() and not dialog.isModal()
+    assert dialog.windowTitle() and dialog.install_button.isEnabled()
+    plugin.install_action.trigger()
+    assert plugin.installer is dialog  # one dialog, raised again
+    assert utils.unloadPlugin("geopin")
+    assert not dialog.isVisible()
+    assert_unloaded(utils, iface)
+    assert errors == []
