@@ -72,3 +72,16 @@ def test_user_error_is_a_message_not_a_traceback(tmp_path):
     assert result.returncode != 0
     assert "Input folder not found" in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_wrapper_enables_plugin_in_an_existing_profile(tmp_path):
+    ini = tmp_path / "profiles" / "default" / "QGIS" / "QGIS3.ini"
+    ini.parent.mkdir(parents=True)
+    ini.write_text("[PythonPlugins]\ngeopin=false\nprocessing=true\n\n[qgis]\nfoo=1\n")
+    env = dict(os.environ, GEOPIN_QGIS_CONFIG=str(tmp_path))
+    env.pop("QGIS_CUSTOM_CONFIG_PATH", None)
+    result = subprocess.run([str(WRAPPER), "plugins"], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "* geopin" in result.stdout, result.stdout
+    text = ini.read_text()
+    assert "geopin=true" in text and "geopin=false" not in text and "processing=true" in text
