@@ -168,3 +168,27 @@ def test_dense_area_warns_and_samples(algorithm_registry, tiny_models, server, t
     assert ok, fb.errors
     assert results["ADDED"] == 8
     assert any("spatially even sample of 8" in w for w in fb.warnings)
+
+
+def test_polygon_layer_limits_the_area(algorithm_registry, tiny_models, server, tmp_path):
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+
+    pts = grid_points("p", AREA, 4, 4)
+    server.state.points["panoramax"] = pts
+    x0, y0, x1, y1 = AREA
+    to_rd = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"),
+                                   QgsCoordinateReferenceSystem("EPSG:28992"), QgsProject.instance())
+    w, h = x1 - x0, y1 - y0  # a south-west triangle whose edge passes between grid points
+    corners = [to_rd.transform(QgsPointXY(x, y)) for x, y in [(x0, y0), (x0 + 1.1 * w, y0), (x0, y0 + 1.1 * h)]]
+    layer = QgsVectorLayer("Polygon?crs=EPSG:28992", "area", "memory")
+    feature = QgsFeature()
+    feature.setGeometry(QgsGeometry.fromPolygonXY([corners + [corners[0]]]))
+    layer.dataProvider().addFeatures([feature])
+    results, ok, fb = run(algorithm_registry, {
+        "SOURCE": 1, "EXTENT": rd_extent(), "AREA": layer, "MAX_IMAGES": 50,
+        "DATABASE": str(tmp_path / "poly.gpkg"), "BASE_URL": server.url})
+    assert ok, fb.errors
+    inside = [p for p in pts if (p.lon - x0) / w + (p.lat - y0) / h < 1.1]
+    assert 0 < results["ADDED"] == len(inside) < len(pts)
+    with ReferenceDatabase.open(str(tmp_path / "poly.gpkg")) as ref:
+        assert {v.source_id for v in ref.views(ref.ids())} == {p.id for p in inside}

@@ -203,3 +203,15 @@ def test_kartaview_asks_circles_and_keeps_points_in_the_cell(server, fake_sleep)
     posts = [r for r in server.state.log if r["method"] == "POST"]
     assert posts and all({"lat", "lng", "radius", "page", "ipp"} <= set(r["form"]) for r in posts)
     assert max(float(r["form"]["radius"]) for r in posts) < 400
+
+
+def test_very_large_area_searches_evenly_spread_cells_with_a_warning(server, fake_sleep):
+    server.state.points["kartaview"] = grid_points("k", (4.70, 52.30, 5.00, 52.45), 10, 10)
+    src = source_for("kartaview", server, fake_sleep)
+    src.max_query_cells = 12
+    result = src.search((4.70, 52.30, 5.00, 52.45), max_images=20)  # 60 x 30 cells of 0.005°
+    assert any("evenly spread parts" in w for w in result.warnings)
+    posts = [r for r in server.state.log if r["method"] == "POST"]
+    assert len(posts) == 12
+    lats = sorted(float(r["form"]["lat"]) for r in posts)
+    assert lats[0] < 52.33 and lats[-1] > 52.42  # the strided cells span the area, not one strip
