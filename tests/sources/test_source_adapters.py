@@ -215,3 +215,16 @@ def test_very_large_area_searches_evenly_spread_cells_with_a_warning(server, fak
     assert len(posts) == 12
     lats = sorted(float(r["form"]["lat"]) for r in posts)
     assert lats[0] < 52.33 and lats[-1] > 52.42  # the strided cells span the area, not one strip
+
+
+def test_kartaview_storage_paths_go_through_its_image_proxy():
+    import base64
+
+    src = make_source("kartaview", None)
+    url = src._image_url("storage13/files/photo/2020/1/1/lth/1_a.jpg")
+    prefix = "https://cdn.kartaview.org/pr:sharp/"
+    assert url.startswith(prefix)
+    encoded = url[len(prefix):]
+    decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    assert decoded == "https://storage13.openstreetcam.org/files/photo/2020/1/1/lth/1_a.jpg"
+    assert src._image_url("https://example.org/x.jpg") == "https://example.org/x.jpg"

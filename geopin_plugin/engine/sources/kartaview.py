@@ -7,10 +7,14 @@ Documented answer: ``{"status": {"apiCode", "httpCode", "httpMessage"},
 "th_name", "username", ...}], "totalFilteredItems": [n]}``; numbers arrive as
 strings. The API searches circles, so each query cell becomes its circumscribed
 circle (kept small: the server is slow for large radii) and points outside the
-cell are dropped. Image paths ``storageN/...`` live on ``storageN.openstreetcam.org``.
+cell are dropped. Image paths ``storageN/...`` live on ``storageN.openstreetcam.org``,
+which is fetched through KartaView's image proxy ``cdn.kartaview.org/pr:sharp/
+<base64 of the storage URL>`` (the storage hosts themselves answer 404 nowadays,
+as iD and other clients found).
 """
 from __future__ import annotations
 
+import base64
 import math
 import re
 
@@ -20,7 +24,8 @@ from .base import SourceError, SourceImage, StreetImagerySource, metres_per_degr
 class KartaViewSource(StreetImagerySource):
     name = "kartaview"
     title = "KartaView"
-    default_base_url = "https://api.openstreetcam.org"
+    default_base_url = "https://kartaview.org"
+    image_proxy = "https://cdn.kartaview.org/pr:sharp/"
     needs_token = False
     default_licence = "CC BY-SA 4.0"
     default_attribution = "KartaView contributors"
@@ -86,6 +91,6 @@ class KartaViewSource(StreetImagerySource):
         if self.image_base_url:
             return f"{self.image_base_url.rstrip('/')}/{path}"
         match = re.match(r"^storage(\d+)/(.*)$", path)
-        if match:
-            return f"https://storage{match.group(1)}.openstreetcam.org/{match.group(2)}"
-        return f"{self.base_url}/{path}"
+        storage_url = (f"https://storage{match.group(1)}.openstreetcam.org/{match.group(2)}" if match
+                       else f"{self.base_url}/{path}")
+        return self.image_proxy + base64.b64encode(storage_url.encode()).decode().rstrip("=")
