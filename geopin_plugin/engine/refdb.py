@@ -828,7 +828,8 @@ class ReferenceDatabase:
                 usable = (0 < len(old) <= len(ids) and info.get("dim") == dim
                           and info.get("model_preset") == self.meta["model_preset"]
                           and info.get("checksum") == self.meta.get("index_checksum")
-                          and validate_hnsw_file(path, len(old), dim, old) is None)
+                          and validate_hnsw_file(path, len(old), dim, old) is None
+                          and self._sample_vectors_problem(path, old) is None)
             except (OSError, ValueError):
                 usable = False
             if usable and len(old) == len(ids):
