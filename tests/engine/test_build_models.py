@@ -1,0 +1,135 @@
+"""`make models` (scripts/build_models.py): builds every preset offline with the
+network blocked, writes the model card and a sha256 manifest, skips matching
+files on a second run; each built ONNX file matches its torch source."""
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+from geopin.geopin_plugin.engine import models as M
+from geopin.geopin_plugin.engine.embed import EmbedderError, load_embedder
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "build_models.py"
+
+# Any attempt to reach the network inside the build fails loudly.
+NET_GUARD = """
+import socket, runpy, sys
+def _blocked(*a, **k):
+    raise OSError("network access blocked by the test")
+socket.socket.connect = _blocked
+socket.socket.connect_ex = _blocked
+socket.create_connection = _blocked
+socket.getaddrinfo = _blocked
+sys.argv = [{script!r}] + sys.argv[1:]
+runpy.run_path({script!r}, run_name="__main__")
+"""
+
+
+def run_build(models_dir, *args):
+    cmd = [sys.executable, "-c", NET_GUARD.format(script=str(SCRIPT)), "--models-dir", str(models_dir), *args]
+    # Also drop the network namespace where the kernel lets us (root or user namespaces).
+    if shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0:
+        cmd = ["unshare", "-n"] + cmd
+    env = dict(os.environ, GEOPIN_MODELS_DIR=str(models_dir), HF_HUB_OFFLINE="1", NO_PROXY="*")
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return res.stdout
+
+
+def load_build_module():
+    spec = importlib.util.spec_from_file_location("geopin_build_models", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    d = tmp_path_factory.mktemp("models")
+    out = run_build(d)
+    return d, out
+
+
+BUILT_FILES = sorted({p.onnx_file for p in M.PRESETS.values() if p.needs_build})
+
+
+@pytest.mark.timeout(600)
+def test_every_preset_builds_offline_with_card_and_manifest(built):
+    d, out = built
+    manifest = json.loads((d / M.MANIFEST_NAME).read_text())
+    for name in BUILT_FILES:
+        assert f"built {name}" in out
+        entry = manifest["files"][name]
+        assert entry["sha256"] == M.sha256_file(d / name)
+        assert entry["fingerprint"] == M.file_fingerprint(name)
+        props = {p.key: p.value for p in onnx.load(str(d / name), load_external_data=False).metadata_props}
+        preset = next(p for p in M.PRESETS.values() if p.onnx_file == name)
+        assert props["geopin.kind"] == preset.kind and int(props["geopin.dim"]) == preset.dim
+        assert json.loads(props["geopin.mean"]) == list(preset.mean)
+        assert props["geopin.licence"] == preset.licence
+    for pid, preset in M.PRESETS.items():
+        if preset.needs_build:
+            assert M.check_built(pid, d) == d / preset.onnx_file
+
+
+@pytest.mark.timeout(600)
+def test_second_run_skips_matching_files_and_rebuilds_a_tampered_one(built, tmp_path):
+    d, _ = built
+    copy = tmp_path / "models"
+    shutil.copytree(d, copy)
+    out = run_build(copy)
+    assert "built" not in out and all(f"ok    {n}" in out for n in BUILT_FILES)
+    victim = copy / BUILT_FILES[0]
+    victim.write_bytes(victim.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(M.ModelError, match="does not match its manifest sha256"):
+        M.check_built(next(p.id for p in M.PRESETS.values() if p.onnx_file == BUILT_FILES[0]), copy)
+    out = run_build(copy, "--only", next(p.id for p in M.PRESETS.values() if p.onnx_file == BUILT_FILES[0]))
+    assert f"built {BUILT_FILES[0]}" in out
+    M.check_built(next(p.id for p in M.PRESETS.values() if p.onnx_file == BUILT_FILES[0]), copy)
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("preset_id", sorted(p.id for p in M.PRESETS.values() if p.kind == "embedder"))
+def test_onnx_matches_torch(built, preset_id):
+    import torch
+
+    d, _ = built
+    bm = load_build_module()
+    preset = M.PRESETS[preset_id]
+    model = bm.torch_model(preset)
+    sess = ort.InferenceSession(str(d / preset.onnx_file), providers=["CPUExecutionProvider"])
+    rng = np.random.RandomState(0)
+    w, h = preset.input_size
+    for shape in [(2, 3, h // 2, w // 2), (1, 3, w // 2, h // 2 + 8)]:  # dynamic batch and both aspect ratios
+        x = rng.standard_normal(shape).astype(np.float32)
+        with torch.no_grad():
+            ref = model(torch.from_numpy(x)).numpy()
+        got = sess.run(None, {"image": x})[0]
+        assert got.shape == (shape[0], preset.dim)
+        np.testing.assert_allclose(got, ref, atol=2e-4)
+        assert np.min(np.sum(got * ref, axis=1)) > 0.9999
+
+
+@pytest.mark.timeout(600)
+def test_built_default_embedder_through_the_engine(built, datasets_dir):
+    import cv2
+
+    d, _ = built
+    emb = load_embedder(M.DEFAULT_EMBEDDER, models_directory=d)
+    frames = sorted((datasets_dir / "lund").glob("*.jpg"))
+    imgs = [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in (frames[0], frames[1], frames[20])]
+    v = emb.embed(imgs)
+    assert v.shape == (3, 512) and np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    # neighbouring frames are closer than frames far apart along the walk
+    assert float(v[0] @ v[1]) > float(v[0] @ v[2])
+    with pytest.raises(EmbedderError, match="not built"):
+        load_embedder(M.DEFAULT_EMBEDDER, models_directory=d / "nowhere")
