@@ -4,11 +4,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent))  # fixture_server, models_for_tests
 from fixture_server import FixtureServer  # noqa: E402
-
-# an area in Amsterdam (WGS84 lon/lat)
-AREA = (4.8800, 52.3600, 4.8900, 52.3660)
 
 
 @pytest.fixture

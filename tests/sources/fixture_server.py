@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 MAPILLARY_TOKEN = "MLY|fixture|good-token"
+AREA = (4.8800, 52.3600, 4.8900, 52.3660)  # an area in Amsterdam (WGS84 lon/lat) the tests fill
 
 
 @dataclass

@@ -2,8 +2,7 @@
 network stack, the authentication manager, extents in another CRS, resume,
 empty areas, sampling warnings and token errors."""
 import pytest
-from conftest import AREA
-from fixture_server import MAPILLARY_TOKEN, grid_points
+from fixture_server import AREA, MAPILLARY_TOKEN, grid_points
 from models_for_tests import TinyEmbedder, TinyOrb
 from qgis.core import (QgsApplication, QgsAuthMethodConfig, QgsCoordinateReferenceSystem,
                        QgsCoordinateTransform, QgsProcessingContext, QgsProcessingFeedback, QgsProject,

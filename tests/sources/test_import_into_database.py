@@ -5,8 +5,7 @@ import sqlite3
 
 import numpy as np
 import pytest
-from conftest import AREA
-from fixture_server import MAPILLARY_TOKEN, grid_points
+from fixture_server import AREA, MAPILLARY_TOKEN, grid_points
 from models_for_tests import TinyEmbedder, TinyOrb
 from PIL import Image
 

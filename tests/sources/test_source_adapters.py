@@ -3,8 +3,7 @@ bad answers, rate limits, tokens, sampling. Nothing leaves 127.0.0.1."""
 import urllib.parse
 
 import pytest
-from conftest import AREA
-from fixture_server import MAPILLARY_TOKEN, grid_points
+from fixture_server import AREA, MAPILLARY_TOKEN, grid_points
 
 from geopin.geopin_plugin.engine.sources import (SOURCE_NAMES, AuthError, ImageError, SourceError, make_source)
 from geopin.geopin_plugin.engine.sources.base import USER_AGENT, Area, even_sample, parse_retry_after
