@@ -2,9 +2,11 @@
 
 search (evenly sampled) -> skip what the database already holds for this source
 (by source id, before downloading) -> download into ``<db>_sources/<source>/``
--> ingest.add_records in small batches, so a cancel, a crash or a failing server
-leaves every finished batch stored and the next run resumes where it stopped,
-with no duplicates (ingest also skips identical files by content hash).
+-> ingest.add_records in batches (each image is its own transaction there; the
+search index is brought up to date once per batch, which reads all embeddings, so
+batches are not tiny). A cancel, a crash or a failing server leaves every ingested
+image stored, downloaded files stay on disk for reuse, and the next run resumes
+where it stopped with no duplicates (ingest also skips identical files by content hash).
 A failing image is logged and skipped; it never stops the import.
 """
 from __future__ import annotations
@@ -78,7 +80,7 @@ def to_record(image: SourceImage, path: Path, source: StreetImagerySource):
 
 def import_street_imagery(source: StreetImagerySource, area, database, embedder, extractor, max_images=500,
                           start_date=None, end_date=None, image_size=1024, images_dir=None,
-                          panorama_headings=8, view_fov=90.0, batch_size=16,
+                          panorama_headings=8, view_fov=90.0, batch_size=50,
                           progress: Optional[Callable[[float, str], None]] = None,
                           is_canceled: Optional[Callable[[], bool]] = None) -> ImportReport:
     """Find, download and ingest images of ``source`` inside ``area``. Raises
