@@ -29,6 +29,7 @@ def test_search_reads_documented_shape_and_pages(name, server, fake_sleep, tmp_p
     got = {im.source_id: im for im in result.images}
     assert set(got) == {p.id for p in pts}
     assert not result.truncated and result.warnings == []
+    assert list(result) == result.images and len(result) == len(pts)  # iterable of SourceImage
     api = server.state.api_requests()
     assert len([r for r in api if r["path"] != "/api/sequence-detail"]) >= 3, "12 points, pages of 4 or 5"
     for p in pts:

@@ -136,6 +136,12 @@ class SearchResult:
     warnings: List[str] = field(default_factory=list)
     queries: int = 0
 
+    def __iter__(self) -> Iterator[SourceImage]:  # a result iterates over its images
+        return iter(self.images)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
 
 BBox = Tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat (WGS84)
 
