@@ -1,6 +1,5 @@
 """Each adapter against the local fixture server: documented shapes, paging,
 bad answers, rate limits, tokens, sampling. Nothing leaves 127.0.0.1."""
-import urllib.parse
 
 import pytest
 from fixture_server import AREA, MAPILLARY_TOKEN, grid_points

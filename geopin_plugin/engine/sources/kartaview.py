@@ -18,7 +18,8 @@ import base64
 import math
 import re
 
-from .base import SourceError, SourceImage, StreetImagerySource, metres_per_degree, normalise_heading
+from .base import (AuthError, SourceError, SourceImage, StreetImagerySource, metres_per_degree,
+                   normalise_heading)
 
 
 class KartaViewSource(StreetImagerySource):
@@ -46,8 +47,6 @@ class KartaViewSource(StreetImagerySource):
             status = page.get("status") if isinstance(page, dict) else None
             if isinstance(status, dict) and str(status.get("httpCode", "200")) not in ("200",):
                 if str(status.get("httpCode")) in ("401", "403"):
-                    from .base import AuthError
-
                     raise AuthError(self.title, missing=not self.token, status=int(status["httpCode"]))
                 raise SourceError(f"{self.title} answered {status.get('httpCode')} "
                                   f"{status.get('httpMessage') or status.get('apiMessage') or ''}".strip())

@@ -12,7 +12,7 @@ Only the selected images' sequences are looked up (one request per sequence).
 """
 from __future__ import annotations
 
-from .base import SourceError, SourceImage, StreetImagerySource, normalise_heading, pick_size
+from .base import LOG, SourceError, SourceImage, StreetImagerySource, normalise_heading, pick_size
 
 SIZES = [(1080, "1080"), (2080, "2080")]
 
@@ -92,8 +92,6 @@ class MapilioSource(StreetImagerySource):
                 try:
                     self._sequences[seq] = self._sequence_files(seq)
                 except SourceError as exc:
-                    from .base import LOG
-
                     LOG.warning("Mapilio sequence %s: %s", seq, exc)
                     self._sequences[seq] = {}
             entry = self._sequences[seq].get(image.source_id)

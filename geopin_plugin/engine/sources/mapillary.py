@@ -8,7 +8,7 @@ in the ``Authorization: OAuth <token>`` header, never in the URL.
 """
 from __future__ import annotations
 
-from .base import StreetImagerySource, SourceImage, iso_from_epoch_ms, normalise_heading, pick_size
+from .base import SourceError, SourceImage, StreetImagerySource, iso_from_epoch_ms, normalise_heading, pick_size
 
 FIELDS = ("id,geometry,computed_geometry,compass_angle,computed_compass_angle,captured_at,is_pano,"
           "camera_type,creator,sequence,thumb_256_url,thumb_1024_url,thumb_2048_url,thumb_original_url")
@@ -45,7 +45,7 @@ class MapillarySource(StreetImagerySource):
             page = self.get_json(url, params=params)
             rows = page.get("data") if isinstance(page, dict) else None
             if not isinstance(rows, list):
-                raise_shape(self.title, "'data' list")
+                raise SourceError(f"{self.title} sent an answer without a 'data' list")
             for row in rows:
                 image = self._parse(row, image_size)
                 if image is not None:
@@ -76,8 +76,3 @@ class MapillarySource(StreetImagerySource):
                    "camera_type": row.get("camera_type")},
         )
 
-
-def raise_shape(title, what):
-    from .base import SourceError
-
-    raise SourceError(f"{title} sent an answer without the expected {what}")
