@@ -150,6 +150,15 @@ class ImportStreetImagery(GeoPinAlgorithm):
             raise QgsProcessingException(self.tr("The area is empty: draw or choose an extent"))
         return (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
 
+    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        # prepare runs on the main thread: the authentication manager may need to ask
+        # for the master password, which it cannot do from a worker thread
+        from ..geopin_plugin.engine.sources import SOURCES
+
+        key = SOURCE_KEYS[self.parameterAsEnum(parameters, self.SOURCE, context)]
+        self._auth_token = self._token(parameters, context, SOURCES[key].title)
+        return True
+
     def _token(self, parameters, context, source_title):
         from ..geopin_plugin.qgis_http import auth_token
 
@@ -174,7 +183,7 @@ class ImportStreetImagery(GeoPinAlgorithm):
         from ..geopin_plugin.engine.sources.importer import import_street_imagery
 
         source = make_source(key, http, base_url=base_url, token=None)
-        source.token = self._token(parameters, context, source.title)
+        source.token = getattr(self, "_auth_token", None)
         if source.needs_token and not source.token:
             raise QgsProcessingException(self.tr(
                 "{0} needs an access token. Store it in QGIS Settings ▸ Options ▸ Authentication and choose "
