@@ -118,3 +118,39 @@ def test_missing_models_is_a_user_error(qgis_app, tmp_path, monkeypatch):
     with pytest.raises(QgsProcessingException, match="model file not built"):
         alg.processAlgorithm({"INPUT": str(tmp_path), "DATABASE": str(tmp_path / "x.gpkg"), "MODEL": 0},
                              QgsProcessingContext(), QgsProcessingFeedback())
+
+
+def test_qgis_process_end_to_end_with_real_models(tmp_path):
+    """scripts/qgis_process on a small generated folder with the default models."""
+    import json
+    import os
+    import subprocess
+
+    from geopin.geopin_plugin.engine import models
+
+    try:
+        models.check_built(models.DEFAULT_EMBEDDER)
+    except models.ModelError as exc:
+        pytest.skip(f"default embedder not built (make models): {exc}")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(2):
+        photo(folder / f"p{i}.jpg", 20 + i, AMSTERDAM[0] + 0.001 * i, AMSTERDAM[1], size=(320, 240))
+    (folder / "broken.jpg").write_text("not a jpeg")
+    db = tmp_path / "e2e.gpkg"
+    env = dict(os.environ)
+    env.pop("QGIS_CUSTOM_CONFIG_PATH", None)  # the wrapper uses its own profile
+    wrapper = Path(__file__).resolve().parents[2] / "scripts" / "qgis_process"
+    proc = subprocess.run([str(wrapper), "run", "geopin:buildreferencedatabase", "--json", "--",
+                           f"INPUT={folder}", f"DATABASE={db}", f"ERRORS={tmp_path / 'errors.csv'}"],
+                          capture_output=True, text=True, timeout=110, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads(proc.stdout)["results"]
+    assert (results["ADDED"], results["FAILED"], results["VIEWS"]) == (2, 1, 2)
+    assert "broken.jpg" in (tmp_path / "errors.csv").read_text()
+    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+
+    with ReferenceDatabase.open(db) as rdb:
+        assert rdb.meta["model_preset"] == models.DEFAULT_EMBEDDER and rdb.count == 2
+        hits = rdb.search(rdb.embeddings(rdb.ids()), k=2)
+        assert [h[0].view_id for h in hits] == rdb.ids().tolist()
