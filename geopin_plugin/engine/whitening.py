@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 DEFAULT_SHRINKAGE = 0.1
+MAX_FIT_SAMPLES = 100_000  # larger sets are subsampled (seeded) to bound memory and time
 
 
 @dataclass
@@ -40,9 +41,15 @@ class Whitening:
         return y[0] if single else y
 
 
-def fit(embeddings, dim_out=None, shrinkage=DEFAULT_SHRINKAGE):
-    """Learn a whitening from (n, dim) embeddings; dim_out <= min(dim, n - 1)."""
-    x = np.asarray(embeddings, dtype=np.float64)
+def fit(embeddings, dim_out=None, shrinkage=DEFAULT_SHRINKAGE, max_samples=MAX_FIT_SAMPLES):
+    """Learn a whitening from (n, dim) embeddings; dim_out <= min(dim, n - 1).
+    n_fit records n, the size of the set it was learned on (even when subsampled)."""
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    n_total = len(embeddings)
+    if n_total > max_samples:
+        rows = np.sort(np.random.default_rng(0).choice(n_total, size=max_samples, replace=False))
+        embeddings = embeddings[rows]
+    x = embeddings.astype(np.float64)
     n, dim = x.shape
     if n < 3:
         raise ValueError("whitening needs at least 3 embeddings")
@@ -58,4 +65,4 @@ def fit(embeddings, dim_out=None, shrinkage=DEFAULT_SHRINKAGE):
     reg = shrinkage * float(eigval.mean()) if eigval.size else 0.0
     projection = eigvec / np.sqrt(eigval + reg + 1e-12)
     return Whitening(mean=mean.astype(np.float32), projection=projection.astype(np.float32),
-                     n_fit=int(n), shrinkage=float(shrinkage))
+                     n_fit=int(n_total), shrinkage=float(shrinkage))
