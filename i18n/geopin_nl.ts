@@ -34,6 +34,10 @@
             <translation>Gebied (extent)</translation>
         </message>
         <message>
+            <source>At most this many queries (0: all)</source>
+            <translation>Hoogstens zoveel query's (0: alle)</translation>
+        </message>
+        <message>
             <source>Authentication configuration (access token)</source>
             <translation>Authenticatieconfiguratie (toegangstoken)</translation>
         </message>
@@ -134,6 +138,10 @@
             <translation>Kan Python niet starten ({0}): {1}</translation>
         </message>
         <message>
+            <source>Custom: the queries and references below</source>
+            <translation>Eigen: de query's en referenties hieronder</translation>
+        </message>
+        <message>
             <source>Done in {0:.1f} s</source>
             <translation>Klaar in {0:.1f} s</translation>
         </message>
@@ -168,6 +176,10 @@
         <message>
             <source>Estimating the location</source>
             <translation>Locatie schatten</translation>
+        </message>
+        <message>
+            <source>Evaluate geolocation accuracy</source>
+            <translation>Nauwkeurigheid van de geolocatie meten</translation>
         </message>
         <message>
             <source>Files that could not be indexed</source>
@@ -238,6 +250,22 @@
             <translation>Geef een coördinaten-CSV of een puntlaag op, niet allebei</translation>
         </message>
         <message>
+            <source>Give either a reference database or a folder of reference photos</source>
+            <translation>Geef een referentiedatabase of een map met referentiefoto's, niet allebei</translation>
+        </message>
+        <message>
+            <source>Give query images (or choose a built-in protocol)</source>
+            <translation>Geef query-afbeeldingen (of kies een ingebouwd protocol)</translation>
+        </message>
+        <message>
+            <source>Ground truth CSV (file, lat, lon); else the queries' EXIF GPS</source>
+            <translation>CSV met grondwaarheid (file, lat, lon); anders de EXIF-gps van de query's</translation>
+        </message>
+        <message>
+            <source>HTML report</source>
+            <translation>HTML-rapport</translation>
+        </message>
+        <message>
             <source>Heading {0:.0f}°</source>
             <translation>Kijkrichting {0:.0f}°</translation>
         </message>
@@ -306,6 +334,10 @@
             <translation>Ongeldige invoer: {0}</translation>
         </message>
         <message>
+            <source>Invalid preset: {0}</source>
+            <translation>Ongeldige preset: {0}</translation>
+        </message>
+        <message>
             <source>KartaView</source>
             <translation>KartaView</translation>
         </message>
@@ -346,6 +378,10 @@
             <translation>Maximum aantal beelden</translation>
         </message>
         <message>
+            <source>Measures how well GeoPin locates photos whose position is known. Either a built-in protocol on the shared datasets (leave-one-out, nothing to build), or query images with ground truth (a CSV file,lat,lon or their EXIF GPS) against a reference database or a folder of geotagged reference photos. The preset is key=value pairs: embedder, whitening, extractor, tier (none, fast), top_k, verify_top, estimator (pipeline, top1); empty means the default. Outputs a per-query table (estimate points in EPSG:28992 with truth, error in metres, confidence, label, rank of the first correct reference before and after verification, timings) and an HTML report with accuracy tables, error CDF, reliability diagram and a failure gallery.</source>
+            <translation>Meet hoe goed GeoPin foto's met een bekende positie lokaliseert. Ofwel een ingebouwd protocol op de gedeelde datasets (leave-one-out, niets te bouwen), ofwel query-afbeeldingen met grondwaarheid (een CSV file,lat,lon of hun EXIF-gps) tegen een referentiedatabase of een map met gegeorefereerde referentiefoto's. De preset bestaat uit sleutel=waarde-paren: embedder, whitening, extractor, tier (none, fast), top_k, verify_top, estimator (pipeline, top1); leeg betekent de standaard. Levert een tabel per query (geschatte punten in EPSG:28992 met de werkelijke positie, fout in meters, betrouwbaarheid, label, rang van de eerste juiste referentie voor en na verificatie, tijden) en een HTML-rapport met nauwkeurigheidstabellen, fouten-CDF, betrouwbaarheidsdiagram en een galerij van fouten.</translation>
+        </message>
+        <message>
             <source>Missing now: {0}.</source>
             <translation>Ontbreekt nu: {0}.</translation>
         </message>
@@ -366,8 +402,24 @@
             <translation>Geen referentiebeeld voor beeld {0}</translation>
         </message>
         <message>
+            <source>No reference photo has a position</source>
+            <translation>Geen enkele referentiefoto heeft een positie</translation>
+        </message>
+        <message>
+            <source>Or: folder of geotagged reference photos (custom protocol)</source>
+            <translation>Of: map met gegeorefereerde referentiefoto's (eigen protocol)</translation>
+        </message>
+        <message>
             <source>Panoramax</source>
             <translation>Panoramax</translation>
+        </message>
+        <message>
+            <source>Per-query results</source>
+            <translation>Resultaten per query</translation>
+        </message>
+        <message>
+            <source>Per-query table (CSV)</source>
+            <translation>Tabel per query (CSV)</translation>
         </message>
         <message>
             <source>Photo geolocation</source>
@@ -406,8 +458,20 @@
             <translation type="unfinished" />
         </message>
         <message>
+            <source>Preset (key=value, comma separated; empty: default)</source>
+            <translation>Preset (sleutel=waarde, gescheiden door komma's; leeg: standaard)</translation>
+        </message>
+        <message>
+            <source>Protocol</source>
+            <translation>Protocol</translation>
+        </message>
+        <message>
             <source>Python dependencies installed.</source>
             <translation>Python-afhankelijkheden geïnstalleerd.</translation>
+        </message>
+        <message>
+            <source>Query images (custom protocol)</source>
+            <translation>Query-afbeeldingen (eigen protocol)</translation>
         </message>
         <message>
             <source>Rank {0} · similarity {1:.3f} · {2} inliers · {3}</source>
@@ -426,6 +490,10 @@
             <translation>Referentiedatabase</translation>
         </message>
         <message>
+            <source>Reference database (custom protocol)</source>
+            <translation>Referentiedatabase (eigen protocol)</translation>
+        </message>
+        <message>
             <source>Reference database not found: {0}</source>
             <translation type="unfinished" />
         </message>
@@ -436,6 +504,10 @@
         <message>
             <source>Reference: {0}</source>
             <translation>Referentie: {0}</translation>
+        </message>
+        <message>
+            <source>Report folder</source>
+            <translation>Rapportmap</translation>
         </message>
         <message>
             <source>Search only inside these polygons</source>
@@ -584,6 +656,10 @@
         <message>
             <source>{0} normally come with QGIS: reinstall QGIS with them (OSGeo4W: the python3-* packages) or, on Debian/Ubuntu, run: sudo apt install {1}</source>
             <translation>{0} horen bij QGIS: installeer QGIS opnieuw met deze pakketten (OSGeo4W: de python3-*-pakketten) of voer op Debian/Ubuntu uit: sudo apt install {1}</translation>
+        </message>
+        <message>
+            <source>{0} queries ({1} positives): {2} % within 50 m, median error {3} m</source>
+            <translation>{0} query's ({1} positief): {2} % binnen 50 m, mediane fout {3} m</translation>
         </message>
         <message>
             <source>{0} refused the access token (HTTP {1}).</source>

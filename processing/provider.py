@@ -11,6 +11,7 @@ ALGORITHMS = [
     ("build_reference_database", "BuildReferenceDatabase"),
     ("geolocate_photos", "GeolocatePhotos"),
     ("import_street_imagery", "ImportStreetImagery"),
+    ("evaluate", "Evaluate"),
 ]
 
 

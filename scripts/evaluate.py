@@ -1,0 +1,96 @@
+"""Evaluate GeoPin on the built-in protocols (``make eval``) and compare presets.
+
+    .venv/bin/python scripts/evaluate.py                       # all protocols, default preset
+    .venv/bin/python scripts/evaluate.py --protocol lund-loo --max-queries 10
+    .venv/bin/python scripts/evaluate.py --compare "" "tier=none" "whitening=1" \
+        "embedder=efficientnetlite0-gem512-1024" "top_k=20,verify_top=10"
+
+A preset is ``key=value,...`` over embedder, whitening, extractor, tier
+(none/fast/learned), top_k, verify_top, estimator (pipeline/top1); "" is the
+default. Writes build/eval/<name>/report.html (summary, plots, failure gallery),
+one per-query CSV per (preset, protocol) and summary.md; embeddings, local
+features and verifications are cached under build/eval-cache/ so a second run
+only re-does the cheap stages. The same command gives the same tables (timing
+columns apart).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+_PLUGINS = REPO / "build" / "plugins"
+if not (_PLUGINS / "geopin").exists():
+    _PLUGINS.mkdir(parents=True, exist_ok=True)
+    (_PLUGINS / "geopin").symlink_to(os.path.relpath(REPO, _PLUGINS))
+if str(_PLUGINS) not in sys.path:
+    sys.path.insert(0, str(_PLUGINS))
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO]
+
+from geopin.geopin_plugin.engine import evaluate as ev  # noqa: E402
+from geopin.geopin_plugin.engine import evalreport as er  # noqa: E402
+from geopin.geopin_plugin.engine import protocols as pr  # noqa: E402
+
+
+def _progress(prefix):
+    state = {"stage": None, "t": 0.0}
+
+    def cb(stage, i, n):
+        now = time.monotonic()
+        if stage != state["stage"] or i == n or now - state["t"] > 10:
+            print(f"  {prefix} {stage}: {i}/{n}", file=sys.stderr, flush=True)
+            state["stage"], state["t"] = stage, now
+
+    return cb
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--protocol", nargs="*", default=list(pr.BUILTIN), help="built-in protocols (default: all)")
+    ap.add_argument("--preset", default="", help="the preset to evaluate (key=value,...)")
+    ap.add_argument("--compare", nargs="*", help="several presets side by side (overrides --preset)")
+    ap.add_argument("--max-queries", type=int, default=0, help="evenly spaced subset of each protocol's queries")
+    ap.add_argument("--name", default="", help="run folder name under build/eval (default from the arguments)")
+    ap.add_argument("--out", default=str(REPO / "build" / "eval"), help="parent folder of the run folders")
+    ap.add_argument("--cache", default="", help="cache folder (default build/eval-cache)")
+    ap.add_argument("--gallery", type=int, default=24, help="failures shown per run")
+    args = ap.parse_args(argv)
+
+    specs = args.compare if args.compare is not None else [args.preset]
+    configs = [ev.EvalConfig.parse(s) for s in specs]
+    name = args.name or ("compare" if len(configs) > 1 else "default" if not specs[0] else
+                         "".join(ch if ch.isalnum() or ch in "-_=" else "_" for ch in specs[0]))
+    if args.max_queries:
+        name += f"-q{args.max_queries}"
+    run_dir = Path(args.out) / name
+    cache = Path(args.cache) if args.cache else None
+    command = "scripts/evaluate.py " + " ".join(repr(a) if (not a or " " in a) else a for a in (argv or sys.argv[1:]))
+
+    protocols = []
+    for pname in args.protocol:
+        p = pr.builtin_protocol(pname)
+        if args.max_queries:
+            p = p.subset(max_queries=args.max_queries)
+        protocols.append(p)
+
+    runs, rows = [], []
+    for cfg in configs:
+        for p in protocols:
+            print(f"{p.name} · {cfg.name}: {len(p.queries)} queries, {len(p.references)} references",
+                  file=sys.stderr, flush=True)
+            runner = ev.ProtocolRunner(p, cfg, cache_dir=cache, log=lambda m: print("  " + m, file=sys.stderr))
+            results = runner.run(progress=_progress(p.name))
+            run = er.Run(p, cfg.name, results)
+            runs.append(run)
+            rows.append(dict(run.summary, protocol=p.name, preset=cfg.name))
+    report = er.write_report(run_dir, runs, command=command, gallery_limit=args.gallery)
+    print(er.markdown_table(rows))
+    print(f"\nreport: {report}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
