@@ -12,7 +12,10 @@ Steps (all deterministic, numpy + scipy only):
    when nothing verifies the posterior is the (wide) retrieval spread.
 3. Clusters: DBSCAN over group positions (Search-within-Cell) with radius
    ``cluster_eps_m``; the cluster with the largest weight is the winning place.
-4. Best point: weight-averaged position of the winning cluster's groups.
+4. Best point: the density peak (KDE mode) within the winning cluster, so the
+   reference that agrees best (most inliers) pulls the estimate rather than a
+   plain average of every reference camera in the cluster (``best_point="mean"``
+   gives the weighted mean instead).
 5. Posterior grid: a Gaussian kernel per group (sigma 12 m verified, 60 m not),
    each kernel's mass equal to its group weight, accumulated on a square grid
    covering the groups that matter; density per m^2, normalised by the total
@@ -64,6 +67,7 @@ class PosteriorConfig:
     min_group_share: float = 0.01
     error_mass: float = 0.68
     levels: tuple = (0.5, 0.9)
+    best_point: str = "mode"  # "mode": density peak of the winning cluster; "mean": its weighted mean
 
 
 @dataclass
@@ -252,6 +256,22 @@ def _trim(arr: np.ndarray, x0: float, y1: float, cell: float, pad: int = 2):
     return arr[a0:a1, b0:b1], x0 + b0 * cell, y1 - a0 * cell
 
 
+def _mode_in_cluster(members, sigmas_by_key, masses, cxs, cys, cell, fallback):
+    """The density peak within reach (2 sigma) of the winning cluster's groups,
+    refined by the mass-weighted centre of the cells around it."""
+    near = np.zeros(len(masses), bool)
+    for g in members:
+        reach = 2.0 * max(float(sigmas_by_key[g.key]), cell)
+        near |= (np.abs(cxs - g.x) <= reach) & (np.abs(cys - g.y) <= reach)
+    if not near.any():
+        return fallback
+    idx = np.flatnonzero(near)
+    peak = idx[int(np.argmax(masses[idx]))]
+    around = idx[(np.abs(cxs[idx] - cxs[peak]) <= 1.5 * cell) & (np.abs(cys[idx] - cys[peak]) <= 1.5 * cell)]
+    w = masses[around]
+    return float(np.dot(w, cxs[around]) / w.sum()), float(np.dot(w, cys[around]) / w.sum())
+
+
 def hdr_thresholds(mass: np.ndarray, levels: Sequence[float], total: float) -> Dict[float, float]:
     """Per level, the smallest cell mass whose super-level set holds ``level`` of
     ``total`` (when the cells hold less than that, every cell with mass)."""
@@ -322,6 +342,7 @@ def estimate(observations: Sequence[Observation], config: Optional[PosteriorConf
     mw = np.array([g.weight for g in members])
     bx = float(np.dot(mw, [g.x for g in members]) / mw.sum())
     by = float(np.dot(mw, [g.y for g in members]) / mw.sum())
+    sigmas_by_key = {g.key: s for g, s in zip(groups, sigmas)}
 
     # Fine cells where something verified (3 m), coarse when only retrieval spread (15 m).
     any_verified = any(g.verified for g in groups)
@@ -338,6 +359,8 @@ def estimate(observations: Sequence[Observation], config: Optional[PosteriorConf
     grid_mass = float(masses.sum())
     live = masses > total * 1e-12
     masses, cxs, cys = masses[live], cxs[live], cys[live]
+    if config.best_point == "mode":
+        bx, by = _mode_in_cluster(members, sigmas_by_key, masses, cxs, cys, cell, (bx, by))
 
     footprints = {level: [] for level in config.levels}
     thresholds = hdr_thresholds(masses, config.levels, total)
@@ -415,9 +438,6 @@ class Calibration:
 
     def confidence(self, features: Dict[str, float]) -> float:
         """P(within the target distance) from the logistic model, 0..1."""
-        if features.get("n_verified_groups", 0.0) <= 0:
-            # nothing verified: the calibration was fitted on verified answers only
-            return 0.0
         z = float(np.dot(self.coef, feature_vector(features, self.feature_names)) + self.intercept)
         return float(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
 

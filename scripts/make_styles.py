@@ -1,0 +1,135 @@
+"""Write the result-layer styles to resources/styles/*.qml with QGIS's own API
+(so the files are valid QML for this QGIS), run once after changing a style:
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/make_styles.py
+"""
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "build" / "plugins"))
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO]
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from qgis.core import (  # noqa: E402
+    QgsApplication,
+    QgsCategorizedSymbolRenderer,
+    QgsFillSymbol,
+    QgsGeometryGeneratorSymbolLayer,
+    QgsGraduatedSymbolRenderer,
+    QgsMarkerSymbol,
+    QgsPalLayerSettings,
+    QgsProperty,
+    QgsRendererCategory,
+    QgsRendererRange,
+    QgsSimpleMarkerSymbolLayer,
+    QgsSimpleMarkerSymbolLayerBase,
+    QgsSymbol,
+    QgsSymbolLayer,
+    QgsTextBufferSettings,
+    QgsTextFormat,
+    QgsVectorLayer,
+    QgsVectorLayerSimpleLabeling,
+)
+from qgis.PyQt.QtGui import QColor  # noqa: E402
+
+
+def candidates_style(layer):
+    # graduated by similarity (cool -> warm); verified candidates drawn larger, by inliers
+    breaks = [(0.0, 0.3, "#3b4cc0"), (0.3, 0.45, "#7b9ff9"), (0.45, 0.6, "#c0d4f5"),
+              (0.6, 0.75, "#f7a889"), (0.75, 1.01, "#b40426")]
+    ranges = []
+    for lo, hi, colour in breaks:
+        sym = QgsMarkerSymbol.createSimple({"name": "circle", "color": colour, "outline_color": "#222222",
+                                            "outline_width": "0.2"})
+        sym.symbolLayer(0).setDataDefinedProperty(
+            QgsSymbolLayer.PropertySize,
+            QgsProperty.fromExpression('if("verified", 3.0 + min("inliers", 200) / 40.0, 2.0)'))
+        sym.symbolLayer(0).setDataDefinedProperty(
+            QgsSymbolLayer.PropertyStrokeWidth, QgsProperty.fromExpression('if("verified", 0.6, 0.2)'))
+        ranges.append(QgsRendererRange(lo, hi, sym, f"similarity {lo:.2f}–{min(hi, 1.0):.2f}"))
+    renderer = QgsGraduatedSymbolRenderer("similarity", ranges)
+    renderer.setOrderByEnabled(False)
+    layer.setRenderer(renderer)
+
+
+def estimates_style(layer):
+    sym = QgsMarkerSymbol()
+    sym.deleteSymbolLayer(0)
+    # the error circle: a buffer of error_radius_m around the point (layer CRS is metres)
+    circle = QgsGeometryGeneratorSymbolLayer.create({"geometryModifier": 'buffer($geometry, "error_radius_m")'})
+    circle.setSymbolType(QgsSymbol.Fill)
+    fill = QgsFillSymbol.createSimple({"color": "230,0,126,45", "outline_color": "230,0,126,220",
+                                       "outline_width": "0.5", "outline_style": "dash"})
+    circle.setSubSymbol(fill)
+    sym.appendSymbolLayer(circle)
+    pin = QgsSimpleMarkerSymbolLayer(QgsSimpleMarkerSymbolLayerBase.Star, 6.0)
+    pin.setColor(QColor("#e6007e"))
+    pin.setStrokeColor(QColor("#ffffff"))
+    pin.setStrokeWidth(0.4)
+    sym.appendSymbolLayer(pin)
+    categories = []
+    for value, colour, label in (("confident", "#e6007e", "confident"), ("uncertain", "#f39c12", "uncertain"),
+                                 ("no match", "#7f8c8d", "no match")):
+        s = sym.clone()
+        s.symbolLayer(1).setColor(QColor(colour))
+        s.symbolLayer(0).subSymbol().symbolLayer(0).setStrokeColor(QColor(colour))
+        c = QColor(colour)
+        c.setAlpha(45)
+        s.symbolLayer(0).subSymbol().symbolLayer(0).setColor(c)
+        categories.append(QgsRendererCategory(value, s, label))
+    layer.setRenderer(QgsCategorizedSymbolRenderer("label", categories))
+    settings = QgsPalLayerSettings()
+    settings.fieldName = "\"label\" || ' ' || format_number(\"confidence\", 2) || '  ±' || round(\"error_radius_m\") || ' m'"
+    settings.isExpression = True
+    fmt = QgsTextFormat()
+    fmt.setSize(9)
+    buf = QgsTextBufferSettings()
+    buf.setEnabled(True)
+    buf.setSize(1.0)
+    fmt.setBuffer(buf)
+    settings.setFormat(fmt)
+    settings.placement = QgsPalLayerSettings.OverPoint
+    settings.yOffset = -4.0
+    layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
+    layer.setLabelsEnabled(True)
+
+
+def footprints_style(layer):
+    categories = []
+    for level, colour, alpha in ((0.9, "#ff9f1c", 50), (0.5, "#e6007e", 80)):
+        c = QColor(colour)
+        c.setAlpha(alpha)
+        sym = QgsFillSymbol.createSimple({"color": f"{c.red()},{c.green()},{c.blue()},{alpha}",
+                                          "outline_color": colour, "outline_width": "0.4"})
+        categories.append(QgsRendererCategory(level, sym, f"{int(level * 100)} % region"))
+    layer.setRenderer(QgsCategorizedSymbolRenderer("level", categories))
+
+
+def main():
+    app = QgsApplication([], False)
+    app.initQgis()
+    from geopin.geopin_plugin import result_layers as rl
+
+    out = Path(rl.STYLES_DIR)
+    out.mkdir(parents=True, exist_ok=True)
+    for kind, geometry, fields, styler in (
+        ("candidates", "Point", rl.candidate_fields(), candidates_style),
+        ("estimates", "Point", rl.estimate_fields(), estimates_style),
+        ("footprints", "MultiPolygon", rl.footprint_fields(), footprints_style),
+    ):
+        layer = QgsVectorLayer(f"{geometry}?crs=EPSG:28992", kind, "memory")
+        layer.dataProvider().addAttributes(fields.toList())
+        layer.updateFields()
+        styler(layer)
+        if kind == "footprints":
+            layer.setOpacity(1.0)
+        path = rl.style_path(kind)
+        msg, ok = layer.saveNamedStyle(path)
+        print(path, "ok" if ok else msg)
+    app.exitQgis()
+
+
+if __name__ == "__main__":
+    main()
