@@ -9,10 +9,11 @@ STAMP := $(BUILD)/stamps
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # qgis* + python3-*: QGIS and its Python with the packages GeoPin takes from it (never
 # from pip: numpy, SciPy, pyproj/PROJ, Pillow, matplotlib, GDAL); xvfb, xauth, imagemagick: real QGIS desktop
-# screenshots; qttools5-dev-tools: lrelease; python3-pip: the in-QGIS installer's pip.
+# screenshots; qttools5-dev-tools: lrelease; python3-pip: the in-QGIS installer's pip;
+# g++, python3-dev: hnswlib is a source-only package on PyPI and is compiled by pip.
 DEB_PACKAGES := qgis python3-qgis qgis-providers python3-venv python3-pip python3-pyproj \
                 python3-numpy python3-scipy python3-pil python3-matplotlib python3-gdal \
-                xvfb xauth imagemagick qttools5-dev-tools git
+                xvfb xauth imagemagick qttools5-dev-tools git g++ python3-dev
 export GEOPIN_DATASETS ?= $(abspath ../shared/datasets)
 export QT_QPA_PLATFORM ?= offscreen
 
