@@ -22,7 +22,7 @@ from qgis.core import (
     QgsProject,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtCore import Qt, QVariant
 
 from ..geopin_plugin.log import get_logger
 from .base import GeoPinAlgorithm
@@ -139,8 +139,15 @@ class BuildReferenceDatabase(GeoPinAlgorithm):
                 continue
             rec = {"file": str(value), "lat": wgs.y(), "lon": wgs.x()}
             for extra in ("heading", "capture_time", "pano_id", "source_id", "licence", "attribution"):
-                if extra in names and feat[extra] not in (None, ""):
-                    rec[extra] = str(feat[extra]) if extra != "heading" else feat[extra]
+                value_x = feat[extra] if extra in names else None
+                if value_x in (None, ""):
+                    continue
+                if extra == "heading":
+                    rec[extra] = value_x
+                elif hasattr(value_x, "toString") and hasattr(value_x, "isValid"):  # QDateTime/QDate
+                    rec[extra] = value_x.toString(Qt.ISODate) if value_x.isValid() else None
+                else:
+                    rec[extra] = str(value_x)
             records[str(value)] = rec
         return records
 

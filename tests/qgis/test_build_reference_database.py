@@ -83,11 +83,14 @@ def test_point_layer_gives_positions(qgis_app, tmp_path, alg_module):
     folder.mkdir()
     for i in range(3):
         Image.fromarray(scene(i)).save(folder / f"n{i}.jpg")  # no EXIF GPS
-    layer = QgsVectorLayer("Point?crs=EPSG:28992&field=file:string&field=heading:double", "pts", "memory")
+    from qgis.PyQt.QtCore import QDateTime
+
+    layer = QgsVectorLayer("Point?crs=EPSG:28992&field=file:string&field=heading:double&field=capture_time:datetime",
+                           "pts", "memory")
     feats = []
     for i in range(3):
         f = QgsFeature(layer.fields())
-        f.setAttributes([f"n{i}.jpg", 45.0])
+        f.setAttributes([f"n{i}.jpg", 45.0, QDateTime.fromString("2024-05-01T12:00:00", "yyyy-MM-ddTHH:mm:ss")])
         f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(121000 + 10 * i, 487000)))
         feats.append(f)
     layer.dataProvider().addFeatures(feats)
@@ -101,6 +104,7 @@ def test_point_layer_gives_positions(qgis_app, tmp_path, alg_module):
         views = sorted(rdb.views(rdb.ids()), key=lambda v: v.image_path)
         assert [round(v.x) for v in views] == [121000, 121010, 121020]
         assert all(round(v.y) == 487000 and v.heading == 45.0 for v in views)
+        assert all(v.capture_time.startswith("2024-05-01T12:00:00") for v in views)
 
 
 def test_missing_models_is_a_user_error(qgis_app, tmp_path, monkeypatch):
