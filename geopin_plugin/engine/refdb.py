@@ -12,13 +12,12 @@ See docs/reference-database.md for the schema and the design decisions.
 import datetime as _dt
 import hashlib
 import json
-import math
 import os
 import sqlite3
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, List, Optional
 
 import numpy as np
 
