@@ -93,7 +93,7 @@ def pip_command(target, constraints_file, requirements_file=None, extra_args=())
     appended to sys.path QGIS's own copies keep precedence."""
     return [
         python_executable(), "-m", "pip", "install", "--disable-pip-version-check",
-        "--no-input", "--target", target, "--upgrade", "-c", constraints_file,
+        "--no-input", "--prefer-binary", "--target", target, "--upgrade", "-c", constraints_file,
         "-r", requirements_file or REQUIREMENTS_FILE, *extra_args,
     ]
 
