@@ -482,3 +482,20 @@ def test_shared_bad_inputs(tmp_path, datasets_dir):
         assert all(v.outside_nl for v in views)  # France: kept and flagged
         pano = [v for v in views if Path(v.image_path).name == "1_blurred.jpg"]
         assert len(pano) == 2 and round(pano[0].heading) == 349  # EXIF GPSImgDirection of the panorama
+
+
+def test_whitening_decorrelates_and_subsamples():
+    from geopin.geopin_plugin.engine import whitening
+
+    rng = np.random.default_rng(3)
+    scales = np.linspace(0.1, 3.0, 16)
+    x = (rng.standard_normal((4000, 16)) * scales) @ np.linalg.qr(rng.standard_normal((16, 16)))[0]
+    w = whitening.fit(x, shrinkage=0.0)
+    y = (x - w.mean) @ w.projection
+    cov = np.cov(y.T)
+    assert w.dim_out == 16 and np.allclose(cov, np.eye(16), atol=0.05)
+    assert np.linalg.norm(w.apply(x[:3]), axis=1) == pytest.approx(1.0)
+    sub = whitening.fit(x, max_samples=500)
+    assert sub.n_fit == 4000 and sub.dim_out == 16
+    with pytest.raises(ValueError):
+        w.apply(np.zeros((1, 8)))
