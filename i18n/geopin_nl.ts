@@ -5,11 +5,11 @@
         <name>GeoPin</name>
         <message>
             <source> ({0:.0f} m from its EXIF position)</source>
-            <translation type="unfinished" />
+            <translation> ({0:.0f} m van de EXIF-positie)</translation>
         </message>
         <message>
             <source> at {0:.6f}, {1:.6f}</source>
-            <translation type="unfinished" />
+            <translation> op {0:.6f}, {1:.6f}</translation>
         </message>
         <message>
             <source>#{0} · sim {1:.3f} · {2} inliers{3}
@@ -67,15 +67,15 @@
         </message>
         <message>
             <source>Candidates</source>
-            <translation type="unfinished" />
+            <translation>Kandidaten</translation>
         </message>
         <message>
             <source>Candidates retrieved per photo</source>
-            <translation type="unfinished" />
+            <translation>Opgehaalde kandidaten per foto</translation>
         </message>
         <message>
             <source>Candidates verified per photo</source>
-            <translation type="unfinished" />
+            <translation>Geverifieerde kandidaten per foto</translation>
         </message>
         <message>
             <source>Cannot load the models: {0}. Build them with `make models` or install them from the GeoPin menu.</source>
@@ -95,11 +95,11 @@
         </message>
         <message>
             <source>Cannot use the reference database: {0}</source>
-            <translation type="unfinished" />
+            <translation>De referentiedatabase is niet bruikbaar: {0}</translation>
         </message>
         <message>
             <source>Cannot write {0}</source>
-            <translation type="unfinished" />
+            <translation>Kan {0} niet schrijven</translation>
         </message>
         <message>
             <source>Captured on or after</source>
@@ -163,7 +163,7 @@
         </message>
         <message>
             <source>Estimate</source>
-            <translation type="unfinished" />
+            <translation>Schatting</translation>
         </message>
         <message>
             <source>Estimate {0:.6f}, {1:.6f} (RD {2:.0f}, {3:.0f})</source>
@@ -171,7 +171,7 @@
         </message>
         <message>
             <source>Estimates</source>
-            <translation type="unfinished" />
+            <translation>Schattingen</translation>
         </message>
         <message>
             <source>Estimating the location</source>
@@ -191,7 +191,7 @@
         </message>
         <message>
             <source>Finds where photos were taken from their pixels alone, using a GeoPin reference database. For each photo: the most similar reference views are retrieved (TOP_K), the best VERIFY_TOP are checked geometrically with local features, and a kernel density over the verified references gives the estimate, a calibrated confidence (confident / uncertain / no match), an error radius and the 50 % and 90 % highest-density footprints. Input: photos and/or folders of photos. An unreadable photo gets an error row and the batch continues. AREA (a polygon layer) or AREA_EXTENT restricts the search. All outputs are in EPSG:28992 (RD New).</source>
-            <translation type="unfinished" />
+            <translation>Bepaalt alleen uit de pixels waar foto's zijn genomen, met een GeoPin-referentiedatabase. Per foto: de meest gelijkende referentiebeelden worden opgehaald (TOP_K), de beste VERIFY_TOP worden geometrisch gecontroleerd met lokale kenmerken, en een kerndichtheid over de geverifieerde referenties geeft de schatting, een gekalibreerde betrouwbaarheid (zeker / onzeker / geen match), een foutstraal en de gebieden met de hoogste dichtheid (50 % en 90 %). Invoer: foto's en/of mappen met foto's. Een onleesbare foto krijgt een foutregel en de reeks gaat door. AREA (een polygoonlaag) of AREA_EXTENT beperkt de zoektocht. Alle uitvoer is in EPSG:28992 (RD New).</translation>
         </message>
         <message>
             <source>Folder with photos and panoramas</source>
@@ -199,7 +199,7 @@
         </message>
         <message>
             <source>Footprints</source>
-            <translation type="unfinished" />
+            <translation>Gebieden</translation>
         </message>
         <message>
             <source>GeoPackage (*.gpkg)</source>
@@ -235,11 +235,11 @@
         </message>
         <message>
             <source>GeoPin: {0}</source>
-            <translation type="unfinished" />
+            <translation>GeoPin: {0}</translation>
         </message>
         <message>
             <source>Geolocate photos</source>
-            <translation type="unfinished" />
+            <translation>Foto's lokaliseren</translation>
         </message>
         <message>
             <source>Geolocation failed</source>
@@ -351,7 +351,7 @@
         </message>
         <message>
             <source>Loading the database and models…</source>
-            <translation type="unfinished" />
+            <translation>Database en modellen laden…</translation>
         </message>
         <message>
             <source>Loading the embedding model {0}</source>
@@ -395,7 +395,7 @@
         </message>
         <message>
             <source>No photos given (INPUT is empty or the folders hold no images)</source>
-            <translation type="unfinished" />
+            <translation>Geen foto's opgegeven (INPUT is leeg of de mappen bevatten geen afbeeldingen)</translation>
         </message>
         <message>
             <source>No reference image for view {0}</source>
@@ -427,35 +427,35 @@
         </message>
         <message>
             <source>Photo {0} of {1}: {2}</source>
-            <translation type="unfinished" />
+            <translation>Foto {0} van {1}: {2}</translation>
         </message>
         <message>
             <source>Photos located</source>
-            <translation type="unfinished" />
+            <translation>Gelokaliseerde foto's</translation>
         </message>
         <message>
             <source>Photos located confidently</source>
-            <translation type="unfinished" />
+            <translation>Zeker gelokaliseerde foto's</translation>
         </message>
         <message>
             <source>Photos or folders of photos</source>
-            <translation type="unfinished" />
+            <translation>Foto's of mappen met foto's</translation>
         </message>
         <message>
             <source>Photos that could not be read</source>
-            <translation type="unfinished" />
+            <translation>Onleesbare foto's</translation>
         </message>
         <message>
             <source>Posterior</source>
-            <translation type="unfinished" />
+            <translation>Posterior</translation>
         </message>
         <message>
             <source>Posterior density</source>
-            <translation type="unfinished" />
+            <translation>Posterior-dichtheid</translation>
         </message>
         <message>
             <source>Posterior of {0} written to {1}</source>
-            <translation type="unfinished" />
+            <translation>Posterior van {0} geschreven naar {1}</translation>
         </message>
         <message>
             <source>Preset (key=value, comma separated; empty: default)</source>
@@ -495,7 +495,7 @@
         </message>
         <message>
             <source>Reference database not found: {0}</source>
-            <translation type="unfinished" />
+            <translation>Referentiedatabase niet gevonden: {0}</translation>
         </message>
         <message>
             <source>Reference database problem: {0}</source>
@@ -511,15 +511,15 @@
         </message>
         <message>
             <source>Search only inside these polygons</source>
-            <translation type="unfinished" />
+            <translation>Alleen binnen deze polygonen zoeken</translation>
         </message>
         <message>
             <source>Search only inside this extent</source>
-            <translation type="unfinished" />
+            <translation>Alleen binnen dit gebied zoeken</translation>
         </message>
         <message>
             <source>Searching inside an area of {0:.2f} km²</source>
-            <translation type="unfinished" />
+            <translation>Zoeken binnen een gebied van {0:.2f} km²</translation>
         </message>
         <message>
             <source>Searching the database</source>
@@ -575,11 +575,11 @@
         </message>
         <message>
             <source>The search area is empty</source>
-            <translation type="unfinished" />
+            <translation>Het zoekgebied is leeg</translation>
         </message>
         <message>
             <source>The search area layer has no polygons</source>
-            <translation type="unfinished" />
+            <translation>De zoekgebiedlaag bevat geen polygonen</translation>
         </message>
         <message>
             <source>The start date is after the end date</source>
@@ -671,15 +671,15 @@
         </message>
         <message>
             <source>{0}: cannot read the photo ({1}); skipped</source>
-            <translation type="unfinished" />
+            <translation>{0}: foto onleesbaar ({1}); overgeslagen</translation>
         </message>
         <message>
             <source>{0}: geolocation failed ({1}); skipped</source>
-            <translation type="unfinished" />
+            <translation>{0}: lokaliseren mislukt ({1}); overgeslagen</translation>
         </message>
         <message>
             <source>{0}: {1}, confidence {2:.2f}, ±{3:.0f} m, {4} verified; {5:.1f} s</source>
-            <translation type="unfinished" />
+            <translation>{0}: {1}, betrouwbaarheid {2:.2f}, ±{3:.0f} m, {4} geverifieerd; {5:.1f} s</translation>
         </message>
     </context>
 </TS>
