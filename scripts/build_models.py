@@ -182,9 +182,72 @@ class GeMEmbedder(nn.Module):
         return F.normalize(g @ self.proj, dim=1)
 
 
+class DiskDense(nn.Module):
+    """kornia DISK's U-Net: image (B, 3, H, W) in 0..1, H and W multiples of 16 ->
+    heatmap (B, 1, H, W) and raw dense descriptors (B, 128, H, W). Keypoint
+    selection (NMS, top-k) and descriptor sampling run in numpy at run time."""
+
+    def __init__(self, weights: Path):
+        super().__init__()
+        from kornia.feature import DISK
+
+        self.disk = DISK(desc_dim=128)
+        self.disk.load_state_dict(load_state(weights, "extractor"), strict=True)
+
+    def forward(self, image):
+        heat, desc = self.disk.heatmap_and_dense_descriptors(image)
+        return heat, desc
+
+
+def load_lightglue(weights: Path):
+    """kornia LightGlue for DISK, loaded from the local weight file (no download)."""
+    from kornia.feature import LightGlue
+
+    lg = LightGlue(features=None, input_dim=128, descriptor_dim=256, flash=False,
+                   depth_confidence=-1, width_confidence=-1)
+    sd = load_state(weights)
+    for i in range(lg.conf.n_layers):
+        sd = {k.replace(f"self_attn.{i}", f"transformers.{i}.self_attn")
+               .replace(f"cross_attn.{i}", f"transformers.{i}.cross_attn"): v for k, v in sd.items()}
+    incompatible = lg.load_state_dict(sd, strict=False)
+    learned = dict(lg.named_parameters())
+    missing = [k for k in incompatible.missing_keys if k in learned]
+    if missing:
+        raise SystemExit(f"LightGlue weights {weights} lack {missing[:3]}")
+    return lg.eval()
+
+
+class LightGlueScores(nn.Module):
+    """LightGlue without early stopping or pruning: normalised keypoints (1, M, 2),
+    (1, N, 2) and descriptors (1, M, 128), (1, N, 128) -> the (1, M, N) log
+    assignment (dual log-softmax + matchability), as kornia's log_assignment without
+    its dustbin row/column. Mutual-max filtering runs in numpy at run time."""
+
+    def __init__(self, lg):
+        super().__init__()
+        self.lg = lg
+
+    def forward(self, kpts0, kpts1, desc0, desc1):
+        lg = self.lg
+        d0, d1 = lg.input_proj(desc0), lg.input_proj(desc1)
+        e0, e1 = lg.posenc(kpts0), lg.posenc(kpts1)
+        for i in range(lg.conf.n_layers):
+            d0, d1 = lg.transformers[i](d0, d1, e0, e1)
+        la = lg.log_assignment[lg.conf.n_layers - 1]
+        m0, m1 = la.final_proj(d0), la.final_proj(d1)
+        scale = m0.shape[-1] ** 0.25
+        sim = (m0 / scale) @ (m1 / scale).transpose(1, 2)
+        cert = F.logsigmoid(la.matchability(d0)) + F.logsigmoid(la.matchability(d1)).transpose(1, 2)
+        return F.log_softmax(sim, 2) + F.log_softmax(sim, 1) + cert
+
+
 def torch_model(preset: M.ModelPreset) -> nn.Module:
     """The torch module a preset is exported from (also used by the parity test)."""
     weights = package_file(preset.source_package, preset.source_file)
+    if preset.onnx_file == "disk.onnx":
+        return DiskDense(weights).eval()
+    if preset.onnx_file == "lightglue-disk.onnx":
+        return LightGlueScores(load_lightglue(weights)).eval()
     if preset.onnx_file == "mobilenetv2-gem512.onnx":
         backbone = MobileNetV2Features()
         sd = {k: v for k, v in load_state(weights).items() if k.startswith("features.")}
@@ -228,9 +291,48 @@ def write_card(path: Path, preset: M.ModelPreset) -> None:
     onnx.save(model, str(path))
 
 
+def export_disk(preset: M.ModelPreset, out: Path) -> None:
+    model = torch_model(preset)
+    tmp = out.with_suffix(".tmp.onnx")
+    with torch.no_grad():
+        torch.onnx.export(
+            model, (torch.rand(1, 3, 256, 320),), str(tmp), input_names=["image"],
+            output_names=["heatmap", "descriptors"],
+            dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"},
+                          "heatmap": {0: "batch", 2: "height", 3: "width"},
+                          "descriptors": {0: "batch", 2: "height", 3: "width"}},
+            opset_version=17, dynamo=False,
+        )
+    write_card(tmp, preset)
+    os.replace(tmp, out)
+
+
+def export_lightglue(preset: M.ModelPreset, out: Path) -> None:
+    from torch.export import Dim
+
+    model = torch_model(preset)
+    rng = torch.Generator().manual_seed(0)
+    k0, k1 = torch.rand(1, 300, 2, generator=rng) * 2 - 1, torch.rand(1, 200, 2, generator=rng) * 2 - 1
+    d0 = F.normalize(torch.randn(1, 300, 128, generator=rng), dim=-1)
+    d1 = F.normalize(torch.randn(1, 200, 128, generator=rng), dim=-1)
+    m, n = Dim("m", min=2, max=16384), Dim("n", min=2, max=16384)
+    tmp = out.with_suffix(".tmp.onnx")
+    with torch.no_grad():
+        prog = torch.onnx.export(
+            model, (k0, k1, d0, d1), input_names=["kpts0", "kpts1", "desc0", "desc1"], output_names=["scores"],
+            dynamic_shapes=({1: m}, {1: n}, {1: m}, {1: n}), opset_version=18, dynamo=True,
+            optimize=True, external_data=False, verbose=False,
+        )
+    prog.save(str(tmp))
+    write_card(tmp, preset)
+    os.replace(tmp, out)
+
+
 BUILDERS = {
     "mobilenetv2-gem512.onnx": export_embedder,
     "efficientnetlite0-gem512.onnx": export_embedder,
+    "disk.onnx": export_disk,
+    "lightglue-disk.onnx": export_lightglue,
 }
 
 

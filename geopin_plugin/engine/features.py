@@ -1,4 +1,5 @@
-"""Local features: RootSIFT (OpenCV, model-free, the fast tier).
+"""Local features: RootSIFT (OpenCV, model-free, the fast tier); DISK (ONNX,
+engine/learned.py) via the same ``load_extractor``.
 
 ``load_extractor(preset_id)`` -> object with ``preset_id`` and
 ``extract(rgb, mask=None) -> LocalFeatures``. Keypoints are float32 (x, y) in the
@@ -89,4 +90,8 @@ def load_extractor(preset_id: Optional[str] = None, **kwargs):
         raise ExtractorError(f"preset {preset_id!r} is a {preset.kind}, not an extractor")
     if preset_id.startswith("rootsift"):
         return RootSiftExtractor(preset_id, **kwargs)
+    if preset_id.startswith("disk"):
+        from .learned import DiskExtractor
+
+        return DiskExtractor(preset_id, **kwargs)
     raise ExtractorError(f"extractor {preset_id!r} is not available in this version")

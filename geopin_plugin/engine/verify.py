@@ -152,8 +152,12 @@ class Verifier:
     candidates first, within ``tier2_budget_s`` when set.
     """
 
-    def __init__(self, config: Optional[VerifyConfig] = None):
+    def __init__(self, config: Optional[VerifyConfig] = None, matcher=None):
+        """matcher: optional learned matcher (engine.learned.LightGlueMatcher) used
+        instead of mutual nearest neighbours for every pair (tier "lightglue"); the
+        features must then be the matcher's (DISK). Seconds per pair on 2 cores."""
         self.config = config or VerifyConfig()
+        self.matcher = matcher
 
     def verify_pair(self, q: LocalFeatures, r: LocalFeatures, max_keypoints: Optional[int] = None,
                     tier: str = "", _dq: Optional[np.ndarray] = None) -> Verification:
@@ -164,8 +168,12 @@ class Verifier:
         nq, nr = min(len(q.keypoints), k), min(len(r.keypoints), k)
         if nq < 8 or nr < 8:
             return _empty(tier, seconds=time.perf_counter() - t0)
-        dq = _dq if _dq is not None and len(_dq) == nq else _unit(q.descriptors, nq)
-        pairs = mutual_matches(dq, _unit(r.descriptors, nr), c.ratio)
+        if self.matcher is not None:
+            tier = self.matcher.preset_id
+            pairs, _ = self.matcher.match(q, r, k)
+        else:
+            dq = _dq if _dq is not None and len(_dq) == nq else _unit(q.descriptors, nq)
+            pairs = mutual_matches(dq, _unit(r.descriptors, nr), c.ratio)
         if len(pairs) < 8:
             return _empty(tier, len(pairs), time.perf_counter() - t0)
         pq = np.asarray(q.keypoints, np.float32)[pairs[:, 0]]
@@ -197,6 +205,14 @@ class Verifier:
         c = self.config
         out: Dict[int, Verification] = {}
         total = max(1, len(refs))
+        if self.matcher is not None:
+            for i, (rid, ref) in enumerate(refs.items()):
+                if is_canceled is not None and is_canceled():
+                    break
+                out[rid] = self.verify_pair(query, ref, c.full_keypoints)
+                if progress is not None:
+                    progress(100.0 * (i + 1) / total)
+            return out
         n1 = min(len(query.keypoints), c.fast_keypoints)
         dq1 = _unit(query.descriptors, n1) if n1 else None
         for i, (rid, ref) in enumerate(refs.items()):
