@@ -45,6 +45,30 @@ def package_file(package: str, rel: str) -> Path:
     return path
 
 
+def up_to_date(only=None, directory=None, log=print) -> bool:
+    """True when every wanted preset's file exists and matches the manifest
+    (checked before torch is imported, so `make models` is instant then)."""
+    directory = Path(directory or models_dir())
+    files = M.read_manifest(directory).get("files", {})
+    names = sorted({p.onnx_file for p in M.PRESETS.values() if p.needs_build and (not only or p.id in only)})
+    for name in names:
+        entry, path = files.get(name, {}), directory / name
+        if not (path.exists() and entry.get("fingerprint") == M.file_fingerprint(name)
+                and entry.get("sha256") == M.sha256_file(path)):
+            return False
+    for name in names:
+        log(f"ok    {name} (sha256 matches manifest)")
+    return True
+
+
+if __name__ == "__main__" and not {"--force", "-h", "--help"} & set(sys.argv):
+    _ap = argparse.ArgumentParser(add_help=False)
+    _ap.add_argument("--only", nargs="*")
+    _ap.add_argument("--models-dir", type=Path)
+    _known, _ = _ap.parse_known_args()
+    if up_to_date(_known.only, _known.models_dir):
+        sys.exit(0)
+
 # --------------------------------------------------------------------------- torch modules
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
