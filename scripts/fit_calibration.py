@@ -82,7 +82,7 @@ def main(argv=None) -> int:
     print("out-of-fold:  " + ", ".join(f"{k} {_pct(cv[k]) if isinstance(cv[k], float) else cv[k]}" for k in keys))
     cal.source = {
         "target": "answer within 50 m of the truth (negatives are never right)",
-        "fitted_by": "scripts/fit_calibration.py " + " ".join(os.path.relpath(p, REPO) for p in args.results)
+        "command": ".venv/bin/python scripts/fit_calibration.py " + " ".join(os.path.relpath(p, REPO) for p in args.results)
                      + (f" --features {args.features}" if args.features else ""),
         "feature_set": name,
         "rules": {"confident": "smallest confidence with <= 1 % of negatives confident and >= 98 % of "
