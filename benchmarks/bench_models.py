@@ -143,10 +143,29 @@ def main():
     result["verify_top50"] = {"s": float(np.median(t50)), "cpu_s": float(np.median(c50)), "tier2_pairs": n2, "verified": nv}
     rows.append(("verify top-50 (tiered)", "50 real views", f"{np.median(t50) * 1000:.0f} ms/query (CPU {np.median(c50) * 1000:.0f} ms)",
                  f"{n2} pairs went to tier 2, {nv} verified"))
+    # Learned tier (opt-in): DISK extraction and LightGlue per pair.
+    from geopin.geopin_plugin.engine.learned import load_matcher
+
+    before = rss_mb()
+    disk = load_extractor("disk-640")
+    lg = load_matcher("lightglue-disk")
+    fd = [disk.extract(fr) for fr in frames[:2]]
+    mem = rss_mb() - before
+    td = timeit(lambda: disk.extract(frames[0]), 2, "disk")
+    result["extractors"]["disk-640"] = {"input": [640, 480], "s_per_image": td, "cpu_s_per_image": CPU_TIMES["disk"],
+                                        "rss_increase_mb_with_lightglue": mem}
+    rows.append(("extract disk-640", "640x480", f"{td * 1000:.0f} ms/img (CPU {CPU_TIMES['disk'] * 1000:.0f} ms)",
+                 f"+{mem:.0f} MB RSS with LightGlue"))
+    for k in (512, 1024, 2048):
+        tl = timeit(lambda: lg.match(fd[0], fd[1], k), 1, f"lg{k}")
+        result["matching"][f"lightglue-disk-{k}"] = {"keypoints": k, "s_per_pair": tl, "cpu_s_per_pair": CPU_TIMES[f"lg{k}"]}
+        rows.append((f"match lightglue-disk", f"{k} kp/side", f"{tl * 1000:.0f} ms/pair (CPU {CPU_TIMES[f'lg{k}'] * 1000:.0f} ms)",
+                     "ONNX, no pruning"))
     result["load_avg_end"] = os.getloadavg()
 
     w = [max(len(r[i]) for r in rows) for i in range(4)]
-    print(f"CPU: {os.cpu_count()} cores, load average at start {result['load_avg_start'][0]:.2f}")
+    print(f"CPU: {os.cpu_count()} cores, load average at start {result['load_avg_start'][0]:.2f}, "
+          f"at end {result['load_avg_end'][0]:.2f}")
     for r in rows:
         print("  ".join(s.ljust(w[i]) for i, s in enumerate(r)))
     OUT.mkdir(parents=True, exist_ok=True)
