@@ -242,3 +242,19 @@ class Verifier:
         if progress is not None:
             progress(100.0)
         return out
+
+
+LEARNED_KEYPOINTS = 512  # LightGlue cost grows ~quadratically: 512 kp ~1.5 s/pair on 2 cores
+
+
+class LearnedVerifier(Verifier):
+    """The learned tier: LightGlue (ONNX) on DISK features for every pair, then the
+    same one-to-one / MAGSAC / spread checks. Reference and query features must
+    come from the "disk-640" extractor. Opt-in: seconds per pair here."""
+
+    def __init__(self, config: Optional[VerifyConfig] = None, matcher_preset: str = "lightglue-disk",
+                 models_directory=None):
+        from .learned import load_matcher
+
+        config = config or VerifyConfig(full_keypoints=LEARNED_KEYPOINTS)
+        super().__init__(config, matcher=load_matcher(matcher_preset, models_directory))

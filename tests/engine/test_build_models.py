@@ -224,7 +224,9 @@ def test_lightglue_onnx_matches_kornia(built, datasets_dir):
     ours = {tuple(v) for v in pairs.tolist()}
     assert len(theirs) > 50 and len(ours ^ theirs) <= 0.02 * len(theirs)
     # the learned tier through the verifier
-    from geopin.geopin_plugin.engine.verify import MIN_INLIERS, Verifier
+    from geopin.geopin_plugin.engine.verify import MIN_INLIERS, LearnedVerifier, Verifier
 
     v = Verifier(matcher=matcher).verify(f0, {0: f1})[0]
     assert v.tier == "lightglue-disk" and v.verified and v.inliers >= 2 * MIN_INLIERS
+    v2 = LearnedVerifier(models_directory=d).verify(f0, {5: f1})[5]
+    assert v2.tier == "lightglue-disk" and v2.verified
