@@ -22,13 +22,12 @@ out-of-fold figures next to the in-sample ones.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .evaluate import CONFIDENT_LABEL, QueryResult, summarize, threshold_for_negatives
+from .evaluate import QueryResult, summarize, threshold_for_negatives
 from .geo import geodesic_distance_m
 from .posterior import Calibration, feature_vector, fit_logistic
 

@@ -1,6 +1,5 @@
 """Evaluation harness on synthetic inputs: metrics, thresholds, search masking,
 CSV round trip, report files, protocol definitions (manifests only, no models)."""
-import math
 
 import numpy as np
 import pytest
@@ -138,3 +137,48 @@ def test_builtin_protocols_match_the_datasets_readme(datasets_dir):
     assert pos == {"1.jpg", "2.jpg", "3.jpg", "4.jpg", "5.jpg", "e1.jpg", "e2.jpg", "e3.jpg", "e4.jpg", "e5.jpg"}
     small = lopo.subset(max_queries=5)
     assert len(small.queries) == 5 and small.queries[0] == lopo.queries[0]
+
+
+def _cal_result(i, positive, inliers, error, lat=52.0, lon=4.9):
+    r = _result(i, positive=positive, error=error, confidence=0.0, label="no match")
+    r.truth_lat, r.truth_lon = (lat, lon) if positive else (None, None)
+    r.raw = {"max_inliers": float(inliers), "n_verified_groups": 1.0 if inliers >= 20 else 0.0,
+             "share": 0.9, "verified_cluster_weight": float(inliers), "runner_up_ratio": 0.1, "n_places": 1.0}
+    return r
+
+
+def test_calibration_fit_meets_its_threshold_rules():
+    from geopin.geopin_plugin.engine import calibrate as cb
+
+    rng = np.random.default_rng(3)
+    res = []
+    for i in range(120):  # covered places: many inliers, mostly right
+        inl = int(rng.integers(20, 120))
+        res.append(_cal_result(i, True, inl, 10.0 if inl > 30 else 400.0, lat=52.0 + (i % 6) * 0.05))
+    for i in range(200):  # not covered: few inliers, a few verified by accident
+        res.append(_cal_result(1000 + i, False, int(rng.integers(0, 35)), None))
+    cal = cb.fit(res, cb.FEATURE_SETS["inliers"])
+    labelled = cb.apply(cal, res)
+    neg = [r for r in labelled if not r.positive]
+    conf = [r for r in labelled if r.confident]
+    assert sum(r.confident for r in neg) <= 0.01 * len(neg)
+    assert conf and sum(r.positive and r.correct for r in conf) >= 0.98 * len(conf)
+    assert all(r.label == "no match" for r in labelled if r.raw["n_verified_groups"] == 0)
+    assert cal.uncertain_threshold <= cal.confident_threshold
+    # out-of-fold labels: same queries, same order, labelled by fits that did not see their place
+    cv = cb.cross_validate(res, cb.FEATURE_SETS["inliers"])
+    assert [r.key for r in cv] == [r.key for r in res]
+
+
+def test_spatial_folds_link_nearby_truths():
+    from geopin.geopin_plugin.engine import calibrate as cb
+
+    a = _cal_result(0, True, 50, 5.0, lat=52.0, lon=4.9)
+    b = _cal_result(1, True, 50, 5.0, lat=52.0009, lon=4.9)  # 100 m north
+    c = _cal_result(2, True, 50, 5.0, lat=52.05, lon=4.9)  # 5.5 km
+    n1 = _cal_result(3, False, 5, None)
+    n2 = _cal_result(4, False, 5, None)
+    n2.group = n1.group  # two views of one unlocated panorama
+    folds = cb.spatial_folds([a, b, c, n1, n2])
+    assert folds[0] == folds[1] != folds[2]
+    assert folds[3] == folds[4] and folds[3] not in folds[:3]

@@ -5,7 +5,6 @@ left-out panorama."""
 import csv
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from geopin.geopin_plugin.engine import evaluate as ev
