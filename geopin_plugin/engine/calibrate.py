@@ -3,8 +3,8 @@
 Input: per-query results of protocol runs (:class:`evaluate.QueryResult`, with the
 posterior's features in ``raw``). Target: "answered within 50 m" (a negative is
 never right). Model: the logistic model :class:`posterior.Calibration` reads,
-fitted with :func:`posterior.fit_logistic` on the queries where something
-verified (the pipeline gives confidence 0 when nothing verifies).
+fitted with :func:`posterior.fit_logistic` on all queries (the pipeline asks it
+for every answer; "no match" still follows from nothing verifying).
 
 Thresholds, chosen on the training queries:
 
@@ -41,10 +41,6 @@ FEATURE_SETS: Dict[str, List[str]] = {
 DEFAULT_FEATURES = "weight+share+runnerup"
 FOLD_LINK_M = 200.0
 L2 = 1.0
-
-
-def _usable(r: QueryResult) -> bool:
-    return r.raw.get("n_verified_groups", 0.0) > 0
 
 
 def _target(r: QueryResult) -> float:
@@ -94,9 +90,9 @@ def spatial_folds(results: Sequence[QueryResult], link_m: float = FOLD_LINK_M) -
 def fit(results: Sequence[QueryResult], feature_names: Sequence[str], max_negative_rate: float = 0.01,
         min_precision: float = 0.98, max_negative_uncertain_rate: float = 0.10, l2: float = L2) -> Calibration:
     """Fit the logistic confidence and choose the two thresholds (see the module doc)."""
-    train = [r for r in results if _usable(r)]
+    train = list(results)  # the pipeline asks the model for every answer, verified or not
     if len(train) < 4 or len({_target(r) for r in train}) < 2:
-        raise ValueError("calibration needs verified answers that are right and some that are wrong")
+        raise ValueError("calibration needs answers that are right and some that are wrong")
     X = np.stack([feature_vector(r.raw, feature_names) for r in train])
     y = np.array([_target(r) for r in train])
     coef, intercept = fit_logistic(X, y, l2=l2)
