@@ -12,6 +12,22 @@ from qgis.PyQt.QtCore import pyqtSignal
 from ..i18n import tr
 from ..log import get_logger
 
+THUMBNAILS = 20  # candidates whose reference image is read for the list and viewer
+VIEW_SIDE = 1024  # long side of the pictures kept for the match viewer
+
+
+def shrink(rgb, side):
+    """A copy with the long side at most ``side`` pixels."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    scale = side / float(max(h, w))
+    if scale >= 1.0:
+        return rgb
+    return cv2.resize(rgb, (max(1, int(round(w * scale))), max(1, int(round(h * scale)))),
+                      interpolation=cv2.INTER_AREA)
+
+
 # Share of the progress bar per stage: (start, length).
 STAGE_SPAN = {
     "load": (0.0, 0.05),
@@ -48,6 +64,8 @@ class LocateTask(QgsTask):
         self.result = None
         self.error = ""
         self.exif = {}
+        self.query_image = None
+        self.reference_images = {}
 
     def _progress(self, stage, fraction, message=""):
         start, span = STAGE_SPAN.get(stage, (0.0, 0.0))
@@ -70,6 +88,16 @@ class LocateTask(QgsTask):
             self.result = geolocator.locate(
                 image, area=self.area, exif_gps=exif_gps, progress=self._progress, is_canceled=self.isCanceled
             )
+            # pictures for the results list and the match viewer, read here (not in the GUI thread)
+            self.query_image = shrink(image, VIEW_SIDE)
+            for cand in self.result.candidates[:THUMBNAILS]:
+                if self.isCanceled():
+                    return False
+                try:
+                    self.reference_images[cand.view.view_id] = shrink(
+                        geolocator.reference_image(cand.view.view_id), VIEW_SIDE)
+                except Exception as exc:  # a missing view image only costs its thumbnail
+                    get_logger("dock").warning("No image for view %s: %s", cand.view.view_id, exc)
             return True
         except Cancelled:
             return False
