@@ -83,6 +83,8 @@ def test_settings_live_under_geopin_prefix(qgis_app):
 
     raw = QgsSettings()
     old = raw.value("GeoPin/top_k")
+    old_db = raw.value("GeoPin/database")  # other tests may have stored one in the shared profile
+    raw.remove("GeoPin/database")
     try:
         settings.set_value("top_k", 37)
         assert raw.value("GeoPin/top_k") in (37, "37")
@@ -93,3 +95,5 @@ def test_settings_live_under_geopin_prefix(qgis_app):
         assert settings.value("database", "/x.gpkg") == "/x.gpkg"
     finally:
         raw.remove("GeoPin/top_k") if old is None else raw.setValue("GeoPin/top_k", old)
+        if old_db is not None:
+            raw.setValue("GeoPin/database", old_db)
