@@ -27,3 +27,16 @@ def datasets_dir():
     if not path.is_dir():
         pytest.fail(f"datasets folder not found: {path} (set GEOPIN_DATASETS)")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fresh_geopin_settings():
+    """pytest-qgis keeps its profile (.qgis-settings) between runs: start every test
+    session from GeoPin's default settings, so no run depends on an earlier one."""
+    try:
+        from qgis.core import QgsSettings
+    except ImportError:  # engine tests can run without QGIS
+        yield
+        return
+    QgsSettings().remove("GeoPin")
+    yield
