@@ -120,7 +120,7 @@ def write_outputs(gpkg, photo, geo, db_path):
     return layers
 
 
-def render_map(png, layers, posterior_tif, truth_xy, extent_half=90.0, size=(1200, 900)):
+def render_map(png, layers, posterior_tif, truth_xy, extent_half=90.0, size=(1200, 900), caption=""):
     """Render the result layers over the reference coverage with QGIS."""
     from qgis.core import (QgsFeature, QgsGeometry, QgsMapRendererParallelJob, QgsMapSettings, QgsMarkerSymbol,
                            QgsPointXY, QgsRasterLayer, QgsRectangle, QgsSingleSymbolRenderer, QgsVectorLayer,
@@ -151,11 +151,11 @@ def render_map(png, layers, posterior_tif, truth_xy, extent_half=90.0, size=(120
     truth.setLabelsEnabled(True)
     ordered.insert(0, truth)
     ordered.append(layers["footprints"])
-    if "reference_coverage" in layers:
+    if "reference_coverage" in layers:  # small squares drawn over the candidate circles
         cov = layers["reference_coverage"]
         cov.setRenderer(QgsSingleSymbolRenderer(QgsMarkerSymbol.createSimple(
-            {"name": "square", "color": "#1f78b4", "outline_color": "#ffffff", "size": "2.6"})))
-        ordered.append(cov)
+            {"name": "square", "color": "#1f78b4", "outline_color": "#ffffff", "size": "1.6"})))
+        ordered.insert(ordered.index(layers["candidates"]), cov)
     if posterior_tif:
         raster = QgsRasterLayer(str(posterior_tif), "posterior")
         if raster.isValid():
@@ -172,6 +172,15 @@ def render_map(png, layers, posterior_tif, truth_xy, extent_half=90.0, size=(120
     job.start()
     job.waitForFinished()
     img = job.renderedImage()
+    if caption:
+        from qgis.PyQt.QtGui import QFont, QPainter
+
+        painter = QPainter(img)
+        painter.setFont(QFont("DejaVu Sans", 13))
+        painter.setPen(QColor("#202020"))
+        for i, line in enumerate(caption.splitlines()):
+            painter.drawText(16, 28 + 22 * i, line)
+        painter.end()
     Path(png).parent.mkdir(parents=True, exist_ok=True)
     if not img.save(str(png), "PNG"):
         raise SystemExit(f"cannot save {png}")
@@ -226,7 +235,12 @@ def run(args):
     posterior = rl.write_posterior_geotiff(out / "posterior.tif", geo.posterior, geo.geotransform) \
         if geo.posterior is not None else None
     layers = write_outputs(out / "geopin_demo.gpkg", photo.name, geo, db_path)
-    png = render_map(out / "map.png", layers, posterior, wgs84_to_rd(lat, lon))
+    caption = (f"GeoPin demo: view from left-out panorama {args.leave_out} (heading {args.heading:g}°, "
+               f"fov {args.fov:g}°)\n{geo.label}, confidence {geo.confidence:.2f}, error radius "
+               f"{geo.error_radius_m:.0f} m, {geo.n_verified} verified; error vs truth {error:.1f} m\n"
+               "star: estimate with its error circle; x: truth; circles: candidates (verified larger); "
+               "squares: reference views;\nfilled outlines: 50 % / 90 % regions; heat: posterior density")
+    png = render_map(out / "map.png", layers, posterior, wgs84_to_rd(lat, lon), caption=caption)
     best = next((c for c in geo.candidates if c.verified), geo.candidates[0] if geo.candidates else None)
     if best is not None:
         ref = geolocator.reference_image(best.view.view_id)

@@ -168,6 +168,7 @@ class GeoPinDock(QgsDockWidget):
         self.results_list = QListWidget()
         self.results_list.setObjectName("geopinResults")
         self.results_list.setIconSize(RESULT_ICON)
+        self.results_list.setWordWrap(True)
         self.results_list.itemClicked.connect(self._result_clicked)
         self.results_list.itemDoubleClicked.connect(self._result_double_clicked)
         layout.addWidget(self.results_list, 1)
