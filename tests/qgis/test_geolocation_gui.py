@@ -329,3 +329,31 @@ def test_dock_reports_a_bad_database(qgis_app, qgis_iface, small_db, tmp_path):
         assert "database" in dock.stage_label.text().lower()
     finally:
         dock.close_and_cleanup()
+
+
+def test_dock_accepts_a_dropped_photo(qgis_app, qgis_iface, small_db):
+    from qgis.PyQt.QtCore import QMimeData, QPoint, Qt, QUrl
+    from qgis.PyQt.QtGui import QDragEnterEvent, QDropEvent
+
+    from geopin.geopin_plugin.gui.dock import GeoPinDock
+
+    query = small_db[2]
+    dock = GeoPinDock(qgis_iface)
+    try:
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(query))])
+        enter = QDragEnterEvent(QPoint(5, 5), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+        dock.drop_area.dragEnterEvent(enter)
+        assert enter.isAccepted()
+        drop = QDropEvent(QPoint(5, 5), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+        dock.drop_area.dropEvent(drop)
+        assert dock.photo_path == str(query)
+        assert not dock.drop_area.pixmap().isNull()
+        # a dragged non-file (text) is refused
+        text = QMimeData()
+        text.setText("not a file")
+        refused = QDragEnterEvent(QPoint(5, 5), Qt.CopyAction, text, Qt.LeftButton, Qt.NoModifier)
+        dock.drop_area.dragEnterEvent(refused)
+        assert not refused.isAccepted()
+    finally:
+        dock.close_and_cleanup()
