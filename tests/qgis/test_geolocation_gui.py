@@ -70,9 +70,10 @@ def test_batch_with_a_bad_photo_writes_all_outputs(qgis_app, small_db, tmp_path,
     db, (lat, lon), query, unlocated = small_db
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    lund = datasets_dir / "lund" / "01.jpg"  # a photo with EXIF GPS (Sweden: far from the database)
     out = {k: str(tmp_path / f"{k}.gpkg") for k in ("cand", "est", "fp")}
     params = {
-        "INPUT": [str(query), str(broken), str(unlocated)],
+        "INPUT": [str(query), str(broken), str(unlocated), str(lund)],
         "DATABASE": str(db),
         "TOP_K": 100,
         "VERIFY_TOP": 50,
@@ -83,13 +84,17 @@ def test_batch_with_a_bad_photo_writes_all_outputs(qgis_app, small_db, tmp_path,
     }
     results, ok, messages, _ = run_algorithm(params)
     assert ok, messages
-    assert results["LOCATED"] == 2 and results["FAILED"] == 1 and results["CONFIDENT"] == 1
+    assert results["LOCATED"] == 3 and results["FAILED"] == 1 and results["CONFIDENT"] == 1
     assert any(kind == "error" and "broken.jpg" in text for kind, text in messages)
 
     est_layer, est = features(out["est"])
     assert est_layer.crs().authid() == "EPSG:28992"
     by_photo = {f["photo"]: f for f in est}
-    assert set(by_photo) == {query.name, broken.name, unlocated.name}
+    assert set(by_photo) == {query.name, broken.name, unlocated.name, lund.name}
+    with_gps = by_photo[lund.name]  # its EXIF position and the distance from it to the estimate
+    assert with_gps["exif_lat"] == pytest.approx(55.7, abs=0.1) and with_gps["exif_dist_m"] > 500_000
+    assert with_gps["label"] != "confident"
+    assert by_photo[query.name]["exif_lat"] is None or str(by_photo[query.name]["exif_lat"]) == "NULL"
     good = by_photo[query.name]
     assert good["label"] == "confident" and good["n_verified"] >= 1
     x, y = wgs84_to_rd(lat, lon)
@@ -119,7 +124,7 @@ def test_batch_with_a_bad_photo_writes_all_outputs(qgis_app, small_db, tmp_path,
 
     raster = QgsRasterLayer(str(tmp_path / "posterior.tif"), "p")
     assert raster.isValid() and raster.crs().authid() == "EPSG:28992"
-    assert (tmp_path / "posterior_2.tif").exists()  # one GeoTIFF per located photo
+    assert (tmp_path / "posterior_2.tif").exists() and (tmp_path / "posterior_3.tif").exists()  # one per photo
 
 
 def test_outputs_are_styled_when_loaded(qgis_app, small_db):
