@@ -34,6 +34,7 @@ LEAVE_OUT = "TMX7316010203-001041_pano_0002_002827"
 QUERY_HEADING = 180.0
 QUERY_FOV = 65.0
 OUT = REPO / "build" / "demo"
+UNLOCATED = "pano_0000_000672.jpg"  # amsterdam-unlocated: a place the database does not cover
 ATTRIBUTION = "Gemeente Amsterdam (panorama open data)"
 
 
@@ -260,6 +261,13 @@ def run(args):
         print(f"   best match    view {best.view.view_id} of {best.view.pano_id}, {best.inliers} inliers, "
               f"similarity {best.similarity:.3f}, {best.distance_m:.1f} m from the estimate")
     print("   time          " + ", ".join(f"{k} {v:.2f} s" for k, v in t.items()) + f"; total {sum(t.values()):.2f} s")
+
+    print("5. a place the database does not cover")
+    unlocated = query_view(datasets_dir() / "amsterdam-unlocated" / UNLOCATED, 45.0, args.fov)
+    save_rgb(out / "unlocated_query.jpg", unlocated)
+    neg = geolocator.locate(unlocated)
+    print(f"   {out / 'unlocated_query.jpg'} (view of amsterdam-unlocated/{UNLOCATED}): {neg.label}, "
+          f"confidence {neg.confidence:.2f}, {neg.n_verified} verified")
     return 0
 
 
