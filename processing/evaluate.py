@@ -52,7 +52,7 @@ class Evaluate(GeoPinAlgorithm):
             "the shared datasets (leave-one-out, nothing to build), or query images with ground truth (a CSV "
             "file,lat,lon or their EXIF GPS) against a reference database or a folder of geotagged reference "
             "photos. The preset is key=value pairs: embedder, whitening, extractor, tier (none, fast), "
-            "top_k, verify_top, estimator (pipeline, top1); empty means the default. Outputs a per-query "
+            "top_k, verify_top, estimator (pipeline, top1, hybrid); empty means the default. Outputs a per-query "
             "table (estimate points in EPSG:28992 with truth, error in metres, confidence, label, rank of "
             "the first correct reference before and after verification, timings) and an HTML report with "
             "accuracy tables, error CDF, reliability diagram and a failure gallery.")

@@ -45,6 +45,7 @@ CONFIDENT_LABEL = "confident"
 # design's meaning of confidence: of answers called confident, the share within 50 m).
 CONFIDENT_RADIUS_M = 50.0
 VERIFY_THREADS = 2
+ESTIMATORS = ("pipeline", "top1", "hybrid")
 
 
 class EvaluationError(RuntimeError):
@@ -70,7 +71,9 @@ class EvalConfig:
     tier: str = "fast"  # none | fast | learned
     top_k: int = 100
     verify_top: int = 50
-    estimator: str = "pipeline"  # pipeline (posterior) | top1 (copy the best reference)
+    # pipeline: the posterior's estimate; top1: copy the best reference after verification
+    # (the baseline's rule); hybrid: the posterior when something verified, else top1
+    estimator: str = "pipeline"
 
     def resolved(self) -> "EvalConfig":
         from .models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
@@ -106,8 +109,8 @@ class EvalConfig:
         cfg = cls(**kw)
         if cfg.tier not in ("none", "fast", "learned"):
             raise ValueError(f"tier must be none, fast or learned, not {cfg.tier!r}")
-        if cfg.estimator not in ("pipeline", "top1"):
-            raise ValueError(f"estimator must be pipeline or top1, not {cfg.estimator!r}")
+        if cfg.estimator not in ESTIMATORS:
+            raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, not {cfg.estimator!r}")
         return cfg
 
 
@@ -653,8 +656,9 @@ class ProtocolRunner:
             if np.isfinite(dall).any() and dall.min() <= self.protocol.correct_radius_m:
                 correct_ref = self.protocol.references[int(np.argmin(dall))].key
         top = cands[reranked[0]] if cands else None
-        if cfg.estimator == "top1" and top is not None:
+        if top is not None and (cfg.estimator == "top1" or (cfg.estimator == "hybrid" and n_verified == 0)):
             # the baseline answer: copy the best re-ranked reference's position
+            # (hybrid: only when nothing verified, else the posterior's estimate)
             est_lat, est_lon = top.item.lat, top.item.lon
         if truth and est_lat is not None:
             error = float(geodesic_distance_m(q.item.lat, q.item.lon, est_lat, est_lon))
