@@ -101,3 +101,12 @@ def test_masked_leave_one_out_equals_a_database_without_the_panorama(tiny, first
         assert g.confidence == pytest.approx(r.confidence, abs=1e-4)
         assert (g.lat, g.lon) == pytest.approx((r.est_lat, r.est_lon), abs=1e-6)
     geo.close()
+
+    # the database path of geopin:evaluate runs the pipeline itself and scores it the same way
+    queries = [q for q in tiny.queries if q.item.group == left_out]
+    db_run = ev.DatabaseRunner(db_path, queries, ev.EvalConfig(), correct_radius_m=50.0).run()
+    masked = [r for q, r in zip(tiny.queries, results) if q.item.group == left_out]
+    for a, b in zip(db_run, masked):
+        assert a.positive and (a.rank_retrieval, a.rank_verified, a.n_verified) == \
+            (b.rank_retrieval, b.rank_verified, b.n_verified)
+        assert a.error_m == pytest.approx(b.error_m, abs=0.01)
