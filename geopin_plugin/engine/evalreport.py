@@ -169,7 +169,7 @@ def gallery_html(run: Run, run_dir: Path, limit: int = 24) -> str:
     thumbs = run_dir / "thumbs"
     for r in failures(run.results, limit):
         cells = []
-        for key, caption in ((r.key, "query"), (r.top_ref, "chosen"), (r.correct_ref, "correct")):
+        for key, caption in ((r.key, "query"), (r.answer_ref or r.top_ref, "chosen"), (r.correct_ref, "correct")):
             it = items.get(key) if key else None
             name = _thumb(it, thumbs) if it is not None else ""
             img = f'<img src="thumbs/{name}">' if name else "<div class='none'>none</div>"

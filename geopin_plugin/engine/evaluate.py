@@ -139,6 +139,7 @@ class QueryResult:
     top_ref: str  # the best reference after verification (key)
     top_ref_dist_m: Optional[float]  # its distance to the truth
     correct_ref: str  # the first correct reference in retrieval order, else the nearest visible one
+    answer_ref: str  # the candidate nearest to the estimate: the reference the answer rests on
     top_similarity: float
     top_inliers: int
     top_spread: float
@@ -662,6 +663,10 @@ class ProtocolRunner:
             est_lat, est_lon = top.item.lat, top.item.lon
         if truth and est_lat is not None:
             error = float(geodesic_distance_m(q.item.lat, q.item.lon, est_lat, est_lon))
+        answer_ref = ""
+        if est_lat is not None and cands:
+            d_est = np.atleast_1d(geodesic_distance_m(est_lat, est_lon, self.ref_lat[idx], self.ref_lon[idx]))
+            answer_ref = cands[int(np.argmin(d_est))].item.key
         return QueryResult(
             protocol=self.protocol.name, query=q.item.label, key=q.item.key, group=q.item.group,
             place=q.item.place, kind=q.kind, positive=q.positive,
@@ -670,6 +675,7 @@ class ProtocolRunner:
             error_m=error, confidence=float(confidence), label=label, error_radius_m=radius,
             rank_retrieval=rank_r, rank_verified=rank_v, n_verified=n_verified,
             top_ref=top.item.key if top else "", top_ref_dist_m=top_ref_dist, correct_ref=correct_ref,
+            answer_ref=answer_ref,
             top_similarity=float(top.similarity) if top else 0.0, top_inliers=int(top.inliers) if top else 0,
             top_spread=float(top.spread) if top else 0.0,
             t_embed=t_embed, t_search=t_search, t_verify=t_verify, t_estimate=t_estimate,
@@ -745,6 +751,8 @@ class DatabaseRunner:
             error_radius_m=float(g.error_radius_m), rank_retrieval=rank_r, rank_verified=rank_v,
             n_verified=int(g.n_verified), top_ref=self.ref_by_view[top.view.view_id].key if top else "",
             top_ref_dist_m=top_dist, correct_ref=correct_ref,
+            answer_ref=self.ref_by_view[min(cands, key=lambda c: float("inf") if c.distance_m is None else c.distance_m).view.view_id].key
+            if cands and g.lat is not None else "",
             top_similarity=float(top.similarity) if top else 0.0, top_inliers=int(top.inliers) if top else 0,
             top_spread=float(top.spread) if top else 0.0,
             t_embed=t.get("embed", 0.0), t_search=t.get("search", 0.0), t_verify=t.get("verify", 0.0),

@@ -15,7 +15,7 @@ def _result(i, positive=True, error=5.0, confidence=0.9, label="confident", rank
         positive=positive, truth_lat=52.0 if positive else None, truth_lon=4.9 if positive else None,
         est_lat=52.0, est_lon=4.9, error_m=error if positive else None, confidence=confidence, label=label,
         error_radius_m=20.0, rank_retrieval=rank_r, rank_verified=rank_v, n_verified=3, top_ref="r",
-        top_ref_dist_m=error, correct_ref="c", top_similarity=0.5, top_inliers=40, top_spread=0.5,
+        top_ref_dist_m=error, correct_ref="c", answer_ref="a", top_similarity=0.5, top_inliers=40, top_spread=0.5,
         t_embed=0.1, t_search=0.01, t_verify=1.0, t_estimate=0.02, t_total=1.13, raw={"max_inliers": 40.0},
     )
 
