@@ -1,5 +1,6 @@
 """Screenshot of the GeoPin dock with results beside a QGIS map canvas:
-build/screenshots/dock_results.png (offscreen grab, no display needed).
+build/screenshots/dock_results.png, and of the match viewer for the best
+candidate: build/screenshots/match_viewer.png (offscreen grabs, no display needed).
 
 It uses the demo's database (`make demo` builds it; built here when missing)
 and geolocates the demo's query view through the dock, exactly as a user would:
@@ -83,6 +84,16 @@ def main():
     QCoreApplication.processEvents()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(OUT), "PNG")
+    # the match viewer of the best candidate
+    dock.results_list.setCurrentRow(0)
+    viewer = dock.show_matches()
+    if viewer is not None:
+        viewer.resize(1400, 640)
+        for _ in range(20):
+            QCoreApplication.processEvents()
+            time.sleep(0.02)
+        viewer.grab().save(str(OUT.with_name("match_viewer.png")), "PNG")
+        viewer.close()
     r = dock.result
     print(f"{OUT}: {r.label} confidence {r.confidence:.2f} ±{r.error_radius_m:.0f} m, "
           f"{r.n_verified} verified, canvas extent {extent.toString(0)}")
