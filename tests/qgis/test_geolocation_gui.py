@@ -362,3 +362,24 @@ def test_dock_accepts_a_dropped_photo(qgis_app, qgis_iface, small_db):
         assert not refused.isAccepted()
     finally:
         dock.close_and_cleanup()
+
+
+def test_folder_input(qgis_app, small_db, tmp_path):
+    import shutil
+
+    from geopin.processing.geolocate_photos import expand_inputs
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(small_db[2], folder / "b_overtoom.jpg")
+    shutil.copy(small_db[3], folder / "a_elsewhere.JPG")
+    (folder / "notes.txt").write_text("not a photo")
+    assert expand_inputs([str(folder)]) == [str(folder / "a_elsewhere.JPG"), str(folder / "b_overtoom.jpg")]
+    params = {"INPUT": [str(folder)], "DATABASE": str(small_db[0]),
+              "OUTPUT_CANDIDATES": "memory:", "OUTPUT_ESTIMATES": str(tmp_path / "e.gpkg"),
+              "OUTPUT_FOOTPRINTS": "memory:"}
+    results, ok, messages, _ = run_algorithm(params)
+    assert ok, messages
+    assert results["LOCATED"] == 2 and results["CONFIDENT"] == 1
+    _, est = features(tmp_path / "e.gpkg")
+    assert sorted(f["photo"] for f in est) == ["a_elsewhere.JPG", "b_overtoom.jpg"]
