@@ -685,15 +685,20 @@ class ProtocolRunner:
 
     def run(self, progress: Callable[[str, int, int], None] = None, is_canceled=None) -> List[QueryResult]:
         self.prepare(progress, is_canceled)
-        out = []
-        n = len(self.protocol.queries)
-        for i, q in enumerate(self.protocol.queries):
-            if is_canceled is not None and is_canceled():
-                raise EvaluationError("canceled")
-            out.append(self.run_query(q))
-            if progress is not None:
-                progress("evaluate", i + 1, n)
-        return out
+        return run_queries(self, progress, is_canceled)
+
+
+def run_queries(runner, progress: Callable[[str, int, int], None] = None, is_canceled=None) -> List[QueryResult]:
+    """runner.run_query over runner.protocol.queries in order, with progress and cancel."""
+    out = []
+    n = len(runner.protocol.queries)
+    for i, q in enumerate(runner.protocol.queries):
+        if is_canceled is not None and is_canceled():
+            raise EvaluationError("canceled")
+        out.append(runner.run_query(q))
+        if progress is not None:
+            progress("evaluate", i + 1, n)
+    return out
 
 
 # --- evaluating an existing database through the product pipeline ------------------------------
@@ -761,12 +766,4 @@ class DatabaseRunner:
         )
 
     def run(self, progress: Callable[[str, int, int], None] = None, is_canceled=None) -> List[QueryResult]:
-        out = []
-        n = len(self.protocol.queries)
-        for i, q in enumerate(self.protocol.queries):
-            if is_canceled is not None and is_canceled():
-                raise EvaluationError("canceled")
-            out.append(self.run_query(q))
-            if progress is not None:
-                progress("evaluate", i + 1, n)
-        return out
+        return run_queries(self, progress, is_canceled)

@@ -127,9 +127,6 @@ class Protocol:
         return Protocol(self.name, self.description, list(self.references), queries,
                         self.correct_radius_m, list(self.notes))
 
-    def reference_index(self) -> Dict[str, int]:
-        return {r.key: i for i, r in enumerate(self.references)}
-
 
 def mark_positives(references: Sequence[Item], queries: Iterable[Query], radius_m: float) -> List[Query]:
     """Set ``positive`` from coordinates: some reference outside the query's
