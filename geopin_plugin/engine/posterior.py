@@ -70,6 +70,11 @@ class PosteriorConfig:
     error_mass: float = 0.68
     levels: tuple = (0.5, 0.9)
     best_point: str = "mean"  # "mean": weighted mean of the winning cluster; "mode": its density peak
+    # When nothing verifies, the similarity softmax favours densely covered places; the
+    # candidate with the most (sub-threshold) inliers is right far more often
+    # (docs/evaluation.md: 81.2 % vs 62.5 % within 50 m on amsterdam-lopo). "similarity"
+    # keeps the softmax winner.
+    unverified_winner: str = "most_inliers"
 
 
 @dataclass
@@ -320,6 +325,16 @@ def ring_area(ring: np.ndarray) -> float:
 
 
 # --- the estimate ----------------------------------------------------------------------
+def _most_inliers(obs: Sequence[Observation]) -> Optional[int]:
+    """Index of the unverified answer's anchor: when no candidate verified, the one with
+    the most inliers (earliest in retrieval order on ties); None when something verified
+    or no candidate has any inlier."""
+    if any(o.verified for o in obs):
+        return None
+    best = max(range(len(obs)), key=lambda i: (obs[i].inliers, -i))
+    return best if obs[best].inliers > 0 else None
+
+
 def estimate(observations: Sequence[Observation], config: Optional[PosteriorConfig] = None) -> Optional[Posterior]:
     """The posterior for a list of candidates; None when there are none."""
     config = config or PosteriorConfig()
@@ -340,10 +355,17 @@ def estimate(observations: Sequence[Observation], config: Optional[PosteriorConf
         cluster_weight[g.cluster] = cluster_weight.get(g.cluster, 0.0) + g.weight
     ranked = sorted(cluster_weight.items(), key=lambda kv: (-kv[1], kv[0]))
     win = ranked[0][0]
+    fallback = _most_inliers(obs) if config.unverified_winner == "most_inliers" else None
+    if fallback is not None:
+        win = next(g.cluster for g in groups if fallback in g.members)
+        ranked.sort(key=lambda kv: kv[0] != win)  # the winner first, the rest by weight
     members = [g for g in groups if g.cluster == win]
     mw = np.array([g.weight for g in members])
-    bx = float(np.dot(mw, [g.x for g in members]) / mw.sum())
-    by = float(np.dot(mw, [g.y for g in members]) / mw.sum())
+    if fallback is not None:
+        bx, by = float(obs[fallback].x), float(obs[fallback].y)
+    else:
+        bx = float(np.dot(mw, [g.x for g in members]) / mw.sum())
+        by = float(np.dot(mw, [g.y for g in members]) / mw.sum())
     sigmas_by_key = {g.key: s for g, s in zip(groups, sigmas)}
 
     # Fine cells where something verified (3 m), coarse when only retrieval spread (15 m).
@@ -361,7 +383,7 @@ def estimate(observations: Sequence[Observation], config: Optional[PosteriorConf
     grid_mass = float(masses.sum())
     live = masses > total * 1e-12
     masses, cxs, cys = masses[live], cxs[live], cys[live]
-    if config.best_point == "mode":
+    if config.best_point == "mode" and fallback is None:
         bx, by = _mode_in_cluster(members, sigmas_by_key, masses, cxs, cys, cell, (bx, by))
 
     footprints = {level: [] for level in config.levels}
