@@ -145,3 +145,23 @@ def test_fit_logistic_recovers_separation():
     coef, intercept = post.fit_logistic(x, y, l2=0.01)
     assert np.allclose(coef, true, atol=0.5)
     assert intercept == pytest.approx(0.5, abs=0.4)
+
+
+def test_nothing_verified_anchors_on_most_inliers_not_on_dense_coverage():
+    """With nothing verified, many similar views of one densely covered place must not
+    outvote the candidate whose sub-threshold inliers point elsewhere (measured on
+    amsterdam-lopo: 62.5 -> 81.2 % within 50 m, docs/evaluation.md)."""
+    dense = [Observation(X0 + i, Y0, 0.93 - 0.001 * i, 9, False, f"ov{i}") for i in range(12)]
+    lone = [Observation(X0 + 3000.0, Y0 + 500.0, 0.90, 17, False, "partner")]
+    obs = dense + lone + distractors(20)
+    p = post.estimate(obs)
+    assert (p.x, p.y) == (X0 + 3000.0, Y0 + 500.0)
+    old = post.estimate(obs, PosteriorConfig(unverified_winner="similarity"))
+    assert math.hypot(old.x - X0, old.y - Y0) < 50.0
+    # something verified: the verified place wins and the anchor plays no part
+    verified = place(X0 - 2000.0, Y0, 2, 30)
+    q = post.estimate(obs + verified)
+    assert math.hypot(q.x - (X0 - 2000.0), q.y - Y0) < 10.0
+    # no inliers anywhere: the similarity softmax decides as before
+    bare = [Observation(o.x, o.y, o.similarity, 0, False, o.group) for o in obs]
+    assert post.estimate(bare).x == post.estimate(bare, PosteriorConfig(unverified_winner="similarity")).x
