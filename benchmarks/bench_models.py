@@ -16,13 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-PLUGINS = REPO / "build" / "plugins"
-if not (PLUGINS / "geopin").exists():
-    PLUGINS.mkdir(parents=True, exist_ok=True)
-    (PLUGINS / "geopin").symlink_to(os.path.relpath(REPO, PLUGINS))
-sys.path.insert(0, str(PLUGINS))
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from plugin_path import PLUGINS, REPO  # noqa: E402,F401  (the checkout as package `geopin`)
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
