@@ -28,7 +28,7 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -74,24 +74,34 @@ class EvalConfig:
     # pipeline: the posterior's estimate; top1: copy the best reference after verification
     # (the baseline's rule); hybrid: the posterior when something verified, else top1
     estimator: str = "pipeline"
+    # tier=learned only: LightGlue (DISK) on at most this many candidates the fast tier
+    # did not verify (the first by fast-tier inliers, then retrieval order), and the
+    # LightGlue MAGSAC inliers that make such a candidate verified (0: verify.LEARNED_MIN_INLIERS)
+    learned_top: int = 5
+    learned_min_inliers: int = 0
 
     def resolved(self) -> "EvalConfig":
         from .models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
+        from .verify import LEARNED_MIN_INLIERS
 
-        return EvalConfig(self.embedder or DEFAULT_EMBEDDER, self.whitening, self.extractor or DEFAULT_EXTRACTOR,
-                          self.tier, int(self.top_k), int(self.verify_top), self.estimator)
+        return replace(self, embedder=self.embedder or DEFAULT_EMBEDDER, extractor=self.extractor or DEFAULT_EXTRACTOR,
+                       top_k=int(self.top_k), verify_top=int(self.verify_top), learned_top=int(self.learned_top),
+                       learned_min_inliers=int(self.learned_min_inliers or LEARNED_MIN_INLIERS))
 
     @property
     def name(self) -> str:
         c = self.resolved()
         w = "+white" if c.whitening else ""
         tier = c.tier if c.tier == "none" else f"{c.tier}:{c.extractor}"
+        if c.tier == "learned":
+            tier = f"fast:{c.extractor} + lightglue top{c.learned_top} ≥{c.learned_min_inliers}"
         return f"{c.embedder}{w} · {tier} · k{c.top_k}/v{c.verify_top} · {c.estimator}"
 
     @classmethod
     def parse(cls, spec: str) -> "EvalConfig":
         """``key=value,key=value`` (keys: embedder, whitening, extractor, tier,
-        top_k, verify_top, estimator); an empty spec is the default preset."""
+        top_k, verify_top, estimator, learned_top, learned_min_inliers); an empty
+        spec is the default preset."""
         kw = {}
         known = {f.name: f.type for f in fields(cls)}
         for part in filter(None, (p.strip() for p in spec.split(","))):
@@ -100,7 +110,7 @@ class EvalConfig:
             k, v = (s.strip() for s in part.split("=", 1))
             if k not in known:
                 raise ValueError(f"unknown preset key {k!r}; known: {', '.join(known)}")
-            if k in ("top_k", "verify_top"):
+            if k in ("top_k", "verify_top", "learned_top", "learned_min_inliers"):
                 kw[k] = int(v)
             elif k == "whitening":
                 kw[k] = v.lower() in ("1", "true", "yes", "on")
@@ -111,6 +121,8 @@ class EvalConfig:
             raise ValueError(f"tier must be none, fast or learned, not {cfg.tier!r}")
         if cfg.estimator not in ESTIMATORS:
             raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, not {cfg.estimator!r}")
+        if cfg.learned_top < 0 or cfg.learned_min_inliers < 0:
+            raise ValueError("learned_top and learned_min_inliers must be >= 0")
         return cfg
 
 
@@ -484,16 +496,86 @@ class VerificationCache:
 def make_verifier(config: EvalConfig):
     if config.tier == "none":
         return None
-    if config.tier == "fast":
+    if config.tier in ("fast", "learned"):
+        # learned: the fast tier runs on every candidate first (LearnedTier does the rest)
         from .verify import Verifier
 
         return Verifier()
-    from . import verify
+    raise EvaluationError(f"unknown verification tier {config.tier!r}")
 
-    learned = getattr(verify, "LearnedVerifier", None)
-    if learned is None:
-        raise EvaluationError("the learned verification tier (LightGlue) is not available in this version")
-    return learned()
+
+LEARNED_EXTRACTOR = "disk-640"
+
+
+def learned_verifier_id(config: EvalConfig) -> str:
+    """Cache name of the learned tier's pair outcomes: DISK + LightGlue fingerprints and
+    the whole VerifyConfig the LearnedVerifier runs with except ``min_inliers`` (the
+    cache keeps inliers and spread; ``verified`` is decided from them at read time)."""
+    from .models import DEFAULT_MATCHER, get_preset
+
+    vc = asdict(learned_verify_config(config))
+    vc.pop("min_inliers")
+    blob = json.dumps({"verify": vc, "extractor": get_preset(LEARNED_EXTRACTOR).fingerprint(),
+                       "matcher": get_preset(DEFAULT_MATCHER).fingerprint(), "entry": "verify_pair()"},
+                      sort_keys=True, default=list)
+    return f"verify-learned-{LEARNED_EXTRACTOR}-{hashlib.sha1(blob.encode()).hexdigest()[:10]}"
+
+
+def learned_verify_config(config: EvalConfig):
+    from .verify import LEARNED_KEYPOINTS, VerifyConfig
+
+    return VerifyConfig(full_keypoints=LEARNED_KEYPOINTS, min_inliers=int(config.resolved().learned_min_inliers))
+
+
+class LearnedTier:
+    """tier=learned after the fast tier: LightGlue on DISK features for the undecided
+    band of one query. DISK features are cached like the RootSIFT ones
+    (``<cache>/disk-640-<fp>/feat``), extracted lazily (only items that reach the
+    band); pair outcomes per query under ``<cache>/verify/<learned_verifier_id>``."""
+
+    def __init__(self, config: EvalConfig, cache_dir: Path, log: Callable[[str], None] = None):
+        self.config = config.resolved()
+        self.vconfig = learned_verify_config(self.config)
+        self.store = FeatureStore(replace(self.config, extractor=LEARNED_EXTRACTOR), cache_dir, log)
+        self.cache = VerificationCache(Path(cache_dir) / "verify" / learned_verifier_id(self.config))
+        self._verifier = None
+
+    @property
+    def verifier(self):
+        if self._verifier is None:
+            from .verify import LearnedVerifier
+
+            self._verifier = LearnedVerifier(self.vconfig)
+        return self._verifier
+
+    def band(self, cands: Sequence["Candidate"]) -> List["Candidate"]:
+        """The candidates LightGlue sees: not verified by the fast tier, the first
+        ``learned_top`` by fast-tier inliers (ties: retrieval order)."""
+        undecided = [c for c in cands if not c.verified]
+        return sorted(undecided, key=lambda c: -c.inliers)[: self.config.learned_top]  # stable: retrieval order
+
+    def verify(self, query: Item, refs: Sequence[Item]) -> Tuple[Dict[str, dict], float]:
+        """{ref key: outcome with ``verified`` decided here}, and the query's DISK seconds."""
+        if not refs:
+            return {}, 0.0
+        table = self.cache.load(query)
+        missing = [it for it in refs if it.key not in table]
+        self.store.ensure([query] + missing, True)
+        qfeat, t_extract = self.store.features(query)
+        if missing:
+            for it in missing:
+                v = self.verifier.verify_pair(qfeat, self.store.features(it)[0], self.vconfig.full_keypoints)
+                table[it.key] = {"inliers": int(v.inliers), "inlier_ratio": float(v.inlier_ratio),
+                                 "spread": float(v.spread), "verified": bool(v.verified),
+                                 "tentative": int(v.tentative), "seconds": float(v.seconds)}
+            self.cache.save(query, table)
+        c = self.vconfig
+        out = {}
+        for it in refs:
+            rec = dict(table[it.key])
+            rec["verified"] = bool(rec["inliers"] >= c.min_inliers and rec["spread"] >= c.min_spread)
+            out[it.key] = rec
+        return out, t_extract
 
 
 @dataclass
@@ -522,7 +604,10 @@ class ProtocolRunner:
         self.log = log or (lambda msg: None)
         self.store = FeatureStore(self.config, self.cache_dir, self.log)
         self.verifier = make_verifier(self.config)
-        self.vcache = VerificationCache(self.cache_dir / "verify" / verifier_id(self.config)) if self.verifier else None
+        # tier=learned reuses the fast tier's cached outcomes
+        fast = replace(self.config, tier="fast") if self.config.tier == "learned" else self.config
+        self.vcache = VerificationCache(self.cache_dir / "verify" / verifier_id(fast)) if self.verifier else None
+        self.learned = LearnedTier(self.config, self.cache_dir, self.log) if self.config.tier == "learned" else None
         if calibration is None and CALIBRATION_FILE.exists():
             try:
                 calibration = load_calibration()
@@ -610,6 +695,20 @@ class ProtocolRunner:
                 rec = table[c.item.key]
                 c.inliers, c.spread, c.verified = int(rec["inliers"]), float(rec["spread"]), bool(rec["verified"])
                 t_verify += float(rec["seconds"])
+            if self.learned is not None:
+                # LightGlue can only promote: a band candidate it verifies takes its outcome
+                # (inliers, spread); one it does not verify keeps the fast tier's (LightGlue's
+                # sub-threshold counts are on another scale: measured, ranking the unverified
+                # by them loses the most-inliers fallback's right answers)
+                band = self.learned.band(cands[: cfg.verify_top])
+                table_l, t_disk = self.learned.verify(q.item, [c.item for c in band])
+                if band:
+                    t_verify += t_disk
+                for c in band:
+                    rec = table_l[c.item.key]
+                    if rec["verified"]:
+                        c.inliers, c.spread, c.verified = int(rec["inliers"]), float(rec["spread"]), True
+                    t_verify += float(rec["seconds"])
 
         t0 = time.perf_counter()
         obs = [Observation(c.x, c.y, c.similarity, c.inliers, c.verified, c.item.group) for c in cands]

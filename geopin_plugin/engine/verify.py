@@ -245,6 +245,7 @@ class Verifier:
 
 
 LEARNED_KEYPOINTS = 512  # LightGlue cost grows ~quadratically: 512 kp ~1.5 s/pair on 2 cores
+LEARNED_MIN_INLIERS = 60  # LightGlue MAGSAC inliers (DISK, 512 kp): measured, different places <= 58; docs/evaluation.md
 
 
 class LearnedVerifier(Verifier):
@@ -256,5 +257,5 @@ class LearnedVerifier(Verifier):
                  models_directory=None):
         from .learned import load_matcher
 
-        config = config or VerifyConfig(full_keypoints=LEARNED_KEYPOINTS)
+        config = config or VerifyConfig(full_keypoints=LEARNED_KEYPOINTS, min_inliers=LEARNED_MIN_INLIERS)
         super().__init__(config, matcher=load_matcher(matcher_preset, models_directory))
