@@ -8,8 +8,8 @@
 A preset is ``key=value,...`` over embedder, whitening, extractor, tier
 (none/fast/learned), top_k, verify_top, estimator (pipeline/top1/hybrid),
 learned_top and learned_min_inliers (tier=learned: LightGlue on the first
-learned_top candidates the fast tier left unverified); "" is the default. Writes build/eval/<name>/report.html (summary, plots, failure gallery),
-one per-query CSV per (preset, protocol) and summary.md; embeddings, local
+learned_top candidates the fast tier left unverified); "" is the default.
+Writes build/eval/<name>/report.html (summary, plots, failure gallery), one per-query CSV per (preset, protocol) and summary.md; embeddings, local
 features and verifications are cached under build/eval-cache/ so a second run
 only re-does the cheap stages. The same command gives the same tables (timing
 columns apart).
