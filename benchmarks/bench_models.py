@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from plugin_path import PLUGINS, REPO  # noqa: E402,F401  (the checkout as package `geopin`)
+from plugin_path import REPO  # noqa: E402  (the checkout as package `geopin`)
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402

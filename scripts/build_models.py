@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by runpy/importlib
-from plugin_path import PLUGINS, REPO  # noqa: E402,F401  (the checkout as package `geopin`)
+import plugin_path  # noqa: E402,F401  (the checkout as package `geopin`)
 
 from geopin.geopin_plugin.engine import models as M  # noqa: E402
 from geopin.geopin_plugin.engine.paths import models_dir  # noqa: E402

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by runpy/importlib
-from plugin_path import PLUGINS, REPO  # noqa: E402,F401  (the checkout as package `geopin`)
+from plugin_path import REPO  # noqa: E402  (the checkout as package `geopin`)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 LEAVE_OUT = "TMX7316010203-001041_pano_0002_002827"

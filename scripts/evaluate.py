@@ -17,19 +17,12 @@ columns apart).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-_PLUGINS = REPO / "build" / "plugins"
-if not (_PLUGINS / "geopin").exists():
-    _PLUGINS.mkdir(parents=True, exist_ok=True)
-    (_PLUGINS / "geopin").symlink_to(os.path.relpath(REPO, _PLUGINS))
-if str(_PLUGINS) not in sys.path:
-    sys.path.insert(0, str(_PLUGINS))
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by runpy/importlib
+from plugin_path import REPO  # noqa: E402  (the checkout as package `geopin`)
 
 from geopin.geopin_plugin.engine import evaluate as ev  # noqa: E402
 from geopin.geopin_plugin.engine import evalreport as er  # noqa: E402

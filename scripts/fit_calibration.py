@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by runpy/importlib
-from plugin_path import PLUGINS, REPO  # noqa: E402,F401  (the checkout as package `geopin`)
+from plugin_path import REPO  # noqa: E402  (the checkout as package `geopin`)
 
 from geopin.geopin_plugin.engine import calibrate as cb  # noqa: E402
 from geopin.geopin_plugin.engine import evaluate as ev  # noqa: E402
