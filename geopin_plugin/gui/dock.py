@@ -10,7 +10,6 @@ from qgis.core import (
     QgsApplication,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
-    QgsPointXY,
     QgsProject,
     QgsRectangle,
 )

@@ -4,7 +4,6 @@ thresholds (MIN_INLIERS, MIN_SPREAD). Each Amsterdam comparison is the best over
 8 x 8 perspective views (the panoramas' headings are unknown), so the negatives
 are the hardest of 64 tries — as in a top-k candidate list."""
 import cv2
-import numpy as np
 import pytest
 
 from geopin.geopin_plugin.engine.features import load_extractor
