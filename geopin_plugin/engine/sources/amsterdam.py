@@ -14,7 +14,7 @@ orientation is 0°; the car's own heading is kept in ``extra``.
 """
 from __future__ import annotations
 
-from .base import SourceError, SourceImage, StreetImagerySource, normalise_heading, pick_size
+from .base import SourceImage, StreetImagerySource, normalise_heading, pick_size
 
 SIZES = [(2000, "equirectangular_small"), (4000, "equirectangular_medium"), (8000, "equirectangular_full")]
 
@@ -40,14 +40,10 @@ class AmsterdamSource(StreetImagerySource):
         seen = 0
         while url and seen < limit:
             page = self.get_json(url, params=params)
-            rows = ((page.get("_embedded") or {}).get("panoramas")) if isinstance(page, dict) else None
-            if not isinstance(rows, list):
-                raise SourceError(f"{self.title} sent an answer without '_embedded.panoramas'")
-            for row in rows:
-                image = self._parse(row, image_size)
-                if image is not None:
-                    seen += 1
-                    yield image
+            rows = self.page_items(page, "_embedded", "panoramas")
+            for image in self.parsed(rows, image_size):
+                seen += 1
+                yield image
             nxt = ((page.get("_links") or {}).get("next") or {}).get("href")
             url, params = (nxt, None) if nxt and rows else (None, None)
 

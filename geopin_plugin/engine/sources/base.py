@@ -439,6 +439,22 @@ class StreetImagerySource:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise SourceError(f"{self.title} sent a malformed answer for {_strip_query(url)}: {exc}") from None
 
+    def page_items(self, page, *path: str) -> list:
+        """The list at `path` inside a JSON answer; SourceError when the answer has none."""
+        node = page
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, list):
+            raise SourceError(f"{self.title} sent an answer without a '{'.'.join(path)}' list")
+        return node
+
+    def parsed(self, items, image_size: int) -> Iterator[SourceImage]:
+        """The items that parse into images (the adapter's _parse); malformed ones are skipped."""
+        for item in items:
+            image = self._parse(item, image_size)
+            if image is not None:
+                yield image
+
     def request(self, method: str, url: str, params=None, headers=None, data=None) -> HttpResponse:
         """One HTTP exchange with the rate-limit/backoff policy. Returns the final
         response (200 or a 4xx other than 401/403/429); raises AuthError, SourceError."""

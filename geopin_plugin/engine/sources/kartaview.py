@@ -50,12 +50,9 @@ class KartaViewSource(StreetImagerySource):
                     raise AuthError(self.title, missing=not self.token, status=int(status["httpCode"]))
                 raise SourceError(f"{self.title} answered {status.get('httpCode')} "
                                   f"{status.get('httpMessage') or status.get('apiMessage') or ''}".strip())
-            items = page.get("currentPageItems") if isinstance(page, dict) else None
-            if not isinstance(items, list):
-                raise SourceError(f"{self.title} sent an answer without 'currentPageItems'")
-            for item in items:
-                image = self._parse(item, image_size)
-                if image is not None and x0 <= image.lon <= x1 and y0 <= image.lat <= y1:
+            items = self.page_items(page, "currentPageItems")
+            for image in self.parsed(items, image_size):
+                if x0 <= image.lon <= x1 and y0 <= image.lat <= y1:
                     seen += 1
                     yield image
             if len(items) < ipp:

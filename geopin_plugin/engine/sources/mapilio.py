@@ -46,14 +46,10 @@ class MapilioSource(StreetImagerySource):
                 "typeNames": "mapilio:map_points", "outputFormat": "application/json",
                 "srsName": "EPSG:4326", "bbox": ",".join(f"{v:.7f}" for v in cell) + ",EPSG:4326",
                 "count": count, "startIndex": start_index})
-            features = page.get("features") if isinstance(page, dict) else None
-            if not isinstance(features, list):
-                raise SourceError(f"{self.title} sent an answer without a 'features' list")
-            for feature in features:
-                image = self._parse(feature, image_size)
-                if image is not None:
-                    seen += 1
-                    yield image
+            features = self.page_items(page, "features")
+            for image in self.parsed(features, image_size):
+                seen += 1
+                yield image
             returned = int(page.get("numberReturned", len(features)) or 0)
             if returned < count or not features:
                 return

@@ -8,7 +8,7 @@ in the ``Authorization: OAuth <token>`` header, never in the URL.
 """
 from __future__ import annotations
 
-from .base import SourceError, SourceImage, StreetImagerySource, iso_from_epoch_ms, normalise_heading, pick_size
+from .base import SourceImage, StreetImagerySource, iso_from_epoch_ms, normalise_heading, pick_size
 
 FIELDS = ("id,geometry,computed_geometry,compass_angle,computed_compass_angle,captured_at,is_pano,"
           "camera_type,creator,sequence,thumb_256_url,thumb_1024_url,thumb_2048_url,thumb_original_url")
@@ -43,14 +43,10 @@ class MapillarySource(StreetImagerySource):
         seen = 0
         while url and seen < limit:
             page = self.get_json(url, params=params)
-            rows = page.get("data") if isinstance(page, dict) else None
-            if not isinstance(rows, list):
-                raise SourceError(f"{self.title} sent an answer without a 'data' list")
-            for row in rows:
-                image = self._parse(row, image_size)
-                if image is not None:
-                    seen += 1
-                    yield image
+            rows = self.page_items(page, "data")
+            for image in self.parsed(rows, image_size):
+                seen += 1
+                yield image
             nxt = (page.get("paging") or {}).get("next")
             url, params = (nxt, None) if nxt and rows else (None, None)
 

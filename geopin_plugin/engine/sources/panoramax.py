@@ -10,7 +10,7 @@ a GeoJSON FeatureCollection; each feature has ``properties.datetime``,
 """
 from __future__ import annotations
 
-from .base import SourceError, SourceImage, StreetImagerySource, normalise_heading, pick_size
+from .base import SourceImage, StreetImagerySource, normalise_heading, pick_size
 
 SIZES = [(500, "thumb"), (2048, "sd"), (1_000_000, "hd")]
 
@@ -43,14 +43,10 @@ class PanoramaxSource(StreetImagerySource):
         seen = 0
         while url and seen < limit:
             page = self.get_json(url, params=params)
-            features = page.get("features") if isinstance(page, dict) else None
-            if not isinstance(features, list):
-                raise SourceError(f"{self.title} sent an answer without a 'features' list")
-            for feature in features:
-                image = self._parse(feature, image_size)
-                if image is not None:
-                    seen += 1
-                    yield image
+            features = self.page_items(page, "features")
+            for image in self.parsed(features, image_size):
+                seen += 1
+                yield image
             url, params = next_link(page) if features else None, None
 
     def _parse(self, feature, image_size):
