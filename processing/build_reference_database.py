@@ -220,6 +220,9 @@ class BuildReferenceDatabase(GeoPinAlgorithm):
         if report.canceled:
             feedback.pushWarning(self.tr("Canceled: the database holds every image committed before the cancel; "
                                          "run again to add the rest."))
+        if report.features_upgraded:
+            feedback.pushInfo(self.tr("Added {0} local features to {1} stored views (no re-embedding)").format(
+                extractor.preset_id, report.features_upgraded))
         feedback.pushInfo(self.tr("{0} images added ({1} views), {2} skipped, {3} failed").format(
             report.added, report.views_added, report.skipped, report.failed))
         results = {self.DATABASE: database, self.ADDED: report.added, self.SKIPPED: report.skipped,

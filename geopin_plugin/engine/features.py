@@ -1,10 +1,14 @@
-"""Local features: RootSIFT (OpenCV, model-free, the fast tier); DISK (ONNX,
-engine/learned.py) via the same ``load_extractor``.
+"""Local features: XFeat (ONNX, engine/xfeat.py, the default); RootSIFT (OpenCV,
+model-free, the fallback and databases built before XFeat); DISK (ONNX,
+engine/learned.py), all through ``load_extractor``.
 
 ``load_extractor(preset_id)`` -> object with ``preset_id`` and
 ``extract(rgb, mask=None) -> LocalFeatures``. Keypoints are float32 (x, y) in the
 pixel frame of the image that was passed in (``image_size`` is its (w, h)),
-descriptors are float16 (store them as they come), scores float32.
+descriptors unit-norm (float16 or float32), scores float32. How a preset's
+features are stored is its ``storage`` (``encode_features``/``decode_features``):
+float16 descriptors and float32 keypoints by default; XFeat's "int8" keeps
+descriptors as int8 (x127) and keypoints/scores as float16 (2048 kp: 140 KB).
 
 Extraction runs on a copy resized so the long side is at most the preset's
 long side (1024), so a reference view and a phone photo are compared at
@@ -81,6 +85,22 @@ class RootSiftExtractor:
         return LocalFeatures(xy.astype(np.float32), desc.astype(np.float16), (w, h), resp[order])
 
 
+def _xfeat(preset_id, **kwargs):
+    from .xfeat import XFeatExtractor
+
+    return XFeatExtractor(preset_id, **kwargs)
+
+
+def _disk(preset_id, **kwargs):
+    from .learned import DiskExtractor
+
+    return DiskExtractor(preset_id, **kwargs)
+
+
+# extractor preset id -> factory (one entry per preset of kind "extractor")
+EXTRACTORS = {"rootsift-2048": RootSiftExtractor, "xfeat-640": _xfeat, "disk-640": _disk}
+
+
 def load_extractor(preset_id: Optional[str] = None, **kwargs):
     from .models import DEFAULT_EXTRACTOR
 
@@ -88,10 +108,53 @@ def load_extractor(preset_id: Optional[str] = None, **kwargs):
     preset = get_preset(preset_id)
     if preset.kind != "extractor":
         raise ExtractorError(f"preset {preset_id!r} is a {preset.kind}, not an extractor")
-    if preset_id.startswith("rootsift"):
-        return RootSiftExtractor(preset_id, **kwargs)
-    if preset_id.startswith("disk"):
-        from .learned import DiskExtractor
+    if preset_id not in EXTRACTORS:
+        raise ExtractorError(f"extractor {preset_id!r} is not available in this version")
+    return EXTRACTORS[preset_id](preset_id, **kwargs)
 
-        return DiskExtractor(preset_id, **kwargs)
-    raise ExtractorError(f"extractor {preset_id!r} is not available in this version")
+
+def storage_of(extractor_id: str) -> str:
+    """How an extractor's features are stored ("float16" unless its preset says)."""
+    try:
+        return get_preset(extractor_id).extra.get("storage", "float16")
+    except ModelError:
+        return "float16"
+
+
+def encode_features(f: LocalFeatures, storage: str = "float16"):
+    """-> (n, desc_dim, keypoints bytes, descriptors bytes, scores bytes or None)."""
+    n = len(f.keypoints)
+    desc = np.asarray(f.descriptors, np.float32).reshape(n, -1) if n else \
+        np.zeros((0, np.asarray(f.descriptors).shape[-1] if np.asarray(f.descriptors).ndim == 2 else 0), np.float32)
+    if storage == "int8":
+        kp = np.asarray(f.keypoints, np.float16).reshape(-1, 2)
+        d = np.clip(np.rint(desc * 127.0), -127, 127).astype(np.int8)
+        sc = None if f.scores is None else np.asarray(f.scores, np.float16)
+    else:
+        kp = np.asarray(f.keypoints, np.float32).reshape(-1, 2)
+        d = desc.astype(np.float16)
+        sc = None if f.scores is None else np.asarray(f.scores, np.float32)
+    return n, int(desc.shape[1]), kp.tobytes(), d.tobytes(), None if sc is None else sc.tobytes()
+
+
+def decode_features(n, dim, kp, desc, scores, size, storage: str = "float16") -> LocalFeatures:
+    """The inverse of encode_features; int8 descriptors come back as unit float32
+    (normalised once here, not per verified pair)."""
+    if storage == "int8":
+        k = np.frombuffer(kp, np.float16).reshape(n, 2).astype(np.float32)
+        d = np.frombuffer(desc, np.int8).reshape(n, dim).astype(np.float32)
+        d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-7)
+        s = None if scores is None else np.frombuffer(scores, np.float16).astype(np.float32)
+    else:
+        k = np.frombuffer(kp, np.float32).reshape(n, 2).copy()
+        d = np.frombuffer(desc, np.float16).reshape(n, dim).copy()
+        s = None if scores is None else np.frombuffer(scores, np.float32).copy()
+    return LocalFeatures(k, d, (int(size[0]), int(size[1])), s)
+
+
+def stored_copy(f: LocalFeatures, extractor_id: str) -> LocalFeatures:
+    """The features as a reference database returns them after storing (the
+    evaluation verifies against exactly what the product reads)."""
+    storage = storage_of(extractor_id)
+    n, dim, kp, desc, scores = encode_features(f, storage)
+    return decode_features(n, dim, kp, desc, scores, f.image_size, storage)

@@ -51,6 +51,7 @@ class BuildReport:
     views_added: int = 0
     canceled: bool = False
     seconds: float = 0.0
+    features_upgraded: int = 0  # stored views given the new extractor's features
 
 
 def sha256_file(path, chunk=1 << 20):
@@ -231,6 +232,38 @@ class _Ingestor:
         report.views_added += len(views)
 
 
+UPGRADE_BATCH = 32  # views per transaction when adding a new extractor's features
+
+
+def upgrade_features(db, extractor, report: BuildReport, progress=None, is_canceled=None) -> None:
+    """Give every stored view the features of ``extractor`` when the database was
+    built with another one (RootSIFT before XFeat), from the stored view images:
+    nothing is re-embedded and the old features stay. Resumable: each batch is
+    committed, and the database's extractor_preset switches only when every view
+    has the new features, so until then it keeps locating with the old verifier."""
+    new = extractor.preset_id
+    if db.meta.get("extractor_preset") == new:
+        return
+    todo = db.views_without_features(new)
+    for start in range(0, len(todo), UPGRADE_BATCH):
+        if is_canceled is not None and is_canceled():
+            report.canceled = True
+            return
+        batch = {}
+        for vid in todo[start:start + UPGRADE_BATCH]:
+            try:
+                batch[vid] = extractor.extract(db.load_view_image(vid))
+            except Exception as exc:  # a missing or damaged view file: reported, the rest goes on
+                report.failed += 1
+                report.errors.append((f"view {vid}", f"cannot add {new} features: {exc}"))
+        db.put_local_features(batch, new)
+        report.features_upgraded += len(batch)
+        if progress is not None:
+            progress(0.0, f"adding {new} features to stored views: {start + len(batch)}/{len(todo)}")
+    if not db.views_without_features(new):
+        db.set_meta(extractor_preset=new)
+
+
 def add_records(database, records: Iterable[ImageRecord], embedder, extractor, panorama_headings=8,
                 view_fov=90.0, progress: Optional[Callable[[float, str], None]] = None,
                 is_canceled: Optional[Callable[[], bool]] = None, whitening=None,
@@ -246,6 +279,10 @@ def add_records(database, records: Iterable[ImageRecord], embedder, extractor, p
         database, embedder.preset_id, int(embedder.dim),
         getattr(extractor, "preset_id", None) if extractor is not None else None, whitening)
     try:
+        if extractor is not None and db.count:
+            upgrade_features(db, extractor, report, progress, is_canceled)
+            if report.canceled:
+                return report
         worker = _Ingestor(db, embedder, extractor, panorama_headings, view_fov, max_pixels, run_started)
         for i, rec in enumerate(records):
             if is_canceled is not None and is_canceled():

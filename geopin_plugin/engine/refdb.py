@@ -344,7 +344,10 @@ class ReferenceDatabase:
             if whitening is not None and bool(db.meta.get("whitening")) != bool(whitening):
                 db.set_meta(whitening=bool(whitening))
             if extractor_preset and not db.meta.get("extractor_preset"):
-                db.set_meta(extractor_preset=extractor_preset)
+                # views stored before the preset was recorded hold RootSIFT features
+                from .models import FALLBACK_EXTRACTOR
+
+                db.set_meta(extractor_preset=extractor_preset if not db.count else FALLBACK_EXTRACTOR)
             return db
         path.parent.mkdir(parents=True, exist_ok=True)
         con = _connect(path)
@@ -440,14 +443,12 @@ class ReferenceDatabase:
         return ids
 
     def _put_features(self, view_id, extractor_id, f: LocalFeatures):
-        kp = np.ascontiguousarray(f.keypoints, dtype=np.float32).reshape(-1, 2)
-        desc = np.ascontiguousarray(f.descriptors, dtype=np.float16)
-        desc = desc.reshape(len(kp), -1) if len(kp) else desc.reshape(0, desc.shape[-1] if desc.ndim == 2 else 0)
-        scores = None if f.scores is None else np.ascontiguousarray(f.scores, dtype=np.float32).tobytes()
+        from .features import encode_features, storage_of
+
+        n, dim, kp, desc, scores = encode_features(f, storage_of(extractor_id))
         self._con.execute(
             "INSERT OR REPLACE INTO geopin_local_features VALUES (?,?,?,?,?,?,?,?,?)",
-            (int(view_id), extractor_id, len(kp), int(desc.shape[1]) if desc.ndim == 2 else 0,
-             int(f.image_size[0]), int(f.image_size[1]), kp.tobytes(), desc.tobytes(), scores))
+            (int(view_id), extractor_id, n, dim, int(f.image_size[0]), int(f.image_size[1]), kp, desc, scores))
 
     def put_local_features(self, items: Dict[int, LocalFeatures], extractor_id):
         """Add or replace cached local features (e.g. re-extraction with another extractor)."""
@@ -551,8 +552,18 @@ class ReferenceDatabase:
             raise KeyError(f"no embeddings for view ids: {list(pos)[:10]}")
         return out
 
+    def views_without_features(self, extractor_id) -> List[int]:
+        """View ids that hold no local features of ``extractor_id`` (fid order)."""
+        rows = self._con.execute(
+            f"SELECT fid FROM {LAYER} WHERE fid NOT IN "
+            "(SELECT view_id FROM geopin_local_features WHERE extractor_id=?) ORDER BY fid", (extractor_id,))
+        return [int(r[0]) for r in rows]
+
     def local_features(self, view_ids, extractor_id) -> Dict[int, LocalFeatures]:
         """Cached local features for the views that have them (missing ones are absent)."""
+        from .features import decode_features, storage_of
+
+        storage = storage_of(extractor_id)
         out = {}
         view_ids = [int(v) for v in view_ids]
         for chunk in range(0, len(view_ids), 500):
@@ -560,11 +571,7 @@ class ReferenceDatabase:
             q = ("SELECT view_id, n, desc_dim, width, height, keypoints, descriptors, scores FROM "
                  f"geopin_local_features WHERE extractor_id=? AND view_id IN ({','.join('?' * len(part))})")
             for vid, n, d, w, h, kp, desc, sc in self._con.execute(q, [extractor_id, *part]):
-                out[vid] = LocalFeatures(
-                    keypoints=np.frombuffer(kp, dtype=np.float32).reshape(n, 2).copy(),
-                    descriptors=np.frombuffer(desc, dtype=np.float16).reshape(n, d).copy(),
-                    image_size=(w, h),
-                    scores=None if sc is None else np.frombuffer(sc, dtype=np.float32).copy())
+                out[vid] = decode_features(n, d, kp, desc, sc, (w, h), storage)
         return out
 
     def _positions(self):
