@@ -188,6 +188,13 @@ class GeolocatePhotos(GeoPinAlgorithm):
             geolocator = get_geolocator(database, config)
         except PipelineError as exc:
             raise QgsProcessingException(self.tr("Cannot use the reference database: {0}").format(exc))
+        if geolocator.notice:
+            from ..geopin_plugin.engine.models import DEFAULT_EXTRACTOR
+
+            feedback.pushWarning(self.tr(
+                "This database holds {0} local features, so it is verified with the older verifier. Run "
+                "'Build reference database' on it again to add {1} features (nothing is re-embedded).").format(
+                    geolocator.extractor.preset_id, DEFAULT_EXTRACTOR))
 
         rd = rl.rd_crs()
         cand_sink, cand_id = self.parameterAsSink(parameters, self.OUTPUT_CANDIDATES, context, rl.candidate_fields(),

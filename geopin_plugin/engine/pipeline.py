@@ -18,7 +18,6 @@ import json
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -48,7 +47,7 @@ class PipelineConfig:
     min_inliers: Optional[int] = None  # None: verify.py's measured defaults
     min_spread: Optional[float] = None
     verify_threads: int = 2
-    calibration_path: Optional[str] = None  # None: engine/calibration.json
+    calibration_path: Optional[str] = None  # None: the extractor's (posterior.calibration_file)
     posterior: post.PosteriorConfig = field(default_factory=post.PosteriorConfig)
 
     def identity(self) -> str:
@@ -136,7 +135,7 @@ class Geolocator:
         interface (count, meta, search, views, local_features, load_view_image),
         used from every thread; benchmarks pass a synthetic one."""
         from .refdb import DatabaseError
-        from .verify import Verifier, VerifyConfig
+        from .verify import Verifier, config_for
 
         self.config = config or PipelineConfig()
         self.database_path = str(database_path)
@@ -176,21 +175,25 @@ class Geolocator:
             )
         extractor = self.config.extractor or db_extractor
         if not extractor:
-            from .models import DEFAULT_EXTRACTOR
+            from .models import FALLBACK_EXTRACTOR
 
-            extractor = DEFAULT_EXTRACTOR
+            extractor = FALLBACK_EXTRACTOR  # databases from before the preset was recorded
+        from .models import DEFAULT_EXTRACTOR
+
+        # a database built before XFeat: it still locates, with the verifier it was built for
+        self.notice = "" if extractor == DEFAULT_EXTRACTOR else (
+            f"this database holds {extractor} local features: it is verified with the older "
+            f"{extractor.split('-')[0]} verifier; re-run 'Build reference database' on it to add "
+            f"{DEFAULT_EXTRACTOR} features (no re-embedding)")
         try:
             self.extractor = _model("extractor", extractor)
         except Exception as exc:
             raise PipelineError(f"the database needs local features {extractor!r}, which cannot be loaded: {exc}") from exc
-        vc = VerifyConfig()
-        if self.config.min_inliers is not None:
-            vc.min_inliers = int(self.config.min_inliers)
-        if self.config.min_spread is not None:
-            vc.min_spread = float(self.config.min_spread)
-        self.verifier = Verifier(vc)
+        self.verifier = Verifier(config_for(
+            extractor, min_inliers=self.config.min_inliers, min_spread=self.config.min_spread,
+            threads=self.config.verify_threads))
         try:
-            self.calibration = post.load_calibration(self.config.calibration_path)
+            self.calibration = post.load_calibration(self.config.calibration_path, extractor)
         except post.CalibrationError as exc:
             raise PipelineError(str(exc)) from exc
         self._lock = threading.Lock()
@@ -289,6 +292,8 @@ class Geolocator:
         result = self._estimate(candidates, query_size, timings)
         timings["posterior"] = time.perf_counter() - t0
         result.timings = timings
+        if self.notice:
+            result.message = "; ".join(m for m in (result.message, self.notice) if m)
         if exif_gps is not None and result.lat is not None:
             result.exif_lat, result.exif_lon = float(exif_gps[0]), float(exif_gps[1])
             result.exif_distance_m = float(geodesic_distance_m(result.lat, result.lon, *exif_gps))
@@ -296,13 +301,8 @@ class Geolocator:
         return result
 
     def _verify(self, qf, refs, to_verify, n_check, report, check):
-        """Verifier.verify over interleaved shares of the candidates in a small thread
-        pool (its BLAS matmuls and OpenCV MAGSAC release the GIL)."""
-        ordered = [(c.view.view_id, refs[c.view.view_id]) for c in to_verify if c.view.view_id in refs]
-        threads = max(1, min(int(self.config.verify_threads), len(ordered)))
-        parts = [dict(ordered[i::threads]) for i in range(threads)]
-        done = [0.0] * threads
-        lock = threading.Lock()
+        """The verifier's cascade over the candidates in retrieval order."""
+        ordered = {c.view.view_id: refs[c.view.view_id] for c in to_verify if c.view.view_id in refs}
         canceled = [False]
 
         def is_canceled():
@@ -313,22 +313,11 @@ class Geolocator:
                     canceled[0] = True
             return canceled[0]
 
-        def run(i):
-            def progress(percent):
-                with lock:
-                    done[i] = len(parts[i]) * float(percent) / 100.0
-                    n = int(round(sum(done)))
-                report("verify", n / max(1, n_check), f"{n} / {n_check}")
+        def progress(percent):
+            n = int(round(n_check * float(percent) / 100.0))
+            report("verify", n / max(1, n_check), f"{n} / {n_check}")
 
-            return self.verifier.verify(qf, parts[i], progress=progress, is_canceled=is_canceled)
-
-        results = {}
-        if threads == 1:
-            results.update(run(0) if parts and parts[0] else {})
-        else:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                for part in pool.map(run, range(threads)):
-                    results.update(part)
+        results = self.verifier.verify(qf, ordered, progress=progress, is_canceled=is_canceled)
         if canceled[0]:
             raise Cancelled()
         return results

@@ -41,7 +41,15 @@ from typing import Dict, Hashable, List, Optional, Sequence
 
 import numpy as np
 
-CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")  # the default verifier's (XFeat cascade)
+# Inlier counts are on each verifier's own scale: databases verified with RootSIFT
+# keep the calibration fitted on RootSIFT outcomes.
+CALIBRATION_FILES = {"rootsift-2048": Path(__file__).with_name("calibration-rootsift.json")}
+
+
+def calibration_file(extractor_id: Optional[str] = None) -> Path:
+    """The calibration fitted for the verifier of an extractor's features."""
+    return CALIBRATION_FILES.get(extractor_id or "", CALIBRATION_FILE)
 LABELS = ("confident", "uncertain", "no match")
 
 
@@ -483,9 +491,10 @@ class Calibration:
         }
 
 
-def load_calibration(path: Optional[os.PathLike] = None) -> Calibration:
-    """Read calibration.json (or ``path``); a missing or malformed file is a CalibrationError."""
-    path = Path(path) if path else CALIBRATION_FILE
+def load_calibration(path: Optional[os.PathLike] = None, extractor: Optional[str] = None) -> Calibration:
+    """Read ``path`` (else the calibration of ``extractor``'s verifier); a missing or
+    malformed file is a CalibrationError."""
+    path = Path(path) if path else calibration_file(extractor)
     try:
         data = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:

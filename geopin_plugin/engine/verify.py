@@ -16,8 +16,10 @@ are the constants below; tests assert against them.
 """
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
 from typing import Callable, Dict, Optional
 
 import numpy as np
@@ -33,9 +35,22 @@ FAST_KEYPOINTS = 1024  # tier 1: the strongest keypoints per side, every candida
 FULL_KEYPOINTS = 2048  # tier 2: all stored keypoints, only the ambiguous band
 REJECT_BELOW = 10  # tier-1 inliers below this: rejected without tier 2
 
+# XFeat (the default extractor): every candidate with all 2048 keypoints (64-d: one
+# 2048 x 2048 matmul is ~3 ms), no RootSIFT-style second pass.
+XFEAT_KEYPOINTS = 2048
+XFEAT_RATIO = 0.9  # placeholder until measured
+XFEAT_MIN_INLIERS = 30  # placeholder until measured
+# LighterGlue confirms the undecided band: the CONFIRM_BAND best unverified
+# candidates by XFeat inliers, with at least CONFIRM_MIN_FAST of them.
+CONFIRM_BAND = 5
+CONFIRM_MIN_FAST = 0
+LIGHTERGLUE_KEYPOINTS = 1024
+LIGHTERGLUE_MIN_INLIERS = 60  # placeholder until measured
+
 
 @dataclass
 class VerifyConfig:
+    name: str = "rootsift"  # the fast tier's name in Verification.tier
     min_inliers: int = MIN_INLIERS
     min_spread: float = MIN_SPREAD
     ratio: float = RATIO
@@ -47,6 +62,26 @@ class VerifyConfig:
     reject_below: int = REJECT_BELOW
     grid: tuple = GRID
     tier2_budget_s: Optional[float] = None  # stop tier 2 after this many seconds (None: no limit)
+    threads: int = 2  # fast-tier threads
+    matcher: Optional[str] = None  # matcher preset of the confirm tier (None: no confirm tier)
+    band: int = 0  # unverified candidates the matcher sees
+    band_min_inliers: int = 0  # ... with at least these fast-tier inliers
+    matcher_keypoints: int = 1024
+    matcher_min_inliers: int = 0
+    models_directory: Optional[str] = None
+
+
+def config_for(extractor_id: str, **overrides) -> VerifyConfig:
+    """The verifier settings measured for an extractor's features (RootSIFT for
+    databases built before XFeat, whose thresholds stay as measured then)."""
+    if extractor_id.startswith("xfeat"):
+        base = VerifyConfig(name="xfeat", min_inliers=XFEAT_MIN_INLIERS, fast_keypoints=XFEAT_KEYPOINTS,
+                            full_keypoints=XFEAT_KEYPOINTS, reject_below=0, ratio=XFEAT_RATIO,
+                            matcher="lighterglue-xfeat", band=CONFIRM_BAND, band_min_inliers=CONFIRM_MIN_FAST,
+                            matcher_keypoints=LIGHTERGLUE_KEYPOINTS, matcher_min_inliers=LIGHTERGLUE_MIN_INLIERS)
+    else:
+        base = VerifyConfig()
+    return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
 
 @dataclass
@@ -56,7 +91,7 @@ class Verification:
     spread: float  # 0..1, how well the inliers cover both images
     verified: bool
     matches: np.ndarray = field(repr=False)  # (M, 4) float32 [xq, yq, xr, yr] inliers
-    tier: str = "rootsift-mnn"
+    tier: str = "rootsift-1k"
     tentative: int = 0
     seconds: float = 0.0
 
@@ -70,9 +105,11 @@ def _empty(tier="rootsift-mnn", tentative=0, seconds=0.0) -> Verification:
     return Verification(0, 0.0, 0.0, False, np.zeros((0, 4), np.float32), tier, tentative, seconds)
 
 
-def _unit(desc: np.ndarray, n: int) -> np.ndarray:
-    d = np.asarray(desc[:n], np.float32)
-    return d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-7)
+def _as_f32(desc: np.ndarray, n: int) -> np.ndarray:
+    """The first n descriptors as float32. Extractors and the feature store hand
+    out unit descriptors, so no renormalisation per pair (float16 rounding moves a
+    norm by < 1e-3, which changes no nearest neighbour that matters)."""
+    return np.asarray(desc[:n], np.float32)
 
 
 def mutual_matches(dq: np.ndarray, dr: np.ndarray, ratio: float = RATIO) -> np.ndarray:
@@ -143,37 +180,63 @@ def fundamental_inliers(pq: np.ndarray, pr: np.ndarray, thr: float, conf: float,
 
 
 class Verifier:
-    """verify(query, refs) -> {ref_id: Verification}.
+    """verify(query, refs) -> {ref_id: Verification}: the fast tier on every
+    candidate, then the matcher tier on the undecided band (when the config names
+    a matcher).
 
-    Tier 1 ("rootsift-1k") matches the strongest ``fast_keypoints`` of each side
-    for every candidate; a candidate already verified there is accepted, one with
-    fewer than ``reject_below`` inliers is rejected, and the band between goes to
-    tier 2 ("rootsift-2k"): all ``full_keypoints`` per side, strongest tier-1
-    candidates first, within ``tier2_budget_s`` when set.
+    Fast tier: mutual nearest neighbours on the strongest ``fast_keypoints`` of
+    each side for every candidate (``threads`` interleaved shares: the BLAS matmul
+    and MAGSAC release the GIL); a candidate verified there is accepted, one with
+    fewer than ``reject_below`` inliers is rejected, and, when ``full_keypoints`` is
+    larger (RootSIFT), the band between is matched again with all keypoints within
+    ``tier2_budget_s``.
+
+    Matcher tier ("confirm"): the ``band`` best still-unverified candidates by
+    fast-tier inliers (at least ``band_min_inliers``) are matched by the learned
+    matcher (LighterGlue for XFeat) on ``matcher_keypoints`` per side; it can only
+    promote: a candidate it verifies (``matcher_min_inliers``) takes its outcome.
     """
 
     def __init__(self, config: Optional[VerifyConfig] = None, matcher=None):
-        """matcher: optional learned matcher (engine.learned.LightGlueMatcher) used
-        instead of mutual nearest neighbours for every pair (tier "lightglue"); the
-        features must then be the matcher's (DISK). Seconds per pair on 2 cores."""
+        """matcher: a learned matcher used *instead of* mutual nearest neighbours for
+        every pair (the DISK + LightGlue evaluation tier); the confirm tier's
+        matcher is loaded from ``config.matcher`` instead."""
         self.config = config or VerifyConfig()
         self.matcher = matcher
+        self._confirm_matcher = None
+
+    @property
+    def confirm_matcher(self):
+        if self._confirm_matcher is None and self.config.matcher:
+            from .learned import load_matcher
+
+            self._confirm_matcher = load_matcher(self.config.matcher, self.config.models_directory)
+        return self._confirm_matcher
+
+    def identity(self) -> dict:
+        """What decides an outcome (cache keys): the whole config and the matchers."""
+        d = asdict(self.config)
+        d.pop("models_directory", None)
+        d["pair_matcher"] = getattr(self.matcher, "preset_id", None)
+        return d
 
     def verify_pair(self, q: LocalFeatures, r: LocalFeatures, max_keypoints: Optional[int] = None,
-                    tier: str = "", _dq: Optional[np.ndarray] = None) -> Verification:
+                    tier: str = "", _dq: Optional[np.ndarray] = None, matcher=None,
+                    min_inliers: Optional[int] = None) -> Verification:
         c = self.config
+        matcher = matcher if matcher is not None else self.matcher
         k = int(max_keypoints or c.full_keypoints)
-        tier = tier or f"rootsift-{k // 1024}k"
+        tier = tier or f"{c.name}-{k}"
         t0 = time.perf_counter()
         nq, nr = min(len(q.keypoints), k), min(len(r.keypoints), k)
         if nq < 8 or nr < 8:
             return _empty(tier, seconds=time.perf_counter() - t0)
-        if self.matcher is not None:
-            tier = self.matcher.preset_id
-            pairs, _ = self.matcher.match(q, r, k)
+        if matcher is not None:
+            tier = matcher.preset_id
+            pairs, _ = matcher.match(q, r, k)
         else:
-            dq = _dq if _dq is not None and len(_dq) == nq else _unit(q.descriptors, nq)
-            pairs = mutual_matches(dq, _unit(r.descriptors, nr), c.ratio)
+            dq = _dq if _dq is not None and len(_dq) == nq else _as_f32(q.descriptors, nq)
+            pairs = mutual_matches(dq, _as_f32(r.descriptors, nr), c.ratio)
         if len(pairs) < 8:
             return _empty(tier, len(pairs), time.perf_counter() - t0)
         pq = np.asarray(q.keypoints, np.float32)[pairs[:, 0]]
@@ -188,59 +251,138 @@ class Verifier:
             return _empty(tier, tentative, time.perf_counter() - t0)
         mq, mr = pq[inl], pr[inl]
         spread = min(coverage(mq, q.image_size, c.grid), coverage(mr, r.image_size, c.grid))
+        need = c.min_inliers if min_inliers is None else min_inliers
         return Verification(
             inliers=n,
             inlier_ratio=n / float(tentative),
             spread=float(spread),
-            verified=bool(n >= c.min_inliers and spread >= c.min_spread),
+            verified=bool(n >= need and spread >= c.min_spread),
             matches=np.concatenate([mq, mr], axis=1).astype(np.float32),
             tier=tier,
             tentative=tentative,
             seconds=time.perf_counter() - t0,
         )
 
-    def verify(self, query: LocalFeatures, refs: Dict[int, LocalFeatures],
-               progress: Optional[Callable[[float], None]] = None,
-               is_canceled: Optional[Callable[[], bool]] = None) -> Dict[int, Verification]:
+    # --- the fast tier -------------------------------------------------------------
+    def _fast_part(self, query: LocalFeatures, refs: Dict[int, LocalFeatures], progress, is_canceled):
         c = self.config
         out: Dict[int, Verification] = {}
         total = max(1, len(refs))
-        if self.matcher is not None:
-            for i, (rid, ref) in enumerate(refs.items()):
-                if is_canceled is not None and is_canceled():
-                    break
-                out[rid] = self.verify_pair(query, ref, c.full_keypoints)
-                if progress is not None:
-                    progress(100.0 * (i + 1) / total)
-            return out
         n1 = min(len(query.keypoints), c.fast_keypoints)
-        dq1 = _unit(query.descriptors, n1) if n1 else None
+        dq1 = _as_f32(query.descriptors, n1) if n1 else None
+        fast_tier = f"{c.name}-{c.fast_keypoints // 1024}k"
         for i, (rid, ref) in enumerate(refs.items()):
             if is_canceled is not None and is_canceled():
                 return out
-            out[rid] = self.verify_pair(query, ref, c.fast_keypoints, "rootsift-1k", dq1)
+            out[rid] = self.verify_pair(query, ref, c.fast_keypoints, fast_tier, dq1)
             if progress is not None:
-                progress(80.0 * (i + 1) / total)
+                progress((i + 1) / total)
         more = c.full_keypoints > c.fast_keypoints
         band = [rid for rid, v in out.items()
                 if more and not v.verified and v.inliers >= c.reject_below
                 and (len(query.keypoints) > c.fast_keypoints or len(refs[rid].keypoints) > c.fast_keypoints)]
         band.sort(key=lambda rid: -out[rid].inliers)
         n2 = min(len(query.keypoints), c.full_keypoints)
-        dq2 = _unit(query.descriptors, n2) if band else None
+        dq2 = _as_f32(query.descriptors, n2) if band else None
         t0 = time.perf_counter()
-        for j, rid in enumerate(band):
+        for rid in band:
             if is_canceled is not None and is_canceled():
                 break
             if c.tier2_budget_s is not None and time.perf_counter() - t0 > c.tier2_budget_s:
                 break
-            v = self.verify_pair(query, refs[rid], c.full_keypoints, "rootsift-2k", dq2)
+            v = self.verify_pair(query, refs[rid], c.full_keypoints, f"{c.name}-{c.full_keypoints // 1024}k", dq2)
             v.seconds += out[rid].seconds
             out[rid] = v
-            if progress is not None:
-                progress(80.0 + 20.0 * (j + 1) / len(band))
-        if progress is not None:
-            progress(100.0)
+        return out
+
+    def fast(self, query: LocalFeatures, refs: Dict[int, LocalFeatures],
+             progress: Optional[Callable[[float], None]] = None,
+             is_canceled: Optional[Callable[[], bool]] = None) -> Dict[int, Verification]:
+        """The fast tier over every candidate; progress(fraction of refs done)."""
+        if self.matcher is not None:  # a learned matcher on every pair
+            out = {}
+            for i, (rid, ref) in enumerate(refs.items()):
+                if is_canceled is not None and is_canceled():
+                    break
+                out[rid] = self.verify_pair(query, ref, self.config.full_keypoints)
+                if progress is not None:
+                    progress((i + 1) / max(1, len(refs)))
+            return out
+        items = list(refs.items())
+        threads = max(1, min(int(self.config.threads), len(items)))
+        parts = [dict(items[i::threads]) for i in range(threads)]
+        done = [0.0] * threads
+        lock = threading.Lock()
+
+        def run(i):
+            def part_progress(fraction):
+                with lock:
+                    done[i] = len(parts[i]) * fraction
+                    total = sum(done)
+                if progress is not None:
+                    progress(total / max(1, len(items)))
+
+            return self._fast_part(query, parts[i], part_progress, is_canceled)
+
+        out: Dict[int, Verification] = {}
+        if threads == 1:
+            out.update(run(0) if items else {})
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                for part in pool.map(run, range(threads)):
+                    out.update(part)
+        # in the callers' order
+        return {rid: out[rid] for rid in refs if rid in out}
+
+    # --- the matcher tier ------------------------------------------------------------
+    def band(self, fast: Dict[int, Verification]) -> list:
+        """The candidates the matcher sees: not verified by the fast tier, at least
+        ``band_min_inliers``, the ``band`` best by fast inliers (ties: given order)."""
+        c = self.config
+        if not c.matcher or c.band <= 0:
+            return []
+        undecided = [rid for rid, v in fast.items() if not v.verified and v.inliers >= c.band_min_inliers]
+        return sorted(undecided, key=lambda rid: -fast[rid].inliers)[: c.band]
+
+    def confirm(self, query: LocalFeatures, refs: Dict[int, LocalFeatures],
+                is_canceled: Optional[Callable[[], bool]] = None) -> Dict[int, Verification]:
+        """The matcher's outcome for each of refs (verified at ``matcher_min_inliers``)."""
+        c = self.config
+        out = {}
+        for rid, ref in refs.items():
+            if is_canceled is not None and is_canceled():
+                break
+            out[rid] = self.verify_pair(query, ref, c.matcher_keypoints, matcher=self.confirm_matcher,
+                                        min_inliers=c.matcher_min_inliers)
+        return out
+
+    @staticmethod
+    def promote(fast: Dict[int, Verification], confirmed: Dict[int, Verification]) -> Dict[int, Verification]:
+        """The matcher can only promote: a candidate it verifies takes its outcome; one
+        it does not keeps the fast tier's (the matcher's sub-threshold counts are on
+        another scale, and the posterior's most-inliers fallback ranks by fast ones)."""
+        out = dict(fast)
+        for rid, v in confirmed.items():
+            if v.verified:
+                v.seconds += fast[rid].seconds
+                out[rid] = v
+            else:
+                out[rid].seconds += v.seconds
+        return out
+
+    def verify(self, query: LocalFeatures, refs: Dict[int, LocalFeatures],
+               progress: Optional[Callable[[float], None]] = None,
+               is_canceled: Optional[Callable[[], bool]] = None) -> Dict[int, Verification]:
+        """progress(percent): the fast tier is the first 80 %, the matcher the rest."""
+        report = progress or (lambda percent: None)
+        has_band = bool(self.config.matcher) and self.config.band > 0 and self.matcher is None
+        share = 80.0 if has_band else 100.0
+        out = self.fast(query, refs, lambda f: report(share * f), is_canceled)
+        if has_band and not (is_canceled is not None and is_canceled()):
+            band = self.band(out)
+            if band:
+                out = self.promote(out, self.confirm(query, {rid: refs[rid] for rid in band}, is_canceled))
+        report(100.0)
         return out
 
 
