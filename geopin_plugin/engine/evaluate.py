@@ -44,8 +44,8 @@ CONFIDENT_LABEL = "confident"
 # A confident answer is "right" when within this distance of the truth (the
 # design's meaning of confidence: of answers called confident, the share within 50 m).
 CONFIDENT_RADIUS_M = 50.0
-VERIFY_THREADS = 2
 ESTIMATORS = ("pipeline", "top1", "hybrid")
+TIERS = ("none", "fast", "cascade", "learned")
 
 
 class EvaluationError(RuntimeError):
@@ -68,7 +68,10 @@ class EvalConfig:
     embedder: str = ""  # "" -> models.DEFAULT_EMBEDDER
     whitening: bool = False
     extractor: str = ""  # "" -> models.DEFAULT_EXTRACTOR
-    tier: str = "fast"  # none | fast | learned
+    # none: no verification; cascade: the product's verifier for the extractor (XFeat
+    # MNN on every candidate + LighterGlue on the undecided band); fast: its first tier
+    # only; learned: the fast tier + DISK LightGlue on the band (evaluation only)
+    tier: str = "cascade"
     top_k: int = 100
     verify_top: int = 50
     # pipeline: the posterior's estimate; top1: copy the best reference after verification
@@ -79,6 +82,10 @@ class EvalConfig:
     # LightGlue MAGSAC inliers that make such a candidate verified (0: verify.LEARNED_MIN_INLIERS)
     learned_top: int = 5
     learned_min_inliers: int = 0
+    # threshold sweeps (0 / -1: verify.py's measured defaults for the extractor)
+    min_inliers: int = 0
+    matcher_min_inliers: int = 0
+    band: int = -1
 
     def resolved(self) -> "EvalConfig":
         from .models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
@@ -95,6 +102,11 @@ class EvalConfig:
         tier = c.tier if c.tier == "none" else f"{c.tier}:{c.extractor}"
         if c.tier == "learned":
             tier = f"fast:{c.extractor} + lightglue top{c.learned_top} ≥{c.learned_min_inliers}"
+        if c.tier != "none":
+            vc = make_verifier(c).config
+            tier += f" ≥{vc.min_inliers}"
+            if vc.matcher and vc.band:
+                tier += f" + {vc.matcher} top{vc.band} ≥{vc.matcher_min_inliers}"
         return f"{c.embedder}{w} · {tier} · k{c.top_k}/v{c.verify_top} · {c.estimator}"
 
     @classmethod
@@ -110,15 +122,16 @@ class EvalConfig:
             k, v = (s.strip() for s in part.split("=", 1))
             if k not in known:
                 raise ValueError(f"unknown preset key {k!r}; known: {', '.join(known)}")
-            if k in ("top_k", "verify_top", "learned_top", "learned_min_inliers"):
+            if k in ("top_k", "verify_top", "learned_top", "learned_min_inliers", "min_inliers",
+                     "matcher_min_inliers", "band"):
                 kw[k] = int(v)
             elif k == "whitening":
                 kw[k] = v.lower() in ("1", "true", "yes", "on")
             else:
                 kw[k] = v
         cfg = cls(**kw)
-        if cfg.tier not in ("none", "fast", "learned"):
-            raise ValueError(f"tier must be none, fast or learned, not {cfg.tier!r}")
+        if cfg.tier not in TIERS:
+            raise ValueError(f"tier must be one of {', '.join(TIERS)}, not {cfg.tier!r}")
         if cfg.estimator not in ESTIMATORS:
             raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, not {cfg.estimator!r}")
         if cfg.learned_top < 0 or cfg.learned_min_inliers < 0:
@@ -348,15 +361,23 @@ def render_items(items: Sequence[Item]) -> Iterator[Tuple[Item, np.ndarray]]:
             pano = load_image(it.path)
             current_path, prepared = it.path, {}
         if not it.is_view:
-            yield it, (pano if it.max_side is None else
-                       np.ascontiguousarray(_resize_max_side(pano, it.max_side)))
+            yield it, _conditioned(it, pano if it.max_side is None else
+                                   np.ascontiguousarray(_resize_max_side(pano, it.max_side)))
             continue
         pkey = (it.fov, it.size[0])
         if pkey not in prepared:
             prepared[pkey] = _prepare(pano, it.fov, it.size[0])
         view = perspective_view(prepared[pkey], it.heading, it.fov, it.size, it.pitch,
                                 min_elevation_deg=it.min_elevation, _prepared=True)
-        yield it, view
+        yield it, _conditioned(it, view)
+
+
+def _conditioned(it: Item, rgb: np.ndarray) -> np.ndarray:
+    if not it.condition:
+        return rgb
+    from .perturb import apply
+
+    return apply(rgb, it.condition, it.key)
 
 
 def load_item_image(item: Item) -> np.ndarray:
@@ -423,7 +444,7 @@ class FeatureStore:
                 t0 = time.perf_counter()
                 lf = self.extractor.extract(rgb)
                 _atomic_save_npz(self._feat_path(it), keypoints=lf.keypoints.astype(np.float32),
-                                 descriptors=lf.descriptors.astype(np.float16),
+                                 descriptors=np.asarray(lf.descriptors),  # as extracted (a query's precision)
                                  scores=(lf.scores if lf.scores is not None else np.zeros(len(lf.keypoints))).astype(np.float32),
                                  image_size=np.array(lf.image_size, np.int64),
                                  seconds=np.float64(time.perf_counter() - t0))
@@ -456,52 +477,99 @@ def masked_search(ref_vectors: np.ndarray, query_vector: np.ndarray, visible: np
     return idx[order], s[order].astype(np.float32)
 
 
-def verifier_id(config: EvalConfig) -> str:
-    """Cache name of a verification setting: tier, extractor (its catalogue
-    fingerprint) and the whole VerifyConfig; "verify()" marks the tiered entry point."""
-    from .models import get_preset
-    from .verify import VerifyConfig
+def make_verifier(config: EvalConfig):
+    """The product's Verifier for the preset's extractor (verify.config_for), with the
+    preset's threshold overrides; tiers fast and learned drop its matcher tier."""
+    if config.tier == "none":
+        return None
+    if config.tier not in TIERS:
+        raise EvaluationError(f"unknown verification tier {config.tier!r}")
+    from .verify import Verifier, config_for
 
-    blob = json.dumps({"verify": asdict(VerifyConfig()), "extractor": get_preset(config.extractor).fingerprint(),
-                       "entry": "verify()"}, sort_keys=True, default=list)
-    return f"verify-{config.tier}-{config.extractor}-{hashlib.sha1(blob.encode()).hexdigest()[:10]}"
+    c = config.resolved()
+    vc = config_for(c.extractor, min_inliers=c.min_inliers or None, matcher_min_inliers=c.matcher_min_inliers or None,
+                    band=None if c.band < 0 else c.band)
+    if c.tier in ("fast", "learned"):
+        vc = replace(vc, matcher=None, band=0)
+    return Verifier(vc)
+
+
+def _cache_name(prefix: str, extractor: str, blob: dict) -> str:
+    from .models import get_preset
+
+    blob = dict(blob, extractor=get_preset(extractor).fingerprint())
+    digest = hashlib.sha1(json.dumps(blob, sort_keys=True, default=list).encode()).hexdigest()[:10]
+    return f"{prefix}-{extractor}-{digest}"
+
+
+def verifier_id(config: EvalConfig) -> str:
+    """Cache name of the fast tier's pair outcomes: the extractor (its catalogue
+    fingerprint) and every setting of the fast tier. The thresholds are left out
+    where they decide nothing but ``verified`` (decided at read time), so a
+    threshold sweep reuses one cache; RootSIFT's second pass depends on them."""
+    vc = make_verifier(config).identity()
+    for k in ("matcher", "band", "band_min_inliers", "matcher_keypoints", "matcher_min_inliers", "threads"):
+        vc.pop(k)
+    if vc["full_keypoints"] <= vc["fast_keypoints"]:
+        vc.pop("min_inliers")
+        vc.pop("min_spread")
+    return _cache_name("verify-fast", config.resolved().extractor, {"verify": vc, "entry": "fast()"})
+
+
+def confirm_id(config: EvalConfig) -> str:
+    """Cache name of the matcher tier's pair outcomes (its matcher's fingerprint and
+    settings; ``verified`` is decided at read time)."""
+    from .models import get_preset
+
+    vc = make_verifier(config).identity()
+    for k in ("min_inliers", "matcher_min_inliers", "band", "band_min_inliers", "threads", "min_spread"):
+        vc.pop(k)
+    vc["matcher_fp"] = get_preset(vc["matcher"]).fingerprint()
+    return _cache_name("verify-confirm", config.resolved().extractor, {"verify": vc, "entry": "confirm()"})
 
 
 class VerificationCache:
-    """Per query: the verification outcome against each reference it was verified against."""
-
-    FIELDS = ("inliers", "inlier_ratio", "spread", "verified", "tentative", "seconds")
+    """Per query: {reference key: outcome dict} in one small .npz (JSON inside)."""
 
     def __init__(self, directory: Path):
         self.directory = Path(directory)
 
     def _path(self, query: Item) -> Path:
-        return self.directory / f"{item_digest(query.key)}.npz"
+        return self.directory / f"{item_digest(query.key)}.json"
 
     def load(self, query: Item) -> Dict[str, dict]:
-        path = self._path(query)
-        if not path.exists():
+        p = self._path(query)
+        if not p.exists():
             return {}
-        with np.load(path) as z:
-            refs = [str(r) for r in z["refs"]]
-            cols = {f: z[f] for f in self.FIELDS}
-        return {r: {f: cols[f][i].item() for f in self.FIELDS} for i, r in enumerate(refs)}
+        try:
+            data = json.loads(p.read_text())
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
     def save(self, query: Item, table: Dict[str, dict]) -> None:
-        refs = sorted(table)
-        arrays = {f: np.array([table[r][f] for r in refs]) for f in self.FIELDS}
-        _atomic_save_npz(self._path(query), refs=np.array(refs, dtype=str), **arrays)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        p = self._path(query)
+        tmp = p.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(table, sort_keys=True))
+        os.replace(tmp, p)
 
 
-def make_verifier(config: EvalConfig):
-    if config.tier == "none":
-        return None
-    if config.tier in ("fast", "learned"):
-        # learned: the fast tier runs on every candidate first (LearnedTier does the rest)
-        from .verify import Verifier
+def _record(v) -> dict:
+    return {"inliers": int(v.inliers), "inlier_ratio": float(v.inlier_ratio), "spread": float(v.spread),
+            "verified": bool(v.verified), "tentative": int(v.tentative), "seconds": float(v.seconds),
+            "tier": v.tier}
 
-        return Verifier()
-    raise EvaluationError(f"unknown verification tier {config.tier!r}")
+
+def _outcome(rec: dict, min_inliers: int, min_spread: float, decide: bool = True):
+    """A cached record as a Verification (no match coordinates), verified decided
+    from the thresholds when ``decide``."""
+    from .verify import Verification
+
+    verified = (rec["inliers"] >= min_inliers and rec["spread"] >= min_spread) if decide else rec["verified"]
+    return Verification(int(rec["inliers"]), float(rec["inlier_ratio"]), float(rec["spread"]), bool(verified),
+                        np.zeros((0, 4), np.float32), rec.get("tier", ""), int(rec["tentative"]),
+                        float(rec["seconds"]))
 
 
 LEARNED_EXTRACTOR = "disk-640"
@@ -596,7 +664,7 @@ class ProtocolRunner:
 
     def __init__(self, protocol: Protocol, config: EvalConfig, cache_dir: Optional[Path] = None,
                  calibration=None, log: Callable[[str], None] = None):
-        from .posterior import CALIBRATION_FILE, CalibrationError, load_calibration
+        from .posterior import CalibrationError, calibration_file, load_calibration
 
         self.protocol = protocol
         self.config = config.resolved()
@@ -604,13 +672,17 @@ class ProtocolRunner:
         self.log = log or (lambda msg: None)
         self.store = FeatureStore(self.config, self.cache_dir, self.log)
         self.verifier = make_verifier(self.config)
-        # tier=learned reuses the fast tier's cached outcomes
-        fast = replace(self.config, tier="fast") if self.config.tier == "learned" else self.config
-        self.vcache = VerificationCache(self.cache_dir / "verify" / verifier_id(fast)) if self.verifier else None
+        self.vcache = self.ccache = None
+        if self.verifier is not None:
+            vc = self.verifier.config
+            self._decide_fast = vc.full_keypoints <= vc.fast_keypoints  # else cached with its thresholds
+            self.vcache = VerificationCache(self.cache_dir / "verify" / verifier_id(self.config))
+            if vc.matcher and vc.band:
+                self.ccache = VerificationCache(self.cache_dir / "verify" / confirm_id(self.config))
         self.learned = LearnedTier(self.config, self.cache_dir, self.log) if self.config.tier == "learned" else None
-        if calibration is None and CALIBRATION_FILE.exists():
+        if calibration is None and calibration_file(self.config.extractor).exists():
             try:
-                calibration = load_calibration()
+                calibration = load_calibration(extractor=self.config.extractor)
             except CalibrationError as exc:
                 self.log(f"no usable calibration: {exc}")
         self.calibration = calibration
@@ -647,24 +719,42 @@ class ProtocolRunner:
         w = self._whitenings[key]
         return w.apply(refs), w.apply(qvec)
 
-    def _verify_pairs(self, qfeat: LocalFeatures, refs: Sequence[Item]) -> Dict[str, dict]:
-        """Verifier.verify over interleaved shares of the references in two threads,
-        as the pipeline calls it. Each pair's outcome depends on that pair only
-        (tier 1, then tier 2 for the undecided band; no time budget), so outcomes
-        are cached per pair."""
-        from concurrent.futures import ThreadPoolExecutor
+    def _reference_features(self, it: Item) -> LocalFeatures:
+        """A reference's features as a database stores them (XFeat: int8)."""
+        from .features import stored_copy
 
-        feats = [(it.key, self.store.features(it)[0]) for it in refs]
-        parts = [dict(feats[i::VERIFY_THREADS]) for i in range(VERIFY_THREADS)]
-        parts = [p for p in parts if p]
-        out: Dict[str, dict] = {}
-        with ThreadPoolExecutor(max_workers=VERIFY_THREADS) as pool:
-            for part in pool.map(lambda p: self.verifier.verify(qfeat, p), parts):
-                for key, v in part.items():
-                    out[key] = {"inliers": int(v.inliers), "inlier_ratio": float(v.inlier_ratio),
-                                "spread": float(v.spread), "verified": bool(v.verified),
-                                "tentative": int(v.tentative), "seconds": float(v.seconds)}
-        return out
+        return stored_copy(self.store.features(it)[0], self.config.extractor)
+
+    def _verify(self, q: Query, top: Sequence["Candidate"]) -> float:
+        """The product verifier's stages (Verifier.fast, .band, .confirm, .promote) on
+        the candidates, each pair's outcome cached; sets inliers/spread/verified on
+        them and returns the seconds they took (extraction included)."""
+        qfeat, seconds = self.store.features(q.item)
+        vc = self.verifier.config
+        table = self.vcache.load(q.item)
+        missing = [c.item for c in top if c.item.key not in table]
+        if missing:
+            outs = self.verifier.fast(qfeat, {it.key: self._reference_features(it) for it in missing})
+            table.update({k: _record(v) for k, v in outs.items()})
+            self.vcache.save(q.item, table)
+        outcome = {c.item.key: _outcome(table[c.item.key], vc.min_inliers, vc.min_spread, self._decide_fast)
+                   for c in top}
+        band = self.verifier.band(outcome)
+        if band:
+            ctable = self.ccache.load(q.item)
+            todo = [k for k in band if k not in ctable]
+            if todo:
+                by_key = {c.item.key: c.item for c in top}
+                outs = self.verifier.confirm(qfeat, {k: self._reference_features(by_key[k]) for k in todo})
+                ctable.update({k: _record(v) for k, v in outs.items()})
+                self.ccache.save(q.item, ctable)
+            confirmed = {k: _outcome(ctable[k], vc.matcher_min_inliers, vc.min_spread) for k in band}
+            outcome = self.verifier.promote(outcome, confirmed)
+        for c in top:
+            v = outcome[c.item.key]
+            c.inliers, c.spread, c.verified = int(v.inliers), float(v.spread), bool(v.verified)
+            seconds += float(v.seconds)
+        return seconds
 
     # -- one query
     def run_query(self, q: Query) -> QueryResult:
@@ -684,17 +774,7 @@ class ProtocolRunner:
 
         t_verify = 0.0
         if self.verifier is not None and cands:
-            qfeat, t_extract = self.store.features(q.item)
-            t_verify += t_extract
-            table = self.vcache.load(q.item)
-            missing = [c.item for c in cands[: cfg.verify_top] if c.item.key not in table]
-            if missing:
-                table.update(self._verify_pairs(qfeat, missing))
-                self.vcache.save(q.item, table)
-            for c in cands[: cfg.verify_top]:
-                rec = table[c.item.key]
-                c.inliers, c.spread, c.verified = int(rec["inliers"]), float(rec["spread"]), bool(rec["verified"])
-                t_verify += float(rec["seconds"])
+            t_verify += self._verify(q, cands[: cfg.verify_top])
             if self.learned is not None:
                 # LightGlue can only promote: a band candidate it verifies takes its outcome
                 # (inliers, spread); one it does not verify keeps the fast tier's (LightGlue's

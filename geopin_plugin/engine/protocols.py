@@ -66,6 +66,8 @@ class Item:
     # A photo stored as a reference is shrunk as the ingest stores it (long side
     # ingest.PHOTO_VIEW_MAX_SIDE); a query photo goes in as it is (None).
     max_side: Optional[int] = None
+    # a phone-photo condition applied after rendering (engine/perturb.py), "" none
+    condition: str = ""
 
     @property
     def is_view(self) -> bool:
@@ -75,16 +77,18 @@ class Item:
     def key(self) -> str:
         """Stable identity for caches (independent of where the datasets folder lives)."""
         name = _rel(self.path)
+        cond = f",cond={self.condition}" if self.condition else ""
         if not self.is_view:
-            return name if self.max_side is None else f"{name}#max={self.max_side}"
+            return (name if self.max_side is None else f"{name}#max={self.max_side}") + cond
         elev = "c" if self.min_elevation is None else f"{self.min_elevation:g}"
         return (f"{name}#h={self.heading:g},fov={self.fov:g},pitch={self.pitch:g},"
-                f"size={self.size[0]}x{self.size[1]},elev={elev}")
+                f"size={self.size[0]}x{self.size[1]},elev={elev}{cond}")
 
     @property
     def label(self) -> str:
         name = os.path.basename(self.path)
-        return name if not self.is_view else f"{name} h{self.heading:g} fov{self.fov:g}"
+        cond = f" {self.condition}" if self.condition else ""
+        return (name if not self.is_view else f"{name} h{self.heading:g} fov{self.fov:g}") + cond
 
 
 def _rel(path: str) -> str:
@@ -277,8 +281,44 @@ def panoramax(root: Optional[Path] = None, distractors: bool = True) -> Protocol
                     notes=["b1/b2 are ~80 m apart: negatives at 25 m; d1 has no partner"])
 
 
+def amsterdam_xcond(root: Optional[Path] = None) -> Protocol:
+    """amsterdam-lopo's queries as phone photos in other conditions, against other capture runs.
+
+    The same 8 query views per located panorama and 2 per unlocated one, each
+    under one phone-photo condition of engine/perturb.py (night, motion blur,
+    JPEG 40, tilt +-15 deg, 1.5x zoom, portrait crop; assigned in turn, so every
+    condition meets every place). A query masks *every* panorama of its own
+    capture run, so a positive can only be matched by a partner from another
+    run (other day, light, parked cars): Overtoom and Waterlooplein stay covered,
+    Houthavens (one run) becomes a negative.
+    """
+    from .perturb import CONDITIONS
+
+    root = Path(root or datasets_dir())
+    base = amsterdam_lopo(root)
+    folder = root / "amsterdam-panoramas"
+    run_of = {row["pano_id"]: row["capture_run"] for row in _read_manifest(folder / "manifest.csv")}
+    same_run = {p: tuple(sorted(q for q, r in run_of.items() if r == run)) for p, run in run_of.items()}
+    queries = []
+    for i, q in enumerate(base.queries):
+        item = replace(q.item, condition=CONDITIONS[i % len(CONDITIONS)])
+        exclude = same_run.get(q.item.group, q.exclude_groups)
+        queries.append(Query(item, exclude, False, f"{q.kind}:{item.condition}"))
+    located = [q for q in queries if q.item.lat is not None]
+    negatives = [q for q in queries if q.item.lat is None]
+    queries = mark_positives(base.references, located, base.correct_radius_m) + negatives
+    return Protocol(
+        "amsterdam-xcond",
+        "amsterdam-lopo's query views as phone photos (night, motion blur, JPEG 40, tilt, 1.5x zoom, "
+        "portrait crop) against the panoramas of other capture runs only",
+        base.references, queries, correct_radius_m=base.correct_radius_m,
+        notes=["a query masks all panoramas of its capture run; Houthavens' two panoramas are one run"],
+    )
+
+
 BUILTIN = {
     "amsterdam-lopo": amsterdam_lopo,
+    "amsterdam-xcond": amsterdam_xcond,
     "lund-loo": lund_loo,
     "panoramax": panoramax,
 }
