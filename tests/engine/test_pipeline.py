@@ -126,3 +126,75 @@ def test_bad_databases_fail_before_any_work(tmp_path):
                        PixelEmbedder(), OrbExtractor())
     with pytest.raises(PipelineError, match="test-pixels-v1"):
         Geolocator(other)
+
+
+def test_a_rootsift_database_still_locates_and_an_upgrade_adds_xfeat(small_db, tmp_path):
+    """A database built before XFeat (RootSIFT features, extractor_preset rootsift-2048)
+    locates with the RootSIFT verifier and says so; a build run with the default
+    extractor adds XFeat features to its stored views without re-embedding, after
+    which it locates with the XFeat cascade."""
+    import shutil
+    import sqlite3
+
+    from geopin.geopin_plugin.engine import ingest
+    from geopin.geopin_plugin.engine.features import RootSiftExtractor
+    from geopin.geopin_plugin.engine.models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
+    from geopin.geopin_plugin.engine.pipeline import _model
+    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+
+    db, (lat, lon), query, _ = small_db
+    old = tmp_path / "old.gpkg"
+    shutil.copy2(db, old)
+    shutil.copytree(Path(db).with_name(Path(db).stem + "_views"), old.with_name("old_views"))
+    # make it what a 0.1 database is: RootSIFT features only, and the meta saying so
+    with ReferenceDatabase.open(old) as ref:
+        n_views = ref.count
+        ingest.upgrade_features(ref, RootSiftExtractor(), ingest.BuildReport())
+        emb_before = ref.embeddings()
+    con = sqlite3.connect(old)
+    con.execute("DELETE FROM geopin_local_features WHERE extractor_id=?", (DEFAULT_EXTRACTOR,))
+    con.execute("UPDATE geopin_metadata SET value='\"rootsift-2048\"' WHERE key='extractor_preset'")
+    con.commit()
+    con.close()
+
+    geo = Geolocator(old)
+    assert geo.extractor.preset_id == "rootsift-2048" and geo.verifier.config.name == "rootsift"
+    assert "older" in geo.notice and DEFAULT_EXTRACTOR in geo.notice
+    res = geo.locate(load_image(query))
+    assert res.label != "no match" and geodesic_distance_m(lat, lon, res.lat, res.lon) < 50.0
+    assert "older" in res.message
+    geo.close()
+
+    report = ingest.add_records(str(old), [], _model("embedder", DEFAULT_EMBEDDER), _model("extractor", DEFAULT_EXTRACTOR))
+    assert report.features_upgraded == n_views and report.failed == 0 and report.added == 0
+    with ReferenceDatabase.open(old) as ref:
+        assert ref.meta["extractor_preset"] == DEFAULT_EXTRACTOR and not ref.views_without_features(DEFAULT_EXTRACTOR)
+        np.testing.assert_array_equal(ref.embeddings(), emb_before)  # nothing re-embedded
+        assert len(ref.local_features(ref.ids(), "rootsift-2048")) == n_views  # old features kept
+    geo = Geolocator(old)
+    assert geo.verifier.config.name == "xfeat" and not geo.notice
+    res = geo.locate(load_image(query))
+    assert res.label == "confident" and geodesic_distance_m(lat, lon, res.lat, res.lon) < 50.0
+    geo.close()
+
+
+def test_stored_xfeat_features_are_compact_and_fast_to_read(small_db):
+    import time
+
+    from geopin.geopin_plugin.engine.models import DEFAULT_EXTRACTOR
+    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+
+    db = small_db[0]
+    with ReferenceDatabase.open(db) as ref:
+        ids = ref.ids()[:40]
+        row = ref._con.execute(
+            "SELECT avg(length(keypoints) + length(descriptors) + ifnull(length(scores), 0)), max(n) "
+            "FROM geopin_local_features WHERE extractor_id=?", (DEFAULT_EXTRACTOR,)).fetchone()
+        assert row[1] == 2048 and row[0] <= 150 * 1024
+        t0 = time.perf_counter()
+        feats = ref.local_features(ids, DEFAULT_EXTRACTOR)
+        seconds = time.perf_counter() - t0
+    assert len(feats) == len(ids)
+    f = next(iter(feats.values()))
+    assert f.descriptors.dtype == np.float32 and np.allclose(np.linalg.norm(f.descriptors, axis=1), 1.0, atol=1e-5)
+    assert seconds < 0.5  # measured ~10 ms for 40 views; generous for a loaded CI machine
