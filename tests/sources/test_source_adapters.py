@@ -106,9 +106,11 @@ def test_5xx_backs_off_then_succeeds(server, fake_sleep):
 def test_persistent_500_gives_up_after_bounded_retries(server, fake_sleep):
     server.state.behaviour.always_status = 500
     src = source_for("kartaview", server, fake_sleep)
-    with pytest.raises(SourceError, match="gave up after 5 tries"):
+    with pytest.raises(SourceError, match="gave up after 5 tries") as err:
         src.search(AREA, 10)
-    assert len(server.state.api_requests()) == 5
+    assert "the first 3 parts of the area all failed" in str(err.value)
+    # a service that is down is not tried cell after cell: 3 cells x 5 tries, then stop
+    assert len(server.state.api_requests()) == 15
 
 
 @pytest.mark.parametrize("name", SOURCE_NAMES)
