@@ -13,6 +13,7 @@ import io
 import json
 import math
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -87,6 +88,7 @@ class FixtureState:
         self.log: List[dict] = []
         self.image_requests = 0
         self.page_cap = 5  # items per page at most, so paging is exercised
+        self.hostile_bytes_sent = 0
         self.lock = threading.Lock()
         self._jpegs: Dict[str, bytes] = {}
 
@@ -166,6 +168,8 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             self.state.log.append({"method": method, "path": url.path, "query": query, "form": form,
                                    "headers": dict(self.headers.items()), "image": is_image})
+        if url.path.startswith("/hostile/"):
+            return self._hostile(url.path, query)
         if is_image:
             return self._image(url.path, query)
         b = self.state.behaviour
@@ -189,6 +193,53 @@ class Handler(BaseHTTPRequestHandler):
         if handler is None:
             return self._json({"message": "not found"}, 404)
         return handler(query, form)
+
+    # -- hostile answers (issue 11, item 8/9) ---------------------------------------
+
+    def _hostile(self, path, query):
+        kind = path.split("/")[2]
+        if kind == "redirect":  # /hostile/redirect?to=<url>&code=302
+            self.send_response(int(query.get("code", 302)))
+            self.send_header("Location", query["to"])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if kind == "huge":  # /hostile/huge?bytes=N: an honest Content-Length, sent in 64 KB writes
+            n = int(query["bytes"])
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            if query.get("length", "1") == "1":
+                self.send_header("Content-Length", str(n))
+            self.send_header("Connection", "close")
+            self.close_connection = True
+            self.end_headers()
+            block = b"\xff" * 65536
+            try:
+                while n > 0:
+                    self.wfile.write(block[: min(n, len(block))])
+                    n -= len(block)
+                    with self.state.lock:
+                        self.state.hostile_bytes_sent += len(block)
+            except OSError:  # the client hung up: what it should do
+                pass
+            return None
+        if kind == "slow":  # /hostile/slow?bytes=N&every=S: one byte every S seconds
+            n, every = int(query.get("bytes", 1000)), float(query.get("every", 1.0))
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(n))
+            self.send_header("Connection", "close")
+            self.close_connection = True
+            self.end_headers()
+            try:
+                for _ in range(n):
+                    self.wfile.write(b"\xff")
+                    self.wfile.flush()
+                    time.sleep(every)
+            except OSError:
+                pass
+            return None
+        return self._send(404, b"no such hostile answer", ctype="text/plain")
 
     # -- images -------------------------------------------------------------------
 
