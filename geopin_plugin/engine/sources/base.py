@@ -656,6 +656,16 @@ def even_sample(images: List[SourceImage], k: int, bbox: BBox) -> List[SourceIma
     (about 2k cells), nearest-to-cell-centre first within each cell. Deterministic."""
     if len(images) <= k:
         return list(images)
+    return spread_order(images, bbox, k)[:k]
+
+
+def spread_order(images: List[SourceImage], bbox: BBox, k: Optional[int] = None) -> List[SourceImage]:
+    """All ``images`` reordered so that every prefix is spread over ``bbox`` (the
+    order even_sample takes the first ``k`` in; the grid is sized for ``k``). For
+    answers that come edge-first (Mapillary)."""
+    if len(images) <= 1:
+        return list(images)
+    k = k or len(images)
     x0, y0, x1, y1 = bbox
     side = max(1, int(math.ceil(math.sqrt(2 * k))))
     w = (x1 - x0) or 1e-12
@@ -675,14 +685,12 @@ def even_sample(images: List[SourceImage], k: int, bbox: BBox) -> List[SourceIma
     queues.sort()
     chosen: List[SourceImage] = []
     depth = 0
-    while len(chosen) < k:
+    while len(chosen) < len(images):
         progressed = False
         for _, _, _, members in queues:
             if depth < len(members):
                 chosen.append(members[depth])
                 progressed = True
-                if len(chosen) == k:
-                    break
         if not progressed:
             break
         depth += 1
