@@ -271,7 +271,7 @@ class Handler(BaseHTTPRequestHandler):
             source = "mapilio"
         elif parts[0] == "img":
             source = parts[1]
-            point_id = parts[2].rsplit(".", 1)[0]
+            point_id = urllib.parse.unquote(parts[2].rsplit(".", 1)[0])
         else:
             source = "kartaview"
             point_id = parts[-1].split("_", 1)[0]
@@ -343,7 +343,7 @@ class Handler(BaseHTTPRequestHandler):
         features = []
         image_base = self.state.image_base or self.base
         for p in page:
-            href = f"{image_base}/img/panoramax/{p.id}.jpg"
+            href = f"{image_base}/img/panoramax/{urllib.parse.quote(p.id, safe='')}.jpg"
             orientation = {"camera_manufacturer": "GoPro", "camera_model": "Max",
                            "field_of_view": 360 if p.pano else 70}
             if p.id in self.state.behaviour.no_fov_ids:  # seen on real GoPro MAX pictures

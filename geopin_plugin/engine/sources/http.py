@@ -34,6 +34,17 @@ class _ScopedRedirects(urllib.request.HTTPRedirectHandler):
 
     max_redirections = MAX_REDIRECTS
 
+    def http_error_302(self, req, fp, code, msg, headers):
+        target = headers.get("location") or headers.get("uri")
+        if target:  # urllib would answer a file:// target with the bare 30x: say why instead
+            try:
+                check_scheme(urllib.parse.urljoin(req.full_url, target))
+            except LimitExceeded as exc:
+                raise LimitExceeded(f"redirect {exc}") from None
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         try:
             check_scheme(newurl)
