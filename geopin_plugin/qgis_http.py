@@ -1,17 +1,26 @@
 """An HttpClient (engine/sources/base.py) on QGIS's network stack.
 
-QgsBlockingNetworkRequest goes through QgsNetworkAccessManager, so the user's
+Requests go through QgsNetworkAccessManager, so the user's
 proxy, SSL and network settings apply; the User-Agent names GeoPin and its
 version. Tokens are not read here: the caller passes them as headers, taken from
 QGIS's authentication manager (see auth_token) and never written to logs.
+
+The same limits as the urllib client (engine/sources/http.py): only http(s);
+redirects are not left to Qt (which would carry every raw header, the token
+included, to any host): this client follows at most MAX_REDIRECTS itself and drops
+the credential headers when one leaves the origin; a body larger than max_bytes
+and a download past its deadline are aborted while they arrive (download
+progress), so a 150 MB answer is never buffered whole.
 """
+import time
 import urllib.parse
 
-from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsBlockingNetworkRequest, QgsNetworkAccessManager
-from qgis.PyQt.QtCore import QByteArray, QUrl
+from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsNetworkAccessManager
+from qgis.PyQt.QtCore import QByteArray, QEventLoop, QTimer, QUrl
 from qgis.PyQt.QtNetwork import QNetworkRequest
 
-from .engine.sources.base import USER_AGENT, HttpResponse, TransportError
+from .engine.sources.base import (DOWNLOAD_DEADLINE_S, MAX_BODY_BYTES, MAX_REDIRECTS, SENSITIVE_HEADERS, USER_AGENT,
+                                  HttpResponse, LimitExceeded, TransportError, check_scheme, origin)
 from .engine.sources.http import build_url
 
 
@@ -34,10 +43,13 @@ class QgisHttpClient:
     """Use as a context manager (or call close()): it installs a request
     preprocessor for the User-Agent while it lives."""
 
-    def __init__(self, timeout_ms=60000, user_agent=USER_AGENT, feedback=None):
+    def __init__(self, timeout_ms=60000, user_agent=USER_AGENT, feedback=None, max_bytes=MAX_BODY_BYTES,
+                 deadline_s=DOWNLOAD_DEADLINE_S):
         self.timeout_ms = timeout_ms
         self.user_agent = user_agent
         self.feedback = feedback
+        self.max_bytes = int(max_bytes)
+        self.deadline_s = float(deadline_s)
         self._preprocessor_id = QgsNetworkAccessManager.setRequestPreprocessor(_user_agent_preprocessor)
 
     def close(self):
@@ -66,32 +78,102 @@ class QgisHttpClient:
             request.setTransferTimeout(self.timeout_ms)
         except AttributeError:  # Qt < 5.15
             pass
+        # redirects are followed below, where the token can be dropped
+        request.setAttribute(QNetworkRequest.RedirectPolicyAttribute, QNetworkRequest.ManualRedirectPolicy)
         return request
 
     def get(self, url, params=None, headers=None):
-        blocking = QgsBlockingNetworkRequest()
-        error = blocking.get(self._request(build_url(url, params), headers), True, self.feedback)
-        return self._response(blocking, error)
+        return self._exchange("GET", build_url(url, params), dict(headers or {}), None)
 
     def post(self, url, data=None, headers=None):
         hdrs = {"Content-Type": "application/x-www-form-urlencoded"}
         hdrs.update(headers or {})
         body = urllib.parse.urlencode({k: v for k, v in (data or {}).items() if v is not None}).encode()
-        blocking = QgsBlockingNetworkRequest()
-        error = blocking.post(self._request(url, hdrs), QByteArray(body), True, self.feedback)
-        return self._response(blocking, error)
+        return self._exchange("POST", url, hdrs, body)
+
+    def _exchange(self, method, url, headers, body):
+        deadline = time.monotonic() + self.deadline_s
+        for _ in range(MAX_REDIRECTS + 1):
+            check_scheme(url)
+            response = self._once(method, url, headers, body, deadline)
+            target = response.header("Location") if response.status in (301, 302, 303, 307, 308) else None
+            if not target:
+                return response
+            target = urllib.parse.urljoin(url, target)
+            try:
+                check_scheme(target)
+            except LimitExceeded as exc:
+                raise LimitExceeded(f"redirect {exc}") from None
+            if origin(target) != origin(url):
+                headers = {k: v for k, v in headers.items() if k.lower() not in SENSITIVE_HEADERS}
+            if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+                method, body = "GET", None
+                headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+            url = target
+        raise LimitExceeded(f"more than {MAX_REDIRECTS} redirects")
+
+    def _once(self, method, url, headers, body, deadline):
+        """One exchange on QgsNetworkAccessManager (the instance of this thread: the
+        user's proxy and SSL settings apply) with a local event loop. Not
+        QgsBlockingNetworkRequest: it follows redirects on its own and, called from the
+        main thread, downloads in a helper thread where a Python slot cannot run until
+        the download ends, so it could not stop a 150 MB or a 1 byte/s answer."""
+        manager = QgsNetworkAccessManager.instance()
+        request = self._request(url, headers)
+        if method == "POST":
+            reply = manager.post(request, QByteArray(body or b""))
+        else:
+            reply = manager.get(request)
+        loop = QEventLoop()
+        broken = []
+
+        def stop(reason):
+            if not broken:
+                broken.append(reason)
+                reply.abort()
+
+        def progress(received, total):
+            if max(received, total) > self.max_bytes:
+                stop(f"answer is larger than the limit of {self.max_bytes} bytes")
+            elif time.monotonic() > deadline:
+                stop(f"download took longer than {self.deadline_s:g} s")
+
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.timeout.connect(lambda: stop(f"download took longer than {self.deadline_s:g} s"))
+        timer.start(max(1, int((deadline - time.monotonic()) * 1000)))
+        canceled = self.feedback is not None and hasattr(self.feedback, "canceled")
+        if canceled:
+            self.feedback.canceled.connect(reply.abort)
+        reply.downloadProgress.connect(progress)
+        reply.finished.connect(loop.quit)
+        try:
+            if not reply.isFinished():
+                loop.exec_()
+        finally:
+            timer.stop()
+            if canceled:
+                try:
+                    self.feedback.canceled.disconnect(reply.abort)
+                except (TypeError, RuntimeError):
+                    pass
+        try:
+            if broken:
+                raise LimitExceeded(broken[0])
+            return self._response(reply)
+        finally:
+            reply.deleteLater()
 
     @staticmethod
-    def _response(blocking, error):
-        reply = blocking.reply()
+    def _response(reply):
         status = reply.attribute(QNetworkRequest.HttpStatusCodeAttribute)
-        if status is None or (error == QgsBlockingNetworkRequest.NetworkError and not status):
-            raise TransportError(blocking.errorMessage() or "no answer")
+        if status is None or not int(status):
+            raise TransportError(reply.errorString() or "no answer")
         headers = {}
         for name in reply.rawHeaderList():
             key = bytes(name).decode("latin-1")
             headers[key] = bytes(reply.rawHeader(name)).decode("latin-1")
-        return HttpResponse(int(status), headers, bytes(reply.content()))
+        return HttpResponse(int(status), headers, bytes(reply.readAll()))
 
 
 def auth_token(authcfg):

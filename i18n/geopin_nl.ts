@@ -658,6 +658,10 @@
             <translation>{0} horen bij QGIS: installeer QGIS opnieuw met deze pakketten (OSGeo4W: de python3-*-pakketten) of voer op Debian/Ubuntu uit: sudo apt install {1}</translation>
         </message>
         <message>
+            <source>{0} parts of the area could not be searched on {1}, even after retries; the rest was imported. Run the import again later to fill them in (the GeoPin log names each part and the reason).</source>
+            <translation>{0} delen van het gebied konden ook na herhaalde pogingen niet worden doorzocht bij {1}; de rest is geïmporteerd. Voer de import later opnieuw uit om ze aan te vullen (het GeoPin-logboek noemt elk deel en de reden).</translation>
+        </message>
+        <message>
             <source>{0} queries ({1} positives): {2} % within 50 m, median error {3} m</source>
             <translation>{0} query's ({1} positief): {2} % binnen 50 m, mediane fout {3} m</translation>
         </message>

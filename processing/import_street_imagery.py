@@ -253,6 +253,11 @@ class ImportStreetImagery(GeoPinAlgorithm):
                     "The area holds more images than the maximum ({0}); a spatially even sample of {1} "
                     "was taken. Raise the maximum or draw a smaller area for more.").format(
                         self.parameterAsInt(parameters, self.MAX_IMAGES, context), report.found))
+            elif "parts of the area could not be searched" in warning:
+                feedback.pushWarning(self.tr(
+                    "{0} parts of the area could not be searched on {1}, even after retries; the rest was "
+                    "imported. Run the import again later to fill them in (the GeoPin log names each part "
+                    "and the reason).").format(report.failed_cells, source_title))
             else:
                 feedback.pushWarning(warning)
         if report.found == 0 and report.available == 0:

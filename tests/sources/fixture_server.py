@@ -13,6 +13,7 @@ import io
 import json
 import math
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -78,6 +79,10 @@ class Behaviour:
     truncated_ids: set = field(default_factory=set)  # JPEG cut in half (Content-Length honest)
     short_body_ids: set = field(default_factory=set)  # Content-Length larger than what is sent
     images_fail_after: Optional[int] = None  # later image requests answer 500
+    mapillary_rate_limited: int = 0  # this many Mapillary answers are the rate-limit error body
+    no_fov_ids: set = field(default_factory=set)  # Panoramax pictures without field_of_view
+    missing_lth_ids: set = field(default_factory=set)  # KartaView large thumbnails that answer 404
+    fail_cells_containing: Optional[tuple] = None  # (lon, lat): a search whose bbox holds it answers 504
 
 
 class FixtureState:
@@ -87,6 +92,10 @@ class FixtureState:
         self.log: List[dict] = []
         self.image_requests = 0
         self.page_cap = 5  # items per page at most, so paging is exercised
+        self.hostile_bytes_sent = 0
+        self.mapillary_max_limit = 2000  # the Graph API's documented maximum ``limit``
+        self.image_base = None  # serve image URLs (and "next" links) on another host
+        self.next_base = None
         self.lock = threading.Lock()
         self._jpegs: Dict[str, bytes] = {}
 
@@ -166,6 +175,8 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             self.state.log.append({"method": method, "path": url.path, "query": query, "form": form,
                                    "headers": dict(self.headers.items()), "image": is_image})
+        if url.path.startswith("/hostile/"):
+            return self._hostile(url.path, query)
         if is_image:
             return self._image(url.path, query)
         b = self.state.behaviour
@@ -177,10 +188,16 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(status, json.dumps({"message": f"fixture status {status}"}).encode(), headers=headers)
         if b.malformed:
             return self._send(200, b'{"data": [ {"id": "1", "geometry": ')
+        if b.fail_cells_containing and "bbox" in query:
+            x0, y0, x1, y1 = _bbox(query["bbox"])
+            lon, lat = b.fail_cells_containing
+            if x0 <= lon <= x1 and y0 <= lat <= y1:  # a dense cell that always times out
+                return self._send(504, b'{"message": "upstream timeout"}')
         routes = {
             "/images": self._mapillary,
             "/api/search": self._panoramax,
             "/1.0/list/nearby-photos/": self._kartaview,
+            "/2.0/photo/": self._kartaview2,
             "/geoserver/ows": self._mapilio_wfs,
             "/api/sequence-detail": self._mapilio_sequence,
             "/panorama/panoramas/": self._amsterdam,
@@ -189,6 +206,53 @@ class Handler(BaseHTTPRequestHandler):
         if handler is None:
             return self._json({"message": "not found"}, 404)
         return handler(query, form)
+
+    # -- hostile answers (issue 11, item 8/9) ---------------------------------------
+
+    def _hostile(self, path, query):
+        kind = path.split("/")[2]
+        if kind == "redirect":  # /hostile/redirect?to=<url>&code=302
+            self.send_response(int(query.get("code", 302)))
+            self.send_header("Location", query["to"])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if kind == "huge":  # /hostile/huge?bytes=N: an honest Content-Length, sent in 64 KB writes
+            n = int(query["bytes"])
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            if query.get("length", "1") == "1":
+                self.send_header("Content-Length", str(n))
+            self.send_header("Connection", "close")
+            self.close_connection = True
+            self.end_headers()
+            block = b"\xff" * 65536
+            try:
+                while n > 0:
+                    self.wfile.write(block[: min(n, len(block))])
+                    n -= len(block)
+                    with self.state.lock:
+                        self.state.hostile_bytes_sent += len(block)
+            except OSError:  # the client hung up: what it should do
+                pass
+            return None
+        if kind == "slow":  # /hostile/slow?bytes=N&every=S: one byte every S seconds
+            n, every = int(query.get("bytes", 1000)), float(query.get("every", 1.0))
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(n))
+            self.send_header("Connection", "close")
+            self.close_connection = True
+            self.end_headers()
+            try:
+                for _ in range(n):
+                    self.wfile.write(b"\xff")
+                    self.wfile.flush()
+                    time.sleep(every)
+            except OSError:
+                pass
+            return None
+        return self._send(404, b"no such hostile answer", ctype="text/plain")
 
     # -- images -------------------------------------------------------------------
 
@@ -207,10 +271,12 @@ class Handler(BaseHTTPRequestHandler):
             source = "mapilio"
         elif parts[0] == "img":
             source = parts[1]
-            point_id = parts[2].rsplit(".", 1)[0]
+            point_id = urllib.parse.unquote(parts[2].rsplit(".", 1)[0])
         else:
             source = "kartaview"
             point_id = parts[-1].split("_", 1)[0]
+            if "lth" in parts and point_id in b.missing_lth_ids:  # the large thumbnail was never made
+                return self._send(404, b"no such file", ctype="text/plain")
         p = st.find(source, point_id)
         if p is None:
             return self._send(404, b"no such image", ctype="text/plain")
@@ -224,40 +290,45 @@ class Handler(BaseHTTPRequestHandler):
     # -- Mapillary Graph API v4 ------------------------------------------------------------
 
     def _mapillary(self, q, form):
+        # the real contract: no pages for a bbox search; at most ``limit`` images (the
+        # API's maximum is 2000), nearest the bbox edges first; a refused token is a
+        # Graph API OAuthException (code 190) with HTTP 400; the rate limit is a body
         auth = self.headers.get("Authorization", "")
         if auth != f"OAuth {MAPILLARY_TOKEN}" and q.get("access_token") != MAPILLARY_TOKEN:
             return self._json({"error": {"message": "Invalid OAuth access token - Cannot parse access token",
                                          "type": "OAuthException", "code": 190,
-                                         "fbtrace_id": "fixture"}}, 401)
-        pts = [p for p in self.state.points.get("mapillary", []) if _in_bbox(p, _bbox(q["bbox"]))]
+                                         "fbtrace_id": "fixture"}}, 400)
+        with self.state.lock:
+            limited = self.state.behaviour.mapillary_rate_limited > 0
+            if limited:
+                self.state.behaviour.mapillary_rate_limited -= 1
+        if limited:
+            return self._json({"error": {"message": "Application request limit reached", "type": "OAuthException",
+                                         "is_transient": True, "code": 4, "fbtrace_id": "fixture"}}, 400)
+        bbox = _bbox(q["bbox"])
+        pts = [p for p in self.state.points.get("mapillary", []) if _in_bbox(p, bbox)]
         if "start_captured_at" in q:
             pts = [p for p in pts if p.time >= q["start_captured_at"][:10]]
         if "end_captured_at" in q:
             pts = [p for p in pts if _day(p.time) <= q["end_captured_at"][:10]]
-        limit = int(q.get("limit", 2000))
-        offset = int(q.get("after", 0))
-        page = pts[offset: offset + min(limit, self.state.page_cap)]
+        limit = min(int(q.get("limit", 2000)), self.state.mapillary_max_limit)
+        x0, y0, x1, y1 = bbox
+        pts.sort(key=lambda p: (min(p.lon - x0, x1 - p.lon, p.lat - y0, y1 - p.lat), p.id))  # edges first
+        image_base = self.state.image_base or self.base
         data = []
-        for p in page:
+        for p in pts[:limit]:
             ms = int(_epoch(p.time) * 1000)
             data.append({
                 "id": p.id, "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
                 "compass_angle": p.heading, "captured_at": ms, "is_pano": p.pano,
                 "camera_type": "spherical" if p.pano else "perspective",
                 "creator": {"username": "fixture_user", "id": "1"}, "sequence": p.sequence,
-                "thumb_256_url": f"{self.base}/img/mapillary/{p.id}.jpg?size=256",
-                "thumb_1024_url": f"{self.base}/img/mapillary/{p.id}.jpg?size=1024",
-                "thumb_2048_url": f"{self.base}/img/mapillary/{p.id}.jpg?size=2048",
-                "thumb_original_url": f"{self.base}/img/mapillary/{p.id}.jpg?size=orig",
+                "thumb_256_url": f"{image_base}/img/mapillary/{p.id}.jpg?size=256",
+                "thumb_1024_url": f"{image_base}/img/mapillary/{p.id}.jpg?size=1024",
+                "thumb_2048_url": f"{image_base}/img/mapillary/{p.id}.jpg?size=2048",
+                "thumb_original_url": f"{image_base}/img/mapillary/{p.id}.jpg?size=orig",
             })
-        body = {"data": data}
-        end = offset + len(page)
-        if end < min(len(pts), limit) and page:
-            nq = dict(q)
-            nq["after"] = str(end)
-            body["paging"] = {"cursors": {"before": str(offset), "after": str(end)},
-                              "next": f"{self.base}/images?{urllib.parse.urlencode(nq)}"}
-        return self._json(body)
+        return self._json({"data": data})
 
     # -- Panoramax STAC -----------------------------------------------------------------
 
@@ -270,8 +341,14 @@ class Handler(BaseHTTPRequestHandler):
         offset = int(q.get("page", 0))
         page = pts[offset: offset + min(limit, self.state.page_cap)]
         features = []
+        image_base = self.state.image_base or self.base
         for p in page:
-            href = f"{self.base}/img/panoramax/{p.id}.jpg"
+            href = f"{image_base}/img/panoramax/{urllib.parse.quote(p.id, safe='')}.jpg"
+            orientation = {"camera_manufacturer": "GoPro", "camera_model": "Max",
+                           "field_of_view": 360 if p.pano else 70}
+            if p.id in self.state.behaviour.no_fov_ids:  # seen on real GoPro MAX pictures
+                orientation = {"camera_manufacturer": "GoPro", "camera_model": "Max",
+                               "sensor_array_dimensions": [5376, 2688] if p.pano else [4000, 3000]}
             features.append({
                 "type": "Feature", "stac_version": "1.0.0", "id": p.id, "collection": p.sequence,
                 "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
@@ -279,8 +356,7 @@ class Handler(BaseHTTPRequestHandler):
                 "providers": [{"name": "fixture-user", "roles": ["producer"]}],
                 "properties": {
                     "datetime": p.time, "view:azimuth": p.heading, "license": "CC-BY-SA-4.0",
-                    "pers:interior_orientation": {"camera_manufacturer": "GoPro", "camera_model": "Max",
-                                                  "field_of_view": 360 if p.pano else 70},
+                    "pers:interior_orientation": orientation, "pers:roll": 1.5, "pers:pitch": -2.0,
                     "geovisio:status": "ready",
                 },
                 "assets": {
@@ -296,7 +372,7 @@ class Handler(BaseHTTPRequestHandler):
             nq = dict(q)
             nq["page"] = str(end)
             links.append({"rel": "next", "type": "application/geo+json",
-                          "href": f"{self.base}/api/search?{urllib.parse.urlencode(nq)}"})
+                          "href": f"{self.state.next_base or self.base}/api/search?{urllib.parse.urlencode(nq)}"})
         return self._json({"type": "FeatureCollection", "features": features, "links": links})
 
     # -- KartaView ------------------------------------------------------------------------
@@ -323,6 +399,34 @@ class Handler(BaseHTTPRequestHandler):
                            "httpCode": 200, "httpMessage": "Success"},
                 "currentPageItems": items, "totalFilteredItems": [str(len(pts))]}
         return self._json(body)
+
+    def _kartaview2(self, q, form):
+        # GET /2.0/photo/?lat&lng&radius&page&itemsPerPage: answer in result.data with
+        # hasMoreData; itemsPerPage above 100 is refused with a bare 400 (client reports)
+        lat, lon, radius = float(q["lat"]), float(q["lng"]), float(q["radius"])
+        ipp = int(q.get("itemsPerPage", 20))
+        if ipp > 100:
+            return self._send(400, b"")
+        pts = [p for p in self.state.points.get("kartaview", []) if _dist_m(lat, lon, p.lat, p.lon) <= radius]
+        page_no = int(q.get("page", 1))
+        page = pts[(page_no - 1) * ipp: page_no * ipp]
+        base = self.state.image_base or self.base
+        data = []
+        for p in page:
+            date_path = p.time[:10].replace("-", "/")
+            stem = f"{base}/storage7/files/photo/{date_path}"
+            data.append({
+                "id": p.id, "sequenceId": p.sequence, "sequenceIndex": p.id[-2:],
+                "lat": f"{p.lat:.7f}", "lng": f"{p.lon:.7f}", "heading": f"{p.heading:.2f}",
+                "shotDate": p.time[:19].replace("T", " "), "dateAdded": p.time[:19].replace("T", " "),
+                "projection": "SPHERE" if p.pano else "PLANE", "fieldOfView": "360" if p.pano else "0",
+                "storage": "storage7", "width": "256" if p.pano else "192", "height": "128" if p.pano else "144",
+                "fileurlProc": f"{stem}/proc/{p.id}_proc.jpg", "fileurlLTh": f"{stem}/lth/{p.id}_lth.jpg",
+                "fileurlTh": f"{stem}/th/{p.id}_th.jpg", "username": "fixture_user",
+            })
+        return self._json({"status": {"apiCode": 600, "apiMessage": "The request has been processed without "
+                                      "incidents", "httpCode": 200, "httpMessage": "Success"},
+                           "result": {"data": data, "hasMoreData": page_no * ipp < len(pts)}})
 
     # -- Mapilio ------------------------------------------------------------------------
 
@@ -359,14 +463,15 @@ class Handler(BaseHTTPRequestHandler):
         pts = [p for p in self.state.points.get("amsterdam", []) if _in_bbox(p, _bbox(q["bbox"]))]
         if "timestamp_after" in q:
             pts = [p for p in pts if _day(p.time) >= q["timestamp_after"]]
-        if "timestamp_before" in q:
-            pts = [p for p in pts if _day(p.time) <= q["timestamp_before"]]
+        if "timestamp_before" in q:  # a datetime filter: a bare date means 00:00 of that day
+            before = q["timestamp_before"] + ("T00:00:00Z" if len(q["timestamp_before"]) == 10 else "")
+            pts = [p for p in pts if p.time <= before]
         size = min(int(q.get("page_size", 100)), self.state.page_cap)
         page_no = int(q.get("page", 1))
         page = pts[(page_no - 1) * size: page_no * size]
         panos = []
         for p in page:
-            img = f"{self.base}/img/amsterdam/{p.id}.jpg"
+            img = f"{self.state.image_base or self.base}/img/amsterdam/{p.id}.jpg"
             panos.append({
                 "_links": {
                     "self": {"href": f"{self.base}/panorama/panoramas/{p.id}/"},
@@ -386,7 +491,8 @@ class Handler(BaseHTTPRequestHandler):
             })
         nq = dict(q)
         nq["page"] = str(page_no + 1)
-        nxt = f"{self.base}/panorama/panoramas/?{urllib.parse.urlencode(nq)}" if page_no * size < len(pts) else None
+        nxt = (f"{self.state.next_base or self.base}/panorama/panoramas/?{urllib.parse.urlencode(nq)}"
+               if page_no * size < len(pts) else None)
         return self._json({"_links": {"self": {"href": self.base + self.path}, "next": {"href": nxt},
                                       "previous": {"href": None}},
                            "count": len(pts), "_embedded": {"panoramas": panos}})

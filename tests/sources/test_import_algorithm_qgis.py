@@ -91,7 +91,7 @@ def test_qgis_http_client_statuses_headers_and_post(qgis_app, server):
     limited = client.get(f"{server.url}/panorama/panoramas/", params={"bbox": "0,0,1,1"})
     assert limited.status == 429 and limited.header("Retry-After") == "1"
     assert client.get(f"{server.url}/panorama/panoramas/", params={"bbox": "0,0,1,1"}).status == 500
-    posted = client.post(f"{server.url}/1.0/list/nearby-photos/", data={"lat": 52.36, "lng": 4.88, "radius": 50})
+    posted = client.post(f"{server.url}/1.0/list/nearby-photos/", data={"lat": 52.36, "lng": 4.88, "radius": 50})  # form POST
     assert posted.status == 200 and b"currentPageItems" in posted.body
     assert server.state.log[-1]["form"]["radius"] == "50"
     # QGIS's network manager sets its own User-Agent; GeoPin's goes in front of it
@@ -141,7 +141,7 @@ def test_mapillary_token_errors_name_where_to_set_it(algorithm_registry, tiny_mo
     assert server.state.log == []
     wrong = make_authcfg("MLY|wrong")
     _, ok, fb = run(algorithm_registry, dict(base, AUTH_CONFIG=wrong))
-    assert not ok and "refused the access token (HTTP 401)" in fb.errors[-1] and "AUTH_CONFIG" in fb.errors[-1]
+    assert not ok and "refused the access token (HTTP 400)" in fb.errors[-1] and "AUTH_CONFIG" in fb.errors[-1]
     assert all("MLY|wrong" not in m for m in fb.errors + fb.warnings + fb.infos)  # never echoed
     good = make_authcfg(MAPILLARY_TOKEN)
     results, ok, fb = run(algorithm_registry, dict(base, AUTH_CONFIG=good))

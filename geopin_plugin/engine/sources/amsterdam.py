@@ -5,7 +5,11 @@ HAL answer: ``{"_links": {"next": {"href"}}, "count": n, "_embedded": {"panorama
 "pitch", "heading", "mission_year", "_links": {"equirectangular_full" (8000 px),
 "equirectangular_medium" (4000 px), "equirectangular_small" (2000 px)}}]}}``.
 Query: ``bbox`` (lon,lat,lon,lat with ``srid=4326``), ``timestamp_after`` /
-``timestamp_before``, ``page_size``.
+``timestamp_before``, ``page_size``. ``timestamp`` is a django-filter
+DateTimeFromToRangeFilter (panorama-api views.py): ``timestamp_before=2020-05-08``
+means ``<= 2020-05-08T00:00``, so an inclusive END_DATE is sent as the next day
+(and the client filter drops that day's midnight). An API key, where Amsterdam
+asks for one, travels as ``X-Api-Key`` to the API host only.
 
 The published equirectangular images are already levelled and rotated by the
 car's roll/pitch/heading so that their centre column faces north (the API's
@@ -13,6 +17,8 @@ transformer renders them at target heading 0), so each record's panorama
 orientation is 0°; the car's own heading is kept in ``extra``.
 """
 from __future__ import annotations
+
+from datetime import timedelta
 
 from .base import SourceImage, StreetImagerySource, normalise_heading, pick_size
 
@@ -29,13 +35,16 @@ class AmsterdamSource(StreetImagerySource):
     page_size = 100
     max_cell_deg = 0.02
 
+    def _auth_headers(self):
+        return {"X-Api-Key": self.token} if self.token else {}
+
     def _search_cell(self, cell, limit, start, end, image_size):
         params = {"bbox": ",".join(f"{v:.7f}" for v in cell), "srid": 4326,
                   "page_size": min(limit, self.page_size)}
         if start:
             params["timestamp_after"] = start.isoformat()
         if end:
-            params["timestamp_before"] = end.isoformat()
+            params["timestamp_before"] = (end + timedelta(days=1)).isoformat()  # exclusive datetime end
         url = f"{self.base_url}/panorama/panoramas/"
         seen = 0
         while url and seen < limit:

@@ -11,6 +11,10 @@ class does the rest the same way for all of them:
 - rate limits: 429 honours ``Retry-After`` (seconds or an HTTP date), 5xx and
   transport errors back off exponentially, both with a bounded number of retries;
 - 401/403 raise :class:`AuthError`, which names where to set a token;
+- auth headers go only to the configured API origin (scheme, host, port): never
+  to image hosts or to "next" links elsewhere; only http(s) URLs are fetched;
+- per-cell failure isolation: a query cell that still fails after its retries is
+  reported (which cell, why) and the other cells are used;
 - spatially even sampling: the area is cut into a grid of query cells, each cell
   is asked for a bounded number of candidates and the selection takes them round
   robin over a finer grid, so an area with more images than ``max_images`` gives
@@ -26,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
+from urllib.parse import urlsplit
 
 from ...log import get_logger
 
@@ -81,6 +86,45 @@ class TransportError(Exception):
     """The connection failed or the body was cut short (no usable HTTP answer)."""
 
 
+class LimitExceeded(TransportError):
+    """The answer broke a per-download limit (size cap, overall deadline, a refused
+    redirect or URL scheme). Not retried: asking again would break it again."""
+
+
+# Download limits shared by both HTTP clients (urllib here, QGIS's network stack in
+# qgis_http.py): a body larger than this is refused before it is all in memory, and
+# one download may not take longer than this in total (a server sending one byte a
+# second must not hold the import). The largest documented file is an 8000 px
+# Amsterdam panorama of ~10-20 MB; 64 MB leaves room for originals.
+MAX_BODY_BYTES = 64 * 1024 * 1024
+DOWNLOAD_DEADLINE_S = 120.0
+MAX_REDIRECTS = 5
+# headers that carry credentials: dropped when a redirect leaves the origin
+SENSITIVE_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key", "x-auth-token")
+
+
+def origin(url: str) -> Tuple[str, str, int]:
+    """(scheme, host, port) of a URL, the unit tokens are scoped to (RFC 6454)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme, -1)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def check_scheme(url: str) -> None:
+    """LimitExceeded unless url is http:// or https:// (a file:// URL from a hostile
+    answer must not read local files, and must be a clear error)."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise LimitExceeded(f"refused a {scheme + ':' if scheme else 'relative'} URL: only http:// and "
+                            f"https:// addresses are fetched")
+
+
 # --- errors --------------------------------------------------------------------
 
 
@@ -91,11 +135,15 @@ class SourceError(Exception):
 class AuthError(SourceError):
     """401/403 or a missing token. ``missing`` tells the two apart."""
 
-    def __init__(self, source: str, missing: bool = False, status: Optional[int] = None):
+    def __init__(self, source: str, missing: bool = False, status: Optional[int] = None,
+                 detail: Optional[str] = None):
         self.source = source
         self.missing = missing
         self.status = status
+        self.detail = detail
         what = "needs an access token" if missing else f"refused the access token (HTTP {status})"
+        if detail:
+            what += f": {detail}"
         super().__init__(
             f"{source} {what}. Store the token in QGIS Settings > Options > Authentication "
             f"and choose that configuration in the AUTH_CONFIG parameter."
@@ -120,12 +168,15 @@ class SourceImage:
     lon: float
     heading: Optional[float]  # degrees clockwise from north (camera heading / pano centre)
     capture_time: Optional[str]  # ISO 8601, UTC when known
-    is_panorama: bool
+    is_panorama: Optional[bool]  # None: the answer does not say; ingest decides from the file
     image_url: str
     licence: Optional[str]
     attribution: Optional[str]
     extra: dict = field(default_factory=dict)
     source: str = ""
+
+
+from .spatial import Area, BBox, even_sample, metres_per_degree, spread_order  # noqa: E402,F401 (re-exported)
 
 
 @dataclass
@@ -136,100 +187,13 @@ class SearchResult:
     warnings: List[str] = field(default_factory=list)
     queries: int = 0
 
+    failed_cells: List[Tuple[BBox, str]] = field(default_factory=list)  # (cell, why), after retries
+
     def __iter__(self) -> Iterator[SourceImage]:  # a result iterates over its images
         return iter(self.images)
 
     def __len__(self) -> int:
         return len(self.images)
-
-
-BBox = Tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat (WGS84)
-
-
-class Area:
-    """A WGS84 bounding box, optionally clipped by a polygon (list of (lon, lat))."""
-
-    def __init__(self, bbox: Optional[BBox] = None, polygon: Optional[Sequence[Tuple[float, float]]] = None):
-        if polygon is not None:
-            ring = [(float(x), float(y)) for x, y in polygon]
-            if len(ring) < 3:
-                raise ValueError("a polygon needs at least three vertices")
-            xs = [p[0] for p in ring]
-            ys = [p[1] for p in ring]
-            self.polygon = ring
-            self.bbox = (min(xs), min(ys), max(xs), max(ys))
-        elif bbox is not None:
-            x0, y0, x1, y1 = (float(v) for v in bbox)
-            if not (x1 > x0 and y1 > y0):
-                raise ValueError(f"empty bounding box: {bbox}")
-            self.polygon = None
-            self.bbox = (x0, y0, x1, y1)
-        else:
-            raise ValueError("give a bbox or a polygon")
-
-    @classmethod
-    def of(cls, value) -> "Area":
-        if isinstance(value, Area):
-            return value
-        if isinstance(value, dict) and value.get("type") == "Polygon":
-            return cls(polygon=value["coordinates"][0])
-        seq = list(value)
-        if len(seq) == 4 and all(isinstance(v, (int, float)) for v in seq):
-            return cls(bbox=tuple(seq))
-        return cls(polygon=seq)
-
-    def contains(self, lon: float, lat: float) -> bool:
-        x0, y0, x1, y1 = self.bbox
-        if not (x0 <= lon <= x1 and y0 <= lat <= y1):
-            return False
-        if self.polygon is None:
-            return True
-        return _point_in_ring(lon, lat, self.polygon)
-
-    def intersects(self, cell: BBox) -> bool:
-        x0, y0, x1, y1 = cell
-        ax0, ay0, ax1, ay1 = self.bbox
-        if x1 < ax0 or x0 > ax1 or y1 < ay0 or y0 > ay1:
-            return False
-        if self.polygon is None:
-            return True
-        corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-        if any(_point_in_ring(x, y, self.polygon) for x, y in corners):
-            return True
-        if any(x0 <= x <= x1 and y0 <= y <= y1 for x, y in self.polygon):
-            return True
-        edges = list(zip(corners, corners[1:] + corners[:1]))
-        ring = self.polygon
-        for a, b in zip(ring, ring[1:] + ring[:1]):
-            if any(_segments_cross(a, b, c, d) for c, d in edges):
-                return True
-        return False
-
-
-def _point_in_ring(x: float, y: float, ring: Sequence[Tuple[float, float]]) -> bool:
-    inside = False
-    n = len(ring)
-    j = n - 1
-    for i in range(n):
-        xi, yi = ring[i]
-        xj, yj = ring[j]
-        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / ((yj - yi) or 1e-300) + xi:
-            inside = not inside
-        j = i
-    return inside
-
-
-def _segments_cross(a, b, c, d) -> bool:
-    def orient(p, q, r):
-        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
-
-    o1, o2, o3, o4 = orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b)
-    return (o1 > 0) != (o2 > 0) and (o3 > 0) != (o4 > 0)
-
-
-def metres_per_degree(lat: float) -> Tuple[float, float]:
-    """(metres per degree of longitude, of latitude) near ``lat``."""
-    return 111_320.0 * math.cos(math.radians(lat)), 110_574.0
 
 
 def to_date(value) -> Optional[date]:
@@ -283,6 +247,7 @@ class StreetImagerySource:
     max_cell_deg = 0.1  # a query cell is at most this many degrees on a side
     max_query_cells = 256  # more cells than this: an evenly strided subset of them
     knows_panoramas = True  # False: is_panorama is a guess, let ingest look at the file
+    give_up_after_failed_cells = 3  # while no cell has answered yet (a service that is down)
 
     def __init__(self, http: HttpClient, base_url: Optional[str] = None, token: Optional[str] = None,
                  retry: Optional[RetryPolicy] = None, sleep: Callable[[float], None] = time.sleep,
@@ -346,24 +311,46 @@ class StreetImagerySource:
         cap = max(max_images, int(math.ceil(max_images * oversample)))
         per_cell = max(1, math.ceil(cap / len(cells)))
         found: Dict[str, SourceImage] = {}
-        streams = [self._cell_stream(area, cell, cap, start, end, image_size) for cell in cells]
+        failed: List[Tuple[BBox, str]] = []
+        answered = 0  # cell rounds that worked
+        self.search_warnings = []  # adapters add what the user must know (e.g. a cell still capped)
+        streams = [(cell, self._cell_stream(area, cell, cap, start, end, image_size)) for cell in cells]
         # round 1 gives every cell the same budget; later rounds hand what sparse
         # cells left unused to the cells that still have images, until ``cap``
         while streams and len(found) < cap:
             alive = []
-            for stream in streams:
+            for cell, stream in streams:
                 self._check_canceled()
                 taken = 0
-                for image in stream:
-                    if image.source_id not in found:
-                        found[image.source_id] = image
-                        taken += 1
-                    if taken >= per_cell or len(found) >= cap:
-                        alive.append(stream)
-                        break
+                try:
+                    for image in stream:
+                        if image.source_id not in found:
+                            found[image.source_id] = image
+                            taken += 1
+                        if taken >= per_cell or len(found) >= cap:
+                            alive.append((cell, stream))
+                            break
+                except AuthError:
+                    raise  # the token is wrong for every cell: stop with the fix
+                except SourceError as exc:  # this cell only: the others still count
+                    failed.append((cell, str(exc)))
+                    LOG.warning("%s: part %s of the area failed: %s", self.title, _cell_text(cell), exc)
+                    if not answered and len(failed) >= self.give_up_after_failed_cells:
+                        # nothing has worked yet: the service is down, not one dense cell
+                        raise SourceError(f"{self.title}: the first {len(failed)} parts of the area all "
+                                          f"failed; first: {failed[0][1]}") from None
+                    continue
+                answered += 1
                 if len(found) >= cap:
                     break
             streams = alive
+        if failed and len(failed) == len(cells) and not found:
+            raise SourceError(f"{self.title}: every part of the area failed; first: {failed[0][1]}")
+        if failed:
+            warnings.append(f"{len(failed)} of {len(cells)} parts of the area could not be searched on "
+                            f"{self.title} (first: {_cell_text(failed[0][0])}: {failed[0][1]}); the rest "
+                            f"was imported. Run again later to fill them in.")
+        warnings.extend(self.search_warnings)
         images = list(found.values())
         truncated = len(images) > max_images
         selected = self.finalize(even_sample(images, max_images, area.bbox))
@@ -374,19 +361,27 @@ class StreetImagerySource:
             )
         for w in warnings:
             LOG.warning(w)
-        return SearchResult(selected, len(images), truncated, warnings, self.requests_made)
+        return SearchResult(selected, len(images), truncated, warnings, self.requests_made, failed)
 
     def download(self, image: SourceImage, dest) -> Path:
         """Fetch ``image`` into the file ``dest`` (folders made); checks it decodes fully."""
         dest = Path(dest)
         if not image.image_url:
             raise ImageError(f"{self.title} image {image.source_id}: no image URL")
-        try:
-            response = self.request("GET", image.image_url, headers=self._image_headers())
-        except AuthError:
-            raise
-        except SourceError as exc:
-            raise ImageError(f"{self.title} image {image.source_id}: {exc}") from None
+        # a missing rendition (KartaView's large thumbnail) falls back to the next URL
+        urls = [image.image_url] + [u for u in image.extra.get("fallback_urls") or [] if u]
+        for i, url in enumerate(urls):
+            try:
+                response = self.request("GET", url, headers=self._image_headers())
+            except AuthError:
+                raise
+            except SourceError as exc:
+                raise ImageError(f"{self.title} image {image.source_id}: {exc}") from None
+            if response.status in (404, 410) and i + 1 < len(urls):
+                LOG.info("%s image %s: HTTP %s for %s, trying the next size", self.title, image.source_id,
+                         response.status, _strip_query(url))
+                continue
+            break
         body = response.body
         if response.status != 200:
             raise ImageError(f"{self.title} image {image.source_id}: HTTP {response.status}")
@@ -458,7 +453,13 @@ class StreetImagerySource:
     def request(self, method: str, url: str, params=None, headers=None, data=None) -> HttpResponse:
         """One HTTP exchange with the rate-limit/backoff policy. Returns the final
         response (200 or a 4xx other than 401/403/429); raises AuthError, SourceError."""
-        merged = dict(self._auth_headers())
+        try:
+            check_scheme(url)
+        except LimitExceeded as exc:
+            raise SourceError(f"{self.title}: {exc} ({_strip_query(url)})") from None
+        # the token goes to the configured API only, never to image hosts or to a
+        # "next" link that points elsewhere
+        merged = dict(self._auth_headers()) if self.is_api_url(url) else {}
         merged.update(headers or {})
         attempt = 0
         while True:
@@ -469,24 +470,20 @@ class StreetImagerySource:
                     response = self.http.post(url, data=data, headers=merged)
                 else:
                     response = self.http.get(url, params=params, headers=merged)
+            except LimitExceeded as exc:
+                raise SourceError(f"{self.title}: {exc} ({_strip_query(url)})") from None
             except TransportError as exc:
                 response = None
                 problem = f"network error: {exc}"
             else:
-                problem = None
-                if response.status in (401, 403):
-                    raise AuthError(self.title, missing=not self.token, status=response.status)
-                if response.status == 429:
-                    problem = "rate limited (HTTP 429)"
-                elif response.status >= 500:
-                    problem = f"server error HTTP {response.status}"
-                else:
+                problem = self._answer_problem(response)
+                if problem is None:
                     return response
             if attempt >= self.retry.max_retries:
                 raise SourceError(f"{self.title}: {problem} for {_strip_query(url)}, "
                                   f"gave up after {attempt + 1} tries")
             wait = self.retry.backoff_s * (2 ** attempt)
-            if response is not None and response.status == 429:
+            if response is not None and response.header("Retry-After"):
                 retry_after = parse_retry_after(response.header("Retry-After"))
                 if retry_after is not None:
                     wait = retry_after
@@ -494,6 +491,21 @@ class StreetImagerySource:
             LOG.info("%s: %s; retrying in %.1f s", self.title, problem, wait)
             self._sleep_cancelable(wait)
             attempt += 1
+
+    def is_api_url(self, url: str) -> bool:
+        """Whether url is on the configured API's origin (the only one that gets the token)."""
+        return bool(self.base_url) and origin(url) == origin(self.base_url)
+
+    def _answer_problem(self, response: HttpResponse) -> Optional[str]:
+        """None for a final answer; a reason to retry; raises AuthError. Adapters whose
+        API signals errors in the body (Mapillary) extend this."""
+        if response.status in (401, 403):
+            raise AuthError(self.title, missing=not self.token, status=response.status)
+        if response.status == 429:
+            return "rate limited (HTTP 429)"
+        if response.status >= 500:
+            return f"server error HTTP {response.status}"
+        return None
 
     def _sleep_cancelable(self, seconds: float):
         remaining = seconds
@@ -507,6 +519,10 @@ class StreetImagerySource:
 def _strip_query(url: str) -> str:
     """URL without its query string (tokens can travel there: never log them)."""
     return url.split("?", 1)[0]
+
+
+def _cell_text(cell: BBox) -> str:
+    return "({:.5f}, {:.5f}, {:.5f}, {:.5f})".format(*cell)
 
 
 def _in_cell(image: SourceImage, cell: BBox) -> bool:
@@ -547,52 +563,6 @@ def parse_retry_after(value: Optional[str]) -> Optional[float]:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def even_sample(images: List[SourceImage], k: int, bbox: BBox) -> List[SourceImage]:
-    """At most ``k`` images spread over ``bbox``: round robin over a grid of cells
-    (about 2k cells), nearest-to-cell-centre first within each cell. Deterministic."""
-    if len(images) <= k:
-        return list(images)
-    x0, y0, x1, y1 = bbox
-    side = max(1, int(math.ceil(math.sqrt(2 * k))))
-    w = (x1 - x0) or 1e-12
-    h = (y1 - y0) or 1e-12
-    buckets: Dict[Tuple[int, int], List[SourceImage]] = {}
-    for im in images:
-        i = min(side - 1, max(0, int((im.lon - x0) / w * side)))
-        j = min(side - 1, max(0, int((im.lat - y0) / h * side)))
-        buckets.setdefault((i, j), []).append(im)
-    queues = []
-    for (i, j), members in buckets.items():
-        cx, cy = x0 + (i + 0.5) * w / side, y0 + (j + 0.5) * h / side
-        members.sort(key=lambda im: ((im.lon - cx) ** 2 + (im.lat - cy) ** 2, im.source_id))
-        queues.append((_spread_key(i, j, side), i, j, members))
-    # cells in bit-reversed Morton order: every prefix of it is spread over the whole
-    # area, so a last, incomplete round is not one corner or one row
-    queues.sort()
-    chosen: List[SourceImage] = []
-    depth = 0
-    while len(chosen) < k:
-        progressed = False
-        for _, _, _, members in queues:
-            if depth < len(members):
-                chosen.append(members[depth])
-                progressed = True
-                if len(chosen) == k:
-                    break
-        if not progressed:
-            break
-        depth += 1
-    return chosen
-
-
-def _spread_key(i: int, j: int, side: int) -> int:
-    bits = max(1, (side - 1).bit_length())
-    code = 0
-    for b in range(bits):  # Morton (Z-order) code of the cell
-        code |= ((i >> b) & 1) << (2 * b) | ((j >> b) & 1) << (2 * b + 1)
-    return int(format(code, f"0{2 * bits}b")[::-1], 2)  # bit-reversed: coarse to fine
 
 
 def check_image_bytes(body: bytes, what: str) -> Tuple[int, int]:

@@ -11,6 +11,7 @@ A failing image is logged and skipped; it never stops the import.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ class ImportReport:
     found: int = 0  # selected by the search (after sampling)
     available: int = 0  # candidates the search saw
     truncated: bool = False  # the area holds more than MAX_IMAGES: an even sample was taken
+    failed_cells: int = 0  # parts of the area whose search failed after retries (the rest was imported)
     warnings: List[str] = field(default_factory=list)
     already_stored: int = 0  # skipped before download: source id already in the database
     downloaded: int = 0
@@ -63,8 +65,15 @@ def stored_source_ids(database, source: str) -> Set[str]:
 
 
 def safe_name(source_id: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", source_id).strip("._") or "image"
-    return name[:120]
+    """A file name for a source id, one per id: an id that is not already a plain
+    lower-case name (``a/b``, ``a b``, ``A``, a long one) gets a hash of the id, so
+    ``a/b``, ``a_b`` and ``a b`` (or ``A`` and ``a`` on a case-insensitive disk)
+    never share a file and none of them is dropped as already downloaded."""
+    source_id = str(source_id)
+    if re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,119}", source_id) and not source_id.endswith("."):
+        return source_id
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", source_id).strip("._")[:80] or "image"
+    return f"{readable}-{hashlib.sha1(source_id.encode('utf-8')).hexdigest()[:12]}"
 
 
 def to_record(image: SourceImage, path: Path, source: StreetImagerySource):
@@ -73,8 +82,9 @@ def to_record(image: SourceImage, path: Path, source: StreetImagerySource):
     return ImageRecord(
         path=str(path), lat=image.lat, lon=image.lon, heading=image.heading, capture_time=image.capture_time,
         source=image.source or source.name, source_id=image.source_id, licence=image.licence,
-        attribution=image.attribution, is_panorama=image.is_panorama if source.knows_panoramas else None,
-        pano_id=image.source_id if image.is_panorama else None,
+        attribution=image.attribution,
+        is_panorama=image.is_panorama if source.knows_panoramas else None,  # None: ingest looks at the file
+        pano_id=image.source_id if image.is_panorama is not False else None,
     )
 
 
@@ -102,6 +112,7 @@ def import_street_imagery(source: StreetImagerySource, area, database, embedder,
         return report
     report.found, report.available = len(result.images), result.available
     report.truncated, report.warnings = result.truncated, list(result.warnings)
+    report.failed_cells = len(getattr(result, "failed_cells", []) or [])
 
     stored = stored_source_ids(database, source.name)
     todo = [im for im in result.images if im.source_id not in stored]

@@ -1,37 +1,34 @@
-"""KartaView (ex-OpenStreetCam): POST /1.0/list/nearby-photos/ (no token to read).
+"""KartaView (ex-OpenStreetCam): GET {api}/2.0/photo/?lat&lng&radius (no token to read).
 
-Form fields ``lat``, ``lng``, ``radius`` (m), ``page``, ``ipp`` (items per page).
-Documented answer: ``{"status": {"apiCode", "httpCode", "httpMessage"},
-"currentPageItems": [{"id", "sequence_id", "sequence_index", "lat", "lng",
-"heading", "shot_date", "name" (full image path), "lth_name" (large thumbnail),
-"th_name", "username", ...}], "totalFilteredItems": [n]}``; numbers arrive as
-strings. The API searches circles, so each query cell becomes its circumscribed
-circle (kept small: the server is slow for large radii) and points outside the
-cell are dropped. Image paths ``storageN/...`` live on ``storageN.openstreetcam.org``,
-which is fetched through KartaView's image proxy ``cdn.kartaview.org/pr:sharp/
-<base64 of the storage URL>`` (the storage hosts themselves answer 404 nowadays,
-as iD and other clients found).
+Established clients moved off the v1 ``nearby-photos`` endpoint (301/404 in recent
+reports) to the 2.0 API on ``api.openstreetcam.org``: query parameters ``lat``,
+``lng``, ``radius`` (m), ``page`` and ``itemsPerPage`` (more than 100 is refused with a
+bare HTTP 400), answer ``{"status": {...}, "result": {"data": [{"id", "lat", "lng",
+"heading", "shotDate", "sequenceId", "sequenceIndex", "projection", "fieldOfView",
+"fileurlProc" (full image), "fileurlLTh" (large thumbnail), "fileurlTh", ...}],
+"hasMoreData": bool}}``; numbers arrive as strings. No bbox parameter of the 2.0
+photo search is documented in a public client, so each query cell becomes its
+circumscribed circle (kept small) and points outside the cell are dropped.
+
+The large thumbnail is often missing while the full image exists (clients switched
+to ``fileurlProc``): it is tried first at IMAGE_SIZE <= 1024 with the full image as
+the fallback. Image URLs are used as the API gives them (storageN.openstreetcam.org).
 """
 from __future__ import annotations
 
-import base64
 import math
-import re
 
-from .base import (AuthError, SourceError, SourceImage, StreetImagerySource, metres_per_degree,
-                   normalise_heading)
+from .base import AuthError, SourceError, SourceImage, StreetImagerySource, metres_per_degree, normalise_heading
 
 
 class KartaViewSource(StreetImagerySource):
     name = "kartaview"
     title = "KartaView"
-    default_base_url = "https://kartaview.org"
-    image_proxy = "https://cdn.kartaview.org/pr:sharp/"
+    default_base_url = "https://api.openstreetcam.org"
     needs_token = False
     default_licence = "CC BY-SA 4.0"
     default_attribution = "KartaView contributors"
-    page_size = 1000
-    knows_panoramas = False  # no panorama flag in the answer: ingest decides from the file
+    page_size = 100  # itemsPerPage maximum
     max_cell_deg = 0.005  # ~350 x 550 m near 52°N: a circle of ~330 m
 
     def _search_cell(self, cell, limit, start, end, image_size):
@@ -39,54 +36,61 @@ class KartaViewSource(StreetImagerySource):
         lon, lat = (x0 + x1) / 2, (y0 + y1) / 2
         mx, my = metres_per_degree(lat)
         radius = int(math.ceil(math.hypot((x1 - x0) / 2 * mx, (y1 - y0) / 2 * my))) + 1
-        ipp = min(self.page_size, max(limit * 4, 50))  # the circle also covers neighbours
+        ipp = self.page_size
         seen, page_no = 0, 1
         while seen < limit:
-            page = self.get_json(f"{self.base_url}/1.0/list/nearby-photos/", method="POST", data={
-                "lat": f"{lat:.7f}", "lng": f"{lon:.7f}", "radius": radius, "page": page_no, "ipp": ipp})
+            page = self.get_json(f"{self.base_url}/2.0/photo/", params={
+                "lat": f"{lat:.7f}", "lng": f"{lon:.7f}", "radius": radius, "page": page_no,
+                "itemsPerPage": ipp})
             status = page.get("status") if isinstance(page, dict) else None
-            if isinstance(status, dict) and str(status.get("httpCode", "200")) not in ("200",):
+            if isinstance(status, dict) and str(status.get("httpCode", "200")) != "200":
                 if str(status.get("httpCode")) in ("401", "403"):
                     raise AuthError(self.title, missing=not self.token, status=int(status["httpCode"]))
                 raise SourceError(f"{self.title} answered {status.get('httpCode')} "
                                   f"{status.get('httpMessage') or status.get('apiMessage') or ''}".strip())
-            items = self.page_items(page, "currentPageItems")
+            items = self.page_items(page, "result", "data")
             for image in self.parsed(items, image_size):
                 if x0 <= image.lon <= x1 and y0 <= image.lat <= y1:
                     seen += 1
                     yield image
-            if len(items) < ipp:
+            if not items or not (page.get("result") or {}).get("hasMoreData"):
                 return
             page_no += 1
 
     def _parse(self, item, image_size):
         try:
             lat, lon = float(item["lat"]), float(item["lng"])
+            photo_id = str(item["id"])
         except (KeyError, TypeError, ValueError):
             return None
-        path = item.get("lth_name") if image_size <= 1024 else None
-        path = path or item.get("name") or item.get("lth_name")
-        if not path:
+        full = self._url(item.get("fileurlProc") or item.get("fileurl"))
+        large = self._url(item.get("fileurlLTh"))
+        urls = [u for u in ((large, full) if image_size <= 1024 else (full, large)) if u]
+        if not urls:
             return None
-        shot = item.get("shot_date") or item.get("date_added")
-        projection = str(item.get("projection") or item.get("projection_type") or "").upper()
+        shot = item.get("shotDate") or item.get("dateAdded")
+        projection = str(item.get("projection") or "").upper()
+        fov = item.get("fieldOfView")
+        if projection in ("SPHERE", "EQUIRECTANGULAR") or str(fov).split(".")[0] == "360":
+            is_pano = True
+        elif projection == "PLANE":
+            is_pano = False
+        else:
+            is_pano = None  # the answer does not say: ingest looks at the file
         user = item.get("username")
         return SourceImage(
-            source_id=str(item["id"]), lat=lat, lon=lon, heading=normalise_heading(item.get("heading")),
+            source_id=photo_id, lat=lat, lon=lon, heading=normalise_heading(item.get("heading")),
             capture_time=shot.replace(" ", "T") if isinstance(shot, str) else None,
-            is_panorama=projection in ("SPHERE", "EQUIRECTANGULAR") or str(item.get("field_of_view")) == "360",
-            image_url=self._image_url(path), licence=self.default_licence,
+            is_panorama=is_pano, image_url=urls[0], licence=self.default_licence,
             attribution=self.default_attribution + (f" ({user})" if user else ""),
-            extra={"sequence_id": item.get("sequence_id"), "sequence_index": item.get("sequence_index")},
+            extra={"sequence_id": item.get("sequenceId"), "sequence_index": item.get("sequenceIndex"),
+                   "fallback_urls": urls[1:]},
         )
 
-    def _image_url(self, path: str) -> str:
-        if path.startswith(("http://", "https://")):
-            return path
-        path = path.lstrip("/")
-        if self.image_base_url:
-            return f"{self.image_base_url.rstrip('/')}/{path}"
-        match = re.match(r"^storage(\d+)/(.*)$", path)
-        storage_url = (f"https://storage{match.group(1)}.openstreetcam.org/{match.group(2)}" if match
-                       else f"{self.base_url}/{path}")
-        return self.image_proxy + base64.b64encode(storage_url.encode()).decode().rstrip("=")
+    def _url(self, value):
+        if not value or not isinstance(value, str):
+            return None
+        if "://" in value:
+            return value
+        base = (self.image_base_url or self.base_url).rstrip("/")
+        return f"{base}/{value.lstrip('/')}"

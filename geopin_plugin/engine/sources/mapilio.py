@@ -9,6 +9,9 @@ Points: ``GET {geo}/geoserver/ows?service=WFS&version=2.0.0&request=GetFeature
 uploaded_hash}``, sometimes nested one level deeper); images are
 ``{cdn}/im/{uploaded_hash}/{filename}/{1080|2080}``. Reading needs no token.
 Only the selected images' sequences are looked up (one request per sequence).
+GeoServer pages by ``startIndex`` are only stable with ``sortBy``, so the query
+sorts by id. iD reads Mapilio through vector tiles; dense ``map_points`` requests
+can time out, which the base class reports per cell. Licence: not confirmed.
 """
 from __future__ import annotations
 
@@ -45,7 +48,7 @@ class MapilioSource(StreetImagerySource):
                 "service": "WFS", "version": "2.0.0", "request": "GetFeature",
                 "typeNames": "mapilio:map_points", "outputFormat": "application/json",
                 "srsName": "EPSG:4326", "bbox": ",".join(f"{v:.7f}" for v in cell) + ",EPSG:4326",
-                "count": count, "startIndex": start_index})
+                "count": count, "startIndex": start_index, "sortBy": "id"})  # startIndex paging needs an order
             features = self.page_items(page, "features")
             for image in self.parsed(features, image_size):
                 seen += 1

@@ -6,7 +6,14 @@ a GeoJSON FeatureCollection; each feature has ``properties.datetime``,
 ``properties["view:azimuth"]``, ``properties["pers:interior_orientation"]
 .field_of_view`` (360 for equirectangular panoramas), ``properties.license``,
 ``providers`` and ``assets`` ``thumb`` / ``sd`` (2048 px wide) / ``hd``
-(original); paging through ``links`` with ``rel: next``.
+(original); paging through ``links`` with ``rel: next`` (which may point at another
+host of the federation: it gets no token).
+
+360° detection: ``field_of_view == 360`` when the field is there; many real
+pictures lack it (GoPro MAX with only ``sensor_array_dimensions`` 5376×2688), so
+then a 2:1 sensor or an equirectangular GPano projection in the EXIF counts, and
+with no evidence either way the ingest decides from the file (None).
+``pers:roll``/``pers:pitch`` are kept in ``extra``.
 """
 from __future__ import annotations
 
@@ -56,14 +63,13 @@ class PanoramaxSource(StreetImagerySource):
             assets = feature.get("assets") or {}
         except (KeyError, TypeError, ValueError):
             return None
-        orientation = props.get("pers:interior_orientation") or {}
-        is_pano = _num(orientation.get("field_of_view")) == 360
+        is_pano = _is_360(props)
         sizes = [s for s in SIZES if (assets.get(s[1]) or {}).get("href")]
-        if is_pano:  # a 360° thumb is a cropped view, not the panorama
+        if is_pano is not False:  # a 360° thumb is a cropped view, not the panorama
             sizes = [s for s in sizes if s[1] != "thumb"]
         if not sizes:
             return None
-        key = pick_size(sizes, image_size * 2 if is_pano else image_size)
+        key = pick_size(sizes, image_size * 2 if is_pano is not False else image_size)
         providers = feature.get("providers") or props.get("providers") or []
         names = [p.get("name") for p in providers if isinstance(p, dict) and p.get("name")]
         return SourceImage(
@@ -72,7 +78,8 @@ class PanoramaxSource(StreetImagerySource):
             capture_time=props.get("datetime"), is_panorama=is_pano, image_url=assets[key]["href"],
             licence=props.get("license") or self.default_licence,
             attribution="Panoramax" + (f" / {', '.join(names)}" if names else ""),
-            extra={"collection": feature.get("collection"), "asset": key},
+            extra={"collection": feature.get("collection"), "asset": key, "roll": _num(props.get("pers:roll")),
+                   "pitch": _num(props.get("pers:pitch"))},
         )
 
 
@@ -80,6 +87,26 @@ def next_link(page):
     for link in page.get("links") or []:
         if isinstance(link, dict) and link.get("rel") == "next" and link.get("href"):
             return link["href"]
+    return None
+
+
+def _is_360(props):
+    """True/False from the metadata, None when it does not say (ingest then looks)."""
+    orientation = props.get("pers:interior_orientation") or {}
+    if not isinstance(orientation, dict):
+        orientation = {}
+    fov = _num(orientation.get("field_of_view"))
+    if fov is not None:
+        return fov >= 359.5
+    dims = orientation.get("sensor_array_dimensions")
+    if isinstance(dims, (list, tuple)) and len(dims) == 2:
+        w, h = (_num(v) for v in dims)
+        if w and h:
+            return abs(max(w, h) - 2 * min(w, h)) <= 2
+    exif = props.get("exif") if isinstance(props.get("exif"), dict) else {}
+    projection = str(exif.get("Xmp.GPano.ProjectionType") or "").lower()
+    if projection:
+        return projection == "equirectangular"
     return None
 
 
