@@ -10,8 +10,11 @@ the blocks (street parcels, BGT wegdeel) and a canal (BGT waterdeel). Every name
 says "Fixture": nothing here is real data, and nothing is downloaded.
 
 It misbehaves on demand: 429 with Retry-After, 500, malformed JSON, a next link
-to another host; and it refuses a bbox not sent in EPSG:28992 (HTTP 400), so a
-client that forgets ``bbox-crs`` fails loudly.
+to another host; and by default (``strict_rd``) it refuses a request without
+``bbox-crs``/``crs`` EPSG:28992 (HTTP 400), so a client that forgets them fails
+loudly. With ``strict_rd = False`` it also answers plain OGC clients (QGIS's OAPIF
+provider) in CRS84, the standard's default, with a landing page, conformance and
+the bit of an OpenAPI document that provider reads.
 
     python tests/pdok_fixture.py --centre 119000 486000   # serve until Ctrl-C
 """
@@ -104,6 +107,19 @@ def _bbox_of(feature):
     return min(xs), min(ys), max(xs), max(ys)
 
 
+def _to_crs84(feature):
+    from geopin.geopin_plugin.engine.geo import rd_to_wgs84
+
+    def conv(node):
+        if node and isinstance(node[0], (int, float)):
+            lat, lon = rd_to_wgs84(node[0], node[1])
+            return [round(lon, 8), round(lat, 8)]
+        return [conv(n) for n in node]
+
+    geom = dict(feature["geometry"], coordinates=conv(feature["geometry"]["coordinates"]))
+    return dict(feature, geometry=geom)
+
+
 @dataclass
 class Behaviour:
     status_first: List[int] = field(default_factory=list)  # answers for the next requests (429, 500, …)
@@ -117,6 +133,7 @@ class FixtureState:
         self.data = neighbourhood(*centre)
         self.behaviour = Behaviour()
         self.page_cap = 100  # features a page at most, so paging is exercised
+        self.strict_rd = True  # refuse requests not in EPSG:28992 (GeoPin's client must send both)
         self.log: List[dict] = []
         self.lock = threading.Lock()
 
@@ -155,6 +172,26 @@ class Handler(BaseHTTPRequestHandler):
         if b.malformed:
             return self._send(200, raw=b'{"type": "FeatureCollection", "features": [ {"type": "Feat')
         for prefix, (service, title) in SERVICES.items():
+            if url.path in (prefix, prefix + "/"):
+                base = self._base() + prefix
+                return self._send(200, {"title": title, "links": [
+                    {"rel": "self", "type": "application/json", "href": base + "?f=json"},
+                    {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
+                     "href": base + "/api"},
+                    {"rel": "conformance", "type": "application/json", "href": base + "/conformance?f=json"},
+                    {"rel": "data", "type": "application/json", "href": base + "/collections?f=json"}]})
+            if url.path == prefix + "/api":  # the little of an OpenAPI document QGIS's OAPIF provider reads
+                limit = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                                   "maximum": 1000, "default": 10}}
+                return self._send(200, {"openapi": "3.0.2", "info": {"title": title, "version": "1.0.0"},
+                                        "paths": {"/collections/{collectionId}/items": {"get": {
+                                            "parameters": [limit]}}}},
+                                  ctype="application/vnd.oai.openapi+json;version=3.0")
+            if url.path == prefix + "/conformance":
+                return self._send(200, {"conformsTo": [
+                    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+                    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+                    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"]})
             if url.path == prefix + "/collections":
                 return self._send(200, {"links": [], "collections": [self._meta(prefix, service, c)
                                                                       for c in self.state.data[service]]})
@@ -181,11 +218,19 @@ class Handler(BaseHTTPRequestHandler):
                           {"rel": "items", "type": "application/geo+json", "href": href + "/items?f=json"}]}
 
     def _items(self, prefix, service, collection, q):
-        if q.get("bbox-crs") != RD or q.get("crs") != RD:
-            return self._send(400, {"code": 400, "description": "this fixture serves EPSG:28992 only: "
-                                                                 "send bbox-crs and crs"})
+        # GeoPin must ask in RD New; a plain OGC client (QGIS's OAPIF provider) gets CRS84, the default
+        rd_out = q.get("crs") == RD
+        if ("bbox" in q and q.get("bbox-crs") not in (None, RD, CRS_LIST[0])) or q.get("crs") not in (None, RD):
+            return self._send(400, {"code": 400, "description": "unsupported crs or bbox-crs"})
+        if self.state.strict_rd and (q.get("bbox-crs") != RD or not rd_out):
+            return self._send(400, {"code": 400, "description": "strict fixture: send bbox-crs and crs EPSG:28992"})
         try:
-            x0, y0, x1, y1 = (float(v) for v in q["bbox"].split(","))
+            x0, y0, x1, y1 = (float(v) for v in q.get("bbox", "-1e9,-1e9,1e9,1e9").split(","))
+            if "bbox" in q and q.get("bbox-crs") != RD:
+                from geopin.geopin_plugin.engine.geo import wgs84_to_rd
+
+                x0, y0 = wgs84_to_rd(y0, x0)
+                x1, y1 = wgs84_to_rd(y1, x1)
             limit = int(q.get("limit", 10))
             start = int(q.get("cursor", 0))
         except (KeyError, ValueError):
@@ -205,9 +250,12 @@ class Handler(BaseHTTPRequestHandler):
             if self.state.behaviour.foreign_next:
                 nxt = nxt.replace("127.0.0.1", "evil.example")
             links.append({"rel": "next", "type": "application/geo+json", "href": nxt})
+        if not rd_out:
+            page = [_to_crs84(f) for f in page]
         body = {"type": "FeatureCollection", "timeStamp": "2026-01-01T00:00:00Z", "links": links,
                 "numberReturned": len(page), "features": page}
-        return self._send(200, body, headers={"Content-Crs": f"<{RD}>"}, ctype="application/geo+json")
+        return self._send(200, body, headers={"Content-Crs": f"<{RD if rd_out else CRS_LIST[0]}>"},
+                          ctype="application/geo+json")
 
 
 class PdokFixtureServer:
