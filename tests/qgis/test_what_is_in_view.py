@@ -156,3 +156,31 @@ def test_a_broken_service_fails_one_photo_clearly(server, tmp_path):
     assert results["PHOTOS"] == 0 and results["FAILED"] == 2
     errors = [m for kind, m in messages if kind == "error"]
     assert any("a.jpg" in m and "malformed JSON" in m for m in errors)
+
+
+def test_qgis_process_runs_it(server, tmp_path):
+    import os
+    import subprocess
+
+    repo = Path(__file__).resolve().parents[2]
+    est = tmp_path / "estimates.gpkg"
+    from qgis.core import QgsCoordinateTransformContext, QgsVectorFileWriter
+
+    opts = QgsVectorFileWriter.SaveVectorOptions()
+    opts.driverName = "GPKG"
+    QgsVectorFileWriter.writeAsVectorFormatV3(estimates_layer(), str(est), QgsCoordinateTransformContext(), opts)
+    raster = posterior_raster(tmp_path)
+    env = dict(os.environ)
+    env.pop("QGIS_CUSTOM_CONFIG_PATH", None)
+    parcels = tmp_path / "parcels.gpkg"
+    cmd = [str(repo / "scripts" / "qgis_process"), "run", "geopin:whatisinview", "--json", "--",
+           f"ESTIMATES={est}", f"POSTERIORS={raster.source()}", f"BRK_URL={server.base_urls['brk']}",
+           f"BGT_URL={server.base_urls['bgt']}", f"BAG_URL={server.base_urls['bag']}",
+           f"CACHE={tmp_path / 'cache.gpkg'}", f"OUTPUT_PARCELS={parcels}",
+           f"OUTPUT_BUILDINGS={tmp_path / 'buildings.gpkg'}", f"OUTPUT_ADDRESSES={tmp_path / 'addresses.gpkg'}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout[proc.stdout.index("{"):])
+    assert out["results"]["PHOTOS"] == 2 and out["results"]["FAILED"] == 0
+    layer = QgsVectorLayer(str(parcels), "parcels", "ogr")
+    assert layer.isValid() and layer.crs().authid() == "EPSG:28992" and layer.featureCount() > 0
