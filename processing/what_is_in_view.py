@@ -111,7 +111,7 @@ class WhatIsInView(GeoPinAlgorithm):
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        from ..geopin_plugin.engine.pdok.client import SERVICES
+        from ..geopin_plugin.engine.pdok.services import SERVICES
 
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.ESTIMATES, self.tr("Estimates (from Geolocate photos)"), [QgsProcessing.TypeVectorPoint]))

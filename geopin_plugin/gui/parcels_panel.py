@@ -24,7 +24,7 @@ PDOK_LAYERS = (("brk", "perceel"), ("bag", "pand"), ("bag", "verblijfsobject"))
 
 
 def service_urls():
-    from ..engine.pdok.client import SERVICES
+    from ..engine.pdok.services import SERVICES
 
     return {key: settings.value(f"pdok/{key}_url", SERVICES[key][1]) or SERVICES[key][1] for key in SERVICES}
 

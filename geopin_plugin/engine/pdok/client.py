@@ -20,22 +20,13 @@ import json
 import time
 import urllib.parse
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from ...log import get_logger
 from ..sources.base import Canceled, HttpClient, RetryPolicy, TransportError, parse_retry_after
+from .services import PDOK_PAGE_LIMIT, RD_NEW_URI, SERVICES  # noqa: F401  (re-exported)
 
 LOG = get_logger("pdok")
-
-RD_NEW_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
-PDOK_PAGE_LIMIT = 1000  # PDOK's maximum features per request (pdok.nl/faq-ogc-api)
-
-# service key -> (title, base URL, collections GeoPin uses)
-SERVICES: Dict[str, Tuple[str, str, Tuple[str, ...]]] = {
-    "brk": ("BRK Kadastrale Kaart", "https://api.pdok.nl/kadaster/brk-kadastrale-kaart/ogc/v1", ("perceel",)),
-    "bgt": ("BGT", "https://api.pdok.nl/lv/bgt/ogc/v1", ("pand", "wegdeel", "waterdeel")),
-    "bag": ("BAG", "https://api.pdok.nl/kadaster/bag/ogc/v2", ("pand", "verblijfsobject")),
-}
 
 BBox = Tuple[float, float, float, float]  # RD New: x_min, y_min, x_max, y_max
 
