@@ -17,7 +17,7 @@ DEB_PACKAGES := qgis python3-qgis qgis-providers python3-venv python3-pip python
 export GEOPIN_DATASETS ?= $(abspath ../shared/datasets)
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: all setup system venv models test test-engine demo package eval bench clean translations \
+.PHONY: all setup system venv models test test-engine demo demo-pdok package eval bench clean translations \
         update-translations screenshot
 
 all: test
@@ -67,6 +67,10 @@ test: setup models
 
 demo: setup models
 	$(PY) scripts/demo.py
+
+# geopin:whatisinview on the demo result against the PDOK fixture (run `make demo` first)
+demo-pdok: setup
+	$(PY) scripts/demo_pdok.py
 
 # --- the rest ---------------------------------------------------------------------
 package: translations

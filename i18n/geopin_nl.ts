@@ -18,8 +18,20 @@
 {4} · {5:.0f} m van de schatting</translation>
         </message>
         <message>
+            <source>'My own layers' needs at least one of the parcel, building or address layers</source>
+            <translation>&apos;Mijn eigen lagen&apos; vraagt minstens één van de perceel-, gebouw- of adreslagen</translation>
+        </message>
+        <message>
             <source>API address (a Panoramax instance, or a mirror)</source>
             <translation>API-adres (een Panoramax-instantie of een mirror)</translation>
+        </message>
+        <message>
+            <source>Address layer (own data)</source>
+            <translation>Adreslaag (eigen gegevens)</translation>
+        </message>
+        <message>
+            <source>Addresses</source>
+            <translation>Adressen</translation>
         </message>
         <message>
             <source>All dependencies are installed and import correctly.</source>
@@ -34,6 +46,10 @@
             <translation>Gebied (extent)</translation>
         </message>
         <message>
+            <source>Asking PDOK for parcels, buildings and addresses…</source>
+            <translation>PDOK wordt gevraagd om percelen, gebouwen en adressen…</translation>
+        </message>
+        <message>
             <source>At most this many queries (0: all)</source>
             <translation>Hoogstens zoveel query's (0: alle)</translation>
         </message>
@@ -42,12 +58,40 @@
             <translation>Authenticatieconfiguratie (toegangstoken)</translation>
         </message>
         <message>
+            <source>BAG pand</source>
+            <translation>BAG-pand</translation>
+        </message>
+        <message>
+            <source>BGT pand</source>
+            <translation>BGT-pand</translation>
+        </message>
+        <message>
+            <source>BRK parcels, BAG buildings and addresses as live layers (PDOK OGC API)</source>
+            <translation>BRK-percelen, BAG-panden en adressen als live lagen (PDOK OGC API)</translation>
+        </message>
+        <message>
             <source>Browse photo…</source>
             <translation>Foto kiezen…</translation>
         </message>
         <message>
             <source>Build reference database</source>
             <translation>Referentiedatabase bouwen</translation>
+        </message>
+        <message>
+            <source>Building layer (own data)</source>
+            <translation>Gebouwlaag (eigen gegevens)</translation>
+        </message>
+        <message>
+            <source>Buildings</source>
+            <translation>Gebouwen</translation>
+        </message>
+        <message>
+            <source>Buildings (in the photo)</source>
+            <translation>Gebouwen (op de foto)</translation>
+        </message>
+        <message>
+            <source>Buildings from (PDOK)</source>
+            <translation>Gebouwen uit (PDOK)</translation>
         </message>
         <message>
             <source>Cancel</source>
@@ -84,6 +128,10 @@
         <message>
             <source>Cannot read the coordinates file: {0}</source>
             <translation>Kan het coördinatenbestand niet lezen: {0}</translation>
+        </message>
+        <message>
+            <source>Cannot read the posterior raster {0}</source>
+            <translation>Kan het posterior-raster {0} niet lezen</translation>
         </message>
         <message>
             <source>Cannot read {0}</source>
@@ -134,6 +182,14 @@
             <translation>Kon geen lagen toevoegen: {0}</translation>
         </message>
         <message>
+            <source>Could not get parcels and addresses: {0}</source>
+            <translation>Kon geen percelen en adressen ophalen: {0}</translation>
+        </message>
+        <message>
+            <source>Could not open the PDOK layers (see the GeoPin log)</source>
+            <translation>Kon de PDOK-lagen niet openen (zie het GeoPin-logboek)</translation>
+        </message>
+        <message>
             <source>Could not start Python ({0}): {1}</source>
             <translation>Kan Python niet starten ({0}): {1}</translation>
         </message>
@@ -174,6 +230,10 @@
             <translation>Schattingen</translation>
         </message>
         <message>
+            <source>Estimates (from Geolocate photos)</source>
+            <translation>Schattingen (uit Foto&apos;s geolokaliseren)</translation>
+        </message>
+        <message>
             <source>Estimating the location</source>
             <translation>Locatie schatten</translation>
         </message>
@@ -182,8 +242,16 @@
             <translation>Nauwkeurigheid van de geolocatie meten</translation>
         </message>
         <message>
+            <source>Farthest facade in view (m)</source>
+            <translation>Verste gevel in beeld (m)</translation>
+        </message>
+        <message>
             <source>Files that could not be indexed</source>
             <translation>Bestanden die niet geïndexeerd konden worden</translation>
+        </message>
+        <message>
+            <source>Find parcels and addresses</source>
+            <translation>Percelen en adressen zoeken</translation>
         </message>
         <message>
             <source>Finds street-level images inside an area through a public API (Mapillary, Panoramax, KartaView, Mapilio or the City of Amsterdam panoramas), downloads them and adds them to a reference database with their position, heading, capture time, source id, licence and attribution. 360° panoramas are cut into perspective views. When the area holds more images than the maximum, a spatially even sample is taken. Images already in the database are skipped, so an interrupted import can simply be run again. Mapillary needs an access token: store it in QGIS Settings ▸ Options ▸ Authentication (for example as an API header or in the password of a Basic configuration) and choose it as the authentication configuration. Respect each source's licence and terms of use.</source>
@@ -200,6 +268,10 @@
         <message>
             <source>Footprints</source>
             <translation>Gebieden</translation>
+        </message>
+        <message>
+            <source>For each photo located by 'Geolocate photos': the cadastral parcels (BRK) with the probability that the camera stood on them (the posterior integrated over each parcel), the buildings (BAG or BGT pand) ranked by the probability that the photo shows them (nearest facade first, as seen from camera positions drawn from the posterior) and the addresses (BAG verblijfsobjecten) of those buildings. Data: PDOK's open OGC API Features (cached in a GeoPackage) or your own layers. Without a posterior raster the estimate's error radius is used. An optional view-cone layer limits the buildings to those in view. All outputs are in EPSG:28992. See docs/pdok.md.</source>
+            <translation>Voor elke foto die met &apos;Foto&apos;s geolokaliseren&apos; is gevonden: de kadastrale percelen (BRK) met de kans dat de camera erop stond (de posterior geïntegreerd over elk perceel), de gebouwen (BAG- of BGT-pand) gerangschikt naar de kans dat de foto ze toont (dichtstbijzijnde gevel eerst, gezien vanaf cameraposities uit de posterior) en de adressen (BAG-verblijfsobjecten) van die gebouwen. Gegevens: de open OGC API Features van PDOK (bewaard in een GeoPackage-cache) of uw eigen lagen. Zonder posterior-raster wordt de foutstraal van de schatting gebruikt. Een optionele laag met kijkkegels beperkt de gebouwen tot wat in beeld is. Alle uitvoer is in EPSG:28992. Zie docs/pdok.md.</translation>
         </message>
         <message>
             <source>GeoPackage (*.gpkg)</source>
@@ -222,6 +294,10 @@
             <translation>GeoPin heeft deze Python-pakketten nodig: {0}.</translation>
         </message>
         <message>
+            <source>GeoPin parcels: {0}</source>
+            <translation>GeoPin-percelen: {0}</translation>
+        </message>
+        <message>
             <source>GeoPin photo geolocation</source>
             <translation>GeoPin fotolocatie</translation>
         </message>
@@ -232,6 +308,10 @@
         <message>
             <source>GeoPin: locating {0}</source>
             <translation>GeoPin: {0} lokaliseren</translation>
+        </message>
+        <message>
+            <source>GeoPin: parcels and addresses</source>
+            <translation>GeoPin: percelen en adressen</translation>
         </message>
         <message>
             <source>GeoPin: {0}</source>
@@ -350,6 +430,10 @@
             <translation>Beperken tot de polygonen van deze laag</translation>
         </message>
         <message>
+            <source>Load PDOK layers</source>
+            <translation>PDOK-lagen laden</translation>
+        </message>
+        <message>
             <source>Loading the database and models…</source>
             <translation>Database en modellen laden…</translation>
         </message>
@@ -364,6 +448,10 @@
         <message>
             <source>Locate</source>
             <translation>Lokaliseren</translation>
+        </message>
+        <message>
+            <source>Locate a photo first</source>
+            <translation>Lokaliseer eerst een foto</translation>
         </message>
         <message>
             <source>Mapilio</source>
@@ -384,6 +472,10 @@
         <message>
             <source>Missing now: {0}.</source>
             <translation>Ontbreekt nu: {0}.</translation>
+        </message>
+        <message>
+            <source>My own layers</source>
+            <translation>Mijn eigen lagen</translation>
         </message>
         <message>
             <source>No GPS position in EXIF</source>
@@ -410,8 +502,52 @@
             <translation>Of: map met gegeorefereerde referentiefoto's (eigen protocol)</translation>
         </message>
         <message>
+            <source>PDOK</source>
+            <translation>PDOK</translation>
+        </message>
+        <message>
+            <source>PDOK (BRK, BAG/BGT, BAG)</source>
+            <translation>PDOK (BRK, BAG/BGT, BAG)</translation>
+        </message>
+        <message>
+            <source>PDOK answers are cached in {0}</source>
+            <translation>Antwoorden van PDOK worden bewaard in {0}</translation>
+        </message>
+        <message>
+            <source>PDOK cache (GeoPackage)</source>
+            <translation>PDOK-cache (GeoPackage)</translation>
+        </message>
+        <message>
             <source>Panoramax</source>
             <translation>Panoramax</translation>
+        </message>
+        <message>
+            <source>Parcel layer (own data)</source>
+            <translation>Perceellaag (eigen gegevens)</translation>
+        </message>
+        <message>
+            <source>Parcels</source>
+            <translation>Percelen</translation>
+        </message>
+        <message>
+            <source>Parcels (camera stood on)</source>
+            <translation>Percelen (camera stond op)</translation>
+        </message>
+        <message>
+            <source>Parcels and addresses</source>
+            <translation>Percelen en adressen</translation>
+        </message>
+        <message>
+            <source>Parcels and buildings kept per photo</source>
+            <translation>Percelen en gebouwen per foto</translation>
+        </message>
+        <message>
+            <source>Parcels, buildings and addresses from</source>
+            <translation>Percelen, gebouwen en adressen uit</translation>
+        </message>
+        <message>
+            <source>Parcels, buildings and addresses in view</source>
+            <translation>Percelen, gebouwen en adressen in beeld</translation>
         </message>
         <message>
             <source>Per-query results</source>
@@ -430,6 +566,10 @@
             <translation>Foto {0} van {1}: {2}</translation>
         </message>
         <message>
+            <source>Photos answered</source>
+            <translation>Beantwoorde foto&apos;s</translation>
+        </message>
+        <message>
             <source>Photos located</source>
             <translation>Gelokaliseerde foto's</translation>
         </message>
@@ -440,6 +580,10 @@
         <message>
             <source>Photos or folders of photos</source>
             <translation>Foto's of mappen met foto's</translation>
+        </message>
+        <message>
+            <source>Photos that could not be answered</source>
+            <translation>Foto&apos;s die niet beantwoord konden worden</translation>
         </message>
         <message>
             <source>Photos that could not be read</source>
@@ -454,12 +598,24 @@
             <translation>Posterior-dichtheid</translation>
         </message>
         <message>
+            <source>Posterior density rasters</source>
+            <translation>Posterior-dichtheidsrasters</translation>
+        </message>
+        <message>
+            <source>Posterior mass {0:.2f}; {1} requests</source>
+            <translation>Posterior-massa {0:.2f}; {1} verzoeken</translation>
+        </message>
+        <message>
             <source>Posterior of {0} written to {1}</source>
             <translation>Posterior van {0} geschreven naar {1}</translation>
         </message>
         <message>
             <source>Preset (key=value, comma separated; empty: default)</source>
             <translation>Preset (sleutel=waarde, gescheiden door komma's; leeg: standaard)</translation>
+        </message>
+        <message>
+            <source>Probability</source>
+            <translation>Kans</translation>
         </message>
         <message>
             <source>Protocol</source>
@@ -530,6 +686,10 @@
             <translation>Overeenkomsten tonen</translation>
         </message>
         <message>
+            <source>Skip photos labelled 'no match'</source>
+            <translation>Foto&apos;s met label &apos;geen match&apos; overslaan</translation>
+        </message>
+        <message>
             <source>Skipped {0}: {1}</source>
             <translation>Overgeslagen: {0}: {1}</translation>
         </message>
@@ -570,6 +730,10 @@
             <translation>De authenticatieconfiguratie {0} voor {1} kan niet worden gelezen. Controleer haar in QGIS Instellingen ▸ Opties ▸ Authenticatie (mogelijk is het hoofdwachtwoord nodig) en kies haar in de parameter AUTH_CONFIG.</translation>
         </message>
         <message>
+            <source>The estimates layer has no '{0}' field: use the Estimates output of Geolocate photos</source>
+            <translation>De schattingenlaag heeft geen veld &apos;{0}&apos;: gebruik de uitvoer Schattingen van Foto&apos;s geolokaliseren</translation>
+        </message>
+        <message>
             <source>The point layer has no field named {0}</source>
             <translation>De puntlaag heeft geen veld met de naam {0}</translation>
         </message>
@@ -594,12 +758,20 @@
             <translation>Verifiëren</translation>
         </message>
         <message>
+            <source>View cones (optional, field 'photo')</source>
+            <translation>Kijkkegels (optioneel, veld &apos;photo&apos;)</translation>
+        </message>
+        <message>
             <source>Views added</source>
             <translation>Toegevoegde beelden (views)</translation>
         </message>
         <message>
             <source>Views per panorama</source>
             <translation>Beelden per panorama</translation>
+        </message>
+        <message>
+            <source>What</source>
+            <translation>Wat</translation>
         </message>
         <message>
             <source>confident</source>
@@ -612,6 +784,10 @@
         <message>
             <source>not verified</source>
             <translation>niet geverifieerd</translation>
+        </message>
+        <message>
+            <source>own layer</source>
+            <translation>eigen laag</translation>
         </message>
         <message>
             <source>pip failed (exit code {0}); see the log above.</source>
@@ -628,6 +804,10 @@
         <message>
             <source>{0:.0f} m from the photo's EXIF position</source>
             <translation>{0:.0f} m van de EXIF-positie van de foto</translation>
+        </message>
+        <message>
+            <source>{0} OGC API address</source>
+            <translation>Adres van de {0} OGC API</translation>
         </message>
         <message>
             <source>{0} could not be searched: {1}</source>
@@ -670,8 +850,16 @@
             <translation>{0} weigerde het toegangstoken (HTTP {1}).</translation>
         </message>
         <message>
+            <source>{0} {1} · {2:.0f} m</source>
+            <translation>{0} {1} · {2:.0f} m</translation>
+        </message>
+        <message>
             <source>{0} · confidence {1:.2f} · ± {2:.0f} m · {3} verified</source>
             <translation>{0} · betrouwbaarheid {1:.2f} · ± {2:.0f} m · {3} geverifieerd</translation>
+        </message>
+        <message>
+            <source>{0}: 'no match'; skipped</source>
+            <translation>{0}: &apos;geen match&apos;; overgeslagen</translation>
         </message>
         <message>
             <source>{0}: cannot read the photo ({1}); skipped</source>
@@ -682,8 +870,28 @@
             <translation>{0}: lokaliseren mislukt ({1}); overgeslagen</translation>
         </message>
         <message>
+            <source>{0}: no estimate (error row); skipped</source>
+            <translation>{0}: geen schatting (foutregel); overgeslagen</translation>
+        </message>
+        <message>
+            <source>{0}: no posterior raster covers it; using its ±{1:.0f} m error radius</source>
+            <translation>{0}: geen posterior-raster dekt hem; de foutstraal van ±{1:.0f} m wordt gebruikt</translation>
+        </message>
+        <message>
+            <source>{0}: posterior mass {1:.2f}, {2} requests</source>
+            <translation>{0}: posterior-massa {1:.2f}, {2} verzoeken</translation>
+        </message>
+        <message>
+            <source>{0}: the posterior raster must be in EPSG:28992</source>
+            <translation>{0}: het posterior-raster moet in EPSG:28992 zijn</translation>
+        </message>
+        <message>
             <source>{0}: {1}, confidence {2:.2f}, ±{3:.0f} m, {4} verified; {5:.1f} s</source>
             <translation>{0}: {1}, betrouwbaarheid {2:.2f}, ±{3:.0f} m, {4} geverifieerd; {5:.1f} s</translation>
+        </message>
+        <message>
+            <source>{0}: {1}; skipped</source>
+            <translation>{0}: {1}; overgeslagen</translation>
         </message>
     </context>
 </TS>

@@ -12,6 +12,7 @@ ALGORITHMS = [
     ("geolocate_photos", "GeolocatePhotos"),
     ("import_street_imagery", "ImportStreetImagery"),
     ("evaluate", "Evaluate"),
+    ("what_is_in_view", "WhatIsInView"),
 ]
 
 

@@ -178,6 +178,10 @@ class GeoPinDock(QgsDockWidget):
         self.matches_button.clicked.connect(self.show_matches)
         layout.addWidget(self.matches_button)
 
+        from .parcels_panel import ParcelsPanel
+        self.parcels_panel = ParcelsPanel(iface)
+        layout.addWidget(self.parcels_panel)
+
         self.setWidget(body)
         self._update_buttons()
 
@@ -285,6 +289,7 @@ class GeoPinDock(QgsDockWidget):
         self.reference_images = getattr(task, "reference_images", {}) or {}
         self._show_result(result)
         self.add_result_layers()
+        self.parcels_panel.set_result(os.path.basename(self.result_photo), result)
         self._update_buttons()
 
     # --- results --------------------------------------------------------------
@@ -396,6 +401,7 @@ class GeoPinDock(QgsDockWidget):
                 pass
             self.task.cancel()
             self.task = None
+        self.parcels_panel.cleanup()
         self.result = None
         self.reference_images = {}
         self.query_image = None

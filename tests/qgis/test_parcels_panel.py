@@ -1,0 +1,92 @@
+"""The dock's "Parcels and addresses" section, offscreen, against the PDOK fixture:
+a locate result -> Find -> the tree lists parcels and buildings with addresses and
+probabilities, layers are added, a click highlights; Load PDOK layers opens the
+fixture's collections through QGIS's OAPIF provider."""
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from qgis.core import QgsProject, QgsSettings, QgsWkbTypes
+from qgis.PyQt.QtCore import QCoreApplication
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pdok_fixture import PdokFixtureServer  # noqa: E402
+
+from geopin.geopin_plugin.engine.parcels import DensityGrid  # noqa: E402
+
+CENTRE = (122000.0, 488000.0)
+CAMERA = (CENTRE[0] + 4.0, CENTRE[1] + 33.0)
+
+
+@pytest.fixture
+def server():
+    with PdokFixtureServer(CENTRE) as srv:
+        settings = QgsSettings()
+        for key, url in srv.base_urls.items():
+            settings.setValue(f"GeoPin/pdok/{key}_url", url)
+        yield srv
+        settings.remove("GeoPin/pdok")
+
+
+def fake_result(with_posterior=True):
+    g = DensityGrid.gaussian(*CAMERA, error_radius_m=6.0)
+    return SimpleNamespace(x=CAMERA[0], y=CAMERA[1], error_radius_m=6.0, posterior=g.grid if with_posterior else None,
+                           geotransform=g.geotransform)
+
+
+def wait_for(predicate, timeout=60):
+    end = time.time() + timeout
+    while not predicate() and time.time() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.02)
+    assert predicate()
+
+
+def test_find_lists_and_highlights(qgis_app, qgis_iface, qgis_canvas, server):
+    from geopin.geopin_plugin.gui.parcels_panel import ParcelsPanel
+
+    panel = ParcelsPanel(qgis_iface)
+    assert not panel.find_button.isEnabled()
+    panel.set_result("photo.jpg", fake_result())
+    assert panel.find_button.isEnabled()
+    n_layers = len(QgsProject.instance().mapLayers())
+    panel.find()
+    wait_for(lambda: panel.task is None)
+    assert panel.answer is not None, panel.status.text()
+    parcels, buildings = panel.tree.topLevelItem(0), panel.tree.topLevelItem(1)
+    assert parcels.childCount() > 0 and buildings.childCount() > 0
+    assert parcels.child(0).text(0) == "Fixturedam K 9000" and parcels.child(0).text(1).endswith("%")
+    assert buildings.child(0).childCount() == 2, "the two addresses of the top house"
+    assert "Fixturestraat" in buildings.child(0).child(0).text(0)
+    assert len(QgsProject.instance().mapLayers()) == n_layers + 3
+    band = panel._clicked(buildings.child(0))
+    assert band is not None and band.numberOfVertices() >= 4
+    assert any(r["path"].endswith("/items") for r in server.state.log)
+    panel.cleanup()
+
+
+def test_find_reports_a_broken_service(qgis_app, qgis_iface, server):
+    from geopin.geopin_plugin.gui.parcels_panel import ParcelsPanel
+
+    server.state.behaviour.status_first = [500] * 20
+    panel = ParcelsPanel(qgis_iface)
+    panel.set_result("photo.jpg", fake_result(with_posterior=False))
+    panel.find()
+    wait_for(lambda: panel.task is None, timeout=120)
+    assert panel.answer is None and "Could not get parcels" in panel.status.text()
+
+
+def test_load_pdok_layers_opens_live_layers(qgis_app, qgis_iface, server):
+    from geopin.geopin_plugin.gui.parcels_panel import ParcelsPanel
+
+    server.state.strict_rd = False  # QGIS's OAPIF provider asks in CRS84, the OGC default
+    panel = ParcelsPanel(qgis_iface)
+    panel.set_result("photo.jpg", fake_result())
+    layers = panel.load_pdok_layers()
+    assert [layer.name() for layer in layers] == ["BRK perceel", "BAG pand", "BAG verblijfsobject"]
+    assert all(layer.isValid() for layer in layers)
+    perceel = layers[0]
+    assert perceel.wkbType() in (QgsWkbTypes.Polygon, QgsWkbTypes.MultiPolygon)
+    assert "perceelnummer" in perceel.fields().names()
