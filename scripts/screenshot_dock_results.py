@@ -80,7 +80,7 @@ def main():
     from geopin.geopin_plugin import settings
     from geopin.geopin_plugin.i18n import install_translator
 
-    install_translator(LOCALE)
+    translator = install_translator(LOCALE)  # kept: a collected QTranslator stops translating  # noqa: F841
     from geopin.geopin_plugin.gui.dock import GeoPinDock
 
     db = demo.OUT / f"amsterdam_without_{demo.LEAVE_OUT}.gpkg"

@@ -105,9 +105,13 @@ def test_legend_swatch_keeps_its_size_at_every_scale(qgis_app, qgis_iface, small
             nodes = model.layerLegendNodes(node)
             assert len(nodes) == 3
             sizes.append([(n.minimumIconSize().width(), n.minimumIconSize().height()) for n in nodes])
-        assert sizes[0] == sizes[1] == sizes[2], sizes
-        assert all(w <= 40 and h <= 40 for w, h in sizes[0]), sizes  # ~5 mm, not a map-sized circle
-        assert LEGEND_SWATCH_MM <= 6
+        assert sizes[0] == sizes[1] == sizes[2], sizes  # the same at every map scale
+        from qgis.core import QgsMapLayerLegendUtils
+
+        for i in range(3):  # layout legends draw a fixed mm swatch instead of the map-unit error circle
+            custom = QgsMapLayerLegendUtils.legendNodeCustomSymbol(node, i)
+            assert custom is not None and custom.symbolLayer(0).sizeUnit() == 0  # QgsUnitTypes.RenderMillimeters
+            assert QgsMapLayerLegendUtils.legendNodeSymbolSize(node, i).width() == LEGEND_SWATCH_MM
     finally:
         dock.close_and_cleanup()
         project.clear()
