@@ -69,21 +69,51 @@ def missing_message(names):
     return " ".join(parts)
 
 
-def python_executable():
-    """The interpreter QGIS embeds (sys.executable is the QGIS binary on Windows/macOS)."""
+class PythonNotFound(RuntimeError):
+    """QGIS's own interpreter could not be found (pip must never run with another one)."""
+
+
+def interpreter_candidates():
+    """Where QGIS's own Python can be: sys.executable when it is a python (Linux, a venv),
+    else beside the prefixes (OSGeo4W: apps/Python3x/python.exe; macOS: bin/python3.x).
+    Never a bare "python3" from PATH: that may be pyenv, conda or another install."""
     exe = sys.executable or ""
-    if os.path.basename(exe).lower().startswith("python"):
-        return exe
-    candidates = [
-        os.path.join(sys.exec_prefix, "python.exe"),
-        os.path.join(sys.exec_prefix, "python3.exe"),
-        os.path.join(sys.exec_prefix, "bin", f"python{sys.version_info[0]}.{sys.version_info[1]}"),
-        os.path.join(sys.exec_prefix, "bin", "python3"),
-    ]
-    for candidate in candidates:
-        if os.path.isfile(candidate):
+    out = [exe] if os.path.basename(exe).lower().startswith("python") else []
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    for prefix in dict.fromkeys((sys.exec_prefix, sys.base_exec_prefix)):
+        out += [os.path.join(prefix, "python.exe"), os.path.join(prefix, "python3.exe"),
+                os.path.join(prefix, "bin", f"python{version}"), os.path.join(prefix, "bin", "python3")]
+    return [c for c in dict.fromkeys(out) if c and os.path.isfile(c)]
+
+
+PROBE = "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.base_exec_prefix)"
+
+
+def is_same_python(exe, timeout=30):
+    """Whether `exe` is the interpreter running QGIS: same version, same installation."""
+    import subprocess
+
+    try:
+        proc = subprocess.run([exe, "-c", PROBE], capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or len(lines) != 2:
+        return False
+    version = "%d.%d.%d" % sys.version_info[:3]
+    return lines[0] == version and os.path.realpath(lines[1]) == os.path.realpath(sys.base_exec_prefix)
+
+
+def python_executable():
+    """QGIS's own interpreter, checked to be the same Python before pip runs with it."""
+    for candidate in interpreter_candidates():
+        if is_same_python(candidate):
             return candidate
-    return "python3"
+    from .i18n import tr
+
+    raise PythonNotFound(tr("Cannot find QGIS's own Python {0} (in {1}); install the packages by hand with "
+                            "that interpreter (see the GeoPin README).").format(
+        "%d.%d.%d" % sys.version_info[:3], sys.base_exec_prefix))
 
 
 def pip_command(target, constraints_file, requirements_file=None, extra_args=()):

@@ -38,3 +38,10 @@ def install_translator(locale=None):
 def remove_translator(translator):
     if translator is not None:
         QCoreApplication.removeTranslator(translator)
+
+
+def number(value, decimals=0):
+    """A number as the QGIS locale writes it (52,354268 in Dutch), "–" for None."""
+    if value is None:
+        return "–"
+    return QLocale().toString(float(value), "f", int(decimals))

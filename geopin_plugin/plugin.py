@@ -1,10 +1,10 @@
 """QGIS glue: provider, toolbar button and menu entries, dock panel, translator."""
 import os
 
-from qgis.core import QgsApplication
+from qgis.core import Qgis, QgsApplication
 from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction
+from qgis.PyQt.QtWidgets import QAction, QPushButton
 
 from . import deps
 from .i18n import install_translator, remove_translator, tr
@@ -22,6 +22,7 @@ class GeoPinPlugin:
         self.dock = None
         self.installer = None
         self.check_timer = None
+        self.deps_message = None  # the message bar item about missing packages
         self.actions = []  # (action, on toolbar too)
         self.log_handler = install_qgis_handler()
         self.translator = install_translator()
@@ -56,11 +57,32 @@ class GeoPinPlugin:
         self.check_timer.start(0)
 
     def check_dependencies(self):
+        """Warn (once) with a short text and an "Install dependencies…" button; the full
+        text goes to the GeoPin log. The warning goes away once nothing is missing."""
         missing = deps.missing()
+        self._clear_deps_message()
         if missing:
-            get_logger().warning("Missing Python packages: %s", ", ".join(missing))
-            self.iface.messageBar().pushWarning("GeoPin", deps.missing_message(missing))
+            get_logger().warning("%s", deps.missing_message(missing))
+            bar = self.iface.messageBar()
+            item = bar.createMessage("GeoPin", tr("Missing Python packages: {0}.").format(", ".join(missing)))
+            button = QPushButton(tr("Install dependencies…"), item)
+            button.setObjectName("geopinDepsInstallBar")
+            button.clicked.connect(self.show_installer)
+            item.layout().addWidget(button)
+            item.setLevel(Qgis.Warning)
+            bar.pushItem(item)
+            self.deps_message = item
+        if self.dock is not None:
+            self.dock.refresh_dependencies()
         return missing
+
+    def _clear_deps_message(self):
+        if self.deps_message is not None:
+            try:
+                self.iface.messageBar().popWidget(self.deps_message)
+            except RuntimeError:  # already closed by the user
+                pass
+            self.deps_message = None
 
     def show_installer(self):
         """Non-modal: QGIS stays usable while pip runs."""
@@ -84,11 +106,13 @@ class GeoPinPlugin:
 
             self.dock = GeoPinDock(self.iface, self.iface.mainWindow())
             self.dock.visibilityChanged.connect(self.toggle_action.setChecked)
+            self.dock.install_requested.connect(self.show_installer)
             self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         if self.dock is not None:
             self.dock.setVisible(visible)
 
     def unload(self):
+        self._clear_deps_message()
         if self.check_timer is not None:
             self.check_timer.stop()
             self.check_timer = None

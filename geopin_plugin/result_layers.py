@@ -1,11 +1,13 @@
 """Geolocation results as QGIS features and layers (EPSG:28992), shared by the
 Processing algorithm and the dock: field definitions, features, the posterior
-GeoTIFF and the styles in resources/styles/."""
+GeoTIFF; styles, legends, map tips and actions are in result_styles.py.
+
+A "no match" is not an answer: its estimate row has no geometry and no position,
+and no footprints or posterior are written for it; its candidates are kept."""
 import os
 import tempfile
 
 from qgis.core import (
-    QgsColorRampShader,
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsField,
@@ -13,25 +15,26 @@ from qgis.core import (
     QgsGeometry,
     QgsPointXY,
     QgsProject,
-    QgsRasterBandStats,
     QgsRasterLayer,
-    QgsRasterShader,
-    QgsSingleBandPseudoColorRenderer,
-    QgsStyle,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QVariant
 
 from .i18n import tr
+from .result_styles import STYLE_FILES, STYLES_DIR, apply_style, set_legend_symbols, style_path, style_posterior  # noqa: F401
 
 RD_NEW = "EPSG:28992"
-PLUGIN_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STYLES_DIR = os.path.join(PLUGIN_ROOT, "resources", "styles")
-STYLE_FILES = {
-    "candidates": "geopin_candidates.qml",
-    "estimates": "geopin_estimates.qml",
-    "footprints": "geopin_footprints.qml",
-}
+
+
+def label_text(code):
+    """The estimate's label in the user's language (the `label` field keeps the code)."""
+    return {"confident": tr("confident"), "uncertain": tr("uncertain"), "no match": tr("no match"),
+            "error": tr("error")}.get(code, code)
+
+
+def is_located(geo):
+    """An answer with a position to show: not "no match", not an empty search."""
+    return geo.x is not None and geo.label != "no match"
 
 
 def rd_crs():
@@ -47,26 +50,30 @@ def _fields(spec):
 
 def candidate_fields():
     return _fields([
-        ("photo", QVariant.String), ("rank", QVariant.Int), ("retrieval_rank", QVariant.Int),
+        ("photo", QVariant.String), ("photo_name", QVariant.String), ("rank", QVariant.Int),
+        ("retrieval_rank", QVariant.Int),
         ("similarity", QVariant.Double), ("inliers", QVariant.Int), ("verified", QVariant.Bool),
         ("weight", QVariant.Double), ("view_id", QVariant.LongLong), ("ref_image", QVariant.String),
         ("source", QVariant.String), ("pano_id", QVariant.String), ("heading", QVariant.Double),
+        ("capture_time", QVariant.String), ("licence", QVariant.String),
         ("attribution", QVariant.String), ("dist_to_estimate", QVariant.Double),
     ])
 
 
 def estimate_fields():
     return _fields([
-        ("photo", QVariant.String), ("confidence", QVariant.Double), ("label", QVariant.String),
+        ("photo", QVariant.String), ("photo_name", QVariant.String), ("confidence", QVariant.Double),
+        ("label", QVariant.String), ("label_text", QVariant.String),
         ("error_radius_m", QVariant.Double), ("n_verified", QVariant.Int), ("n_candidates", QVariant.Int),
         ("lat", QVariant.Double), ("lon", QVariant.Double),
         ("exif_lat", QVariant.Double), ("exif_lon", QVariant.Double), ("exif_dist_m", QVariant.Double),
-        ("seconds", QVariant.Double), ("error", QVariant.String),
+        ("coverage_dist_m", QVariant.Double), ("seconds", QVariant.Double), ("error", QVariant.String),
     ])
 
 
 def footprint_fields():
-    return _fields([("photo", QVariant.String), ("level", QVariant.Double), ("area_m2", QVariant.Double)])
+    return _fields([("photo", QVariant.String), ("photo_name", QVariant.String), ("level", QVariant.Double),
+                    ("area_m2", QVariant.Double)])
 
 
 def _num(v):
@@ -74,6 +81,7 @@ def _num(v):
 
 
 def candidate_features(photo, geo, fields=None):
+    """`photo` is the photo's full path (the `photo` field); its file name goes in `photo_name`."""
     fields = fields or candidate_fields()
     out = []
     for c in geo.candidates:
@@ -81,23 +89,30 @@ def candidate_features(photo, geo, fields=None):
         f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(float(c.view.x), float(c.view.y))))
         v = c.view
         f.setAttributes([
-            photo, int(c.rank), int(c.retrieval_rank), float(c.similarity), int(c.inliers), bool(c.verified),
-            float(c.weight), int(v.view_id), v.view_image_path or v.image_path or "", v.source or "",
-            v.pano_id or "", _num(v.heading), v.attribution or "", _num(c.distance_m),
+            photo, os.path.basename(photo), int(c.rank), int(c.retrieval_rank), float(c.similarity),
+            int(c.inliers), bool(c.verified), float(c.weight), int(v.view_id), v.view_image_path or v.image_path or "",
+            v.source or "", v.pano_id or "", _num(v.heading), getattr(v, "capture_time", None) or None,
+            getattr(v, "licence", None) or None, v.attribution or "",
+            _num(c.distance_m) if is_located(geo) else None,
         ])
         out.append(f)
     return out
 
 
-def estimate_feature(photo, geo, fields=None):
+def estimate_feature(photo, geo, fields=None, coverage_m=None):
+    """One row per photo; a point only when located. `coverage_m`: how far the photo's
+    EXIF position lies from the nearest reference view (None without EXIF GPS)."""
     fields = fields or estimate_fields()
     f = QgsFeature(fields)
-    if geo.x is not None:
+    located = is_located(geo)
+    if located:
         f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(geo.x, geo.y)))
     f.setAttributes([
-        photo, float(geo.confidence), geo.label, float(geo.error_radius_m), int(geo.n_verified),
-        len(geo.candidates), _num(geo.lat), _num(geo.lon), _num(geo.exif_lat), _num(geo.exif_lon),
-        _num(geo.exif_distance_m), float(sum(geo.timings.values())), geo.message or None,
+        photo, os.path.basename(photo), float(geo.confidence), geo.label, label_text(geo.label),
+        float(geo.error_radius_m) if located else None, int(geo.n_verified), len(geo.candidates),
+        _num(geo.lat) if located else None, _num(geo.lon) if located else None,
+        _num(geo.exif_lat), _num(geo.exif_lon), _num(geo.exif_distance_m) if located else None,
+        _num(coverage_m), float(sum(geo.timings.values())), geo.message or None,
     ])
     return f
 
@@ -106,7 +121,8 @@ def error_feature(photo, error, fields=None):
     """An estimate row without geometry for a photo that could not be processed."""
     fields = fields or estimate_fields()
     f = QgsFeature(fields)
-    f.setAttributes([photo, 0.0, "error", None, 0, 0, None, None, None, None, None, None, error])
+    f.setAttributes([photo, os.path.basename(photo), 0.0, "error", label_text("error"), None, 0, 0, None, None,
+                     None, None, None, None, None, error])
     return f
 
 
@@ -118,6 +134,8 @@ def footprint_features(photo, geo, fields=None):
     """One multipolygon feature per HDR level (outer rings of every region)."""
     fields = fields or footprint_fields()
     out = []
+    if not is_located(geo):
+        return out
     for level in sorted(geo.footprints, reverse=True):  # 90 % first, 50 % drawn on top
         rings = geo.footprints[level]
         if not rings:
@@ -125,7 +143,7 @@ def footprint_features(photo, geo, fields=None):
         geom = QgsGeometry.fromMultiPolygonXY([[ring_points(r)] for r in rings])
         f = QgsFeature(fields)
         f.setGeometry(geom)
-        f.setAttributes([photo, float(level), float(geom.area())])
+        f.setAttributes([photo, os.path.basename(photo), float(level), float(geom.area())])
         out.append(f)
     return out
 
@@ -146,56 +164,10 @@ def write_posterior_geotiff(path, grid, geotransform):
     band = ds.GetRasterBand(1)
     band.WriteArray(grid)
     band.SetNoDataValue(0.0)
-    band.SetDescription("posterior density (1/m2)")
+    band.SetDescription(tr("posterior density (1/m²)"))
     ds.FlushCache()
     ds = None
     return str(path)
-
-
-# --- styles -----------------------------------------------------------------------
-def style_path(kind):
-    return os.path.join(STYLES_DIR, STYLE_FILES[kind])
-
-
-def apply_style(layer, kind):
-    """Load resources/styles/geopin_<kind>.qml (vectors) or the heat ramp (posterior)."""
-    if kind == "posterior":
-        return style_posterior(layer)
-    path = style_path(kind)
-    if not os.path.exists(path):
-        return False
-    _, ok = layer.loadNamedStyle(path)
-    layer.triggerRepaint()
-    return bool(ok)
-
-
-def style_posterior(layer):
-    """A heat ramp from transparent (low) to red/yellow (high) over the layer's values."""
-    provider = layer.dataProvider()
-    stats = provider.bandStatistics(1, QgsRasterBandStats.Max)
-    vmax = float(stats.maximumValue) if stats.maximumValue > 0 else 1.0
-    ramp = QgsStyle.defaultStyle().colorRamp("Magma") or QgsStyle.defaultStyle().colorRamp("Reds")
-    fn = QgsColorRampShader(0.0, vmax)
-    fn.setColorRampType(QgsColorRampShader.Interpolated)
-    items = []
-    steps = 8
-    for i in range(steps + 1):
-        value = vmax * i / steps
-        color = ramp.color(1.0 - 0.9 * i / steps) if ramp is not None else None
-        if color is None:
-            continue
-        color.setAlpha(0 if i == 0 else int(90 + 140 * i / steps))
-        items.append(QgsColorRampShader.ColorRampItem(value, color, f"{value:.2e}"))
-    fn.setColorRampItemList(items)
-    shader = QgsRasterShader()
-    shader.setRasterShaderFunction(fn)
-    renderer = QgsSingleBandPseudoColorRenderer(provider, 1, shader)
-    renderer.setClassificationMin(0.0)
-    renderer.setClassificationMax(vmax)
-    layer.setRenderer(renderer)
-    layer.renderer().setOpacity(0.75)
-    layer.triggerRepaint()
-    return True
 
 
 # --- the dock's layers ---------------------------------------------------------------
@@ -210,33 +182,47 @@ def memory_layer(kind, geometry, name, fields, features):
     return layer
 
 
-def geolocation_layers(photo, geo, posterior_dir=None):
-    """Styled layers for one result: candidates, estimate, footprints (+ posterior raster)."""
-    layers = []
-    layers.append(memory_layer("estimates", "Point", tr("Estimate"), estimate_fields(), [estimate_feature(photo, geo)]))
-    layers.append(memory_layer("candidates", "Point", tr("Candidates"), candidate_fields(),
-                               candidate_features(photo, geo)))
-    layers.append(memory_layer("footprints", "MultiPolygon", tr("Footprints"), footprint_fields(),
-                               footprint_features(photo, geo)))
-    if geo.posterior is not None and geo.posterior.size:
+def geolocation_layers(photo, geo, posterior_dir=None, coverage_m=None):
+    """Styled layers for one result (`photo`: its full path): estimate, candidates,
+    footprints and, when located, the posterior raster (in posterior_dir, else a temp folder)."""
+    layers = [
+        memory_layer("estimates", "Point", tr("Estimate"), estimate_fields(),
+                     [estimate_feature(photo, geo, coverage_m=coverage_m)]),
+        memory_layer("candidates", "Point", tr("Candidates"), candidate_fields(), candidate_features(photo, geo)),
+        memory_layer("footprints", "MultiPolygon", tr("Footprints"), footprint_fields(),
+                     footprint_features(photo, geo)),
+    ]
+    if is_located(geo) and geo.posterior is not None and geo.posterior.size:
         folder = posterior_dir or tempfile.mkdtemp(prefix="geopin_")
-        stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in os.path.splitext(photo)[0])[:60]
-        path = write_posterior_geotiff(os.path.join(folder, f"posterior_{stem}.tif"), geo.posterior, geo.geotransform)
-        raster = QgsRasterLayer(path, tr("Posterior"))
+        path = write_posterior_geotiff(os.path.join(folder, f"posterior_{file_stem(photo)}.tif"), geo.posterior,
+                                       geo.geotransform)
+        raster = QgsRasterLayer(path, tr("Posterior density"))
         if raster.isValid():
             style_posterior(raster)
             layers.append(raster)
     return layers
 
 
-def add_geolocation_to_project(project, photo, geo, posterior_dir=None):
-    """Add the result layers in a group "GeoPin: <photo>" at the top of the layer tree.
-    The layers are in EPSG:28992; QGIS reprojects them on the fly to any project CRS."""
+def file_stem(photo):
+    """A file-name-safe stem of the photo's name."""
+    stem = os.path.splitext(os.path.basename(photo))[0]
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)[:60]
+
+
+def result_group_name(photo):
+    return tr("GeoPin: {0}").format(os.path.basename(photo))
+
+
+def add_geolocation_to_project(project, photo, geo, posterior_dir=None, coverage_m=None):
+    """Add the result layers in a group "GeoPin: <photo name>" at the top of the layer
+    tree. The layers are in EPSG:28992; QGIS reprojects them on the fly to any project CRS."""
     project = project or QgsProject.instance()
-    layers = geolocation_layers(photo, geo, posterior_dir)
+    layers = geolocation_layers(photo, geo, posterior_dir, coverage_m)
     root = project.layerTreeRoot()
-    group = root.insertGroup(0, tr("GeoPin: {0}").format(photo))
+    group = root.insertGroup(0, result_group_name(photo))
     for layer in layers:
         project.addMapLayer(layer, False)
-        group.addLayer(layer)
+        node = group.addLayer(layer)
+        if layer is layers[0]:
+            set_legend_symbols(node, "estimates")
     return layers

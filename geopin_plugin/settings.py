@@ -8,6 +8,10 @@ DEFAULTS = {
     "top_k": 100,
     "verify_top": 50,
     "deps_dir": "",
+    "background_map": "",  # "", "pdok" or "osm": added with the results only when chosen
+    "pdok_tile_url": "",  # "" = PDOK's own address (gui/map_context.py); a mirror or test server
+    "osm_tile_url": "",
+    "search_area": "",  # "", "extent" or "layer"
 }
 
 

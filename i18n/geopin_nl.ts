@@ -5,25 +5,45 @@
         <name>GeoPin</name>
         <message>
             <source> ({0:.0f} m from its EXIF position)</source>
-            <translation> ({0:.0f} m van de EXIF-positie)</translation>
+            <translation type="vanished"> ({0:.0f} m van de EXIF-positie)</translation>
+        </message>
+        <message>
+            <source> ({0} m from its EXIF position)</source>
+            <translation> ({0} m van de EXIF-positie)</translation>
         </message>
         <message>
             <source> at {0:.6f}, {1:.6f}</source>
-            <translation> op {0:.6f}, {1:.6f}</translation>
+            <translation type="vanished"> op {0:.6f}, {1:.6f}</translation>
+        </message>
+        <message>
+            <source> at {0}, {1}</source>
+            <translation> op {0}, {1}</translation>
         </message>
         <message>
             <source>#{0} · sim {1:.3f} · {2} inliers{3}
 {4} · {5:.0f} m from estimate</source>
-            <translation>#{0} · overeenkomst {1:.3f} · {2} inliers{3}
+            <translation type="vanished">#{0} · overeenkomst {1:.3f} · {2} inliers{3}
 {4} · {5:.0f} m van de schatting</translation>
         </message>
         <message>
+            <source>#{0} · similarity {1} · {2} inliers</source>
+            <translation>#{0} · overeenkomst {1} · {2} inliers</translation>
+        </message>
+        <message>
             <source>'My own layers' needs at least one of the parcel, building or address layers</source>
-            <translation>&apos;Mijn eigen lagen&apos; vraagt minstens één van de perceel-, gebouw- of adreslagen</translation>
+            <translation>'Mijn eigen lagen' vraagt minstens één van de perceel-, gebouw- of adreslagen</translation>
+        </message>
+        <message>
+            <source>A GeoPin reference database (.gpkg) made by Build reference database.</source>
+            <translation>Een GeoPin-referentiedatabase (.gpkg), gemaakt met Referentiedatabase bouwen.</translation>
         </message>
         <message>
             <source>API address (a Panoramax instance, or a mirror)</source>
             <translation>API-adres (een Panoramax-instantie of een mirror)</translation>
+        </message>
+        <message>
+            <source>Added {0} local features to {1} stored views (no re-embedding)</source>
+            <translation>{0}-kenmerken toegevoegd aan {1} opgeslagen beelden (zonder opnieuw te embedden)</translation>
         </message>
         <message>
             <source>Address layer (own data)</source>
@@ -32,6 +52,10 @@
         <message>
             <source>Addresses</source>
             <translation>Adressen</translation>
+        </message>
+        <message>
+            <source>Advanced</source>
+            <translation>Geavanceerd</translation>
         </message>
         <message>
             <source>All dependencies are installed and import correctly.</source>
@@ -70,8 +94,16 @@
             <translation>BRK-percelen, BAG-panden en adressen als live lagen (PDOK OGC API)</translation>
         </message>
         <message>
+            <source>Background map</source>
+            <translation>Achtergrondkaart</translation>
+        </message>
+        <message>
+            <source>Browse photos…</source>
+            <translation>Foto's kiezen…</translation>
+        </message>
+        <message>
             <source>Browse photo…</source>
-            <translation>Foto kiezen…</translation>
+            <translation type="vanished">Foto kiezen…</translation>
         </message>
         <message>
             <source>Build reference database</source>
@@ -122,8 +154,16 @@
             <translation>Geverifieerde kandidaten per foto</translation>
         </message>
         <message>
+            <source>Cannot find QGIS's own Python {0} (in {1}); install the packages by hand with that interpreter (see the GeoPin README).</source>
+            <translation>Kan de eigen Python {0} van QGIS (in {1}) niet vinden; installeer de pakketten met de hand met die interpreter (zie de GeoPin-README).</translation>
+        </message>
+        <message>
             <source>Cannot load the models: {0}. Build them with `make models` or install them from the GeoPin menu.</source>
             <translation>De modellen kunnen niet worden geladen: {0}. Bouw ze met `make models` of installeer ze via het GeoPin-menu.</translation>
+        </message>
+        <message>
+            <source>Cannot make the background map {0}</source>
+            <translation>Kan de achtergrondkaart {0} niet maken</translation>
         </message>
         <message>
             <source>Cannot read the coordinates file: {0}</source>
@@ -150,6 +190,10 @@
             <translation>Kan {0} niet schrijven</translation>
         </message>
         <message>
+            <source>Cannot write {0} to {1}: {2}</source>
+            <translation>Kan {0} niet naar {1} schrijven: {2}</translation>
+        </message>
+        <message>
             <source>Captured on or after</source>
             <translation>Opgenomen op of na</translation>
         </message>
@@ -159,11 +203,23 @@
         </message>
         <message>
             <source>Choose a photo</source>
-            <translation>Kies een foto</translation>
+            <translation type="vanished">Kies een foto</translation>
+        </message>
+        <message>
+            <source>Choose a polygon layer for the search area</source>
+            <translation>Kies een polygoonlaag voor het zoekgebied</translation>
         </message>
         <message>
             <source>Choose an existing reference database first.</source>
             <translation>Kies eerst een bestaande referentiedatabase.</translation>
+        </message>
+        <message>
+            <source>Choose photos</source>
+            <translation>Foto's kiezen</translation>
+        </message>
+        <message>
+            <source>Clear</source>
+            <translation>Leegmaken</translation>
         </message>
         <message>
             <source>Coordinates CSV (file, lat, lon[, heading, capture_time])</source>
@@ -199,15 +255,27 @@
         </message>
         <message>
             <source>Done in {0:.1f} s</source>
-            <translation>Klaar in {0:.1f} s</translation>
+            <translation type="vanished">Klaar in {0:.1f} s</translation>
+        </message>
+        <message>
+            <source>Done in {0} s</source>
+            <translation>Klaar in {0} s</translation>
         </message>
         <message>
             <source>Drop a photo here</source>
-            <translation>Sleep een foto hierheen</translation>
+            <translation type="vanished">Sleep een foto hierheen</translation>
+        </message>
+        <message>
+            <source>Drop photos here</source>
+            <translation>Sleep foto's hierheen</translation>
         </message>
         <message>
             <source>EXIF position {0:.6f}, {1:.6f}</source>
-            <translation>EXIF-positie {0:.6f}, {1:.6f}</translation>
+            <translation type="vanished">EXIF-positie {0:.6f}, {1:.6f}</translation>
+        </message>
+        <message>
+            <source>EXIF position {0}, {1}</source>
+            <translation>EXIF-positie {0}, {1}</translation>
         </message>
         <message>
             <source>Embedding</source>
@@ -223,7 +291,11 @@
         </message>
         <message>
             <source>Estimate {0:.6f}, {1:.6f} (RD {2:.0f}, {3:.0f})</source>
-            <translation>Schatting {0:.6f}, {1:.6f} (RD {2:.0f}, {3:.0f})</translation>
+            <translation type="vanished">Schatting {0:.6f}, {1:.6f} (RD {2:.0f}, {3:.0f})</translation>
+        </message>
+        <message>
+            <source>Estimate {0}, {1} (RD {2}, {3})</source>
+            <translation>Schatting {0}, {1} (RD {2}, {3})</translation>
         </message>
         <message>
             <source>Estimates</source>
@@ -231,7 +303,7 @@
         </message>
         <message>
             <source>Estimates (from Geolocate photos)</source>
-            <translation>Schattingen (uit Foto&apos;s geolokaliseren)</translation>
+            <translation>Schattingen (uit Foto's geolokaliseren)</translation>
         </message>
         <message>
             <source>Estimating the location</source>
@@ -240,6 +312,10 @@
         <message>
             <source>Evaluate geolocation accuracy</source>
             <translation>Nauwkeurigheid van de geolocatie meten</translation>
+        </message>
+        <message>
+            <source>Everywhere</source>
+            <translation>Overal</translation>
         </message>
         <message>
             <source>Farthest facade in view (m)</source>
@@ -258,8 +334,32 @@
             <translation>Zoekt straatbeelden binnen een gebied via een openbare API (Mapillary, Panoramax, KartaView, Mapilio of de panorama's van de gemeente Amsterdam), downloadt ze en voegt ze toe aan een referentiedatabase met positie, kijkrichting, opnametijd, bron-id, licentie en naamsvermelding. 360°-panorama's worden in perspectiefbeelden gesneden. Bevat het gebied meer beelden dan het maximum, dan wordt een ruimtelijk gelijkmatige steekproef genomen. Beelden die al in de database staan worden overgeslagen, dus een onderbroken import kan gewoon opnieuw worden gestart. Mapillary vereist een toegangstoken: sla het op in QGIS Instellingen ▸ Opties ▸ Authenticatie (bijvoorbeeld als API-header of als wachtwoord van een Basic-configuratie) en kies het als authenticatieconfiguratie. Respecteer de licentie en gebruiksvoorwaarden van elke bron.</translation>
         </message>
         <message>
+            <source>Finds where photos were taken from their pixels alone, using a GeoPin reference database.
+
+&lt;b&gt;Photos or folders of photos&lt;/b&gt;: one or more photos; a folder adds its images.
+&lt;b&gt;Reference database&lt;/b&gt;: a GeoPin database (Build reference database); prefilled with the one the GeoPin panel last used.
+&lt;b&gt;Candidates retrieved per photo&lt;/b&gt;: the most similar reference views searched.
+&lt;b&gt;Candidates verified per photo&lt;/b&gt;: how many of them are checked geometrically with local features (more: slower, surer).
+&lt;b&gt;Search only inside these polygons / this extent&lt;/b&gt;: optional limits of the search.
+&lt;b&gt;Estimates&lt;/b&gt; (required): one row per photo with the best location, a calibrated confidence (confident / uncertain / no match) and an error radius; a "no match" has no point.
+&lt;b&gt;Candidates&lt;/b&gt;, &lt;b&gt;Footprints&lt;/b&gt; (50 % and 90 % regions), &lt;b&gt;Posterior density&lt;/b&gt;: optional; one posterior raster per photo.
+
+An unreadable photo gets an error row and the batch continues. All outputs are in EPSG:28992 (RD New).</source>
+            <translation>Zoekt waar foto's genomen zijn, alleen uit hun pixels, met een GeoPin-referentiedatabase.
+
+&lt;b&gt;Foto's of mappen met foto's&lt;/b&gt;: een of meer foto's; een map voegt zijn afbeeldingen toe.
+&lt;b&gt;Referentiedatabase&lt;/b&gt;: een GeoPin-database (Referentiedatabase bouwen); vooraf ingevuld met de database die het GeoPin-paneel het laatst gebruikte.
+&lt;b&gt;Opgehaalde kandidaten per foto&lt;/b&gt;: de meest gelijkende referentiebeelden die worden gezocht.
+&lt;b&gt;Geverifieerde kandidaten per foto&lt;/b&gt;: hoeveel daarvan geometrisch met lokale kenmerken worden gecontroleerd (meer: trager, zekerder).
+&lt;b&gt;Zoek alleen binnen deze polygonen / deze extent&lt;/b&gt;: optionele grenzen van de zoektocht.
+&lt;b&gt;Schattingen&lt;/b&gt; (verplicht): één rij per foto met de beste locatie, een gekalibreerde betrouwbaarheid (zeker / onzeker / geen overeenkomst) en een foutstraal; een "geen overeenkomst" heeft geen punt.
+&lt;b&gt;Kandidaten&lt;/b&gt;, &lt;b&gt;Gebieden&lt;/b&gt; (50 %- en 90 %-gebieden), &lt;b&gt;Posterior-dichtheid&lt;/b&gt;: optioneel; één posterior-raster per foto.
+
+Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in EPSG:28992 (RD New).</translation>
+        </message>
+        <message>
             <source>Finds where photos were taken from their pixels alone, using a GeoPin reference database. For each photo: the most similar reference views are retrieved (TOP_K), the best VERIFY_TOP are checked geometrically with local features, and a kernel density over the verified references gives the estimate, a calibrated confidence (confident / uncertain / no match), an error radius and the 50 % and 90 % highest-density footprints. Input: photos and/or folders of photos. An unreadable photo gets an error row and the batch continues. AREA (a polygon layer) or AREA_EXTENT restricts the search. All outputs are in EPSG:28992 (RD New).</source>
-            <translation>Bepaalt alleen uit de pixels waar foto's zijn genomen, met een GeoPin-referentiedatabase. Per foto: de meest gelijkende referentiebeelden worden opgehaald (TOP_K), de beste VERIFY_TOP worden geometrisch gecontroleerd met lokale kenmerken, en een kerndichtheid over de geverifieerde referenties geeft de schatting, een gekalibreerde betrouwbaarheid (zeker / onzeker / geen match), een foutstraal en de gebieden met de hoogste dichtheid (50 % en 90 %). Invoer: foto's en/of mappen met foto's. Een onleesbare foto krijgt een foutregel en de reeks gaat door. AREA (een polygoonlaag) of AREA_EXTENT beperkt de zoektocht. Alle uitvoer is in EPSG:28992 (RD New).</translation>
+            <translation type="vanished">Bepaalt alleen uit de pixels waar foto's zijn genomen, met een GeoPin-referentiedatabase. Per foto: de meest gelijkende referentiebeelden worden opgehaald (TOP_K), de beste VERIFY_TOP worden geometrisch gecontroleerd met lokale kenmerken, en een kerndichtheid over de geverifieerde referenties geeft de schatting, een gekalibreerde betrouwbaarheid (zeker / onzeker / geen match), een foutstraal en de gebieden met de hoogste dichtheid (50 % en 90 %). Invoer: foto's en/of mappen met foto's. Een onleesbare foto krijgt een foutregel en de reeks gaat door. AREA (een polygoonlaag) of AREA_EXTENT beperkt de zoektocht. Alle uitvoer is in EPSG:28992 (RD New).</translation>
         </message>
         <message>
             <source>Folder with photos and panoramas</source>
@@ -271,7 +371,7 @@
         </message>
         <message>
             <source>For each photo located by 'Geolocate photos': the cadastral parcels (BRK) with the probability that the camera stood on them (the posterior integrated over each parcel), the buildings (BAG or BGT pand) ranked by the probability that the photo shows them (nearest facade first, as seen from camera positions drawn from the posterior) and the addresses (BAG verblijfsobjecten) of those buildings. Data: PDOK's open OGC API Features (cached in a GeoPackage) or your own layers. Without a posterior raster the estimate's error radius is used. An optional view-cone layer limits the buildings to those in view. All outputs are in EPSG:28992. See docs/pdok.md.</source>
-            <translation>Voor elke foto die met &apos;Foto&apos;s geolokaliseren&apos; is gevonden: de kadastrale percelen (BRK) met de kans dat de camera erop stond (de posterior geïntegreerd over elk perceel), de gebouwen (BAG- of BGT-pand) gerangschikt naar de kans dat de foto ze toont (dichtstbijzijnde gevel eerst, gezien vanaf cameraposities uit de posterior) en de adressen (BAG-verblijfsobjecten) van die gebouwen. Gegevens: de open OGC API Features van PDOK (bewaard in een GeoPackage-cache) of uw eigen lagen. Zonder posterior-raster wordt de foutstraal van de schatting gebruikt. Een optionele laag met kijkkegels beperkt de gebouwen tot wat in beeld is. Alle uitvoer is in EPSG:28992. Zie docs/pdok.md.</translation>
+            <translation>Voor elke foto die met 'Foto's geolokaliseren' is gevonden: de kadastrale percelen (BRK) met de kans dat de camera erop stond (de posterior geïntegreerd over elk perceel), de gebouwen (BAG- of BGT-pand) gerangschikt naar de kans dat de foto ze toont (dichtstbijzijnde gevel eerst, gezien vanaf cameraposities uit de posterior) en de adressen (BAG-verblijfsobjecten) van die gebouwen. Gegevens: de open OGC API Features van PDOK (bewaard in een GeoPackage-cache) of uw eigen lagen. Zonder posterior-raster wordt de foutstraal van de schatting gebruikt. Een optionele laag met kijkkegels beperkt de gebouwen tot wat in beeld is. Alle uitvoer is in EPSG:28992. Zie docs/pdok.md.</translation>
         </message>
         <message>
             <source>GeoPackage (*.gpkg)</source>
@@ -280,6 +380,18 @@
         <message>
             <source>GeoPin</source>
             <translation>GeoPin</translation>
+        </message>
+        <message>
+            <source>GeoPin candidates — {0}</source>
+            <translation>GeoPin-kandidaten — {0}</translation>
+        </message>
+        <message>
+            <source>GeoPin estimates — {0}</source>
+            <translation>GeoPin-schattingen — {0}</translation>
+        </message>
+        <message>
+            <source>GeoPin footprints — {0}</source>
+            <translation>GeoPin-gebieden — {0}</translation>
         </message>
         <message>
             <source>GeoPin is missing Python packages: {0}.</source>
@@ -300,6 +412,10 @@
         <message>
             <source>GeoPin photo geolocation</source>
             <translation>GeoPin fotolocatie</translation>
+        </message>
+        <message>
+            <source>GeoPin posterior density — {0}</source>
+            <translation>GeoPin-posterior-dichtheid — {0}</translation>
         </message>
         <message>
             <source>GeoPin: install Python dependencies</source>
@@ -347,11 +463,23 @@
         </message>
         <message>
             <source>Heading {0:.0f}°</source>
-            <translation>Kijkrichting {0:.0f}°</translation>
+            <translation type="vanished">Kijkrichting {0:.0f}°</translation>
+        </message>
+        <message>
+            <source>Heading {0}°</source>
+            <translation>Richting {0}°</translation>
         </message>
         <message>
             <source>Horizontal field of view of panorama views (degrees)</source>
             <translation>Horizontale beeldhoek van panoramabeelden (graden)</translation>
+        </message>
+        <message>
+            <source>How many of the most similar reference views are retrieved per photo.</source>
+            <translation>Hoeveel van de meest gelijkende referentiebeelden per foto worden opgehaald.</translation>
+        </message>
+        <message>
+            <source>How many of those are checked geometrically (slower, surer).</source>
+            <translation>Hoeveel daarvan geometrisch worden gecontroleerd (trager, zekerder).</translation>
         </message>
         <message>
             <source>Image path field of the point layer</source>
@@ -454,6 +582,10 @@
             <translation>Lokaliseer eerst een foto</translation>
         </message>
         <message>
+            <source>Map extent</source>
+            <translation>Kaartextent</translation>
+        </message>
+        <message>
             <source>Mapilio</source>
             <translation>Mapilio</translation>
         </message>
@@ -470,6 +602,14 @@
             <translation>Meet hoe goed GeoPin foto's met een bekende positie lokaliseert. Ofwel een ingebouwd protocol op de gedeelde datasets (leave-one-out, niets te bouwen), ofwel query-afbeeldingen met grondwaarheid (een CSV file,lat,lon of hun EXIF-gps) tegen een referentiedatabase of een map met gegeorefereerde referentiefoto's. De preset bestaat uit sleutel=waarde-paren: embedder, whitening, extractor, tier (none, fast), top_k, verify_top, estimator (pipeline, top1, hybrid); leeg betekent de standaard. Levert een tabel per query (geschatte punten in EPSG:28992 met de werkelijke positie, fout in meters, betrouwbaarheid, label, rang van de eerste juiste referentie voor en na verificatie, tijden) en een HTML-rapport met nauwkeurigheidstabellen, fouten-CDF, betrouwbaarheidsdiagram en een galerij van fouten.</translation>
         </message>
         <message>
+            <source>Missing Python packages: {0}.</source>
+            <translation>Ontbrekende Python-pakketten: {0}.</translation>
+        </message>
+        <message>
+            <source>Missing Python packages: {0}. Locate needs them.</source>
+            <translation>Ontbrekende Python-pakketten: {0}. Lokaliseren heeft ze nodig.</translation>
+        </message>
+        <message>
             <source>Missing now: {0}.</source>
             <translation>Ontbreekt nu: {0}.</translation>
         </message>
@@ -478,8 +618,16 @@
             <translation>Mijn eigen lagen</translation>
         </message>
         <message>
+            <source>Next ▶</source>
+            <translation>Volgende ▶</translation>
+        </message>
+        <message>
             <source>No GPS position in EXIF</source>
             <translation>Geen GPS-positie in EXIF</translation>
+        </message>
+        <message>
+            <source>No background map</source>
+            <translation>Geen achtergrondkaart</translation>
         </message>
         <message>
             <source>No output database given</source>
@@ -494,8 +642,24 @@
             <translation>Geen referentiebeeld voor beeld {0}</translation>
         </message>
         <message>
+            <source>No reference images to show</source>
+            <translation>Geen referentiebeelden om te tonen</translation>
+        </message>
+        <message>
             <source>No reference photo has a position</source>
             <translation>Geen enkele referentiefoto heeft een positie</translation>
+        </message>
+        <message>
+            <source>Not located: no reliable match ({0} verified of {1} candidates). The candidates are on the map for inspection.</source>
+            <translation>Niet gelokaliseerd: geen betrouwbare overeenkomst ({0} geverifieerd van {1} kandidaten). De kandidaten staan ter inspectie op de kaart.</translation>
+        </message>
+        <message>
+            <source>One row per photo; a point only where it was located.</source>
+            <translation>Eén rij per foto; alleen een punt waar die gelokaliseerd is.</translation>
+        </message>
+        <message>
+            <source>OpenStreetMap</source>
+            <translation>OpenStreetMap</translation>
         </message>
         <message>
             <source>Or: folder of geotagged reference photos (custom protocol)</source>
@@ -508,6 +672,10 @@
         <message>
             <source>PDOK (BRK, BAG/BGT, BAG)</source>
             <translation>PDOK (BRK, BAG/BGT, BAG)</translation>
+        </message>
+        <message>
+            <source>PDOK BRT Achtergrondkaart</source>
+            <translation>PDOK BRT Achtergrondkaart</translation>
         </message>
         <message>
             <source>PDOK answers are cached in {0}</source>
@@ -566,8 +734,12 @@
             <translation>Foto {0} van {1}: {2}</translation>
         </message>
         <message>
+            <source>Photos and/or folders; a folder adds its images (not its subfolders).</source>
+            <translation>Foto's en/of mappen; een map voegt zijn afbeeldingen toe (niet die van submappen).</translation>
+        </message>
+        <message>
             <source>Photos answered</source>
-            <translation>Beantwoorde foto&apos;s</translation>
+            <translation>Beantwoorde foto's</translation>
         </message>
         <message>
             <source>Photos located</source>
@@ -583,15 +755,23 @@
         </message>
         <message>
             <source>Photos that could not be answered</source>
-            <translation>Foto&apos;s die niet beantwoord konden worden</translation>
+            <translation>Foto's die niet beantwoord konden worden</translation>
         </message>
         <message>
             <source>Photos that could not be read</source>
             <translation>Onleesbare foto's</translation>
         </message>
         <message>
+            <source>Polygon layer</source>
+            <translation>Polygoonlaag</translation>
+        </message>
+        <message>
+            <source>Polygons of a layer</source>
+            <translation>Polygonen van een laag</translation>
+        </message>
+        <message>
             <source>Posterior</source>
-            <translation>Posterior</translation>
+            <translation type="vanished">Posterior</translation>
         </message>
         <message>
             <source>Posterior density</source>
@@ -631,7 +811,11 @@
         </message>
         <message>
             <source>Rank {0} · similarity {1:.3f} · {2} inliers · {3}</source>
-            <translation>Rang {0} · overeenkomst {1:.3f} · {2} inliers · {3}</translation>
+            <translation type="vanished">Rang {0} · overeenkomst {1:.3f} · {2} inliers · {3}</translation>
+        </message>
+        <message>
+            <source>Rank {0} · similarity {1} · {2} inliers · {3}</source>
+            <translation>Rang {0} · overeenkomst {1} · {2} inliers · {3}</translation>
         </message>
         <message>
             <source>Reading the photo</source>
@@ -640,6 +824,10 @@
         <message>
             <source>Ready.</source>
             <translation>Gereed.</translation>
+        </message>
+        <message>
+            <source>Reference coverage: {0}</source>
+            <translation>Referentiedekking: {0}</translation>
         </message>
         <message>
             <source>Reference database</source>
@@ -666,12 +854,36 @@
             <translation>Rapportmap</translation>
         </message>
         <message>
+            <source>Results of {0} photos saved to {1}</source>
+            <translation>Resultaten van {0} foto's opgeslagen in {1}</translation>
+        </message>
+        <message>
+            <source>Save results</source>
+            <translation>Resultaten opslaan</translation>
+        </message>
+        <message>
+            <source>Save results…</source>
+            <translation>Resultaten opslaan…</translation>
+        </message>
+        <message>
+            <source>Search area</source>
+            <translation>Zoekgebied</translation>
+        </message>
+        <message>
             <source>Search only inside these polygons</source>
             <translation>Alleen binnen deze polygonen zoeken</translation>
         </message>
         <message>
             <source>Search only inside this extent</source>
             <translation>Alleen binnen dit gebied zoeken</translation>
+        </message>
+        <message>
+            <source>Search only reference views inside these polygons (any CRS).</source>
+            <translation>Zoek alleen referentiebeelden binnen deze polygonen (elk CRS).</translation>
+        </message>
+        <message>
+            <source>Search only reference views inside this extent.</source>
+            <translation>Zoek alleen referentiebeelden binnen deze extent.</translation>
         </message>
         <message>
             <source>Searching inside an area of {0:.2f} km²</source>
@@ -687,7 +899,7 @@
         </message>
         <message>
             <source>Skip photos labelled 'no match'</source>
-            <translation>Foto&apos;s met label &apos;geen match&apos; overslaan</translation>
+            <translation>Foto's met label 'geen match' overslaan</translation>
         </message>
         <message>
             <source>Skipped {0}: {1}</source>
@@ -704,6 +916,10 @@
         <message>
             <source>Taken {0}</source>
             <translation>Genomen op {0}</translation>
+        </message>
+        <message>
+            <source>The 50 % and 90 % highest-density regions of each photo.</source>
+            <translation>De gebieden met de hoogste dichtheid (50 % en 90 %) van elke foto.</translation>
         </message>
         <message>
             <source>The API address must start with http:// or https://</source>
@@ -731,11 +947,31 @@
         </message>
         <message>
             <source>The estimates layer has no '{0}' field: use the Estimates output of Geolocate photos</source>
-            <translation>De schattingenlaag heeft geen veld &apos;{0}&apos;: gebruik de uitvoer Schattingen van Foto&apos;s geolokaliseren</translation>
+            <translation>De schattingenlaag heeft geen veld '{0}': gebruik de uitvoer Schattingen van Foto's geolokaliseren</translation>
+        </message>
+        <message>
+            <source>The layer {0} has no polygons</source>
+            <translation>De laag {0} heeft geen polygonen</translation>
+        </message>
+        <message>
+            <source>The matches of {0} are no longer in memory: locate the photo again in the GeoPin dock.</source>
+            <translation>De overeenkomsten van {0} staan niet meer in het geheugen: lokaliseer de foto opnieuw in het GeoPin-paneel.</translation>
+        </message>
+        <message>
+            <source>The photo's EXIF position is {0} km from the nearest reference view: outside this database's coverage.</source>
+            <translation>De EXIF-positie van de foto ligt {0} km van het dichtstbijzijnde referentiebeeld: buiten de dekking van deze database.</translation>
         </message>
         <message>
             <source>The point layer has no field named {0}</source>
             <translation>De puntlaag heeft geen veld met de naam {0}</translation>
+        </message>
+        <message>
+            <source>The posterior density as a GeoTIFF; one file per photo.</source>
+            <translation>De posterior-dichtheid als GeoTIFF; één bestand per foto.</translation>
+        </message>
+        <message>
+            <source>The retrieved reference views with similarity and inliers.</source>
+            <translation>De opgehaalde referentiebeelden met overeenkomst en inliers.</translation>
         </message>
         <message>
             <source>The search area is empty</source>
@@ -750,8 +986,16 @@
             <translation>De begindatum ligt na de einddatum</translation>
         </message>
         <message>
+            <source>There is no map canvas to take the extent from</source>
+            <translation>Er is geen kaartvenster om de extent van te nemen</translation>
+        </message>
+        <message>
             <source>They are installed with pip into {0} (outside the plugin folder).</source>
             <translation>Ze worden met pip geïnstalleerd in {0} (buiten de pluginmap).</translation>
+        </message>
+        <message>
+            <source>This database holds {0} local features, so it is verified with the older verifier. Run 'Build reference database' on it again to add {1} features (nothing is re-embedded).</source>
+            <translation>Deze database bevat lokale kenmerken van {0} en wordt daarom met de oudere verificatie gecontroleerd. Voer 'Referentiedatabase bouwen' er opnieuw op uit om {1}-kenmerken toe te voegen (er wordt niets opnieuw geëmbed).</translation>
         </message>
         <message>
             <source>Verifying</source>
@@ -759,7 +1003,7 @@
         </message>
         <message>
             <source>View cones (optional, field 'photo')</source>
-            <translation>Kijkkegels (optioneel, veld &apos;photo&apos;)</translation>
+            <translation>Kijkkegels (optioneel, veld 'photo')</translation>
         </message>
         <message>
             <source>Views added</source>
@@ -774,8 +1018,24 @@
             <translation>Wat</translation>
         </message>
         <message>
+            <source>Your photo</source>
+            <translation>Uw foto</translation>
+        </message>
+        <message>
+            <source>confidence</source>
+            <translation>betrouwbaarheid</translation>
+        </message>
+        <message>
             <source>confident</source>
             <translation>zeker</translation>
+        </message>
+        <message>
+            <source>error</source>
+            <translation>fout</translation>
+        </message>
+        <message>
+            <source>inliers</source>
+            <translation>inliers</translation>
         </message>
         <message>
             <source>no match</source>
@@ -794,6 +1054,18 @@
             <translation>pip is mislukt (afsluitcode {0}); zie het logboek hierboven.</translation>
         </message>
         <message>
+            <source>posterior density (1/m²)</source>
+            <translation>posterior-dichtheid (1/m²)</translation>
+        </message>
+        <message>
+            <source>similarity</source>
+            <translation>overeenkomst</translation>
+        </message>
+        <message>
+            <source>similarity {0}–{1}</source>
+            <translation>overeenkomst {0}–{1}</translation>
+        </message>
+        <message>
             <source>uncertain</source>
             <translation>onzeker</translation>
         </message>
@@ -802,8 +1074,16 @@
             <translation>geverifieerd</translation>
         </message>
         <message>
+            <source>view</source>
+            <translation>beeld</translation>
+        </message>
+        <message>
             <source>{0:.0f} m from the photo's EXIF position</source>
-            <translation>{0:.0f} m van de EXIF-positie van de foto</translation>
+            <translation type="vanished">{0:.0f} m van de EXIF-positie van de foto</translation>
+        </message>
+        <message>
+            <source>{0} % region</source>
+            <translation>{0} %-gebied</translation>
         </message>
         <message>
             <source>{0} OGC API address</source>
@@ -818,12 +1098,24 @@
             <translation>{0} heeft geen beelden in dit gebied (of in deze periode).</translation>
         </message>
         <message>
+            <source>{0} has no reference_views layer</source>
+            <translation>{0} heeft geen laag reference_views</translation>
+        </message>
+        <message>
             <source>{0} images added ({1} views), {2} skipped, {3} failed</source>
             <translation>{0} beelden toegevoegd ({1} perspectiefbeelden), {2} overgeslagen, {3} mislukt</translation>
         </message>
         <message>
             <source>{0} images found, {1} added ({2} views), {3} already in the database, {4} failed</source>
             <translation>{0} beelden gevonden, {1} toegevoegd ({2} views), {3} al in de database, {4} mislukt</translation>
+        </message>
+        <message>
+            <source>{0} m from the estimate</source>
+            <translation>{0} m van de schatting</translation>
+        </message>
+        <message>
+            <source>{0} m from the photo's EXIF position</source>
+            <translation>{0} m van de EXIF-positie van de foto</translation>
         </message>
         <message>
             <source>{0} needs an access token.</source>
@@ -842,6 +1134,14 @@
             <translation>{0} delen van het gebied konden ook na herhaalde pogingen niet worden doorzocht bij {1}; de rest is geïmporteerd. Voer de import later opnieuw uit om ze aan te vullen (het GeoPin-logboek noemt elk deel en de reden).</translation>
         </message>
         <message>
+            <source>{0} per km²</source>
+            <translation>{0} per km²</translation>
+        </message>
+        <message>
+            <source>{0} photos</source>
+            <translation>{0} foto's</translation>
+        </message>
+        <message>
             <source>{0} queries ({1} positives): {2} % within 50 m, median error {3} m</source>
             <translation>{0} query's ({1} positief): {2} % binnen 50 m, mediane fout {3} m</translation>
         </message>
@@ -855,11 +1155,15 @@
         </message>
         <message>
             <source>{0} · confidence {1:.2f} · ± {2:.0f} m · {3} verified</source>
-            <translation>{0} · betrouwbaarheid {1:.2f} · ± {2:.0f} m · {3} geverifieerd</translation>
+            <translation type="vanished">{0} · betrouwbaarheid {1:.2f} · ± {2:.0f} m · {3} geverifieerd</translation>
+        </message>
+        <message>
+            <source>{0} · confidence {1} · ± {2} m · {3} verified</source>
+            <translation>{0} · betrouwbaarheid {1} · ± {2} m · {3} geverifieerd</translation>
         </message>
         <message>
             <source>{0}: 'no match'; skipped</source>
-            <translation>{0}: &apos;geen match&apos;; overgeslagen</translation>
+            <translation>{0}: 'geen match'; overgeslagen</translation>
         </message>
         <message>
             <source>{0}: cannot read the photo ({1}); skipped</source>
@@ -870,12 +1174,20 @@
             <translation>{0}: lokaliseren mislukt ({1}); overgeslagen</translation>
         </message>
         <message>
+            <source>{0}: its EXIF position is {1} km from the nearest reference view, outside this database's coverage; expect no match</source>
+            <translation>{0}: de EXIF-positie ligt {1} km van het dichtstbijzijnde referentiebeeld, buiten de dekking van deze database; verwacht geen overeenkomst</translation>
+        </message>
+        <message>
             <source>{0}: no estimate (error row); skipped</source>
             <translation>{0}: geen schatting (foutregel); overgeslagen</translation>
         </message>
         <message>
             <source>{0}: no posterior raster covers it; using its ±{1:.0f} m error radius</source>
             <translation>{0}: geen posterior-raster dekt hem; de foutstraal van ±{1:.0f} m wordt gebruikt</translation>
+        </message>
+        <message>
+            <source>{0}: not located (no match; {1} verified of {2} candidates); {3} s</source>
+            <translation>{0}: niet gelokaliseerd (geen overeenkomst; {1} geverifieerd van {2} kandidaten); {3} s</translation>
         </message>
         <message>
             <source>{0}: posterior mass {1:.2f}, {2} requests</source>
@@ -886,12 +1198,24 @@
             <translation>{0}: het posterior-raster moet in EPSG:28992 zijn</translation>
         </message>
         <message>
+            <source>{0}: {1}</source>
+            <translation>{0}: {1}</translation>
+        </message>
+        <message>
             <source>{0}: {1}, confidence {2:.2f}, ±{3:.0f} m, {4} verified; {5:.1f} s</source>
-            <translation>{0}: {1}, betrouwbaarheid {2:.2f}, ±{3:.0f} m, {4} geverifieerd; {5:.1f} s</translation>
+            <translation type="vanished">{0}: {1}, betrouwbaarheid {2:.2f}, ±{3:.0f} m, {4} geverifieerd; {5:.1f} s</translation>
+        </message>
+        <message>
+            <source>{0}: {1}, confidence {2}, ±{3} m, {4} verified; {5} s</source>
+            <translation>{0}: {1}, betrouwbaarheid {2}, ±{3} m, {4} geverifieerd; {5} s</translation>
         </message>
         <message>
             <source>{0}: {1}; skipped</source>
             <translation>{0}: {1}; overgeslagen</translation>
+        </message>
+        <message>
+            <source>◀ Previous</source>
+            <translation>◀ Vorige</translation>
         </message>
     </context>
 </TS>

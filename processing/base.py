@@ -2,12 +2,15 @@
 import os
 
 from qgis.core import QgsProcessingAlgorithm
+from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ..geopin_plugin import deps
 from ..geopin_plugin.i18n import tr
 
-ICON = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "resources", "icon.svg")
+PLUGIN_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ICON = os.path.join(PLUGIN_ROOT, "resources", "icon.svg")
+README = os.path.join(PLUGIN_ROOT, "README.md")
 
 
 class GeoPinAlgorithm(QgsProcessingAlgorithm):
@@ -31,3 +34,7 @@ class GeoPinAlgorithm(QgsProcessingAlgorithm):
         if missing:
             return False, deps.missing_message(missing)
         return True, ""
+
+    def helpUrl(self):  # noqa: N802
+        """The dialog's Help button: the README's section on the algorithms (offline)."""
+        return QUrl.fromLocalFile(README).toString() + "#processing-algorithms"

@@ -3,12 +3,17 @@
 INPUT takes one or more photos and/or folders (batch). Each photo goes through
 retrieval, verification and the posterior; an unreadable photo gives an error row
 in OUTPUT_ESTIMATES (and a warning) and the batch goes on. Outputs are in
-EPSG:28992 and are styled from resources/styles/ when loaded into the project.
+EPSG:28992; only OUTPUT_ESTIMATES is required. When loaded into the project they
+are styled from resources/styles/, named after the photo ("GeoPin estimates —
+IMG_2041.jpg") and grouped like the dock's results ("GeoPin: IMG_2041.jpg").
 """
 import os
 
 from qgis.core import (
     QgsCoordinateTransform,
+    QgsProcessingContext,
+    QgsProcessingOutputLayerDefinition,
+    QgsProperty,
     QgsFeatureSink,
     QgsGeometry,
     QgsProcessing,
@@ -26,6 +31,8 @@ from qgis.core import (
 )
 
 from ..geopin_plugin import result_layers as rl
+from ..geopin_plugin import settings
+from ..geopin_plugin.i18n import number
 from ..geopin_plugin.log import get_logger
 from .base import GeoPinAlgorithm
 
@@ -36,23 +43,61 @@ _POST_PROCESSORS = []
 
 
 class StyleLayer(QgsProcessingLayerPostProcessorInterface):
-    def __init__(self, kind):
+    """Style a loaded output and move it into the run's "GeoPin: <photo>" group."""
+
+    def __init__(self, kind, group_name=""):
         super().__init__()
         self.kind = kind
+        self.group_name = group_name
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802
         try:
             rl.apply_style(layer, self.kind)
+            node = move_to_group(context.project(), layer, self.group_name)
+            rl.set_legend_symbols(node, self.kind)
         except Exception:  # a style problem must not fail the algorithm
             get_logger("processing").exception("Could not style the %s layer", self.kind)
 
 
-def _style_on_load(context, dest_id, kind):
+def move_to_group(project, layer, group_name):
+    """Processing has put the loaded layer in the tree; move it into `group_name`."""
+    if project is None or not group_name:
+        return None
+    root = project.layerTreeRoot()
+    node = root.findLayer(layer.id())
+    if node is None:
+        return None
+    group = root.findGroup(group_name) or root.insertGroup(0, group_name)
+    if node.parent() is group:
+        return node
+    moved = node.clone()
+    group.addChildNode(moved)
+    node.parent().removeChildNode(node)
+    return moved
+
+
+def _style_on_load(context, dest_id, kind, layer_name="", group_name=""):
+    """Style, name and group an output when Processing loads it into the project."""
     if dest_id and context.willLoadLayerOnCompletion(dest_id):
-        post = StyleLayer(kind)
+        post = StyleLayer(kind, group_name)
         _POST_PROCESSORS.append(post)
-        del _POST_PROCESSORS[:-32]
-        context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(post)
+        del _POST_PROCESSORS[:-64]
+        details = context.layerToLoadOnCompletionDetails(dest_id)
+        details.setPostProcessor(post)
+        if layer_name:
+            details.name = layer_name
+            if hasattr(details, "forceName"):  # a file output would otherwise keep its file name
+                details.forceName = True
+
+
+def destination_given(value):
+    """Whether an optional output really has a destination: the batch dialog and models
+    pass a definition with an empty sink for a skipped output."""
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink
+    if isinstance(value, QgsProperty):
+        value = value.staticValue()
+    return value not in (None, "") and str(value).strip() != ""
 
 
 def expand_inputs(paths):
@@ -93,21 +138,28 @@ class GeolocatePhotos(GeoPinAlgorithm):
 
     def shortHelpString(self):  # noqa: N802
         return self.tr(
-            "Finds where photos were taken from their pixels alone, using a GeoPin reference database. "
-            "For each photo: the most similar reference views are retrieved (TOP_K), the best VERIFY_TOP "
-            "are checked geometrically with local features, and a kernel density over the verified "
-            "references gives the estimate, a calibrated confidence (confident / uncertain / no match), "
-            "an error radius and the 50 % and 90 % highest-density footprints. "
-            "Input: photos and/or folders of photos. An unreadable photo gets an error row and the "
-            "batch continues. AREA (a polygon layer) or AREA_EXTENT restricts the search. "
-            "All outputs are in EPSG:28992 (RD New)."
+            "Finds where photos were taken from their pixels alone, using a GeoPin reference database.\n\n"
+            "<b>Photos or folders of photos</b>: one or more photos; a folder adds its images.\n"
+            "<b>Reference database</b>: a GeoPin database (Build reference database); prefilled with the "
+            "one the GeoPin panel last used.\n"
+            "<b>Candidates retrieved per photo</b>: the most similar reference views searched.\n"
+            "<b>Candidates verified per photo</b>: how many of them are checked geometrically with local "
+            "features (more: slower, surer).\n"
+            "<b>Search only inside these polygons / this extent</b>: optional limits of the search.\n"
+            "<b>Estimates</b> (required): one row per photo with the best location, a calibrated confidence "
+            "(confident / uncertain / no match) and an error radius; a \"no match\" has no point.\n"
+            "<b>Candidates</b>, <b>Footprints</b> (50 % and 90 % regions), <b>Posterior density</b>: "
+            "optional; one posterior raster per photo.\n\n"
+            "An unreadable photo gets an error row and the batch continues. All outputs are in "
+            "EPSG:28992 (RD New)."
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterMultipleLayers(
             self.INPUT, self.tr("Photos or folders of photos"), QgsProcessing.TypeFile))
         self.addParameter(QgsProcessingParameterFile(
-            self.DATABASE, self.tr("Reference database"), extension="gpkg"))
+            self.DATABASE, self.tr("Reference database"), extension="gpkg",
+            defaultValue=settings.value("database") or None))
         self.addParameter(QgsProcessingParameterNumber(
             self.TOP_K, self.tr("Candidates retrieved per photo"), QgsProcessingParameterNumber.Integer, 100,
             minValue=1, maxValue=1000))
@@ -120,16 +172,38 @@ class GeolocatePhotos(GeoPinAlgorithm):
         self.addParameter(QgsProcessingParameterExtent(
             self.AREA_EXTENT, self.tr("Search only inside this extent"), optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT_CANDIDATES, self.tr("Candidates"), QgsProcessing.TypeVectorPoint))
+            self.OUTPUT_CANDIDATES, self.tr("Candidates"), QgsProcessing.TypeVectorPoint, optional=True,
+            createByDefault=True))
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT_ESTIMATES, self.tr("Estimates"), QgsProcessing.TypeVectorPoint))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT_FOOTPRINTS, self.tr("Footprints"), QgsProcessing.TypeVectorPolygon))
+            self.OUTPUT_FOOTPRINTS, self.tr("Footprints"), QgsProcessing.TypeVectorPolygon, optional=True,
+            createByDefault=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_POSTERIOR, self.tr("Posterior density"), optional=True, createByDefault=False))
         self.addOutput(QgsProcessingOutputNumber(self.LOCATED, self.tr("Photos located")))
         self.addOutput(QgsProcessingOutputNumber(self.CONFIDENT, self.tr("Photos located confidently")))
         self.addOutput(QgsProcessingOutputNumber(self.FAILED, self.tr("Photos that could not be read")))
+        self._parameter_help()
+
+    def _parameter_help(self):
+        """Tooltips in the dialog and the Model Designer (setHelp: QGIS 3.16+)."""
+        texts = {
+            self.INPUT: self.tr("Photos and/or folders; a folder adds its images (not its subfolders)."),
+            self.DATABASE: self.tr("A GeoPin reference database (.gpkg) made by Build reference database."),
+            self.TOP_K: self.tr("How many of the most similar reference views are retrieved per photo."),
+            self.VERIFY_TOP: self.tr("How many of those are checked geometrically (slower, surer)."),
+            self.AREA: self.tr("Search only reference views inside these polygons (any CRS)."),
+            self.AREA_EXTENT: self.tr("Search only reference views inside this extent."),
+            self.OUTPUT_ESTIMATES: self.tr("One row per photo; a point only where it was located."),
+            self.OUTPUT_CANDIDATES: self.tr("The retrieved reference views with similarity and inliers."),
+            self.OUTPUT_FOOTPRINTS: self.tr("The 50 % and 90 % highest-density regions of each photo."),
+            self.OUTPUT_POSTERIOR: self.tr("The posterior density as a GeoTIFF; one file per photo."),
+        }
+        for name, text in texts.items():
+            definition = self.parameterDefinition(name)
+            if definition is not None and hasattr(definition, "setHelp"):
+                definition.setHelp(text)
 
     # --- helpers ------------------------------------------------------------------------
     def _area_rings(self, parameters, context, feedback):
@@ -197,21 +271,27 @@ class GeolocatePhotos(GeoPinAlgorithm):
                     geolocator.extractor.preset_id, DEFAULT_EXTRACTOR))
 
         rd = rl.rd_crs()
-        cand_sink, cand_id = self.parameterAsSink(parameters, self.OUTPUT_CANDIDATES, context, rl.candidate_fields(),
-                                                  QgsWkbTypes.Point, rd)
-        est_sink, est_id = self.parameterAsSink(parameters, self.OUTPUT_ESTIMATES, context, rl.estimate_fields(),
-                                                QgsWkbTypes.Point, rd)
-        fp_sink, fp_id = self.parameterAsSink(parameters, self.OUTPUT_FOOTPRINTS, context, rl.footprint_fields(),
-                                              QgsWkbTypes.MultiPolygon, rd)
-        for sink, dest in ((cand_sink, self.OUTPUT_CANDIDATES), (est_sink, self.OUTPUT_ESTIMATES),
-                           (fp_sink, self.OUTPUT_FOOTPRINTS)):
-            if sink is None:
+        sinks, ids = {}, {}
+        for dest, fields, wkb in ((self.OUTPUT_CANDIDATES, rl.candidate_fields(), QgsWkbTypes.Point),
+                                  (self.OUTPUT_ESTIMATES, rl.estimate_fields(), QgsWkbTypes.Point),
+                                  (self.OUTPUT_FOOTPRINTS, rl.footprint_fields(), QgsWkbTypes.MultiPolygon)):
+            optional = dest != self.OUTPUT_ESTIMATES
+            if optional and not destination_given(parameters.get(dest)):
+                sinks[dest], ids[dest] = None, None  # skipped: nothing to write or load
+                continue
+            sinks[dest], ids[dest] = self.parameterAsSink(parameters, dest, context, fields, wkb, rd)
+            if sinks[dest] is None:
                 raise QgsProcessingException(self.invalidSinkError(parameters, dest))
-        _style_on_load(context, cand_id, "candidates")
-        _style_on_load(context, est_id, "estimates")
-        _style_on_load(context, fp_id, "footprints")
+        cand_sink, est_sink, fp_sink = (sinks[self.OUTPUT_CANDIDATES], sinks[self.OUTPUT_ESTIMATES],
+                                        sinks[self.OUTPUT_FOOTPRINTS])
+        run_name = os.path.basename(photos[0]) if len(photos) == 1 else self.tr("{0} photos").format(len(photos))
+        group = rl.result_group_name(run_name)
+        for dest, kind, title in ((self.OUTPUT_CANDIDATES, "candidates", self.tr("GeoPin candidates — {0}")),
+                                  (self.OUTPUT_ESTIMATES, "estimates", self.tr("GeoPin estimates — {0}")),
+                                  (self.OUTPUT_FOOTPRINTS, "footprints", self.tr("GeoPin footprints — {0}"))):
+            _style_on_load(context, ids[dest], kind, title.format(run_name), group)
         posterior_path = None
-        if parameters.get(self.OUTPUT_POSTERIOR) not in (None, ""):
+        if destination_given(parameters.get(self.OUTPUT_POSTERIOR)):
             posterior_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_POSTERIOR, context)
         posterior_written = []
 
@@ -220,7 +300,7 @@ class GeolocatePhotos(GeoPinAlgorithm):
         for i, path in enumerate(photos):
             if feedback.isCanceled():
                 break
-            name = os.path.basename(path)
+            name = os.path.basename(path)  # messages; the features carry the full path
             feedback.setProgressText(self.tr("Photo {0} of {1}: {2}").format(i + 1, n, name))
 
             def progress(stage, fraction, message, _i=i):
@@ -233,9 +313,10 @@ class GeolocatePhotos(GeoPinAlgorithm):
             except (ImageError, OSError) as exc:
                 failed += 1
                 feedback.reportError(self.tr("{0}: cannot read the photo ({1}); skipped").format(name, exc), False)
-                est_sink.addFeature(rl.error_feature(name, str(exc)), QgsFeatureSink.FastInsert)
+                est_sink.addFeature(rl.error_feature(path, str(exc)), QgsFeatureSink.FastInsert)
                 continue
             gps = (exif["lat"], exif["lon"]) if exif.get("lat") is not None and exif.get("lon") is not None else None
+            coverage_m = self._coverage_warning(database, name, gps, feedback)
             try:
                 geo = geolocator.locate(image, area=area, exif_gps=gps, progress=progress,
                                         is_canceled=feedback.isCanceled)
@@ -245,40 +326,69 @@ class GeolocatePhotos(GeoPinAlgorithm):
                 failed += 1
                 get_logger("processing").exception("Geolocation of %s failed", path)
                 feedback.reportError(self.tr("{0}: geolocation failed ({1}); skipped").format(name, exc), False)
-                est_sink.addFeature(rl.error_feature(name, str(exc)), QgsFeatureSink.FastInsert)
+                est_sink.addFeature(rl.error_feature(path, str(exc)), QgsFeatureSink.FastInsert)
                 continue
             located += 1
             confident += geo.label == "confident"
-            cand_sink.addFeatures(rl.candidate_features(name, geo), QgsFeatureSink.FastInsert)
-            est_sink.addFeature(rl.estimate_feature(name, geo), QgsFeatureSink.FastInsert)
-            fp_sink.addFeatures(rl.footprint_features(name, geo), QgsFeatureSink.FastInsert)
-            msg = self.tr("{0}: {1}, confidence {2:.2f}, ±{3:.0f} m, {4} verified; {5:.1f} s").format(
-                name, geo.label, geo.confidence, geo.error_radius_m, geo.n_verified, sum(geo.timings.values()))
-            if geo.lat is not None:
-                msg += self.tr(" at {0:.6f}, {1:.6f}").format(geo.lat, geo.lon)
-            if geo.exif_distance_m is not None:
-                msg += self.tr(" ({0:.0f} m from its EXIF position)").format(geo.exif_distance_m)
-            feedback.pushInfo(msg)
-            if posterior_path and geo.posterior is not None:
+            if cand_sink is not None:
+                cand_sink.addFeatures(rl.candidate_features(path, geo), QgsFeatureSink.FastInsert)
+            est_sink.addFeature(rl.estimate_feature(path, geo, coverage_m=coverage_m), QgsFeatureSink.FastInsert)
+            if fp_sink is not None:
+                fp_sink.addFeatures(rl.footprint_features(path, geo), QgsFeatureSink.FastInsert)
+            feedback.pushInfo(self._summary(name, geo))
+            if posterior_path and rl.is_located(geo) and geo.posterior is not None:
                 target = posterior_path
                 if posterior_written:  # one GeoTIFF per photo: the first at the given path
                     stem, ext = os.path.splitext(posterior_path)
                     target = f"{stem}_{len(posterior_written) + 1}{ext or '.tif'}"
                 rl.write_posterior_geotiff(target, geo.posterior, geo.geotransform)
-                posterior_written.append(target)
+                posterior_written.append((target, name))
                 if len(posterior_written) > 1:
                     feedback.pushInfo(self.tr("Posterior of {0} written to {1}").format(name, target))
             feedback.setProgress(100.0 * (i + 1) / n)
 
-        results = {
-            self.OUTPUT_CANDIDATES: cand_id,
-            self.OUTPUT_ESTIMATES: est_id,
-            self.OUTPUT_FOOTPRINTS: fp_id,
-            self.LOCATED: located,
-            self.CONFIDENT: confident,
-            self.FAILED: failed,
-        }
+        results = {self.LOCATED: located, self.CONFIDENT: confident, self.FAILED: failed}
+        results.update({dest: dest_id for dest, dest_id in ids.items() if dest_id})
         if posterior_written:
-            results[self.OUTPUT_POSTERIOR] = posterior_written[0]
-            _style_on_load(context, posterior_path, "posterior")
+            results[self.OUTPUT_POSTERIOR] = posterior_written[0][0]
+            self._load_posteriors(context, posterior_path, posterior_written, group)
+        elif posterior_path and context.willLoadLayerOnCompletion(posterior_path):
+            # nothing was written (no photo located): nothing to load, so no false "not generated"
+            context.setLayersToLoadOnCompletion({k: v for k, v in context.layersToLoadOnCompletion().items()
+                                                 if k != posterior_path})
         return results
+
+    def _load_posteriors(self, context, posterior_path, written, group):
+        """Every photo's posterior raster is loaded, not only the one at the given path."""
+        loading = context.willLoadLayerOnCompletion(posterior_path)
+        for target, photo in written:
+            title = self.tr("GeoPin posterior density — {0}").format(photo)
+            if loading and target != posterior_path:
+                context.addLayerToLoadOnCompletion(target, QgsProcessingContext.LayerDetails(
+                    title, context.project(), self.OUTPUT_POSTERIOR))
+            _style_on_load(context, target, "posterior", title, group)
+
+    def _coverage_warning(self, database, name, gps, feedback):
+        """Say first when the photo's EXIF position lies outside the database's coverage."""
+        if gps is None:
+            return None
+        from ..geopin_plugin.engine.coverage import FAR_OUTSIDE_M, distance_to_coverage_m
+
+        distance = distance_to_coverage_m(database, *gps)
+        if distance is not None and distance > FAR_OUTSIDE_M:
+            text = self.tr("{0}: its EXIF position is {1} km from the nearest reference view, outside this "
+                           "database's coverage; expect no match").format(name, number(distance / 1000.0, 1))
+            (getattr(feedback, "pushWarning", None) or feedback.pushInfo)(text)
+        return distance
+
+    def _summary(self, name, geo):
+        if not rl.is_located(geo):
+            return self.tr("{0}: not located (no match; {1} verified of {2} candidates); {3} s").format(
+                name, geo.n_verified, len(geo.candidates), number(sum(geo.timings.values()), 1))
+        msg = self.tr("{0}: {1}, confidence {2}, ±{3} m, {4} verified; {5} s").format(
+            name, rl.label_text(geo.label), number(geo.confidence, 2), number(geo.error_radius_m, 0),
+            geo.n_verified, number(sum(geo.timings.values()), 1))
+        msg += self.tr(" at {0}, {1}").format(number(geo.lat, 6), number(geo.lon, 6))
+        if geo.exif_distance_m is not None:
+            msg += self.tr(" ({0} m from its EXIF position)").format(number(geo.exif_distance_m, 0))
+        return msg

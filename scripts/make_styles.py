@@ -23,6 +23,7 @@ from qgis.core import (  # noqa: E402
     QgsProperty,
     QgsRendererCategory,
     QgsRendererRange,
+    QgsSingleSymbolRenderer,
     QgsSimpleMarkerSymbolLayer,
     QgsSimpleMarkerSymbolLayerBase,
     QgsSymbol,
@@ -81,7 +82,9 @@ def estimates_style(layer):
         categories.append(QgsRendererCategory(value, s, label))
     layer.setRenderer(QgsCategorizedSymbolRenderer("label", categories))
     settings = QgsPalLayerSettings()
-    settings.fieldName = "\"label\" || ' ' || format_number(\"confidence\", 2) || '  ±' || round(\"error_radius_m\") || ' m'"
+    # the translated label and locale numbers (format_number follows the QGIS locale)
+    settings.fieldName = ("\"label_text\" || ' ' || format_number(\"confidence\", 2) || '  ±' || "
+                          "format_number(\"error_radius_m\", 0) || ' m'")
     settings.isExpression = True
     fmt = QgsTextFormat()
     fmt.setSize(9)
@@ -107,6 +110,23 @@ def footprints_style(layer):
     layer.setRenderer(QgsCategorizedSymbolRenderer("level", categories))
 
 
+def coverage_style(layer):
+    # the reference database's views: small, quiet dots under the results
+    sym = QgsMarkerSymbol.createSimple({"name": "circle", "color": "44,127,184,200", "outline_color": "#ffffff",
+                                        "outline_width": "0.2", "size": "1.6", "size_unit": "MM"})
+    layer.setRenderer(QgsSingleSymbolRenderer(sym))
+
+
+def coverage_fields():
+    from qgis.core import QgsField, QgsFields
+    from qgis.PyQt.QtCore import QVariant
+
+    fields = QgsFields()
+    for name in ("source", "capture_time", "attribution", "licence"):
+        fields.append(QgsField(name, QVariant.String))
+    return fields
+
+
 def main():
     app = QgsApplication([], False)
     app.initQgis()
@@ -118,6 +138,7 @@ def main():
         ("candidates", "Point", rl.candidate_fields(), candidates_style),
         ("estimates", "Point", rl.estimate_fields(), estimates_style),
         ("footprints", "MultiPolygon", rl.footprint_fields(), footprints_style),
+        ("coverage", "Point", coverage_fields(), coverage_style),
     ):
         layer = QgsVectorLayer(f"{geometry}?crs=EPSG:28992", kind, "memory")
         layer.dataProvider().addAttributes(fields.toList())

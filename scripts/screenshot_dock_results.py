@@ -1,11 +1,13 @@
-"""Screenshot of the GeoPin dock with results beside a QGIS map canvas:
-build/screenshots/dock_results.png, and of the match viewer for the best
-candidate: build/screenshots/match_viewer.png (offscreen grabs, no display needed).
+"""Screenshots of the GeoPin dock with results beside a QGIS map canvas and its
+layer tree, in Dutch: build/screenshots/dock_results.png (a located photo),
+dock_no_match.png (a photo from Lund: outside the coverage, no match) and
+match_viewer.png (the best candidate) — offscreen grabs, no display needed.
 
 It uses the demo's database (`make demo` builds it; built here when missing)
-and geolocates the demo's query view through the dock, exactly as a user would:
-set photo, set database, Locate, wait for the task, then the map shows the
-result layers over the reference coverage.
+and geolocates through the dock exactly as a user would: background map chosen in
+"Advanced", set photo, set database, Locate, wait for the task. The background
+map is the PDOK layer pointed at a local tile server (tests/tile_server.py:
+generated tiles, nothing downloaded).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot_dock_results.py
 """
@@ -16,11 +18,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import demo  # noqa: E402  (sets sys.path for the plugin)
 
+sys.path.insert(0, str(demo.REPO / "tests"))
+from tile_server import TileServer  # noqa: E402
+
 OUT = demo.REPO / "build" / "screenshots" / "dock_results.png"
+LOCALE = "nl_NL"
 
 
 class Iface:
-    """The two things the dock needs from QgisInterface."""
+    """What the dock needs from QgisInterface."""
 
     def __init__(self, window, canvas):
         self._window, self._canvas = window, canvas
@@ -31,15 +37,50 @@ class Iface:
     def mapCanvas(self):  # noqa: N802
         return self._canvas
 
+    def messageBar(self):  # noqa: N802
+        return None
+
+
+def render(canvas, seconds=3.0):
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    canvas.refresh()
+    end = time.time() + seconds
+    while time.time() < end:  # let the canvas fetch its tiles and render
+        QCoreApplication.processEvents()
+        time.sleep(0.03)
+    canvas.waitWhileRendering()
+    QCoreApplication.processEvents()
+
+
+def locate(dock, photo):
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    dock.set_photo(str(photo))
+    dock.locate()
+    start = time.time()
+    while dock.task is not None and time.time() - start < 600:
+        QCoreApplication.processEvents()
+        time.sleep(0.05)
+    if dock.result is None:
+        raise SystemExit(f"locate failed: {dock.stage_label.text()}")
+    return dock.result
+
 
 def main():
-    from qgis.core import QgsApplication, QgsProject, QgsVectorLayer, QgsCoordinateReferenceSystem
-    from qgis.gui import QgsMapCanvas
-    from qgis.PyQt.QtCore import QCoreApplication, Qt
-    from qgis.PyQt.QtWidgets import QMainWindow
+    from qgis.core import QgsApplication, QgsProject, QgsCoordinateReferenceSystem
+    from qgis.gui import QgsLayerTreeMapCanvasBridge, QgsLayerTreeView, QgsMapCanvas
+    from qgis.core import QgsLayerTreeModel
+    from qgis.PyQt.QtCore import QLocale, Qt
+    from qgis.PyQt.QtWidgets import QDockWidget, QMainWindow
 
     app = QgsApplication([], True)
     app.initQgis()
+    QLocale.setDefault(QLocale(LOCALE))
+    from geopin.geopin_plugin import settings
+    from geopin.geopin_plugin.i18n import install_translator
+
+    translator = install_translator(LOCALE)  # kept: a collected QTranslator stops translating  # noqa: F841
     from geopin.geopin_plugin.gui.dock import GeoPinDock
 
     db = demo.OUT / f"amsterdam_without_{demo.LEAVE_OUT}.gpkg"
@@ -49,6 +90,7 @@ def main():
         demo.build_database(db, leave_out=[demo.LEAVE_OUT], rows=rows)
         target = [r for r in rows if r["pano_id"] == demo.LEAVE_OUT][0]
         demo.save_rgb(photo, demo.query_view(target["path"]))
+    far_photo = demo.datasets_dir() / "lund" / "01.jpg"  # EXIF GPS in Sweden: outside the coverage
 
     window = QMainWindow()
     window.resize(1500, 950)
@@ -58,46 +100,54 @@ def main():
     project = QgsProject.instance()
     project.setCrs(QgsCoordinateReferenceSystem("EPSG:3857"))  # not RD New: the dock reprojects
     canvas.setDestinationCrs(project.crs())
-    coverage = QgsVectorLayer(f"{db}|layername=reference_views", "Reference views", "ogr")
-    project.addMapLayer(coverage)
+    # the layer tree with legends, and QGIS's own canvas bridge (zoom-to-first-layer included)
+    bridge = QgsLayerTreeMapCanvasBridge(project.layerTreeRoot(), canvas)
+    model = QgsLayerTreeModel(project.layerTreeRoot())
+    model.setFlag(QgsLayerTreeModel.ShowLegend, True)
+    tree = QgsLayerTreeView()
+    tree.setModel(model)
+    tree_dock = QDockWidget("Lagen")
+    tree_dock.setWidget(tree)
+    window.addDockWidget(Qt.LeftDockWidgetArea, tree_dock)
+    tree_dock.setMinimumWidth(300)
     dock = GeoPinDock(Iface(window, canvas), window)
     window.addDockWidget(Qt.RightDockWidgetArea, dock)
     dock.setMinimumWidth(430)
     window.show()
 
-    dock.set_database(str(db))
-    dock.set_photo(str(photo))
-    dock.locate()
-    start = time.time()
-    while dock.task is not None and time.time() - start < 600:
-        QCoreApplication.processEvents()
-        time.sleep(0.05)
-    if dock.result is None:
-        raise SystemExit(f"locate failed: {dock.stage_label.text()}")
-    canvas.setLayers([layer for layer in dock.result_layers] + [coverage])
-    extent = canvas.extent()
-    canvas.refresh()
-    for _ in range(100):  # let the canvas render
-        QCoreApplication.processEvents()
-        time.sleep(0.03)
-    canvas.waitWhileRendering()
-    QCoreApplication.processEvents()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(OUT), "PNG")
-    # the match viewer of the best candidate
-    dock.results_list.setCurrentRow(0)
-    viewer = dock.show_matches()
-    if viewer is not None:
-        viewer.resize(1400, 640)
-        for _ in range(20):
-            QCoreApplication.processEvents()
-            time.sleep(0.02)
-        viewer.grab().save(str(OUT.with_name("match_viewer.png")), "PNG")
-        viewer.close()
-    r = dock.result
-    print(f"{OUT}: {r.label} confidence {r.confidence:.2f} ±{r.error_radius_m:.0f} m, "
-          f"{r.n_verified} verified, canvas extent {extent.toString(0)}")
+    with TileServer() as server:  # the background map from local generated tiles: nothing downloaded
+        settings.set_value("pdok_tile_url", server.url)
+        dock.advanced.background.setCurrentIndex(dock.advanced.background.findData("pdok"))
+        try:
+            dock.set_database(str(db))
+            r = locate(dock, photo)
+            tree.expandAll()
+            render(canvas)
+            OUT.parent.mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(OUT), "PNG")
+            print(f"{OUT}: {r.label} confidence {r.confidence:.2f} ±{r.error_radius_m:.0f} m, "
+                  f"{r.n_verified} verified, canvas extent {canvas.extent().toString(0)}, "
+                  f"{len(server.requests)} tiles from the local server")
+            # the match viewer of the best candidate
+            dock.results_list.setCurrentRow(0)
+            viewer = dock.show_matches()
+            if viewer is not None:
+                viewer.resize(1400, 680)
+                render(canvas, 0.5)
+                viewer.grab().save(str(OUT.with_name("match_viewer.png")), "PNG")
+                viewer.close()
+            # the "no match" case: a photo from Lund
+            if far_photo.exists():
+                r = locate(dock, far_photo)
+                tree.expandAll()
+                render(canvas)
+                window.grab().save(str(OUT.with_name("dock_no_match.png")), "PNG")
+                print(f"{OUT.with_name('dock_no_match.png')}: {r.label}")
+        finally:
+            settings.set_value("pdok_tile_url", "")
+            settings.set_value("background_map", "")
     dock.close_and_cleanup()
+    del bridge
     app.exitQgis()
 
 

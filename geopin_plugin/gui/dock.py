@@ -1,21 +1,23 @@
-"""The GeoPin dock panel: drop a photo, pick a database, Locate, read the answer.
+"""The GeoPin dock panel: drop photos, pick a database, Locate, read the answers.
 
-The work runs in a QgsTask (gui/locate_task.py); this widget only shows progress,
-the estimate, the candidates (click one to zoom the map; double-click or "Show
-matches" for the match viewer) and adds the result layers to the project.
+Each photo runs in its own QgsTask (gui/locate_task.py), one after the other; this
+widget shows progress, the estimate, the candidates (click one to zoom the map;
+double-click or "Show matches" for the match viewer), adds one layer group per
+photo with the map context (gui/map_context.py) and zooms to the estimate's
+footprint. Texts and numbers of a result: gui/dock_results.py; the "Advanced"
+section: gui/dock_advanced.py.
 """
 import os
 
 from qgis.core import (
+    Qgis,
     QgsApplication,
-    QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
     QgsProject,
     QgsRectangle,
 )
 from qgis.gui import QgsDockWidget, QgsFileWidget
-from qgis.PyQt.QtCore import QSize, Qt, pyqtSignal
-from qgis.PyQt.QtGui import QIcon, QImageReader, QPixmap
+from qgis.PyQt.QtCore import QSize, Qt, QTimer, pyqtSignal
+from qgis.PyQt.QtGui import QIcon, QPixmap
 from qgis.PyQt.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -24,102 +26,76 @@ from qgis.PyQt.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from .. import settings
-from ..i18n import tr
+from .. import deps, settings
+from ..i18n import number, tr
 from ..log import get_logger
+from ..result_layers import is_located
+from . import match_actions
+from .dock_actions import DockResultActions
+from .dock_advanced import AdvancedBox
+from .dock_results import PhotoResult, candidate_text, summary_lines, zoom_canvas, zoom_rectangle
 from .locate_task import LocateTask, stage_title
+from .photos import THUMB, PhotoDropArea, thumbnail
 
 PHOTO_FILTER = "Images (*.jpg *.jpeg *.JPG *.JPEG *.png *.PNG *.tif *.tiff *.webp)"
 DATABASE_FILTER = "GeoPin database (*.gpkg)"
-THUMB = 160
 RESULT_ICON = QSize(96, 72)
 ZOOM_HALF_WIDTH_M = 60.0
 RD_NEW = "EPSG:28992"
+LOG = get_logger("dock")
 
 
-def label_text(label):
-    return {"confident": tr("confident"), "uncertain": tr("uncertain"), "no match": tr("no match")}.get(label, label)
+class GeoPinDock(DockResultActions, QgsDockWidget):
+    install_requested = pyqtSignal()  # the plugin opens its dependency installer
 
-
-class PhotoDropArea(QLabel):
-    """A label that shows the photo's thumbnail and accepts a dropped image file."""
-
-    photo_dropped = pyqtSignal(str)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("geopinPhotoDrop")
-        self.setAcceptDrops(True)
-        self.setAlignment(Qt.AlignCenter)
-        self.setMinimumHeight(THUMB * 3 // 4)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
-        self.setStyleSheet("QLabel#geopinPhotoDrop { border: 2px dashed #999; border-radius: 6px; color: #666; }")
-        self.setText(tr("Drop a photo here"))
-
-    @staticmethod
-    def _local_file(mime):
-        for url in mime.urls() if mime.hasUrls() else []:
-            path = url.toLocalFile()
-            if path and os.path.isfile(path):
-                return path
-        return None
-
-    def dragEnterEvent(self, event):  # noqa: N802
-        if self._local_file(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event):  # noqa: N802
-        path = self._local_file(event.mimeData())
-        if path:
-            event.acceptProposedAction()
-            self.photo_dropped.emit(path)
-
-
-def thumbnail(path, size=THUMB):
-    """A scaled QPixmap read without decoding the full image (fast on 8000×4000 panoramas)."""
-    reader = QImageReader(path)
-    reader.setAutoTransform(True)
-    full = reader.size()
-    if full.isValid() and full.width() > 0:
-        reader.setScaledSize(full.scaled(size * 2, size * 2, Qt.KeepAspectRatio))
-    image = reader.read()
-    if image.isNull():
-        return None
-    return QPixmap.fromImage(image)
-
-
-class GeoPinDock(QgsDockWidget):
     def __init__(self, iface, parent=None):
         super().__init__(tr("GeoPin"), parent)
         self.setObjectName("GeoPinDock")
         self.iface = iface
-        self.photo_path = None
+        self.photo_paths = []
+        self.queue = []
         self.task = None
-        self.result = None
-        self.result_photo = None
-        self.result_layers = []
-        self.reference_images = {}
-        self.query_image = None
+        self.results = {}  # photo path -> PhotoResult
+        self.current = None  # the PhotoResult shown
+        self.match_viewer = None
+        self.missing_packages = []
 
         body = QWidget()
         layout = QVBoxLayout(body)
 
+        self.deps_label = QLabel("")
+        self.deps_label.setObjectName("geopinDepsMissing")
+        self.deps_label.setWordWrap(True)
+        self.deps_label.setStyleSheet("QLabel { background: #fff3cd; padding: 4px; }")
+        self.deps_button = QPushButton(tr("Install dependencies…"))
+        self.deps_button.setObjectName("geopinDepsInstall")
+        self.deps_button.clicked.connect(self.install_requested.emit)
+        layout.addWidget(self.deps_label)
+        layout.addWidget(self.deps_button)
+
         self.drop_area = PhotoDropArea()
-        self.drop_area.photo_dropped.connect(self.set_photo)
+        self.drop_area.photos_dropped.connect(self.add_photos)
         layout.addWidget(self.drop_area)
 
+        self.photos_list = QListWidget()
+        self.photos_list.setObjectName("geopinPhotos")
+        self.photos_list.setMaximumHeight(90)
+        self.photos_list.currentRowChanged.connect(self._photo_selected)
+        layout.addWidget(self.photos_list)
+
         row = QHBoxLayout()
-        self.browse_button = QPushButton(tr("Browse photo…"))
+        self.browse_button = QPushButton(tr("Browse photos…"))
         self.browse_button.setObjectName("geopinBrowse")
         self.browse_button.clicked.connect(self.browse_photo)
+        self.clear_button = QPushButton(tr("Clear"))
+        self.clear_button.setObjectName("geopinClearPhotos")
+        self.clear_button.clicked.connect(self.clear_photos)
         row.addWidget(self.browse_button)
+        row.addWidget(self.clear_button)
         row.addStretch(1)
         layout.addLayout(row)
 
@@ -138,6 +114,9 @@ class GeoPinDock(QgsDockWidget):
         self.database_widget.fileChanged.connect(self._database_changed)
         layout.addWidget(self.database_widget)
 
+        self.advanced = AdvancedBox()
+        layout.addWidget(self.advanced)
+
         row = QHBoxLayout()
         self.locate_button = QPushButton(tr("Locate"))
         self.locate_button.setObjectName("geopinLocate")
@@ -155,6 +134,7 @@ class GeoPinDock(QgsDockWidget):
         self.progress.setValue(0)
         self.stage_label = QLabel("")
         self.stage_label.setObjectName("geopinStage")
+        self.stage_label.setWordWrap(True)
         layout.addWidget(self.progress)
         layout.addWidget(self.stage_label)
 
@@ -172,29 +152,100 @@ class GeoPinDock(QgsDockWidget):
         self.results_list.itemDoubleClicked.connect(self._result_double_clicked)
         layout.addWidget(self.results_list, 1)
 
+        row = QHBoxLayout()
         self.matches_button = QPushButton(tr("Show matches"))
         self.matches_button.setObjectName("geopinShowMatches")
-        self.matches_button.setEnabled(False)
         self.matches_button.clicked.connect(self.show_matches)
-        layout.addWidget(self.matches_button)
+        self.save_button = QPushButton(tr("Save results…"))
+        self.save_button.setObjectName("geopinSaveResults")
+        self.save_button.clicked.connect(self.save_results_dialog)
+        row.addWidget(self.matches_button)
+        row.addWidget(self.save_button)
+        layout.addLayout(row)
 
         from .parcels_panel import ParcelsPanel
         self.parcels_panel = ParcelsPanel(iface)
         layout.addWidget(self.parcels_panel)
 
         self.setWidget(body)
+        match_actions.register_dock(self)
+        self.refresh_dependencies()
+
+    # --- compatibility: the shown result --------------------------------------------
+    @property
+    def result(self):
+        return self.current.result if self.current else None
+
+    @property
+    def result_layers(self):
+        return self.current.layers if self.current else []
+
+    @property
+    def photo_path(self):
+        row = self.photos_list.currentRow()
+        return self.photo_paths[row] if 0 <= row < len(self.photo_paths) else None
+
+    # --- messages ---------------------------------------------------------------
+    def notify(self, text, warning=False, error=False):
+        """In the dock and in QGIS's message bar (the dock may be hidden)."""
+        bar = self.iface.messageBar() if self.iface is not None and hasattr(self.iface, "messageBar") else None
+        if bar is not None:
+            level = Qgis.Critical if error else Qgis.Warning if warning else Qgis.Info
+            bar.pushMessage(tr("GeoPin"), text, level, 10)
+        (LOG.error if error else LOG.warning if warning else LOG.info)(text)
+
+    def refresh_dependencies(self, required=None):
+        """Locate needs GeoPin's Python packages: say which are missing, offer the installer."""
+        self.missing_packages = deps.missing(required)
+        missing = bool(self.missing_packages)
+        self.deps_label.setVisible(missing)
+        self.deps_button.setVisible(missing)
+        if missing:
+            self.deps_label.setText(tr("Missing Python packages: {0}. Locate needs them.").format(
+                ", ".join(self.missing_packages)))
         self._update_buttons()
+        return self.missing_packages
 
     # --- inputs -------------------------------------------------------------
     def browse_photo(self):
         start = os.path.dirname(self.photo_path) if self.photo_path else settings.value("last_photo_dir", "") or ""
-        path, _ = QFileDialog.getOpenFileName(self, tr("Choose a photo"), start, PHOTO_FILTER)
-        if path:
-            self.set_photo(path)
+        paths, _ = QFileDialog.getOpenFileNames(self, tr("Choose photos"), start, PHOTO_FILTER)
+        if paths:
+            self.add_photos(paths)
 
     def set_photo(self, path):
-        self.photo_path = path
-        settings.set_value("last_photo_dir", os.path.dirname(path))
+        """Locate this one photo (replaces the list)."""
+        self.clear_photos()
+        self.add_photos([path])
+
+    def add_photos(self, paths):
+        for path in paths:
+            if path in self.photo_paths:
+                continue
+            self.photo_paths.append(path)
+            item = QListWidgetItem(os.path.basename(path))
+            item.setToolTip(path)
+            pixmap = thumbnail(path, 48)
+            if pixmap is not None:
+                item.setIcon(QIcon(pixmap))
+            self.photos_list.addItem(item)
+        if paths:
+            settings.set_value("last_photo_dir", os.path.dirname(paths[-1]))
+            self.photos_list.setCurrentRow(self.photo_paths.index(paths[-1]) if len(paths) == 1 else 0)
+        self._update_buttons()
+
+    def clear_photos(self):
+        self.photo_paths = []
+        self.photos_list.clear()
+        self.drop_area.setPixmap(QPixmap())
+        self.drop_area.setText(tr("Drop photos here"))
+        self.exif_label.setText("")
+        self._update_buttons()
+
+    def _photo_selected(self, row):
+        path = self.photo_path
+        if path is None:
+            return
         pixmap = thumbnail(path)
         if pixmap is None:
             self.drop_area.setPixmap(QPixmap())
@@ -202,6 +253,8 @@ class GeoPinDock(QgsDockWidget):
         else:
             self.drop_area.setPixmap(pixmap.scaled(THUMB * 2, THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation))
         self.exif_label.setText(self._exif_facts(path))
+        if path in self.results:
+            self._show_result(self.results[path])
         self._update_buttons()
 
     def _exif_facts(self, path):
@@ -211,16 +264,16 @@ class GeoPinDock(QgsDockWidget):
 
             exif = read_exif(path) or {}
         except Exception as exc:  # a broken EXIF block is a fact to show, not an error
-            get_logger("dock").info("No EXIF for %s: %s", path, exc)
+            LOG.info("No EXIF for %s: %s", path, exc)
             exif = {}
         if exif.get("lat") is not None and exif.get("lon") is not None:
-            facts.append(tr("EXIF position {0:.6f}, {1:.6f}").format(exif["lat"], exif["lon"]))
+            facts.append(tr("EXIF position {0}, {1}").format(number(exif["lat"], 6), number(exif["lon"], 6)))
         else:
             facts.append(tr("No GPS position in EXIF"))
         if exif.get("capture_time"):
             facts.append(tr("Taken {0}").format(exif["capture_time"]))
         if exif.get("heading") is not None:
-            facts.append(tr("Heading {0:.0f}°").format(float(exif["heading"])))
+            facts.append(tr("Heading {0}°").format(number(exif["heading"], 0)))
         for key in ("make", "model"):
             if exif.get(key):
                 facts.append(str(exif[key]))
@@ -239,25 +292,42 @@ class GeoPinDock(QgsDockWidget):
 
     def _update_buttons(self):
         running = self.task is not None
-        self.locate_button.setEnabled(bool(self.photo_path) and bool(self.database_path()) and not running)
+        ready = bool(self.photo_paths) and bool(self.database_path()) and not self.missing_packages
+        self.locate_button.setEnabled(ready and not running)
         self.cancel_button.setEnabled(running)
         self.matches_button.setEnabled(self._selected_candidate() is not None and not running)
+        self.save_button.setEnabled(bool(self.results) and not running)
 
     # --- run ----------------------------------------------------------------
     def locate(self):
-        if self.task is not None or not self.photo_path:
+        """Locate every photo of the list, one task after the other; returns the first task."""
+        if self.task is not None or not self.photo_paths or self.refresh_dependencies():
             return None
         database = self.database_path()
         if not database or not os.path.exists(database):
-            self.summary_label.setText(tr("Choose an existing reference database first."))
+            self._fail(tr("Choose an existing reference database first."))
             return None
+        try:
+            self.area = self.advanced.area_rings(self.iface.mapCanvas() if self.iface is not None else None)
+        except ValueError as exc:
+            self._fail(str(exc))
+            return None
+        self.queue = list(self.photo_paths)
+        return self._start_next()
+
+    def _start_next(self):
         from ..engine.pipeline import PipelineConfig
 
-        config = PipelineConfig(top_k=settings.value("top_k"), verify_top=settings.value("verify_top"))
+        if not self.queue:
+            self.task = None
+            self._update_buttons()
+            return None
+        photo = self.queue.pop(0)
+        config = PipelineConfig(top_k=self.advanced.top_k.value(), verify_top=self.advanced.verify_top.value())
         self.results_list.clear()
         self.summary_label.setText("")
         self.progress.setValue(0)
-        self.task = LocateTask(self.photo_path, database, config)
+        self.task = LocateTask(photo, self.database_path(), config, area=self.area)
         self.task.stage_changed.connect(self._stage_changed)
         self.task.done.connect(self._task_done)
         QgsApplication.taskManager().addTask(self.task)
@@ -266,133 +336,132 @@ class GeoPinDock(QgsDockWidget):
 
     def cancel(self):
         if self.task is not None:
+            self.queue = []
             self.stage_label.setText(tr("Cancelling…"))
             self.task.cancel()
+
+    def _fail(self, message):
+        self.stage_label.setText(message)
+        self.notify(message, error=True)
 
     def _stage_changed(self, stage, overall, message):
         self.progress.setValue(int(round(overall * 100)))
         title = stage_title(stage)
-        self.stage_label.setText(f"{title}: {message}" if message else title)
+        name = os.path.basename(self.task.photo_path) if self.task is not None else ""
+        self.stage_label.setText(f"{name}: {title}: {message}" if message else f"{name}: {title}")
 
     def _task_done(self, result, error):
-        task, self.task = self.task, None
+        task = self.task
         if result is None:
             self.progress.setValue(0)
-            self.stage_label.setText(error)
+            self._fail(tr("{0}: {1}").format(os.path.basename(task.photo_path), error))
+        else:
+            self.progress.setValue(100)
+            seconds = sum(result.timings.values())
+            self.stage_label.setText(tr("Done in {0} s").format(number(seconds, 1)))
+            item = PhotoResult(task.photo_path, result, getattr(task, "query_image", None),
+                               getattr(task, "reference_images", {}) or {}, getattr(task, "coverage_m", None))
+            self.results[task.photo_path] = item
+            LOG.info("%s: %s, confidence %.2f, ±%.0f m, %d verified, %.1f s", task.photo_path, result.label,
+                     result.confidence, result.error_radius_m, result.n_verified, seconds)
+            self._show_result(item)
+            self.add_result_layers()
+            self.parcels_panel.set_result(os.path.basename(task.photo_path), result)
+        if self.queue and not (task is not None and task.isCanceled()):
+            self._start_next()
+        else:
+            self.queue = []
+            self.task = None
             self._update_buttons()
-            return
-        self.progress.setValue(100)
-        self.stage_label.setText(tr("Done in {0:.1f} s").format(sum(result.timings.values())))
-        self.result = result
-        self.result_photo = task.photo_path
-        self.query_image = getattr(task, "query_image", None)
-        self.reference_images = getattr(task, "reference_images", {}) or {}
-        self._show_result(result)
-        self.add_result_layers()
-        self.parcels_panel.set_result(os.path.basename(self.result_photo), result)
-        self._update_buttons()
 
     # --- results --------------------------------------------------------------
-    def _show_result(self, result):
-        lines = [
-            tr("{0} · confidence {1:.2f} · ± {2:.0f} m · {3} verified").format(
-                label_text(result.label), result.confidence, result.error_radius_m, result.n_verified
-            )
-        ]
-        if result.lat is not None:
-            lines.append(tr("Estimate {0:.6f}, {1:.6f} (RD {2:.0f}, {3:.0f})").format(
-                result.lat, result.lon, result.x, result.y))
-        if getattr(result, "exif_distance_m", None) is not None:
-            lines.append(tr("{0:.0f} m from the photo's EXIF position").format(result.exif_distance_m))
-        self.summary_label.setText("\n".join(lines))
-        for cand in result.candidates:
-            text = tr("#{0} · sim {1:.3f} · {2} inliers{3}\n{4} · {5:.0f} m from estimate").format(
-                cand.rank, cand.similarity, cand.inliers, " ✔" if cand.verified else "",
-                cand.view.source or "", cand.distance_m if cand.distance_m is not None else float("nan"),
-            )
-            item = QListWidgetItem(text)
-            item.setData(Qt.UserRole, cand.rank)
-            rgb = self.reference_images.get(cand.view.view_id)
+    def _show_result(self, item):
+        self.current = item
+        self.summary_label.setText("\n".join(summary_lines(item)))
+        self.results_list.clear()
+        located = is_located(item.result)
+        for cand in item.result.candidates:
+            entry = QListWidgetItem(candidate_text(cand, located))
+            entry.setData(Qt.UserRole, cand.rank)
+            rgb = item.reference_images.get(cand.view.view_id)
             if rgb is not None:
                 from .match_viewer import rgb_to_qimage
 
-                pix = QPixmap.fromImage(rgb_to_qimage(rgb)).scaled(RESULT_ICON, Qt.KeepAspectRatio, Qt.SmoothTransformation)
-                item.setIcon(QIcon(pix))
-            self.results_list.addItem(item)
+                pix = QPixmap.fromImage(rgb_to_qimage(rgb)).scaled(RESULT_ICON, Qt.KeepAspectRatio,
+                                                                   Qt.SmoothTransformation)
+                entry.setIcon(QIcon(pix))
+            self.results_list.addItem(entry)
         if self.results_list.count():
             self.results_list.setCurrentRow(0)
 
     def add_result_layers(self):
+        """The shown photo's layers (one group per photo), the map context, then the zoom."""
         from ..result_layers import add_geolocation_to_project
+        from .map_context import add_map_context
 
+        item = self.current
+        project = QgsProject.instance()
         try:
-            self.result_layers = add_geolocation_to_project(
-                QgsProject.instance(), os.path.basename(self.result_photo), self.result
-            )
+            add_map_context(self.database_path(), self.advanced.background_map(), project)
+        except ValueError as exc:  # no coverage or background: the results still load
+            self.notify(str(exc), warning=True)
+        try:
+            item.layers = add_geolocation_to_project(project, item.photo, item.result, coverage_m=item.coverage_m)
         except Exception as exc:
-            get_logger("dock").exception("Could not add the result layers")
+            LOG.exception("Could not add the result layers")
             self.summary_label.setText(self.summary_label.text() + "\n" + tr("Could not add layers: {0}").format(exc))
+            self.notify(tr("Could not add layers: {0}").format(exc), error=True)
             return []
-        if self.result.x is not None:
-            self.zoom_to_rd(self.result.x, self.result.y, max(ZOOM_HALF_WIDTH_M, 2 * self.result.error_radius_m))
-        return self.result_layers
+        self.zoom_to_result()
+        # QGIS zooms to the first layer of a fresh project once the layer tree settles:
+        # zoom again after it, so the estimate's footprint is what the user sees.
+        QTimer.singleShot(0, self.zoom_to_result)
+        QTimer.singleShot(100, self.zoom_to_result)
+        return item.layers
 
-    def _candidate_by_rank(self, rank):
-        for cand in self.result.candidates if self.result else []:
+    def zoom_to_result(self):
+        if self.current is None:
+            return None
+        rect = zoom_rectangle(self.current.result)
+        return self.zoom_to_rd_rectangle(rect) if rect is not None else None
+
+    def _candidate_by_rank(self, rank, item=None):
+        item = item or self.current
+        for cand in item.result.candidates if item else []:
             if cand.rank == rank:
                 return cand
         return None
 
     def _selected_candidate(self):
-        item = self.results_list.currentItem()
-        if item is None or self.result is None:
+        entry = self.results_list.currentItem()
+        if entry is None or self.current is None:
             return None
-        return self._candidate_by_rank(item.data(Qt.UserRole))
+        return self._candidate_by_rank(entry.data(Qt.UserRole))
 
-    def _result_clicked(self, item):
-        cand = self._candidate_by_rank(item.data(Qt.UserRole))
+    def _result_clicked(self, entry):
+        cand = self._candidate_by_rank(entry.data(Qt.UserRole))
         if cand is not None:
             self.zoom_to_rd(cand.view.x, cand.view.y, ZOOM_HALF_WIDTH_M)
+            self.highlight_candidate(cand)
         self._update_buttons()
 
-    def _result_double_clicked(self, item):
-        self._result_clicked(item)
+    def _result_double_clicked(self, entry):
+        self._result_clicked(entry)
         self.show_matches()
 
     def zoom_to_rd(self, x, y, half_width_m):
         """Centre the map canvas on an RD New point, whatever the canvas CRS."""
+        return self.zoom_to_rd_rectangle(QgsRectangle(x - half_width_m, y - half_width_m,
+                                                      x + half_width_m, y + half_width_m))
+
+    def zoom_to_rd_rectangle(self, rect):
         canvas = self.iface.mapCanvas() if self.iface is not None else None
-        if canvas is None:
-            return None
-        rect = QgsRectangle(x - half_width_m, y - half_width_m, x + half_width_m, y + half_width_m)
-        dest = canvas.mapSettings().destinationCrs()
-        if dest.isValid() and dest.authid() != RD_NEW:
-            transform = QgsCoordinateTransform(
-                QgsCoordinateReferenceSystem(RD_NEW), dest, QgsProject.instance().transformContext()
-            )
-            rect = transform.transformBoundingBox(rect)
-        canvas.setExtent(rect)
-        canvas.refresh()
-        return rect
-
-    def show_matches(self):
-        cand = self._selected_candidate()
-        if cand is None or self.query_image is None:
-            return None
-        reference = self.reference_images.get(cand.view.view_id)
-        if reference is None:
-            self.summary_label.setText(tr("No reference image for view {0}").format(cand.view.view_id))
-            return None
-        from .match_viewer import MatchViewer
-
-        viewer = MatchViewer(self.query_image, reference, cand, self.result.query_feature_size, self)
-        viewer.setAttribute(Qt.WA_DeleteOnClose)
-        viewer.show()
-        self.match_viewer = viewer
-        return viewer
+        return zoom_canvas(canvas, rect) if canvas is not None else None
 
     def close_and_cleanup(self):
         """Called by the plugin on unload: cancel a running task, drop references."""
+        match_actions.unregister_dock(self)
+        self.queue = []
         if self.task is not None:
             try:
                 self.task.done.disconnect(self._task_done)
@@ -402,7 +471,5 @@ class GeoPinDock(QgsDockWidget):
             self.task.cancel()
             self.task = None
         self.parcels_panel.cleanup()
-        self.result = None
-        self.reference_images = {}
-        self.query_image = None
-        self.result_layers = []
+        self.results = {}
+        self.current = None

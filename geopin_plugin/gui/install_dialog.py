@@ -39,6 +39,7 @@ class InstallDependenciesDialog(QDialog):
         self.required = deps.REQUIRED if required is None else required
         self.pip_args = list(pip_args)
         self.process = None
+        self.python = None
         self.succeeded = None
         self._tmp = None
 
@@ -78,7 +79,9 @@ class InstallDependenciesDialog(QDialog):
         constraints_file = os.path.join(self._tmp.name, "constraints.txt")
         with open(constraints_file, "w", encoding="utf-8") as fh:
             fh.write("\n".join(constraints.constraints()) + "\n")
-        return deps.pip_command(self.target, constraints_file, self.requirements_file, self.pip_args)
+        cmd = deps.pip_command(self.target, constraints_file, self.requirements_file, self.pip_args)
+        self.python = cmd[0]
+        return cmd
 
     def is_running(self):
         return self.process is not None and self.process.state() != QProcess.NotRunning
@@ -86,9 +89,13 @@ class InstallDependenciesDialog(QDialog):
     def start(self):
         if self.is_running():
             return
-        os.makedirs(self.target, exist_ok=True)
-        cmd = self.command()
         self.succeeded = None
+        try:
+            cmd = self.command()
+        except deps.PythonNotFound as exc:  # never fall back to another Python on PATH
+            self._report(False, str(exc))
+            return
+        os.makedirs(self.target, exist_ok=True)
         self.install_button.setEnabled(False)
         self.append_log("$ " + " ".join(cmd) + "\n")
         self.status.setText(tr("Installing… (this can take a few minutes)"))
@@ -117,7 +124,7 @@ class InstallDependenciesDialog(QDialog):
     def _error(self, error):
         if error == QProcess.FailedToStart:
             self._report(False, tr("Could not start Python ({0}): {1}").format(
-                deps.python_executable(), self.process.errorString()))
+                self.python, self.process.errorString()))
 
     def _finished(self, exit_code, exit_status):
         self._read_output()

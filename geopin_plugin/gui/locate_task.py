@@ -66,6 +66,7 @@ class LocateTask(QgsTask):
         self.exif = {}
         self.query_image = None
         self.reference_images = {}
+        self.coverage_m = None  # EXIF position to the nearest reference view
 
     def _progress(self, stage, fraction, message=""):
         start, span = STAGE_SPAN.get(stage, (0.0, 0.0))
@@ -85,6 +86,9 @@ class LocateTask(QgsTask):
             exif_gps = None
             if self.exif.get("lat") is not None and self.exif.get("lon") is not None:
                 exif_gps = (self.exif["lat"], self.exif["lon"])
+                from ..engine.coverage import distance_to_coverage_m
+
+                self.coverage_m = distance_to_coverage_m(self.database_path, *exif_gps)
             self.result = geolocator.locate(
                 image, area=self.area, exif_gps=exif_gps, progress=self._progress, is_canceled=self.isCanceled
             )

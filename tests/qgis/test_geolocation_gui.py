@@ -54,6 +54,9 @@ def run_algorithm(params):
         def pushInfo(self, info):  # noqa: N802
             messages.append(("info", info))
 
+        def pushWarning(self, warning):  # noqa: N802
+            messages.append(("warning", warning))
+
     feedback = Feedback()
     results, ok = alg.run(params, context, feedback)
     return results, ok, messages, context
@@ -88,10 +91,12 @@ def test_batch_with_a_bad_photo_writes_all_outputs(qgis_app, small_db, tmp_path,
 
     est_layer, est = features(out["est"])
     assert est_layer.crs().authid() == "EPSG:28992"
-    by_photo = {f["photo"]: f for f in est}
+    by_photo = {f["photo_name"]: f for f in est}
     assert set(by_photo) == {query.name, broken.name, unlocated.name, lund.name}
-    with_gps = by_photo[lund.name]  # its EXIF position and the distance from it to the estimate
-    assert with_gps["exif_lat"] == pytest.approx(55.7, abs=0.1) and with_gps["exif_dist_m"] > 500_000
+    assert by_photo[query.name]["photo"] == str(query)  # the full path, the name beside it
+    with_gps = by_photo[lund.name]  # its EXIF position and how far that is from the database's coverage
+    assert with_gps["exif_lat"] == pytest.approx(55.7, abs=0.1) and with_gps["coverage_dist_m"] > 500_000
+    assert any("EXIF position" in text and lund.name in text and "coverage" in text for _, text in messages)
     assert with_gps["label"] != "confident"
     assert by_photo[query.name]["exif_lat"] is None or str(by_photo[query.name]["exif_lat"]) == "NULL"
     good = by_photo[query.name]
@@ -108,7 +113,7 @@ def test_batch_with_a_bad_photo_writes_all_outputs(qgis_app, small_db, tmp_path,
 
     cand_layer, cands = features(out["cand"])
     assert cand_layer.crs().authid() == "EPSG:28992"
-    mine = [f for f in cands if f["photo"] == query.name]
+    mine = [f for f in cands if f["photo_name"] == query.name]
     assert len(mine) == 8 * len(geolocation_db.PANOS)
     top = min(mine, key=lambda f: f["rank"])
     assert top["verified"] and top["inliers"] >= 20 and top["source"] == "amsterdam-panorama"
@@ -116,14 +121,22 @@ def test_batch_with_a_bad_photo_writes_all_outputs(qgis_app, small_db, tmp_path,
 
     fp_layer, fps = features(out["fp"])
     assert fp_layer.crs().authid() == "EPSG:28992"
-    levels = sorted({f["level"] for f in fps if f["photo"] == query.name})
+    levels = sorted({f["level"] for f in fps if f["photo_name"] == query.name})
     assert levels == [0.5, 0.9]
-    fp50 = [f for f in fps if f["photo"] == query.name and f["level"] == 0.5][0]
+    fp50 = [f for f in fps if f["photo_name"] == query.name and f["level"] == 0.5][0]
     assert fp50.geometry().distance(QgsGeometry.fromPointXY(point)) < 15  # 0 when inside
 
     raster = QgsRasterLayer(str(tmp_path / "posterior.tif"), "p")
     assert raster.isValid() and raster.crs().authid() == "EPSG:28992"
-    assert (tmp_path / "posterior_2.tif").exists() and (tmp_path / "posterior_3.tif").exists()  # one per photo
+    # one posterior per located photo; a "no match" has no point, no footprint, no posterior
+    located = [f for f in est if f["label"] in ("confident", "uncertain")]
+    assert all(f.hasGeometry() for f in located)
+    for f in est:
+        if f["label"] == "no match":
+            assert (not f.hasGeometry() or f.geometry().isEmpty()) and str(f["lat"]) == "NULL"
+            assert not [g for g in fps if g["photo"] == f["photo"]]
+    assert sorted(p.name for p in tmp_path.glob("posterior*.tif")) == (
+        ["posterior.tif"] + [f"posterior_{i}.tif" for i in range(2, len(located) + 1)])
 
 
 def test_outputs_are_styled_when_loaded(qgis_app, small_db):
@@ -211,7 +224,7 @@ def test_qgis_process_run_done_when(small_db, tmp_path):
     out = json.loads(proc.stdout[proc.stdout.index("{"):])
     assert out["results"]["LOCATED"] == 2 and out["results"]["CONFIDENT"] == 1
     _, rows = features(est)
-    by_photo = {f["photo"]: f for f in rows}
+    by_photo = {f["photo_name"]: f for f in rows}
     good = by_photo[query.name]
     assert good["label"] == "confident"
     assert geodesic_distance_m(lat, lon, good["lat"], good["lon"]) <= 25.0
@@ -262,7 +275,7 @@ def test_dock_full_locate_adds_layers_and_zooms(qgis_app, qgis_iface, qgis_canva
         group = project.layerTreeRoot().findGroup(f"GeoPin: {query.name}")
         assert group is not None
         names = [node.layer().name() for node in group.findLayers()]
-        assert names == ["Estimate", "Candidates", "Footprints", "Posterior"]
+        assert names == ["Estimate", "Candidates", "Footprints", "Posterior density"]
         layers = {node.layer().name(): node.layer() for node in group.findLayers()}
         for layer in layers.values():
             assert layer.isValid() and layer.crs().authid() == "EPSG:28992"
@@ -381,4 +394,4 @@ def test_folder_input(qgis_app, small_db, tmp_path):
     assert ok, messages
     assert results["LOCATED"] == 2 and results["CONFIDENT"] == 1
     _, est = features(tmp_path / "e.gpkg")
-    assert sorted(f["photo"] for f in est) == ["a_elsewhere.JPG", "b_overtoom.jpg"]
+    assert sorted(f["photo_name"] for f in est) == ["a_elsewhere.JPG", "b_overtoom.jpg"]

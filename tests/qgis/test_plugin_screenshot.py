@@ -14,7 +14,7 @@ def test_screenshot_of_qgis_with_dutch_dock(tmp_path):
     status = result.stdout.strip().splitlines()[-1]
     assert "ok dock=True" in status, status
     # the dock's own widgets show the Dutch strings from i18n/geopin_nl.qm
-    assert "Lokaliseren" in status and "Foto kiezen…" in status, status
+    assert "Lokaliseren" in status and "Foto's kiezen…" in status, status
     assert "'Locate'" not in status, status
     size = subprocess.run(["identify", "-format", "%w %h", str(png)], capture_output=True, text=True, check=True)
     assert size.stdout.split() == ["1600", "1000"]

@@ -1,0 +1,77 @@
+"""The dock's actions on a shown result: highlight a candidate on the map, open
+the match viewer (from the list or the candidates layer's action), save results."""
+import os
+
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtWidgets import QFileDialog
+
+from .. import settings
+from ..i18n import tr
+from .dock_results import save_results
+
+DATABASE_FILTER = "GeoPackage (*.gpkg)"
+
+
+class DockResultActions:
+    """Mixed into GeoPinDock (uses its current, results, results_list, notify...)."""
+
+    def highlight_candidate(self, cand):
+        """Select the candidate on the map (its layer in the shown photo's group)."""
+        layers = self.current.layers if self.current else []
+        if len(layers) < 2 or layers[1] is None:
+            return None
+        layer = layers[1]
+        try:
+            ids = [f.id() for f in layer.getFeatures(f'"rank" = {int(cand.rank)}')]
+        except RuntimeError:  # the layer was removed from the project
+            return None
+        layer.selectByIds(ids)
+        return ids
+
+    def show_matches(self):
+        cand = self._selected_candidate()
+        return self._open_viewer(self.current, cand) if cand is not None else None
+
+    def show_matches_for(self, photo, rank):
+        """The candidates layer's action: the viewer of `photo`'s candidate `rank`, if in memory."""
+        item = self.results.get(photo)
+        cand = self._candidate_by_rank(rank, item) if item else None
+        if cand is None:
+            return None
+        if item is not self.current:
+            self._show_result(item)
+        return self._open_viewer(item, cand)
+
+    def _open_viewer(self, item, cand):
+        if item is None or item.query_image is None:
+            return None
+        if cand.view.view_id not in item.reference_images:
+            self.summary_label.setText(tr("No reference image for view {0}").format(cand.view.view_id))
+            return None
+        from .match_viewer import MatchViewer
+
+        viewer = MatchViewer(item.query_image, item.result.candidates, item.reference_images,
+                             item.result.candidates.index(cand), item.result.query_feature_size, self,
+                             on_candidate=self.highlight_candidate)
+        viewer.setAttribute(Qt.WA_DeleteOnClose)
+        viewer.show()
+        self.match_viewer = viewer
+        return viewer
+
+    def save_results_dialog(self):
+        start = settings.value("last_save_dir", "") or ""
+        path, _ = QFileDialog.getSaveFileName(self, tr("Save results"), start, DATABASE_FILTER)
+        return self.save_results(path) if path else None
+
+    def save_results(self, path):
+        if not path.lower().endswith(".gpkg"):
+            path += ".gpkg"
+        try:
+            written = save_results(path, list(self.results.values()))
+        except OSError as exc:
+            self._fail(str(exc))
+            return None
+        settings.set_value("last_save_dir", os.path.dirname(path))
+        self.notify(tr("Results of {0} photos saved to {1}").format(len(self.results), path))
+        return written
+
