@@ -86,6 +86,7 @@ class EvalConfig:
     min_inliers: int = 0
     matcher_min_inliers: int = 0
     band: int = -1
+    enough_verified: int = -1  # -1: verify.py's default; 0: verify every candidate
 
     def resolved(self) -> "EvalConfig":
         from .models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
@@ -107,6 +108,8 @@ class EvalConfig:
             tier += f" ≥{vc.min_inliers}"
             if vc.matcher and vc.band:
                 tier += f" + {vc.matcher} top{vc.band} ≥{vc.matcher_min_inliers}"
+            if vc.enough_verified:
+                tier += f" stop@{vc.enough_verified}"
         return f"{c.embedder}{w} · {tier} · k{c.top_k}/v{c.verify_top} · {c.estimator}"
 
     @classmethod
@@ -123,7 +126,7 @@ class EvalConfig:
             if k not in known:
                 raise ValueError(f"unknown preset key {k!r}; known: {', '.join(known)}")
             if k in ("top_k", "verify_top", "learned_top", "learned_min_inliers", "min_inliers",
-                     "matcher_min_inliers", "band"):
+                     "matcher_min_inliers", "band", "enough_verified"):
                 kw[k] = int(v)
             elif k == "whitening":
                 kw[k] = v.lower() in ("1", "true", "yes", "on")
@@ -489,6 +492,8 @@ def make_verifier(config: EvalConfig):
     c = config.resolved()
     vc = config_for(c.extractor, min_inliers=c.min_inliers or None, matcher_min_inliers=c.matcher_min_inliers or None,
                     band=None if c.band < 0 else c.band)
+    if c.enough_verified >= 0:
+        vc = replace(vc, enough_verified=c.enough_verified or None)
     if c.tier in ("fast", "learned"):
         vc = replace(vc, matcher=None, band=0)
     return Verifier(vc)
@@ -508,7 +513,8 @@ def verifier_id(config: EvalConfig) -> str:
     where they decide nothing but ``verified`` (decided at read time), so a
     threshold sweep reuses one cache; RootSIFT's second pass depends on them."""
     vc = make_verifier(config).identity()
-    for k in ("matcher", "band", "band_min_inliers", "matcher_keypoints", "matcher_min_inliers", "threads"):
+    for k in ("matcher", "band", "band_min_inliers", "matcher_keypoints", "matcher_min_inliers", "threads",
+              "enough_verified", "chunk"):
         vc.pop(k)
     if vc["full_keypoints"] <= vc["fast_keypoints"]:
         vc.pop("min_inliers")
@@ -522,7 +528,8 @@ def confirm_id(config: EvalConfig) -> str:
     from .models import get_preset
 
     vc = make_verifier(config).identity()
-    for k in ("min_inliers", "matcher_min_inliers", "band", "band_min_inliers", "threads", "min_spread"):
+    for k in ("min_inliers", "matcher_min_inliers", "band", "band_min_inliers", "threads", "min_spread",
+              "enough_verified", "chunk"):
         vc.pop(k)
     vc["matcher_fp"] = get_preset(vc["matcher"]).fingerprint()
     return _cache_name("verify-confirm", config.resolved().extractor, {"verify": vc, "entry": "confirm()"})
@@ -739,7 +746,11 @@ class ProtocolRunner:
             self.vcache.save(q.item, table)
         outcome = {c.item.key: _outcome(table[c.item.key], vc.min_inliers, vc.min_spread, self._decide_fast)
                    for c in top}
-        band = self.verifier.band(outcome)
+        # enough_verified: the candidates the product would not have examined get no outcome
+        seen = self.verifier.examined([outcome[c.item.key] for c in top])
+        for c in top[seen:]:
+            outcome.pop(c.item.key)
+        band = [] if self.verifier.enough(outcome) else self.verifier.band(outcome)
         if band:
             ctable = self.ccache.load(q.item)
             todo = [k for k in band if k not in ctable]
@@ -751,9 +762,10 @@ class ProtocolRunner:
             confirmed = {k: _outcome(ctable[k], vc.matcher_min_inliers, vc.min_spread) for k in band}
             outcome = self.verifier.promote(outcome, confirmed)
         for c in top:
-            v = outcome[c.item.key]
-            c.inliers, c.spread, c.verified = int(v.inliers), float(v.spread), bool(v.verified)
-            seconds += float(v.seconds)
+            v = outcome.get(c.item.key)
+            if v is not None:
+                c.inliers, c.spread, c.verified = int(v.inliers), float(v.spread), bool(v.verified)
+                seconds += float(v.seconds)
         return seconds
 
     # -- one query

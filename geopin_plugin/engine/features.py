@@ -98,7 +98,7 @@ def _disk(preset_id, **kwargs):
 
 
 # extractor preset id -> factory (one entry per preset of kind "extractor")
-EXTRACTORS = {"rootsift-2048": RootSiftExtractor, "xfeat-640": _xfeat, "disk-640": _disk}
+EXTRACTORS = {"rootsift-2048": RootSiftExtractor, "xfeat-640": _xfeat, "xfeat-1024": _xfeat, "disk-640": _disk}
 
 
 def load_extractor(preset_id: Optional[str] = None, **kwargs):

@@ -178,6 +178,13 @@ _add(ModelPreset(
     extra={"max_keypoints": "2048", "detection_threshold": "0.05", "storage": "int8",
            "matcher": "lighterglue-xfeat"},
 ))
+# The same graph (dynamic size) and file at the reference views' own resolution.
+_add(replace(
+    PRESETS["xfeat-640"],
+    id="xfeat-1024",
+    input_size=(1024, 768),
+    description="as xfeat-640, long side 1024 (reference views are cut at 1024 x 768)",
+))
 _add(ModelPreset(
     id="lighterglue-xfeat",
     kind="matcher",

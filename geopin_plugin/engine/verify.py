@@ -68,6 +68,10 @@ class VerifyConfig:
     band_min_inliers: int = 0  # ... with at least these fast-tier inliers
     matcher_keypoints: int = 1024
     matcher_min_inliers: int = 0
+    # stop once this many candidates are verified (checked in chunks of ``chunk`` in
+    # retrieval order; the matcher tier is then skipped); None: verify all
+    enough_verified: Optional[int] = None
+    chunk: int = 10
     models_directory: Optional[str] = None
 
 
@@ -295,10 +299,45 @@ class Verifier:
             out[rid] = v
         return out
 
+    def examined(self, outcomes: list) -> int:
+        """How many candidates (in retrieval order, their outcomes given) the fast tier
+        examines before ``enough_verified`` stops it: whole chunks, the one where the
+        count is reached included."""
+        c = self.config
+        if not c.enough_verified:
+            return len(outcomes)
+        n = 0
+        for start in range(0, len(outcomes), c.chunk):
+            n = min(len(outcomes), start + c.chunk)
+            if sum(1 for v in outcomes[:n] if v.verified) >= c.enough_verified:
+                break
+        return n
+
+    def enough(self, outcomes: Dict[int, Verification]) -> bool:
+        c = self.config
+        return bool(c.enough_verified) and sum(1 for v in outcomes.values() if v.verified) >= c.enough_verified
+
     def fast(self, query: LocalFeatures, refs: Dict[int, LocalFeatures],
              progress: Optional[Callable[[float], None]] = None,
              is_canceled: Optional[Callable[[], bool]] = None) -> Dict[int, Verification]:
-        """The fast tier over every candidate; progress(fraction of refs done)."""
+        """The fast tier over the candidates in order (all, or until ``enough_verified``
+        of them verify); progress(fraction of refs done)."""
+        c = self.config
+        if c.enough_verified and self.matcher is None:
+            items = list(refs.items())
+            out: Dict[int, Verification] = {}
+            for start in range(0, len(items), c.chunk):
+                part = dict(items[start:start + c.chunk])
+                base = start / max(1, len(items))
+                share = len(part) / max(1, len(items))
+                out.update(self._fast_all(query, part, (lambda f: progress(base + share * f)) if progress else None,
+                                          is_canceled))
+                if self.enough(out) or (is_canceled is not None and is_canceled()):
+                    break
+            return out
+        return self._fast_all(query, refs, progress, is_canceled)
+
+    def _fast_all(self, query, refs, progress, is_canceled) -> Dict[int, Verification]:
         if self.matcher is not None:  # a learned matcher on every pair
             out = {}
             for i, (rid, ref) in enumerate(refs.items()):
@@ -378,7 +417,7 @@ class Verifier:
         has_band = bool(self.config.matcher) and self.config.band > 0 and self.matcher is None
         share = 80.0 if has_band else 100.0
         out = self.fast(query, refs, lambda f: report(share * f), is_canceled)
-        if has_band and not (is_canceled is not None and is_canceled()):
+        if has_band and not self.enough(out) and not (is_canceled is not None and is_canceled()):
             band = self.band(out)
             if band:
                 out = self.promote(out, self.confirm(query, {rid: refs[rid] for rid in band}, is_canceled))
