@@ -28,6 +28,7 @@ from qgis.core import (
 from ..geopin_plugin import result_layers as rl
 from ..geopin_plugin.log import get_logger
 from .base import GeoPinAlgorithm
+from .output_check import CountingSink, output_problems
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
 
@@ -188,6 +189,8 @@ class GeolocatePhotos(GeoPinAlgorithm):
             geolocator = get_geolocator(database, config)
         except PipelineError as exc:
             raise QgsProcessingException(self.tr("Cannot use the reference database: {0}").format(exc))
+        for warning in getattr(geolocator.db, "warnings", []):
+            feedback.pushWarning(self.tr("Reference database: {0}").format(warning))
 
         rd = rl.rd_crs()
         cand_sink, cand_id = self.parameterAsSink(parameters, self.OUTPUT_CANDIDATES, context, rl.candidate_fields(),
@@ -200,6 +203,9 @@ class GeolocatePhotos(GeoPinAlgorithm):
                            (fp_sink, self.OUTPUT_FOOTPRINTS)):
             if sink is None:
                 raise QgsProcessingException(self.invalidSinkError(parameters, dest))
+        cand_sink = CountingSink(cand_sink, self.tr("Candidates"))
+        est_sink = CountingSink(est_sink, self.tr("Estimates"))
+        fp_sink = CountingSink(fp_sink, self.tr("Footprints"))
         _style_on_load(context, cand_id, "candidates")
         _style_on_load(context, est_id, "estimates")
         _style_on_load(context, fp_id, "footprints")
@@ -257,12 +263,21 @@ class GeolocatePhotos(GeoPinAlgorithm):
                 if posterior_written:  # one GeoTIFF per photo: the first at the given path
                     stem, ext = os.path.splitext(posterior_path)
                     target = f"{stem}_{len(posterior_written) + 1}{ext or '.tif'}"
-                rl.write_posterior_geotiff(target, geo.posterior, geo.geotransform)
+                try:
+                    rl.write_posterior_geotiff(target, geo.posterior, geo.geotransform)
+                except OSError as exc:
+                    raise QgsProcessingException(self.tr("Cannot write the posterior raster {0}: {1}").format(
+                        target, exc))
                 posterior_written.append(target)
                 if len(posterior_written) > 1:
                     feedback.pushInfo(self.tr("Posterior of {0} written to {1}").format(name, target))
             feedback.setProgress(100.0 * (i + 1) / n)
 
+        problems = output_problems([(cand_sink, cand_id), (est_sink, est_id), (fp_sink, fp_id)], posterior_written)
+        if problems:  # a full disk must not look like success
+            raise QgsProcessingException(self.tr("Some outputs were not written (is the disk full?): {0}. Free "
+                                                 "space or choose another folder and run again.").format(
+                "; ".join(problems)))
         results = {
             self.OUTPUT_CANDIDATES: cand_id,
             self.OUTPUT_ESTIMATES: est_id,

@@ -51,6 +51,13 @@ class DatabaseError(ValueError):
     """A missing, empty, corrupt or incompatible reference database."""
 
 
+class MissingRowsError(DatabaseError, KeyError):
+    """Rows asked for are absent (unknown ids, or a damaged table); a KeyError for old callers."""
+
+    def __str__(self):
+        return ValueError.__str__(self)
+
+
 @dataclass
 class ReferenceView:
     view_id: int
@@ -312,9 +319,11 @@ class ReferenceDatabase:
         DatabaseError naming the fix, never a traceback."""
         try:
             return cls._open_checked(path, repair_index)
-        except sqlite3.DatabaseError as exc:
-            raise DatabaseError(f"{path} is damaged or unreadable ({exc}); restore it from a backup or "
-                                "rebuild it") from exc
+        except DatabaseError:
+            raise
+        except (sqlite3.DatabaseError, TypeError, ValueError, KeyError) as exc:  # damaged rows or pages
+            raise DatabaseError(f"{path} is damaged or unreadable ({type(exc).__name__}: {exc}); restore it from "
+                                "a backup or rebuild it") from exc
 
     @classmethod
     def _open_checked(cls, path, repair_index=True):
@@ -635,7 +644,8 @@ class ReferenceDatabase:
                 for i in pos.pop(vid, []):
                     out[i] = self._vector(vid, blob, dim)
         if pos:
-            raise KeyError(f"no embeddings for view ids: {list(pos)[:10]}")
+            raise MissingRowsError(f"{self.path} has no embeddings for view ids {list(pos)[:10]} (damaged?); "
+                                   "rebuild the database")
         return out
 
     def local_features(self, view_ids, extractor_id) -> Dict[int, LocalFeatures]:
