@@ -98,6 +98,10 @@
             <translation>De referentiedatabase is niet bruikbaar: {0}</translation>
         </message>
         <message>
+            <source>Cannot write the posterior raster {0}: {1}</source>
+            <translation>Kan het posterior-raster {0} niet schrijven: {1}</translation>
+        </message>
+        <message>
             <source>Cannot write {0}</source>
             <translation>Kan {0} niet schrijven</translation>
         </message>
@@ -502,6 +506,10 @@
             <translation>Probleem met de referentiedatabase: {0}</translation>
         </message>
         <message>
+            <source>Reference database: {0}</source>
+            <translation>Referentiedatabase: {0}</translation>
+        </message>
+        <message>
             <source>Reference: {0}</source>
             <translation>Referentie: {0}</translation>
         </message>
@@ -532,6 +540,10 @@
         <message>
             <source>Skipped {0}: {1}</source>
             <translation>Overgeslagen: {0}: {1}</translation>
+        </message>
+        <message>
+            <source>Some outputs were not written (is the disk full?): {0}. Free space or choose another folder and run again.</source>
+            <translation>Sommige uitvoer is niet geschreven (is de schijf vol?): {0}. Maak ruimte vrij of kies een andere map en voer opnieuw uit.</translation>
         </message>
         <message>
             <source>Source</source>
@@ -626,8 +638,16 @@
             <translation>geverifieerd</translation>
         </message>
         <message>
+            <source>write failed</source>
+            <translation>schrijven mislukt</translation>
+        </message>
+        <message>
             <source>{0:.0f} m from the photo's EXIF position</source>
             <translation>{0:.0f} m van de EXIF-positie van de foto</translation>
+        </message>
+        <message>
+            <source>{0} cannot be read back (incomplete)</source>
+            <translation>{0} kan niet worden teruggelezen (onvolledig)</translation>
         </message>
         <message>
             <source>{0} could not be searched: {1}</source>
@@ -644,6 +664,10 @@
         <message>
             <source>{0} images found, {1} added ({2} views), {3} already in the database, {4} failed</source>
             <translation>{0} beelden gevonden, {1} toegevoegd ({2} views), {3} al in de database, {4} mislukt</translation>
+        </message>
+        <message>
+            <source>{0} is missing or empty</source>
+            <translation>{0} ontbreekt of is leeg</translation>
         </message>
         <message>
             <source>{0} needs an access token.</source>
@@ -676,6 +700,14 @@
         <message>
             <source>{0}: geolocation failed ({1}); skipped</source>
             <translation>{0}: lokaliseren mislukt ({1}); overgeslagen</translation>
+        </message>
+        <message>
+            <source>{0}: {1}</source>
+            <translation>{0}: {1}</translation>
+        </message>
+        <message>
+            <source>{0}: {1} holds {2} of the {3} features written</source>
+            <translation>{0}: {1} bevat {2} van de {3} geschreven objecten</translation>
         </message>
         <message>
             <source>{0}: {1}, confidence {2:.2f}, ±{3:.0f} m, {4} verified; {5:.1f} s</source>

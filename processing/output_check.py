@@ -22,12 +22,12 @@ class CountingSink:
             self.error = (self._sink.lastError() if hasattr(self._sink, "lastError") else "") or tr("write failed")
         return ok
 
-    def addFeature(self, feature, flags=0):  # noqa: N802 (QGIS API name)
-        return self._note(self._sink.addFeature(feature, flags), 1)
+    def addFeature(self, feature, *flags):  # noqa: N802 (QGIS API name)
+        return self._note(self._sink.addFeature(feature, *flags), 1)
 
-    def addFeatures(self, features, flags=0):  # noqa: N802
+    def addFeatures(self, features, *flags):  # noqa: N802
         features = list(features)
-        return self._note(self._sink.addFeatures(features, flags), len(features))
+        return self._note(self._sink.addFeatures(features, *flags), len(features))
 
     def close(self):
         """Drop the writer so it flushes and closes its file."""
@@ -59,10 +59,13 @@ def _raster_problem(path):
 
     if not os.path.isfile(path) or os.path.getsize(path) == 0:
         return tr("{0} is missing or empty").format(path)
+    gdal.ErrorReset()
     ds = gdal.Open(str(path))
-    if ds is None:
-        return tr("{0} cannot be read back").format(path)
+    # read every block back: GDAL leaves a valid header with missing strips on a full disk
+    data = None if ds is None else ds.GetRasterBand(1).ReadAsArray()
     ds = None
+    if data is None or gdal.GetLastErrorType() >= gdal.CE_Failure:
+        return tr("{0} cannot be read back (incomplete)").format(path)
     return None
 
 
