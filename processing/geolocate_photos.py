@@ -28,7 +28,7 @@ from qgis.core import (
 from ..geopin_plugin import result_layers as rl
 from ..geopin_plugin.log import get_logger
 from .base import GeoPinAlgorithm
-from .output_check import CountingSink, output_problems
+from ..geopin_plugin.output_check import CountingSink, output_problems
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
 
@@ -203,6 +203,7 @@ class GeolocatePhotos(GeoPinAlgorithm):
                            (fp_sink, self.OUTPUT_FOOTPRINTS)):
             if sink is None:
                 raise QgsProcessingException(self.invalidSinkError(parameters, dest))
+        del sink  # the loop variable must not keep a writer open: outputs are verified once all are closed
         cand_sink = CountingSink(cand_sink, self.tr("Candidates"))
         est_sink = CountingSink(est_sink, self.tr("Estimates"))
         fp_sink = CountingSink(fp_sink, self.tr("Footprints"))

@@ -1,5 +1,5 @@
 """Outputs written to a full disk are reported, not a success with an empty
-GeoPackage or a 0-byte raster (processing/output_check.py, used at the end of
+GeoPackage or a 0-byte raster (geopin_plugin/output_check.py, used at the end of
 geopin:geolocatephotos)."""
 import shutil
 
@@ -20,7 +20,7 @@ def test_full_disk_outputs_are_reported(qgis_app, small_disk, record):
     from qgis.PyQt.QtCore import QVariant
 
     from geopin.geopin_plugin import result_layers as rl
-    from geopin.processing.output_check import CountingSink, output_problems
+    from geopin.geopin_plugin.output_check import CountingSink, output_problems
 
     if small_disk is None:
         pytest.skip("needs a small tmpfs (root); the engine cases inject ENOSPC instead")

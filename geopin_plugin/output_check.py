@@ -3,7 +3,7 @@ GDAL can leave an empty GeoPackage or a 0-byte GeoTIFF without an error, and
 the run must not then report success (exit code 0, "LOCATED 2")."""
 import os
 
-from ..geopin_plugin.i18n import tr
+from .i18n import tr
 
 
 class CountingSink:
