@@ -4,6 +4,10 @@
     <context>
         <name>GeoPin</name>
         <message>
+            <source />
+            <translation type="vanished" />
+        </message>
+        <message>
             <source> ({0:.0f} m from its EXIF position)</source>
             <translation type="vanished"> ({0:.0f} m van de EXIF-positie)</translation>
         </message>
@@ -184,6 +188,10 @@
         <message>
             <source>Cannot use the reference database: {0}</source>
             <translation>De referentiedatabase is niet bruikbaar: {0}</translation>
+        </message>
+        <message>
+            <source>Cannot write the posterior raster {0}: {1}</source>
+            <translation>Kan het posterior-raster {0} niet schrijven: {1}</translation>
         </message>
         <message>
             <source>Cannot write {0}</source>
@@ -846,6 +854,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Probleem met de referentiedatabase: {0}</translation>
         </message>
         <message>
+            <source>Reference database: {0}</source>
+            <translation>Referentiedatabase: {0}</translation>
+        </message>
+        <message>
             <source>Reference: {0}</source>
             <translation>Referentie: {0}</translation>
         </message>
@@ -904,6 +916,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>Skipped {0}: {1}</source>
             <translation>Overgeslagen: {0}: {1}</translation>
+        </message>
+        <message>
+            <source>Some outputs were not written (is the disk full?): {0}. Free space or choose another folder and run again.</source>
+            <translation>Sommige uitvoer is niet geschreven (is de schijf vol?): {0}. Maak ruimte vrij of kies een andere map en voer opnieuw uit.</translation>
         </message>
         <message>
             <source>Source</source>
@@ -1078,6 +1094,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>beeld</translation>
         </message>
         <message>
+            <source>write failed</source>
+            <translation>schrijven mislukt</translation>
+        </message>
+        <message>
             <source>{0:.0f} m from the photo's EXIF position</source>
             <translation type="vanished">{0:.0f} m van de EXIF-positie van de foto</translation>
         </message>
@@ -1088,6 +1108,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>{0} OGC API address</source>
             <translation>Adres van de {0} OGC API</translation>
+        </message>
+        <message>
+            <source>{0} cannot be read back (incomplete)</source>
+            <translation>{0} kan niet worden teruggelezen (onvolledig)</translation>
         </message>
         <message>
             <source>{0} could not be searched: {1}</source>
@@ -1108,6 +1132,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>{0} images found, {1} added ({2} views), {3} already in the database, {4} failed</source>
             <translation>{0} beelden gevonden, {1} toegevoegd ({2} views), {3} al in de database, {4} mislukt</translation>
+        </message>
+        <message>
+            <source>{0} is missing or empty</source>
+            <translation>{0} ontbreekt of is leeg</translation>
         </message>
         <message>
             <source>{0} m from the estimate</source>
@@ -1200,6 +1228,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>{0}: {1}</source>
             <translation>{0}: {1}</translation>
+        </message>
+        <message>
+            <source>{0}: {1} holds {2} of the {3} features written</source>
+            <translation>{0}: {1} bevat {2} van de {3} geschreven objecten</translation>
         </message>
         <message>
             <source>{0}: {1}, confidence {2:.2f}, ±{3:.0f} m, {4} verified; {5:.1f} s</source>

@@ -35,6 +35,7 @@ from ..geopin_plugin import settings
 from ..geopin_plugin.i18n import number
 from ..geopin_plugin.log import get_logger
 from .base import GeoPinAlgorithm
+from ..geopin_plugin.output_check import CountingSink, output_problems
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
 
@@ -269,6 +270,8 @@ class GeolocatePhotos(GeoPinAlgorithm):
                 "This database holds {0} local features, so it is verified with the older verifier. Run "
                 "'Build reference database' on it again to add {1} features (nothing is re-embedded).").format(
                     geolocator.extractor.preset_id, DEFAULT_EXTRACTOR))
+        for warning in getattr(geolocator.db, "warnings", []):
+            feedback.pushWarning(self.tr("Reference database: {0}").format(warning))
 
         rd = rl.rd_crs()
         sinks, ids = {}, {}
@@ -282,6 +285,10 @@ class GeolocatePhotos(GeoPinAlgorithm):
             sinks[dest], ids[dest] = self.parameterAsSink(parameters, dest, context, fields, wkb, rd)
             if sinks[dest] is None:
                 raise QgsProcessingException(self.invalidSinkError(parameters, dest))
+        labels = {self.OUTPUT_CANDIDATES: self.tr("Candidates"), self.OUTPUT_ESTIMATES: self.tr("Estimates"),
+                  self.OUTPUT_FOOTPRINTS: self.tr("Footprints")}
+        # counted, so that outputs are verified once all writers are closed (a full disk is not success)
+        sinks = {dest: CountingSink(sink, labels[dest]) if sink is not None else None for dest, sink in sinks.items()}
         cand_sink, est_sink, fp_sink = (sinks[self.OUTPUT_CANDIDATES], sinks[self.OUTPUT_ESTIMATES],
                                         sinks[self.OUTPUT_FOOTPRINTS])
         run_name = os.path.basename(photos[0]) if len(photos) == 1 else self.tr("{0} photos").format(len(photos))
@@ -341,12 +348,22 @@ class GeolocatePhotos(GeoPinAlgorithm):
                 if posterior_written:  # one GeoTIFF per photo: the first at the given path
                     stem, ext = os.path.splitext(posterior_path)
                     target = f"{stem}_{len(posterior_written) + 1}{ext or '.tif'}"
-                rl.write_posterior_geotiff(target, geo.posterior, geo.geotransform)
+                try:
+                    rl.write_posterior_geotiff(target, geo.posterior, geo.geotransform)
+                except OSError as exc:
+                    raise QgsProcessingException(self.tr("Cannot write the posterior raster {0}: {1}").format(
+                        target, exc))
                 posterior_written.append((target, name))
                 if len(posterior_written) > 1:
                     feedback.pushInfo(self.tr("Posterior of {0} written to {1}").format(name, target))
             feedback.setProgress(100.0 * (i + 1) / n)
 
+        problems = output_problems([(sinks[d], ids[d]) for d in sinks if sinks[d] is not None],
+                                   [target for target, _ in posterior_written])
+        if problems:  # a full disk must not look like success
+            raise QgsProcessingException(self.tr("Some outputs were not written (is the disk full?): {0}. Free "
+                                                 "space or choose another folder and run again.").format(
+                "; ".join(problems)))
         results = {self.LOCATED: located, self.CONFIDENT: confident, self.FAILED: failed}
         results.update({dest: dest_id for dest, dest_id in ids.items() if dest_id})
         if posterior_written:

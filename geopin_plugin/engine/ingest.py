@@ -6,11 +6,11 @@ Unusable files get an `ingest_errors` row and the run goes on. Re-runs skip
 images whose sha256 is already stored. The HNSW index is updated at the end and
 validated on every open, so a crash or cancel before that is repaired later.
 """
-import csv
 import datetime as _dt
 import hashlib
 import math
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
@@ -18,12 +18,16 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 import cv2
 import numpy as np
 
-from . import geo, images, panorama
+from . import coords as _coords
+from . import fsutil, geo, images, panorama
 from .refdb import DatabaseError, ReferenceDatabase
 
 PHOTO_VIEW_MAX_SIDE = 1024  # stored view of an ordinary photo: long side (no upscaling)
 MIN_IMAGE_SIDE = 32
 JPEG_QUALITY = 92
+# Image files GeoPin does not read: reported per file (never skipped without a word).
+UNSUPPORTED_EXTENSIONS = (".gif", ".webp", ".heic", ".heif", ".avif", ".bmp", ".jp2", ".jxl", ".dng", ".cr2",
+                          ".nef", ".arw")
 
 
 @dataclass
@@ -39,6 +43,7 @@ class ImageRecord:
     attribution: Optional[str] = None
     is_panorama: Optional[bool] = None  # None = detect
     pano_id: Optional[str] = None
+    error: Optional[str] = None  # known unusable before reading (bad coordinates row, unsupported format)
 
 
 @dataclass
@@ -62,14 +67,20 @@ def sha256_file(path, chunk=1 << 20):
     return h.hexdigest()
 
 
-def find_images(input_dir):
-    """Image files under input_dir (recursive), sorted, by extension."""
+def find_images(input_dir, unsupported=None):
+    """Image files under input_dir (recursive), sorted, by extension. Files of
+    image formats GeoPin cannot read are appended to `unsupported` when given."""
     out = []
     for root, dirs, files in os.walk(input_dir):
         dirs.sort()
         for name in sorted(files):
-            if name.lower().endswith(images.IMAGE_EXTENSIONS) and not name.startswith("."):
+            if name.startswith("."):
+                continue
+            low = name.lower()
+            if low.endswith(images.IMAGE_EXTENSIONS):
                 out.append(os.path.join(root, name))
+            elif unsupported is not None and low.endswith(UNSUPPORTED_EXTENSIONS):
+                unsupported.append(os.path.join(root, name))
     return out
 
 
@@ -84,35 +95,15 @@ def _opt_float(value):
 
 def read_coordinates_csv(path) -> Dict[str, dict]:
     """CSV with a header: file, lat, lon and optionally heading, capture_time,
-    pano_id (other columns are kept). Keys are the `file` values as written."""
-    out = {}
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        cols = {c.strip().lower(): c for c in (reader.fieldnames or [])}
-        for need in ("file", "lat", "lon"):
-            if need not in cols:
-                raise ValueError(f"coordinates file {path} has no '{need}' column (needs file, lat, lon)")
-        for row in reader:
-            rec = {k.strip().lower(): v for k, v in row.items() if k is not None}
-            name = (rec.get("file") or "").strip()
-            if name:
-                out[name] = rec
-    return out
-
-
-def _lookup(coords, path, input_dir):
-    if not coords:
-        return None
-    rel = os.path.relpath(path, input_dir).replace(os.sep, "/")
-    for key in (rel, os.path.basename(path), str(path)):
-        if key in coords:
-            return coords[key]
-    return None
+    pano_id (other columns are kept). Keys are the `file` values (see coords.py)."""
+    return _coords.read_coordinates_csv(path)
 
 
 def _record_from_coords(path, rec):
     if isinstance(rec, ImageRecord):
         return rec
+    if rec.get(_coords.ERROR_KEY):
+        return ImageRecord(path=path, error=rec[_coords.ERROR_KEY])
     heading = _opt_float(rec.get("heading"))
     return ImageRecord(
         path=path, lat=_opt_float(rec.get("lat")), lon=_opt_float(rec.get("lon")),
@@ -136,9 +127,7 @@ def _write_jpeg(path, rgb):
     ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:
         raise images.ImageError("could not encode the view as JPEG")
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(buf.tobytes())
-    os.replace(tmp, path)
+    fsutil.atomic_write_bytes(path, buf.tobytes(), fsync=False)  # unique temp name: two builds may write it
 
 
 class _Ingestor:
@@ -157,6 +146,8 @@ class _Ingestor:
 
     def one(self, rec: ImageRecord, report: BuildReport):
         path = rec.path
+        if rec.error:
+            return self._fail(report, path, rec.error)
         try:
             digest = sha256_file(path)
         except OSError as exc:
@@ -170,6 +161,18 @@ class _Ingestor:
             self._fail(report, path, exc.reason, digest)
         except MemoryError:
             self._fail(report, path, "not enough memory to process this image", digest)
+        except (OSError, sqlite3.Error) as exc:
+            message = fsutil.describe_write_error(exc, path)
+            if message is not None:  # a full disk or a read-only folder stops the run with the reason
+                raise DatabaseError(message) from exc
+            if isinstance(exc, sqlite3.Error):
+                raise
+            self._fail(report, path, f"cannot process this file: {exc}", digest)
+        except Exception as exc:  # one odd file must not stop the batch; the trace goes to the log
+            from ..log import get_logger
+
+            get_logger("ingest").exception("Unexpected error on %s", path)
+            self._fail(report, path, f"unexpected error ({type(exc).__name__}: {exc}); please report it", digest)
 
     def _fail(self, report, path, reason, digest=None):
         report.failed += 1
@@ -178,6 +181,10 @@ class _Ingestor:
 
     def _add(self, rec, digest, report):
         path = rec.path
+        w, h = images.image_size(path)  # header only: the pixel limit before any decoding
+        if w * h > self.max_pixels:
+            raise images.ImageError(f"image has {w}x{h} pixels, above the limit of {self.max_pixels} "
+                                    "(decompression bomb guard)")
         exif = images.read_exif(path)
         lat, lon = rec.lat, rec.lon
         if lat is None or lon is None:
@@ -187,7 +194,7 @@ class _Ingestor:
             pos_source = "exif"
         else:
             pos_source = "coordinates"
-        reason = geo.valid_wgs84(lat, lon)
+        reason = _coords.position_problem(lat, lon)
         if reason:
             raise images.ImageError(f"invalid position from {pos_source}: {reason}")
         heading = rec.heading if rec.heading is not None else exif["heading"]
@@ -226,8 +233,11 @@ class _Ingestor:
         for i, (v, img) in enumerate(zip(views, view_imgs)):
             v["view_image"] = str(rel_dir / f"{digest}_{i}.jpg")
             _write_jpeg(self.db.path.parent / v["view_image"], img)
-        self.db.add_image(digest, path, rec.source, rec.source_id, views, emb, feats,
-                          getattr(self.extractor, "preset_id", None))
+        ids = self.db.add_image(digest, path, rec.source, rec.source_id, views, emb, feats,
+                                getattr(self.extractor, "preset_id", None))
+        if ids is None:  # another build on this database stored it meanwhile
+            report.skipped += 1
+            return
         report.added += 1
         report.views_added += len(views)
 
@@ -275,6 +285,20 @@ def add_records(database, records: Iterable[ImageRecord], embedder, extractor, p
     total = total or len(records)
     run_started = _dt.datetime.now(_dt.timezone.utc).isoformat()
     report = BuildReport(database=str(database))
+    try:
+        return _add_records(database, records, embedder, extractor, panorama_headings, view_fov, progress,
+                            is_canceled, whitening, max_pixels, total, t0, run_started, report)
+    except (OSError, sqlite3.Error) as exc:
+        message = fsutil.describe_write_error(exc, database)
+        if message is None and isinstance(exc, sqlite3.DatabaseError):
+            message = f"{database} is damaged ({exc}); restore it from a backup or build a new database"
+        if message is None:
+            raise
+        raise DatabaseError(message) from exc
+
+
+def _add_records(database, records, embedder, extractor, panorama_headings, view_fov, progress, is_canceled,
+                 whitening, max_pixels, total, t0, run_started, report):
     db = ReferenceDatabase.create_or_open(
         database, embedder.preset_id, int(embedder.dim),
         getattr(extractor, "preset_id", None) if extractor is not None else None, whitening)
@@ -315,10 +339,13 @@ def build(input_dir, database, embedder, extractor, coordinates=None, panorama_h
     if not os.path.isdir(input_dir):
         raise DatabaseError(f"input folder not found: {input_dir}")
     coords = read_coordinates_csv(coordinates) if isinstance(coordinates, (str, os.PathLike)) else (coordinates or {})
-    files = find_images(input_dir)
-    records = []
+    unsupported = []
+    files = find_images(input_dir, unsupported)
+    counts = _coords.basename_counts(files)
+    records = [ImageRecord(path=f, error=f"{os.path.splitext(f)[1].lower()} images are not supported; convert "
+                                         "it to JPEG, PNG or TIFF") for f in unsupported]
     for f in files:
-        rec = _lookup(coords, f, input_dir)
+        rec = _coords.lookup(coords, f, input_dir, counts)
         if rec is None:
             records.append(ImageRecord(path=f))
         else:

@@ -35,12 +35,12 @@ def is_equirectangular(width, height, gpano=None):
     if proj is not None:
         if proj.strip().lower() != "equirectangular":
             return False
-        try:
+        try:  # "inf"/"nan"/"1e999" in the XMP: ignored like missing values, never an OverflowError
             full_w = int(float(gpano.get("FullPanoWidthPixels", 0)))
             full_h = int(float(gpano.get("FullPanoHeightPixels", 0)))
             crop_w = int(float(gpano.get("CroppedAreaImageWidthPixels", full_w)))
             crop_h = int(float(gpano.get("CroppedAreaImageHeightPixels", full_h)))
-        except ValueError:
+        except (TypeError, ValueError, OverflowError):
             full_w = full_h = crop_w = crop_h = 0
         if full_w and full_h and (crop_w < full_w or crop_h < full_h):
             return False  # a partial panorama: not handled as a full sphere

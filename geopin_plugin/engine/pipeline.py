@@ -28,6 +28,7 @@ from .geo import geodesic_distance_m, rd_to_wgs84
 
 ProgressFn = Callable[[str, float, str], None]
 EXCLUDE_MARGIN = 64  # extra hits fetched when panoramas are left out of the search
+MIN_QUERY_SIDE = 32  # the ingest's limit too (ingest.MIN_IMAGE_SIDE): below it nothing is recognisable
 
 
 class PipelineError(Exception):
@@ -114,11 +115,13 @@ _MODEL_LOCK = threading.Lock()
 _MODELS: Dict[Tuple[str, str], object] = {}
 
 
-def _model(kind: str, preset: str):
+def _model(kind: str, preset: str, make: Optional[Callable[[], object]] = None):
     with _MODEL_LOCK:
         key = (kind, preset)
         if key not in _MODELS:
-            if kind == "embedder":
+            if make is not None:
+                _MODELS[key] = make()
+            elif kind == "embedder":
                 from .embed import load_embedder
 
                 _MODELS[key] = load_embedder(preset)
@@ -156,17 +159,17 @@ class Geolocator:
         db_model = _meta(meta, "model_preset")
         db_extractor = _meta(meta, "extractor_preset")
         model = self.config.embedder or db_model
-        if self.config.embedder and db_model and self.config.embedder != db_model:
-            raise PipelineError(
-                f"the database was built with embedder {db_model!r}, not {self.config.embedder!r}: "
-                "use the same model or rebuild the database"
-            )
-        if not model:
-            raise PipelineError("the database does not say which embedder built it (meta model_preset missing)")
-        try:
-            self.embedder = _model("embedder", model)
+        from .model_choice import ModelChoiceError, resolve_embedder
+
+        try:  # the database's model_preset selects a catalogue preset only, never a file
+            self.embedder = _model("embedder", model, lambda: resolve_embedder(db_model, self.config.embedder))
+        except ModelChoiceError as exc:
+            raise PipelineError(str(exc)) from exc
         except Exception as exc:
             raise PipelineError(f"the database needs embedder {model!r}, which cannot be loaded: {exc}") from exc
+        if getattr(self.embedder, "preset_id", db_model) != db_model:  # a cached model chosen for another database
+            raise PipelineError(f"the database was built with embedder {db_model!r}, not "
+                                f"{self.embedder.preset_id!r}: use the same model or rebuild the database")
         db_dim = _meta(meta, "dim")
         if db_dim is not None and int(db_dim) != int(self.embedder.dim):
             raise PipelineError(
@@ -236,6 +239,9 @@ class Geolocator:
         image = np.ascontiguousarray(image)
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise PipelineError(f"expected an RGB uint8 (H, W, 3) image, got {image.dtype} {image.shape}")
+        if min(image.shape[:2]) < MIN_QUERY_SIDE:
+            raise PipelineError(f"the photo is {image.shape[1]}x{image.shape[0]} pixels; at least {MIN_QUERY_SIDE} "
+                                "on each side is needed to recognise a place")
 
         report("embed", 0.0, "")
         t0 = time.perf_counter()

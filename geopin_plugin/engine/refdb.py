@@ -10,6 +10,7 @@ Layout beside <name>.gpkg:
 See docs/reference-database.md for the schema and the design decisions.
 """
 import datetime as _dt
+import errno
 import hashlib
 import json
 import os
@@ -21,6 +22,8 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
+from . import fsutil
+from . import index_check
 from . import whitening as _whitening
 from .types import LocalFeatures, SearchHit
 
@@ -40,10 +43,19 @@ EXACT_LIMIT = 20_000  # below this many candidates an exact matrix search is use
 WHITENING_REFIT_GROWTH = 0.2  # re-learn whitening when the DB grew by 20 %
 CHECKSUM_VERIFY_LIMIT = 100_000
 HNSW_VECTOR_SAMPLE = 1024  # index elements whose vectors are compared with the DB on open  # recompute the embeddings checksum on open up to here
+MAX_DIM = 8192  # an embedding dimension above this is a damaged metadata value, not a model
+INTEGRITY_CHECK_MAX_BYTES = 2 << 30  # PRAGMA quick_check on open for GeoPackages up to 2 GiB
 
 
 class DatabaseError(ValueError):
     """A missing, empty, corrupt or incompatible reference database."""
+
+
+class MissingRowsError(DatabaseError, KeyError):
+    """Rows asked for are absent (unknown ids, or a damaged table); a KeyError for old callers."""
+
+    def __str__(self):
+        return ValueError.__str__(self)
 
 
 @dataclass
@@ -179,8 +191,19 @@ def _init_schema(con, meta):
             con.execute("INSERT OR REPLACE INTO geopin_metadata VALUES (?, ?)", (key, json.dumps(value)))
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise
+
+
+def _rollback(con):
+    """Roll back when a transaction is open. SQLite already rolled back after
+    SQLITE_FULL; a second ROLLBACK would replace "database or disk is full" by
+    "cannot rollback - no transaction is active"."""
+    try:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
 
 
 def _read_meta(con):
@@ -193,16 +216,18 @@ def _blob_f32(a):
 
 # --- hnswlib file validation ---------------------------------------------------------------
 
+def write_hnsw(index, path):
+    """hnswlib's save (a function of its own so the fault tests can make it write short)."""
+    index.save_index(str(path))
+
+
 def read_hnsw_header(path):
     """The fixed header of an hnswlib 0.8 index file (see hnswalg.h saveIndex)."""
     with open(path, "rb") as fh:
         head = fh.read(HNSW_HEADER_BYTES)
     if len(head) < HNSW_HEADER_BYTES:
         raise DatabaseError("index file too short")
-    vals = struct.unpack("<6Q i I 3Q d Q", head)
-    keys = ("offset_level0", "max_elements", "count", "size_data_per_element", "label_offset",
-            "offset_data", "maxlevel", "enterpoint", "maxM", "maxM0", "M", "mult", "ef_construction")
-    return dict(zip(keys, vals))
+    return index_check.parse_header(head)
 
 
 def validate_hnsw_file(path, count, dim, ids):
@@ -227,22 +252,10 @@ def validate_hnsw_file(path, count, dim, ids):
     level0_end = HNSW_HEADER_BYTES + count * h["size_data_per_element"]
     if file_size < level0_end + 4 * count:
         return f"file truncated ({file_size} bytes)"
-    # walk the upper-level link lists: the file must end exactly after them
-    size_links = h["maxM"] * 4 + 4
-    with open(path, "rb") as fh:
-        fh.seek(level0_end)
-        rest = fh.read()
-    pos = 0
-    n_rest = len(rest)
-    for _ in range(count):
-        if pos + 4 > n_rest:
-            return "file truncated in the link lists"
-        (ll,) = struct.unpack_from("<I", rest, pos)
-        if ll % size_links:
-            return "corrupt link list size"
-        pos += 4 + ll
-    if pos != n_rest:
-        return "trailing bytes after the link lists"
+    # every link of every level (a bad neighbour id segfaults hnswlib)
+    problem = index_check.graph_problem(path, h)
+    if problem:
+        return problem
     if count:
         mm = np.memmap(path, dtype=np.uint8, mode="r", offset=HNSW_HEADER_BYTES,
                        shape=(count, h["size_data_per_element"]))
@@ -282,10 +295,38 @@ class ReferenceDatabase:
         self._whitening = None
         self._xy = None
         self.meta = _read_meta(con)
+        self.warnings: List[str] = []  # shown to the user by the caller (Processing feedback, dock)
+        self._writable = None
+
+    def warn(self, message):
+        from ..log import get_logger
+
+        get_logger("refdb").warning("%s: %s", self.path.name, message)
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    @property
+    def writable(self):
+        """Whether the GeoPackage and its folder accept writes (tried, not guessed)."""
+        if self._writable is None:
+            self._writable = os.access(self.path, os.W_OK) and fsutil.folder_writable(self.path)
+        return self._writable
 
     # ---- opening -------------------------------------------------------------------
     @classmethod
     def open(cls, path, repair_index=True):
+        """Open and validate (see _open_checked); a damaged SQLite file is a
+        DatabaseError naming the fix, never a traceback."""
+        try:
+            return cls._open_checked(path, repair_index)
+        except DatabaseError:
+            raise
+        except (sqlite3.DatabaseError, TypeError, ValueError, KeyError) as exc:  # damaged rows or pages
+            raise DatabaseError(f"{path} is damaged or unreadable ({type(exc).__name__}: {exc}); restore it from "
+                                "a backup or rebuild it") from exc
+
+    @classmethod
+    def _open_checked(cls, path, repair_index=True):
         """Open and validate an existing database. Raises DatabaseError with a
         clear reason when it is missing, not a GeoPin GeoPackage, from a newer
         schema or empty. A missing or mismatched index is rebuilt."""
@@ -308,9 +349,15 @@ class ReferenceDatabase:
         if not isinstance(version, int) or version > SCHEMA_VERSION:
             con.close()
             raise DatabaseError(f"reference database schema {version} is newer than this GeoPin ({SCHEMA_VERSION})")
+        dim = db.meta.get("dim")
+        if not isinstance(dim, int) or isinstance(dim, bool) or not 0 < dim <= MAX_DIM:
+            con.close()
+            raise DatabaseError(f"{path} is damaged: its embedding dimension {dim!r} is not a number from 1 to "
+                                f"{MAX_DIM}; rebuild the database")
         if db.count == 0:
             con.close()
             raise DatabaseError(f"reference database holds no views yet: {path}")
+        db._check_integrity()
         if repair_index:
             db.ensure_index()
         return db
@@ -333,6 +380,10 @@ class ReferenceDatabase:
                 con.close()
                 raise DatabaseError(f"{path} exists and is not a GeoPin reference database; choose another file")
             db = cls(path, con)
+            if not db.writable:
+                con.close()
+                raise DatabaseError(f"cannot write {path}: the file or its folder is read-only; copy the database "
+                                    "to a writable folder or choose another output")
             if db.meta.get("schema_version", 0) > SCHEMA_VERSION:
                 con.close()
                 raise DatabaseError(f"reference database schema is newer than this GeoPin: {path}")
@@ -349,7 +400,12 @@ class ReferenceDatabase:
 
                 db.set_meta(extractor_preset=extractor_preset if not db.count else FALLBACK_EXTRACTOR)
             return db
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(fsutil.describe_write_error(exc, path) or f"cannot create {path.parent}: {exc}")
+        if not fsutil.folder_writable(path):
+            raise DatabaseError(f"cannot create {path}: the folder is read-only; choose a writable folder")
         con = _connect(path)
         meta = {
             "schema_version": SCHEMA_VERSION,
@@ -364,6 +420,19 @@ class ReferenceDatabase:
         }
         _init_schema(con, meta)
         return cls(path, con)
+
+    def _check_integrity(self):
+        """PRAGMA quick_check on files small enough to read at every open: a damaged
+        GeoPackage page gets a warning naming the fix instead of silent use."""
+        try:
+            if self.path.stat().st_size > INTEGRITY_CHECK_MAX_BYTES:
+                return
+            rows = [r[0] for r in self._con.execute("PRAGMA quick_check(5)")]
+        except sqlite3.DatabaseError as exc:
+            rows = [str(exc)]
+        if rows != ["ok"]:
+            self.warn(f"the GeoPackage fails SQLite's integrity check ({'; '.join(rows)[:300]}); answers may be "
+                      "wrong: restore it from a backup or rebuild it")
 
     def close(self):
         self._index = None
@@ -385,7 +454,7 @@ class ReferenceDatabase:
                 self._con.execute("INSERT OR REPLACE INTO geopin_metadata VALUES (?, ?)", (key, json.dumps(value)))
             self._con.execute("COMMIT")
         except BaseException:
-            self._con.execute("ROLLBACK")
+            _rollback(self._con)
             raise
         self.meta.update(values)
 
@@ -408,7 +477,8 @@ class ReferenceDatabase:
         """Store one source image's views atomically. `views`: list of dicts with
         keys x, y, lat, lon, view_image (relative path), pano_id, view_index,
         is_panorama, heading, rel_heading, fov, capture_time, outside_nl, licence,
-        attribution, image_path. Returns the new view ids."""
+        attribution, image_path. Returns the new view ids, or None when another
+        process (a second build on the same database) stored this image first."""
         embeddings = np.asarray(embeddings, dtype=np.float32)
         if embeddings.shape != (len(views), int(self.meta["dim"])):
             raise ValueError(f"embeddings shape {embeddings.shape} does not match {len(views)} views "
@@ -417,6 +487,13 @@ class ReferenceDatabase:
         now = _now()
         con.execute("BEGIN IMMEDIATE")
         try:
+            # claimed first, under the write lock: a concurrent build that also found
+            # the image new skips it instead of failing on the UNIQUE constraint
+            claimed = con.execute("INSERT OR IGNORE INTO geopin_images VALUES (?,?,?,?,?,?)",
+                                  (content_hash, str(path), source, source_id, len(views), now)).rowcount
+            if not claimed:
+                con.execute("ROLLBACK")
+                return None
             ids = []
             for i, v in enumerate(views):
                 cur = con.execute(
@@ -433,11 +510,9 @@ class ReferenceDatabase:
                 con.execute("INSERT INTO geopin_embeddings VALUES (?, ?)", (vid, _blob_f32(embeddings[i])))
                 if features is not None and features[i] is not None and extractor_id:
                     self._put_features(vid, extractor_id, features[i])
-            con.execute("INSERT INTO geopin_images VALUES (?,?,?,?,?,?)",
-                        (content_hash, str(path), source, source_id, len(views), now))
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            _rollback(con)
             raise
         self._xy = None
         return ids
@@ -458,7 +533,7 @@ class ReferenceDatabase:
                 self._put_features(vid, extractor_id, f)
             self._con.execute("COMMIT")
         except BaseException:
-            self._con.execute("ROLLBACK")
+            _rollback(self._con)
             raise
 
     def log_error(self, file, reason, content_hash=None, run_started=None):
@@ -468,7 +543,7 @@ class ReferenceDatabase:
                               "VALUES (?,?,?,?,?)", (str(file), str(reason), content_hash, run_started, _now()))
             self._con.execute("COMMIT")
         except BaseException:
-            self._con.execute("ROLLBACK")
+            _rollback(self._con)
             raise
 
     def errors(self, run_started=None):
@@ -495,7 +570,7 @@ class ReferenceDatabase:
             c.execute("INSERT OR REPLACE INTO geopin_metadata VALUES ('counts', ?)", (json.dumps(counts),))
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            _rollback(c)
             raise
         self.meta["counts"] = counts
         return counts
@@ -514,7 +589,7 @@ class ReferenceDatabase:
             for r in self._con.execute(q, part):
                 found[r[0]] = ReferenceView(
                     view_id=r[0], x=r[1], y=r[2], lat=r[3], lon=r[4], source=r[5], image_path=r[6],
-                    view_image_path=str(self.path.parent / r[7]), pano_id=r[8], heading=r[9], rel_heading=r[10],
+                    view_image_path=self._view_file(r[7]), pano_id=r[8], heading=r[9], rel_heading=r[10],
                     fov=r[11], capture_time=r[12], licence=r[13], attribution=r[14], outside_nl=bool(r[15]),
                     source_id=r[16], content_hash=r[17])
         missing = [v for v in view_ids if v not in found]
@@ -522,10 +597,28 @@ class ReferenceDatabase:
             raise KeyError(f"unknown view ids: {missing[:10]}")
         return [found[v] for v in view_ids]
 
-    def load_view_image(self, view_id):
-        from .images import load_image
+    def _view_file(self, stored):
+        """A stored view path resolved inside the database's folder; "" when the
+        value is absolute or escapes it (a crafted GeoPackage must not make GeoPin
+        read other files)."""
+        target = fsutil.confined(self.path.parent, stored)
+        return "" if target is None else str(target)
 
-        return load_image(self.views([view_id])[0].view_image_path)
+    def load_view_image(self, view_id):
+        from .images import ImageError, load_image
+
+        path = self.views([view_id])[0].view_image_path
+        if not path:
+            raise ImageError(f"the stored image path of view {view_id} points outside the folder of {self.path.name}"
+                             "; the database is damaged or crafted: rebuild it")
+        return load_image(path)
+
+    def _vector(self, view_id, blob, dim):
+        if not isinstance(blob, bytes) or len(blob) != 4 * dim:
+            raise DatabaseError(f"{self.path} is damaged: the embedding of view {view_id} has "
+                                f"{len(blob) if isinstance(blob, bytes) else 0} bytes, not {4 * dim}; "
+                                "rebuild the database")
+        return np.frombuffer(blob, dtype=np.float32)
 
     def embeddings(self, view_ids=None):
         """Stored (raw, unwhitened) embeddings, float32 (n, dim), in the order given
@@ -534,8 +627,11 @@ class ReferenceDatabase:
         if view_ids is None:
             n = int(self._con.execute("SELECT count(*) FROM geopin_embeddings").fetchone()[0])
             out = np.empty((n, dim), dtype=np.float32)  # filled row by row: no second copy
-            for i, (blob,) in enumerate(self._con.execute("SELECT vector FROM geopin_embeddings ORDER BY view_id")):
-                out[i] = np.frombuffer(blob, dtype=np.float32)
+            rows = self._con.execute("SELECT view_id, vector FROM geopin_embeddings ORDER BY view_id")
+            for i, (vid, blob) in enumerate(rows):
+                if i >= n:
+                    break
+                out[i] = self._vector(vid, blob, dim)
             return out
         view_ids = [int(v) for v in view_ids]
         out = np.empty((len(view_ids), dim), dtype=np.float32)
@@ -547,9 +643,10 @@ class ReferenceDatabase:
             q = f"SELECT view_id, vector FROM geopin_embeddings WHERE view_id IN ({','.join('?' * len(part))})"
             for vid, blob in self._con.execute(q, part):
                 for i in pos.pop(vid, []):
-                    out[i] = np.frombuffer(blob, dtype=np.float32)
+                    out[i] = self._vector(vid, blob, dim)
         if pos:
-            raise KeyError(f"no embeddings for view ids: {list(pos)[:10]}")
+            raise MissingRowsError(f"{self.path} has no embeddings for view ids {list(pos)[:10]} (damaged?); "
+                                   "rebuild the database")
         return out
 
     def views_without_features(self, extractor_id) -> List[int]:
@@ -616,7 +713,7 @@ class ReferenceDatabase:
                                _blob_f32(w.mean), _blob_f32(w.projection)))
             self._con.execute("COMMIT")
         except BaseException:
-            self._con.execute("ROLLBACK")
+            _rollback(self._con)
             raise
         self._whitening = w
         return True
@@ -638,6 +735,10 @@ class ReferenceDatabase:
         h.update(np.ascontiguousarray(vectors, dtype="<f4").tobytes())
         return h.hexdigest()
 
+    def _index_dim(self):
+        w = self.whitening()
+        return w.dim_out if w is not None else int(self.meta["dim"])
+
     def _index_problem(self, path, ids):
         """Why the index file at `path` cannot be used for this DB (None if it can)."""
         sidecar = Path(str(path) + ".json")
@@ -646,64 +747,95 @@ class ReferenceDatabase:
         if not sidecar.exists():
             return "no index sidecar"
         try:
-            info = json.loads(sidecar.read_text())
+            info = index_check.read_sidecar(sidecar)
         except (OSError, ValueError) as exc:
             return f"unreadable sidecar: {exc}"
         w = self.whitening()
-        dim = w.dim_out if w is not None else int(self.meta["dim"])
+        dim = self._index_dim()
         expect = {"count": len(ids), "dim": dim, "model_preset": self.meta["model_preset"],
                   "whitening": None if w is None else {"dim_out": w.dim_out, "n_fit": w.n_fit},
                   "checksum": self.meta.get("index_checksum")}
         for key, value in expect.items():
             if info.get(key) != value:
                 return f"sidecar {key} {info.get(key)!r} != {value!r}"
-        if len(ids) <= CHECKSUM_VERIFY_LIMIT:
-            if self._checksum(ids, self._index_vectors(self.embeddings())) != info.get("checksum"):
-                return "checksum of ids and embeddings differs"
         problem = validate_hnsw_file(path, len(ids), dim, ids)
-        if problem is None and len(ids):
-            problem = self._sample_vectors_problem(path, ids)
-        return problem
+        if problem is not None:
+            return problem
+        if len(ids) <= CHECKSUM_VERIFY_LIMIT:
+            stored = self._index_vectors(self.embeddings())
+            if self._checksum(ids, stored) != info.get("checksum"):
+                return self._damaged_embeddings_problem(path, ids, stored, info["checksum"])
+        return self._sample_vectors_problem(path, ids) if len(ids) else None
+
+    def _damaged_embeddings_problem(self, path, ids, stored, checksum):
+        """The embeddings differ from the checksum the index was built with. When the
+        index file itself still matches that checksum, the GeoPackage's embeddings
+        are what is damaged: keep searching with the intact index (a rebuild from
+        damaged vectors would silently turn good answers into "no match") and warn."""
+        labels, vectors = index_check.index_vectors(path, read_hnsw_header(path))
+        if not np.array_equal(labels, ids) or self._checksum(labels, vectors) != checksum:
+            return "checksum of ids and embeddings differs"
+        bad = ids[~np.all(np.isclose(vectors, stored, atol=1e-6), axis=1)]
+        self.warn(f"the stored embeddings of {len(bad)} view(s) (ids {', '.join(map(str, bad[:5].tolist()))}) "
+                  "differ from the search index built from them: the GeoPackage is damaged. GeoPin searches with "
+                  "the intact index; restore the database from a backup or rebuild it to repair it")
+        return None
 
     def _sample_vectors_problem(self, path, ids, n_sample=HNSW_VECTOR_SAMPLE):
         """Compare the vectors stored in the index file with the database's for
         up to n_sample elements (evenly spaced): catches an index with the right
         ids and sidecar but other vectors."""
         h = read_hnsw_header(path)
-        count, sdpe = h["count"], h["size_data_per_element"]
-        dim = (h["label_offset"] - h["offset_data"]) // 4
-        rows = np.unique(np.linspace(0, count - 1, min(count, n_sample)).astype(np.int64))
-        mm = np.memmap(path, dtype=np.uint8, mode="r", offset=HNSW_HEADER_BYTES, shape=(count, sdpe))
-        block = np.ascontiguousarray(mm[rows])
-        del mm
-        vecs = block[:, h["offset_data"]:h["offset_data"] + 4 * dim].copy().view("<f4")
-        labels = block[:, h["label_offset"]:h["label_offset"] + 8].copy().view("<u8")[:, 0].astype(np.int64)
+        rows = np.unique(np.linspace(0, h["count"] - 1, min(h["count"], n_sample)).astype(np.int64))
+        labels, vecs = index_check.index_vectors(path, h, rows)
         expected = self._index_vectors(self.embeddings(labels))
         if not np.allclose(vecs, expected, atol=1e-6):
             return "vectors in the index differ from the stored embeddings"
         return None
 
+    def _lock(self):
+        """Serialises index writes between processes (two builds, a build and a locate)."""
+        return fsutil.file_lock(self.path.with_name(self.path.name + ".lock"))
+
     def ensure_index(self, rebuild=False):
         """Load the index after validating it; rebuild from stored embeddings when
-        it is missing or does not match (logged as a warning). Returns the path."""
-        import hnswlib
-
-        from ..log import get_logger
-
+        it is missing or does not match (a warning). On a read-only folder or a
+        full disk the rebuilt index is used from memory. Returns the path."""
         ids = self.ids()
         path = self.index_path()
         problem = "rebuild requested" if rebuild else self._index_problem(path, ids)
         if problem is None:
-            w = self.whitening()
-            dim = w.dim_out if w is not None else int(self.meta["dim"])
-            index = hnswlib.Index(space="ip", dim=dim)
-            index.load_index(str(path), max_elements=len(ids))
-            self._set_index(index, ids)
+            self._load_index(path, ids)
             return path
         if problem != "no index file":
-            get_logger("refdb").warning("Rebuilding the search index of %s: %s", self.path.name, problem)
-        self._build_index(path, ids)
+            self.warn(f"Rebuilding the search index: {problem}")
+        if not self.writable:
+            self._set_index(self._new_index(ids)[0], ids)
+            self.warn(f"{self.path.parent} is read-only: the search index was rebuilt in memory and is not "
+                      "saved (this repeats at every open); copy the database to a writable folder to keep it")
+            return path
+        with self._lock():
+            ids = self.ids()
+            if not rebuild and self._index_problem(path, ids) is None:  # another process just built it
+                self._load_index(path, ids)
+                return path
+            index, vectors = self._new_index(ids)
+            try:
+                self._save_index(index, path, ids, vectors)
+            except (OSError, sqlite3.Error) as exc:
+                message = fsutil.describe_write_error(exc, path)
+                if message is None:
+                    raise
+                self._set_index(index, ids)
+                self.warn(f"the rebuilt search index is used from memory only: {message}")
         return path
+
+    def _load_index(self, path, ids):
+        import hnswlib
+
+        index = hnswlib.Index(space="ip", dim=self._index_dim())
+        index.load_index(str(path), max_elements=len(ids))
+        self._set_index(index, ids)
 
     def _set_index(self, index, ids):
         index.set_ef(max(HNSW_EF_SEARCH, 1))
@@ -711,7 +843,7 @@ class ReferenceDatabase:
         self._index = index
         self._index_ids = ids
 
-    def _build_index(self, path, ids, num_threads=None):
+    def _new_index(self, ids, num_threads=None):
         import hnswlib
 
         vectors = self._index_vectors(self.embeddings())
@@ -721,36 +853,55 @@ class ReferenceDatabase:
                          random_seed=100)
         if len(ids):
             index.add_items(vectors, ids, num_threads=num_threads or min(2, os.cpu_count() or 1))
+        return index, vectors
+
+    def _build_index(self, path, ids, num_threads=None):
+        index, vectors = self._new_index(ids, num_threads)
         self._save_index(index, path, ids, vectors)
 
     def _save_index(self, index, path, ids, vectors):
+        """Write index + sidecar through temp names unique to this writer; the
+        written index is validated before it replaces the old one (hnswlib writes
+        a short file on a full disk without raising). Callers hold self._lock()."""
         dim = vectors.shape[1] if len(vectors) else int(self.meta["dim"])
         checksum = self._checksum(ids, vectors)
-        tmp = path.with_name(path.name + ".tmp")
-        index.save_index(str(tmp))
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        # record the checksum in the DB first: an index without a matching DB
-        # checksum is rebuilt on the next open
-        self.set_meta(index_checksum=checksum, index_file=path.name)
-        os.replace(tmp, path)
+        tmp = fsutil.unique_tmp(path)
+        try:
+            write_hnsw(index, tmp)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            problem = validate_hnsw_file(tmp, len(ids), dim, ids)
+            if problem is not None:
+                raise OSError(errno.ENOSPC, f"the search index was written incomplete ({problem}); "
+                                            "is the disk full?", str(path))
+            # record the checksum in the DB first: an index without a matching DB
+            # checksum is rebuilt on the next open
+            self.set_meta(index_checksum=checksum, index_file=path.name)
+            os.replace(tmp, path)
+        finally:
+            fsutil.remove_quietly(tmp)
         w = self.whitening()
         info = {"count": len(ids), "dim": dim, "model_preset": self.meta["model_preset"],
                 "whitening": None if w is None else {"dim_out": w.dim_out, "n_fit": w.n_fit},
                 "checksum": checksum, "M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION,
                 "space": "ip", "built_at": _now()}
-        side = Path(str(path) + ".json")
-        side_tmp = Path(str(side) + ".tmp")
-        side_tmp.write_text(json.dumps(info, indent=1))
-        os.replace(side_tmp, side)
+        fsutil.atomic_write_bytes(Path(str(path) + ".json"), json.dumps(info, indent=1).encode())
         self._set_index(index, ids)
-        for stale in self.path.parent.glob(f"{self.path.stem}.*.hnsw"):
-            if stale != path:
-                for p in (stale, Path(str(stale) + ".json")):
-                    try:
-                        p.unlink()
-                    except OSError:
-                        pass
+        self._remove_stale_indexes(path)
+
+    def _remove_stale_indexes(self, keep):
+        """Indexes of this database for an older whitening. Only names made by
+        index_path() for this database's preset count: `city.gpkg` must not touch
+        `city.north.gpkg`'s index."""
+        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in self.meta["model_preset"])
+        others = [g.stem + "." for g in self.path.parent.glob(f"{self.path.stem}.*.gpkg")]
+        for stale in self.path.parent.glob(f"{self.path.stem}.{safe}*.hnsw"):
+            tag = stale.name[len(self.path.stem) + 1:-len(".hnsw")]
+            if stale == keep or not (tag == safe or tag.startswith(safe + ".w")) \
+                    or any(stale.name.startswith(o) for o in others):
+                continue
+            for p in (stale, Path(str(stale) + ".json")):
+                fsutil.remove_quietly(p)
 
     # ---- search -------------------------------------------------------------------------
     def search(self, vectors, k=100, area=None, ef=None) -> List[List[SearchHit]]:
@@ -818,37 +969,38 @@ class ReferenceDatabase:
     def update_index(self, num_threads=None):
         """After adding views: refit the whitening if due, then add the new views
         to the existing index when it is valid for the views it holds (ids are
-        increasing, so those are the first `count` ids), else rebuild. Returns the path."""
+        increasing, so those are the first `count` ids), else rebuild. Held under
+        the index lock, so concurrent builds serialise here. Returns the path."""
         import hnswlib
 
         refitted = self.refit_whitening()
-        ids = self.ids()
-        path = self.index_path()
-        side = Path(str(path) + ".json")
-        if not refitted and path.exists() and side.exists():
-            try:
-                info = json.loads(side.read_text())
-                old = ids[: int(info.get("count", -1))]
-                w = self.whitening()
-                dim = w.dim_out if w is not None else int(self.meta["dim"])
-                usable = (0 < len(old) <= len(ids) and info.get("dim") == dim
-                          and info.get("model_preset") == self.meta["model_preset"]
-                          and info.get("checksum") == self.meta.get("index_checksum")
-                          and validate_hnsw_file(path, len(old), dim, old) is None
-                          and self._sample_vectors_problem(path, old) is None)
-            except (OSError, ValueError):
-                usable = False
-            if usable and len(old) == len(ids):
-                if self._index is None:
-                    self.ensure_index()
-                return path
-            if usable:
-                vectors = self._index_vectors(self.embeddings())
-                index = hnswlib.Index(space="ip", dim=dim)
-                index.load_index(str(path), max_elements=len(ids))
-                index.add_items(vectors[len(old):], ids[len(old):],
-                                num_threads=num_threads or min(2, os.cpu_count() or 1))
-                self._save_index(index, path, ids, vectors)
-                return path
-        self._build_index(path, ids, num_threads=num_threads)
+        with self._lock():
+            ids = self.ids()
+            path = self.index_path()
+            side = Path(str(path) + ".json")
+            if not refitted and path.exists() and side.exists():
+                try:
+                    info = index_check.read_sidecar(side)
+                    old = ids[: int(info.get("count", -1))]
+                    dim = self._index_dim()
+                    usable = (0 < len(old) <= len(ids) and info.get("dim") == dim
+                              and info.get("model_preset") == self.meta["model_preset"]
+                              and info.get("checksum") == self.meta.get("index_checksum")
+                              and validate_hnsw_file(path, len(old), dim, old) is None
+                              and self._sample_vectors_problem(path, old) is None)
+                except (OSError, ValueError, TypeError):
+                    usable = False
+                if usable and len(old) == len(ids):
+                    if self._index is None:
+                        self._load_index(path, ids)
+                    return path
+                if usable:
+                    vectors = self._index_vectors(self.embeddings())
+                    index = hnswlib.Index(space="ip", dim=dim)
+                    index.load_index(str(path), max_elements=len(ids))
+                    index.add_items(vectors[len(old):], ids[len(old):],
+                                    num_threads=num_threads or min(2, os.cpu_count() or 1))
+                    self._save_index(index, path, ids, vectors)
+                    return path
+            self._build_index(path, ids, num_threads=num_threads)
         return path

@@ -1,0 +1,66 @@
+"""Shared builders for the reliability cases (tiny generated photos, test models)."""
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+from fixtures_refdb import AMSTERDAM, photo
+from refdb_helpers import PixelEmbedder
+
+from geopin.geopin_plugin.engine import ingest
+from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_child(code, *args, timeout=120):
+    """Run `code` in a fresh interpreter with the plugin importable (crashes are
+    seen as a negative return code instead of killing pytest)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "build" / "plugins"), str(REPO / "tests" / "engine")]))
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def remount(mnt, mode):
+    return subprocess.run(["mount", "-o", f"remount,{mode}", str(mnt)], capture_output=True).returncode == 0
+
+
+def make_photos(folder, n, start=0):
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    lat, lon = AMSTERDAM
+    return [photo(folder / f"p{i:03d}.jpg", 100 + i, lat + 0.0005 * i, lon + 0.0003 * (i % 7))
+            for i in range(start, start + n)]
+
+
+def build_db(tmp_path, n=8, name="ref.gpkg"):
+    folder = Path(tmp_path) / f"in_{Path(name).stem}"
+    make_photos(folder, n)
+    db_path = Path(tmp_path) / name
+    report = ingest.build(folder, db_path, PixelEmbedder(), None)
+    assert report.added == n
+    return db_path, folder
+
+
+def index_files(db_path):
+    with ReferenceDatabase.open(db_path) as db:
+        p = db.index_path()
+    return p, Path(str(p) + ".json")
+
+
+def header(data):
+    keys = ("offset_level0", "max_elements", "count", "sdpe", "label_offset", "offset_data", "maxlevel",
+            "enterpoint", "maxM", "maxM0", "M", "mult", "efc")
+    return dict(zip(keys, struct.unpack("<6Q i I 3Q d Q", bytes(data[:96]))))
+
+
+def flip_bit(path, offset, bit):
+    data = bytearray(Path(path).read_bytes())
+    data[offset + bit // 8] ^= 1 << (bit % 8)
+    Path(path).write_bytes(bytes(data))
+
+
+def top1_is_self(db):
+    hits = db.search(db.embeddings(db.ids()), k=1)
+    return [h[0].view_id for h in hits] == db.ids().tolist()
