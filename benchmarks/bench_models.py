@@ -126,7 +126,7 @@ def bench_lighterglue(frames, rows, result):
     exported graph gives up by having neither."""
     from geopin.geopin_plugin.engine.learned import load_matcher
 
-    ex = load_extractor("xfeat-640")
+    ex = load_extractor(M.DEFAULT_EXTRACTOR)
     lg = load_matcher("lighterglue-xfeat")
     f0, f1 = ex.extract(frames[0]), ex.extract(frames[2])
     for k in (512, 1024, 2048):
@@ -187,7 +187,7 @@ def main():
         del emb
 
     pano_dir = data / "amsterdam-panoramas"
-    for pid in ("rootsift-2048", "xfeat-640"):
+    for pid in ("rootsift-2048", "xfeat-640", "xfeat-1024"):
         bench_verifier(pid, frames, pano_dir, args.repeats, rows, result)
     bench_lighterglue(frames, rows, result)
     # Learned tier (opt-in): DISK extraction and LightGlue per pair.

@@ -30,7 +30,7 @@ class XFeatExtractor:
 
     kind = "extractor"
 
-    def __init__(self, preset_id: str = "xfeat-640", models_directory=None, max_keypoints: Optional[int] = None):
+    def __init__(self, preset_id: str = "xfeat-1024", models_directory=None, max_keypoints: Optional[int] = None):
         preset = get_preset(preset_id)
         self.preset_id = preset_id
         self.long_side = max(preset.input_size)

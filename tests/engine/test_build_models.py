@@ -303,7 +303,7 @@ def test_xfeat_masks_and_any_image_size(built, datasets_dir):
     from geopin.geopin_plugin.engine.xfeat import XFeatExtractor
 
     d, _, _ = built
-    ex = XFeatExtractor("xfeat-640", models_directory=d)
+    ex = XFeatExtractor(M.DEFAULT_EXTRACTOR, models_directory=d)
     img = _rgb(sorted((datasets_dir / "lund").glob("*.jpg"))[0])  # 1024 x 768
     f = ex.extract(img)
     assert f.image_size == (1024, 768) and f.keypoints[:, 0].max() < 1024 and f.keypoints[:, 1].max() < 768
@@ -324,7 +324,7 @@ def test_lighterglue_onnx_matches_torch(built, datasets_dir):
     d, _, _ = built
     bm = load_build_module()
     core = bm.torch_model(M.PRESETS["lighterglue-xfeat"])
-    ex = XFeatExtractor("xfeat-640", models_directory=d, max_keypoints=1024)
+    ex = XFeatExtractor(M.DEFAULT_EXTRACTOR, models_directory=d, max_keypoints=1024)
     frames = sorted((datasets_dir / "lund").glob("*.jpg"))
     f0, f1 = ex.extract(_rgb(frames[0])), ex.extract(_rgb(frames[2]))
     matcher = LightGlueMatcher("lighterglue-xfeat", models_directory=d)

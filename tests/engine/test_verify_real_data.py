@@ -1,14 +1,16 @@
 """On real street imagery (../shared/datasets): same-place pairs get clearly more
 verified inliers than different-place pairs, judged by the verifier's own
-thresholds (MIN_INLIERS, MIN_SPREAD). Each Amsterdam comparison is the best over
+thresholds (verify.config_for: RootSIFT's MIN_INLIERS, XFeat's XFEAT_MIN_INLIERS), for
+both extractors. Each Amsterdam comparison is the best over
 8 x 8 perspective views (the panoramas' headings are unknown), so the negatives
 are the hardest of 64 tries — as in a top-k candidate list."""
 import cv2
 import pytest
 
 from geopin.geopin_plugin.engine.features import load_extractor
+from geopin.geopin_plugin.engine.models import DEFAULT_EXTRACTOR
 from geopin.geopin_plugin.engine.panorama import perspective_views
-from geopin.geopin_plugin.engine.verify import MIN_INLIERS, Verifier
+from geopin.geopin_plugin.engine.verify import Verifier, config_for, replace
 
 HEADINGS = list(range(0, 360, 45))
 PANOS = {
@@ -32,9 +34,14 @@ def _rgb(path):
     return cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
 
 
-@pytest.fixture(scope="module")
-def extractor():
-    return load_extractor("rootsift-2048")
+@pytest.fixture(scope="module", params=["rootsift-2048", DEFAULT_EXTRACTOR])
+def extractor(request):
+    return load_extractor(request.param)
+
+
+def _fast_verifier(extractor):
+    """The extractor's fast tier alone (what decides most candidates)."""
+    return Verifier(replace(config_for(extractor.preset_id), matcher=None, band=0))
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +53,8 @@ def pano_features(datasets_dir, extractor):
     return out
 
 
-def _best(query_views, ref_views):
+def _best(verifier, query_views, ref_views):
     best = None
-    verifier = Verifier()
     for fq in query_views:
         for v in verifier.verify(fq, dict(enumerate(ref_views))).values():
             key = (v.verified, v.inliers)
@@ -58,9 +64,11 @@ def _best(query_views, ref_views):
 
 
 @pytest.mark.timeout(300)
-def test_amsterdam_same_crossroads_verifies_different_places_do_not(pano_features):
-    same = {p: _best(pano_features[p[0]], pano_features[p[1]]) for p in SAME}
-    diff = {p: _best(pano_features[p[0]], pano_features[p[1]]) for p in DIFFERENT}
+def test_amsterdam_same_crossroads_verifies_different_places_do_not(pano_features, extractor):
+    verifier = _fast_verifier(extractor)
+    MIN_INLIERS = verifier.config.min_inliers
+    same = {p: _best(verifier, pano_features[p[0]], pano_features[p[1]]) for p in SAME}
+    diff = {p: _best(verifier, pano_features[p[0]], pano_features[p[1]]) for p in DIFFERENT}
     report = {f"{a}~{b}": (v.inliers, round(v.spread, 2), v.verified) for (a, b), v in {**same, **diff}.items()}
     print(report)
     for pair, v in same.items():
@@ -77,7 +85,8 @@ def test_lund_neighbouring_frames_verify_against_other_places(datasets_dir, extr
     frames = sorted((datasets_dir / "lund").glob("*.jpg"))
     assert len(frames) >= 27
     feats = {i: extractor.extract(_rgb(frames[i])) for i in (0, 1, 9, 10, 19, 20, 25, 26)}
-    verifier = Verifier()
+    verifier = _fast_verifier(extractor)
+    MIN_INLIERS = verifier.config.min_inliers
     neighbours = [verifier.verify(feats[i], {0: feats[i + 1]})[0] for i in (0, 9, 19, 25)]
     amsterdam = pano_features["overtoom_a"] + pano_features["other_x"]
     others = [v for i in (0, 10, 20, 26) for v in verifier.verify(feats[i], dict(enumerate(amsterdam))).values()]
