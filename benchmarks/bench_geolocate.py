@@ -151,6 +151,29 @@ def measure(geolocator, qs, exclude, log):
     return rows
 
 
+def feature_read(path, log, n=50, repeats=5):
+    """Seconds to read and decode the stored local features of n candidates, and
+    their stored size per view (what verification reads per query)."""
+    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+
+    with ReferenceDatabase.open(path) as db:
+        extractor = db.meta["extractor_preset"]
+        ids = db.ids()[::max(1, len(db.ids()) // n)][:n]
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            feats = db.local_features(ids, extractor)
+            times.append(time.perf_counter() - t0)
+        size = db._con.execute(
+            "SELECT avg(length(keypoints) + length(descriptors) + ifnull(length(scores), 0)) "
+            "FROM geopin_local_features WHERE extractor_id=?", (extractor,)).fetchone()[0]
+    out = {"extractor": extractor, "views": len(feats), "s_median": float(np.median(times)),
+           "bytes_per_view": float(size)}
+    log(f"reading the {extractor} features of {len(feats)} views: {out['s_median'] * 1000:.1f} ms "
+        f"(median of {repeats}); {size / 1024:.1f} KB per view")
+    return out
+
+
 def summary(rows):
     out = {}
     for key in STAGES + ("total",):
@@ -181,6 +204,7 @@ def main(argv=None):
     qs = queries(args.queries)
     results = {"cpu_count": os.cpu_count(), "config": {"top_k": 100, "verify_top": args.verify_top,
                                                          "verify_threads": args.threads}}
+    results["feature_read"] = feature_read(AMS_DB, log)
     for which in args.db:
         if which == "amsterdam":
             geo = Geolocator(AMS_DB, config)

@@ -87,6 +87,7 @@ class EvalConfig:
     matcher_min_inliers: int = 0
     band: int = -1
     enough_verified: int = -1  # -1: verify.py's default; 0: verify every candidate
+    anchor_min_inliers: int = -1  # -1: verify.py's default for the extractor
 
     def resolved(self) -> "EvalConfig":
         from .models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
@@ -110,6 +111,8 @@ class EvalConfig:
                 tier += f" + {vc.matcher} top{vc.band} ≥{vc.matcher_min_inliers}"
             if vc.enough_verified:
                 tier += f" stop@{vc.enough_verified}"
+            if vc.anchor_min_inliers:
+                tier += f" anchor≥{vc.anchor_min_inliers}"
         return f"{c.embedder}{w} · {tier} · k{c.top_k}/v{c.verify_top} · {c.estimator}"
 
     @classmethod
@@ -126,7 +129,7 @@ class EvalConfig:
             if k not in known:
                 raise ValueError(f"unknown preset key {k!r}; known: {', '.join(known)}")
             if k in ("top_k", "verify_top", "learned_top", "learned_min_inliers", "min_inliers",
-                     "matcher_min_inliers", "band", "enough_verified"):
+                     "matcher_min_inliers", "band", "enough_verified", "anchor_min_inliers"):
                 kw[k] = int(v)
             elif k == "whitening":
                 kw[k] = v.lower() in ("1", "true", "yes", "on")
@@ -494,6 +497,8 @@ def make_verifier(config: EvalConfig):
                     band=None if c.band < 0 else c.band)
     if c.enough_verified >= 0:
         vc = replace(vc, enough_verified=c.enough_verified or None)
+    if c.anchor_min_inliers >= 0:
+        vc = replace(vc, anchor_min_inliers=c.anchor_min_inliers)
     if c.tier in ("fast", "learned"):
         vc = replace(vc, matcher=None, band=0)
     return Verifier(vc)
@@ -514,7 +519,7 @@ def verifier_id(config: EvalConfig) -> str:
     threshold sweep reuses one cache; RootSIFT's second pass depends on them."""
     vc = make_verifier(config).identity()
     for k in ("matcher", "band", "band_min_inliers", "matcher_keypoints", "matcher_min_inliers", "threads",
-              "enough_verified", "chunk"):
+              "enough_verified", "chunk", "anchor_min_inliers"):
         vc.pop(k)
     if vc["full_keypoints"] <= vc["fast_keypoints"]:
         vc.pop("min_inliers")
@@ -529,7 +534,7 @@ def confirm_id(config: EvalConfig) -> str:
 
     vc = make_verifier(config).identity()
     for k in ("min_inliers", "matcher_min_inliers", "band", "band_min_inliers", "threads", "min_spread",
-              "enough_verified", "chunk"):
+              "enough_verified", "chunk", "anchor_min_inliers"):
         vc.pop(k)
     vc["matcher_fp"] = get_preset(vc["matcher"]).fingerprint()
     return _cache_name("verify-confirm", config.resolved().extractor, {"verify": vc, "entry": "confirm()"})
@@ -726,6 +731,13 @@ class ProtocolRunner:
         w = self._whitenings[key]
         return w.apply(refs), w.apply(qvec)
 
+    def posterior_config(self):
+        """The pipeline's posterior settings with the verifier's anchor threshold."""
+        from .posterior import PosteriorConfig
+
+        vc = self.verifier.config if self.verifier is not None else None
+        return replace(PosteriorConfig(), anchor_min_inliers=vc.anchor_min_inliers if vc else 0)
+
     def _reference_features(self, it: Item) -> LocalFeatures:
         """A reference's features as a database stores them (XFeat: int8)."""
         from .features import stored_copy
@@ -804,8 +816,9 @@ class ProtocolRunner:
 
         t0 = time.perf_counter()
         obs = [Observation(c.x, c.y, c.similarity, c.inliers, c.verified, c.item.group) for c in cands]
-        post = estimate(obs)
-        weights = observation_weights(obs, PosteriorConfig()) if obs else np.zeros(0)
+        pconf = self.posterior_config()
+        post = estimate(obs, pconf)
+        weights = observation_weights(obs, pconf) if obs else np.zeros(0)
         for c, w in zip(cands, weights):
             c.weight = float(w)
         n_verified = sum(1 for c in cands if c.verified)

@@ -18,7 +18,7 @@ import json
 import os
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -343,7 +343,8 @@ class Geolocator:
             )
             for c in candidates
         ]
-        p = post.estimate(obs, self.config.posterior)
+        p = post.estimate(obs, replace(self.config.posterior,
+                                       anchor_min_inliers=self.verifier.config.anchor_min_inliers))
         for c, w in zip(candidates, p.observation_weights):
             c.weight = float(w)
             c.distance_m = float(np.hypot(c.view.x - p.x, c.view.y - p.y))

@@ -83,6 +83,10 @@ class PosteriorConfig:
     # (docs/evaluation.md: 81.2 % vs 62.5 % within 50 m on amsterdam-lopo). "similarity"
     # keeps the softmax winner.
     unverified_winner: str = "most_inliers"
+    # ... only when that candidate's inliers reach this count: below it the counts are
+    # the verifier's noise (XFeat's other-place pairs: median 12, p99.9 21), and the
+    # similarity winner stays (verify.config_for sets it per extractor)
+    anchor_min_inliers: int = 0
 
 
 @dataclass
@@ -333,14 +337,14 @@ def ring_area(ring: np.ndarray) -> float:
 
 
 # --- the estimate ----------------------------------------------------------------------
-def _most_inliers(obs: Sequence[Observation]) -> Optional[int]:
+def _most_inliers(obs: Sequence[Observation], min_inliers: int = 0) -> Optional[int]:
     """Index of the unverified answer's anchor: when no candidate verified, the one with
     the most inliers (earliest in retrieval order on ties); None when something verified
-    or no candidate has any inlier."""
+    or no candidate has more than max(0, min_inliers - 1) inliers."""
     if any(o.verified for o in obs):
         return None
     best = max(range(len(obs)), key=lambda i: (obs[i].inliers, -i))
-    return best if obs[best].inliers > 0 else None
+    return best if obs[best].inliers > 0 and obs[best].inliers >= min_inliers else None
 
 
 def estimate(observations: Sequence[Observation], config: Optional[PosteriorConfig] = None) -> Optional[Posterior]:
@@ -363,7 +367,7 @@ def estimate(observations: Sequence[Observation], config: Optional[PosteriorConf
         cluster_weight[g.cluster] = cluster_weight.get(g.cluster, 0.0) + g.weight
     ranked = sorted(cluster_weight.items(), key=lambda kv: (-kv[1], kv[0]))
     win = ranked[0][0]
-    fallback = _most_inliers(obs) if config.unverified_winner == "most_inliers" else None
+    fallback = _most_inliers(obs, config.anchor_min_inliers) if config.unverified_winner == "most_inliers" else None
     if fallback is not None:
         win = next(g.cluster for g in groups if fallback in g.members)
         ranked.sort(key=lambda kv: kv[0] != win)  # the winner first, the rest by weight

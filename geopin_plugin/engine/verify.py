@@ -46,6 +46,7 @@ CONFIRM_BAND = 5
 CONFIRM_MIN_FAST = 0
 LIGHTERGLUE_KEYPOINTS = 1024
 LIGHTERGLUE_MIN_INLIERS = 60  # placeholder until measured
+XFEAT_ANCHOR_MIN_INLIERS = 0  # placeholder until measured
 
 
 @dataclass
@@ -72,6 +73,9 @@ class VerifyConfig:
     # retrieval order; the matcher tier is then skipped); None: verify all
     enough_verified: Optional[int] = None
     chunk: int = 10
+    # the posterior's most-inliers anchor (nothing verified) needs at least this many
+    # fast-tier inliers: below, the counts are this verifier's noise
+    anchor_min_inliers: int = 0
     models_directory: Optional[str] = None
 
 
@@ -82,7 +86,8 @@ def config_for(extractor_id: str, **overrides) -> VerifyConfig:
         base = VerifyConfig(name="xfeat", min_inliers=XFEAT_MIN_INLIERS, fast_keypoints=XFEAT_KEYPOINTS,
                             full_keypoints=XFEAT_KEYPOINTS, reject_below=0, ratio=XFEAT_RATIO,
                             matcher="lighterglue-xfeat", band=CONFIRM_BAND, band_min_inliers=CONFIRM_MIN_FAST,
-                            matcher_keypoints=LIGHTERGLUE_KEYPOINTS, matcher_min_inliers=LIGHTERGLUE_MIN_INLIERS)
+                            matcher_keypoints=LIGHTERGLUE_KEYPOINTS, matcher_min_inliers=LIGHTERGLUE_MIN_INLIERS,
+                            anchor_min_inliers=XFEAT_ANCHOR_MIN_INLIERS)
     else:
         base = VerifyConfig()
     return replace(base, **{k: v for k, v in overrides.items() if v is not None})

@@ -145,11 +145,14 @@ def test_a_rootsift_database_still_locates_and_an_upgrade_adds_xfeat(small_db, t
     db, (lat, lon), query, _ = small_db
     old = tmp_path / "old.gpkg"
     shutil.copy2(db, old)
-    shutil.copytree(Path(db).with_name(Path(db).stem + "_views"), old.with_name("old_views"))
+    views = Path(db).with_name(Path(db).stem + "_views")  # stored view paths name this folder
+    shutil.copytree(views, tmp_path / views.name)
     # make it what a 0.1 database is: RootSIFT features only, and the meta saying so
     with ReferenceDatabase.open(old) as ref:
         n_views = ref.count
-        ingest.upgrade_features(ref, RootSiftExtractor(), ingest.BuildReport())
+        made = ingest.BuildReport()
+        ingest.upgrade_features(ref, RootSiftExtractor(), made)
+        assert made.failed == 0 and made.features_upgraded == n_views, made.errors
         emb_before = ref.embeddings()
     con = sqlite3.connect(old)
     con.execute("DELETE FROM geopin_local_features WHERE extractor_id=?", (DEFAULT_EXTRACTOR,))
