@@ -88,6 +88,9 @@ class EvalConfig:
     band: int = -1
     enough_verified: int = -1  # -1: verify.py's default; 0: verify every candidate
     anchor_min_inliers: int = -1  # -1: verify.py's default for the extractor
+    best_point: str = ""  # "": posterior.PosteriorConfig's; mean | mode
+    matcher_reranks: int = -1  # -1: verify.py's default; 0/1
+    inlier_power: float = 0.0  # 0: posterior.PosteriorConfig's
 
     def resolved(self) -> "EvalConfig":
         from .models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
@@ -113,7 +116,11 @@ class EvalConfig:
                 tier += f" stop@{vc.enough_verified}"
             if vc.anchor_min_inliers:
                 tier += f" anchor≥{vc.anchor_min_inliers}"
-        return f"{c.embedder}{w} · {tier} · k{c.top_k}/v{c.verify_top} · {c.estimator}"
+            if vc.matcher_reranks:
+                tier += " (matcher reranks)"
+        point = f" ({c.best_point})" if c.best_point else ""
+        point += f" (inliers^{c.inlier_power:g})" if c.inlier_power else ""
+        return f"{c.embedder}{w} · {tier} · k{c.top_k}/v{c.verify_top} · {c.estimator}{point}"
 
     @classmethod
     def parse(cls, spec: str) -> "EvalConfig":
@@ -129,8 +136,10 @@ class EvalConfig:
             if k not in known:
                 raise ValueError(f"unknown preset key {k!r}; known: {', '.join(known)}")
             if k in ("top_k", "verify_top", "learned_top", "learned_min_inliers", "min_inliers",
-                     "matcher_min_inliers", "band", "enough_verified", "anchor_min_inliers"):
+                     "matcher_min_inliers", "band", "enough_verified", "anchor_min_inliers", "matcher_reranks"):
                 kw[k] = int(v)
+            elif k == "inlier_power":
+                kw[k] = float(v)
             elif k == "whitening":
                 kw[k] = v.lower() in ("1", "true", "yes", "on")
             else:
@@ -499,6 +508,8 @@ def make_verifier(config: EvalConfig):
         vc = replace(vc, enough_verified=c.enough_verified or None)
     if c.anchor_min_inliers >= 0:
         vc = replace(vc, anchor_min_inliers=c.anchor_min_inliers)
+    if c.matcher_reranks >= 0:
+        vc = replace(vc, matcher_reranks=bool(c.matcher_reranks))
     if c.tier in ("fast", "learned"):
         vc = replace(vc, matcher=None, band=0)
     return Verifier(vc)
@@ -519,7 +530,7 @@ def verifier_id(config: EvalConfig) -> str:
     threshold sweep reuses one cache; RootSIFT's second pass depends on them."""
     vc = make_verifier(config).identity()
     for k in ("matcher", "band", "band_min_inliers", "matcher_keypoints", "matcher_min_inliers", "threads",
-              "enough_verified", "chunk", "anchor_min_inliers"):
+              "enough_verified", "chunk", "anchor_min_inliers", "matcher_reranks"):
         vc.pop(k)
     if vc["full_keypoints"] <= vc["fast_keypoints"]:
         vc.pop("min_inliers")
@@ -534,7 +545,7 @@ def confirm_id(config: EvalConfig) -> str:
 
     vc = make_verifier(config).identity()
     for k in ("min_inliers", "matcher_min_inliers", "band", "band_min_inliers", "threads", "min_spread",
-              "enough_verified", "chunk", "anchor_min_inliers"):
+              "enough_verified", "chunk", "anchor_min_inliers", "matcher_reranks"):
         vc.pop(k)
     vc["matcher_fp"] = get_preset(vc["matcher"]).fingerprint()
     return _cache_name("verify-confirm", config.resolved().extractor, {"verify": vc, "entry": "confirm()"})
@@ -736,7 +747,10 @@ class ProtocolRunner:
         from .posterior import PosteriorConfig
 
         vc = self.verifier.config if self.verifier is not None else None
-        return replace(PosteriorConfig(), anchor_min_inliers=vc.anchor_min_inliers if vc else 0)
+        pc = replace(PosteriorConfig(), anchor_min_inliers=vc.anchor_min_inliers if vc else 0)
+        if self.config.inlier_power:
+            pc = replace(pc, inlier_power=float(self.config.inlier_power))
+        return replace(pc, best_point=self.config.best_point) if self.config.best_point else pc
 
     def _reference_features(self, it: Item) -> LocalFeatures:
         """A reference's features as a database stores them (XFeat: int8)."""

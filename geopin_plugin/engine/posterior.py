@@ -77,6 +77,10 @@ class PosteriorConfig:
     min_group_share: float = 0.01
     error_mass: float = 0.68
     levels: tuple = (0.5, 0.9)
+    # a verified candidate weighs inliers ** inlier_power: squared, the nearest references
+    # (most overlap) dominate the best point (lund-loo within 10 m 69.0 -> 89.7 % with
+    # XFeat, whose far frames verify too; amsterdam-lopo unchanged within a query)
+    inlier_power: float = 2.0
     best_point: str = "mean"  # "mean": weighted mean of the winning cluster; "mode": its density peak
     # When nothing verifies, the similarity softmax favours densely covered places; the
     # candidate with the most (sub-threshold) inliers is right far more often
@@ -156,7 +160,7 @@ def observation_weights(obs: Sequence[Observation], config: PosteriorConfig) -> 
     unverified = [i for i, o in enumerate(obs) if not o.verified]
     for i, o in enumerate(obs):
         if o.verified:
-            w[i] = max(int(o.inliers), 1) * (0.5 + 0.5 * float(np.clip(o.similarity, 0.0, 1.0)))
+            w[i] = max(int(o.inliers), 1) ** config.inlier_power * (0.5 + 0.5 * float(np.clip(o.similarity, 0.0, 1.0)))
     if unverified:
         sims = np.array([obs[i].similarity for i in unverified], dtype=float)
         z = np.exp((sims - sims.max()) / max(config.unverified_temperature, 1e-6))

@@ -1,8 +1,9 @@
 """Geometric verification of retrieval candidates.
 
-Fast tier ("rootsift-mnn"), run on every candidate with cached reference features:
-  1. mutual nearest neighbours of the L2-normalised descriptors (one BLAS matmul
-     per pair) + Lowe's ratio test;
+Fast tier ("xfeat-2k" by default, "rootsift-1k/2k" for databases built before
+XFeat), run on every candidate with cached reference features:
+  1. mutual nearest neighbours of the unit descriptors (one BLAS matmul per pair)
+     + Lowe's ratio test;
   2. one-to-one in *position* too (SIFT repeats a keypoint at several
      orientations; duplicates would count one location several times);
   3. fundamental matrix with cv2.USAC_MAGSAC -> inliers;
@@ -11,8 +12,10 @@ Fast tier ("rootsift-mnn"), run on every candidate with cached reference feature
      lie along a line (window rows, kerbs). Inliers bunched on a tree or a car get a
      low spread and are not ``verified`` however many they are.
 
-``verified`` = inliers >= MIN_INLIERS and spread >= MIN_SPREAD. The thresholds
-are the constants below; tests assert against them.
+``verified`` = inliers >= the extractor's threshold and spread >= MIN_SPREAD.
+Then, for XFeat, the matcher tier: LighterGlue on the few best still-unverified
+candidates, which it can only promote (``Verifier.verify``). ``config_for``
+holds each extractor's measured settings; tests assert against the constants.
 """
 from __future__ import annotations
 
@@ -38,15 +41,29 @@ REJECT_BELOW = 10  # tier-1 inliers below this: rejected without tier 2
 # XFeat (the default extractor): every candidate with all 2048 keypoints (64-d: one
 # 2048 x 2048 matmul is ~3 ms), no RootSIFT-style second pass.
 XFEAT_KEYPOINTS = 2048
-XFEAT_RATIO = 0.9  # placeholder until measured
-XFEAT_MIN_INLIERS = 30  # placeholder until measured
+XFEAT_RATIO = 0.9  # Lowe ratio for XFeat's 64-d descriptors (not swept)
+# Thresholds = the largest other-place count measured + 6 (twice the +-3 inliers a
+# rerun on another CPU moved counts by), rounded up; scripts/inlier_distributions.py
+# --protocol amsterdam-lopo amsterdam-xcond lund-loo (docs/evaluation.md):
+# XFeat fast tier, Amsterdam pairs of other places (> 100 m; 20,912 pairs): median 12,
+# p99.9 21, max 26; same-place pairs (<= 25 m, any heading, all three protocols)
+# median 16, 35 % >= 30.
+XFEAT_MIN_INLIERS = 32
 # LighterGlue confirms the undecided band: the CONFIRM_BAND best unverified
-# candidates by XFeat inliers, with at least CONFIRM_MIN_FAST of them.
+# candidates by XFeat inliers. Its MAGSAC inliers (1024 kp), other places (377
+# pairs): median 13, p99 36, max 42; same place median 52.
 CONFIRM_BAND = 5
 CONFIRM_MIN_FAST = 0
 LIGHTERGLUE_KEYPOINTS = 1024
-LIGHTERGLUE_MIN_INLIERS = 60  # placeholder until measured
-XFEAT_ANCHOR_MIN_INLIERS = 0  # placeholder until measured
+LIGHTERGLUE_MIN_INLIERS = 50
+# The posterior's most-inliers anchor needs no floor with XFeat either: measured on
+# amsterdam-lopo (cascade with LighterGlue >= 60, inlier_power 1), floors 18/22/26/never
+# gave 75.0/70.3/65.6/64.1 % within 50 m against 73.4 % with none (docs/evaluation.md).
+XFEAT_ANCHOR_MIN_INLIERS = 0
+# LighterGlue's counts also re-rank the band when nothing verifies (the anchor then
+# ranks by them): amsterdam-lopo 73.4 -> 76.6 %, amsterdam-xcond 72.9 -> 75.0 % within
+# 50 m, Lund unchanged (docs/evaluation.md)
+MATCHER_RERANKS = True
 
 
 @dataclass
@@ -76,6 +93,9 @@ class VerifyConfig:
     # the posterior's most-inliers anchor (nothing verified) needs at least this many
     # fast-tier inliers: below, the counts are this verifier's noise
     anchor_min_inliers: int = 0
+    # the matcher's outcome replaces the fast tier's for every band candidate where it
+    # found more inliers, verified or not (so the unverified anchor ranks by them)
+    matcher_reranks: bool = False
     models_directory: Optional[str] = None
 
 
@@ -87,7 +107,7 @@ def config_for(extractor_id: str, **overrides) -> VerifyConfig:
                             full_keypoints=XFEAT_KEYPOINTS, reject_below=0, ratio=XFEAT_RATIO,
                             matcher="lighterglue-xfeat", band=CONFIRM_BAND, band_min_inliers=CONFIRM_MIN_FAST,
                             matcher_keypoints=LIGHTERGLUE_KEYPOINTS, matcher_min_inliers=LIGHTERGLUE_MIN_INLIERS,
-                            anchor_min_inliers=XFEAT_ANCHOR_MIN_INLIERS)
+                            anchor_min_inliers=XFEAT_ANCHOR_MIN_INLIERS, matcher_reranks=MATCHER_RERANKS)
     else:
         base = VerifyConfig()
     return replace(base, **{k: v for k, v in overrides.items() if v is not None})
@@ -400,14 +420,14 @@ class Verifier:
                                         min_inliers=c.matcher_min_inliers)
         return out
 
-    @staticmethod
-    def promote(fast: Dict[int, Verification], confirmed: Dict[int, Verification]) -> Dict[int, Verification]:
+    def promote(self, fast: Dict[int, Verification], confirmed: Dict[int, Verification]) -> Dict[int, Verification]:
         """The matcher can only promote: a candidate it verifies takes its outcome; one
         it does not keeps the fast tier's (the matcher's sub-threshold counts are on
-        another scale, and the posterior's most-inliers fallback ranks by fast ones)."""
+        another scale, and the posterior's most-inliers fallback ranks by fast ones),
+        unless ``matcher_reranks``."""
         out = dict(fast)
         for rid, v in confirmed.items():
-            if v.verified:
+            if v.verified or (self.config.matcher_reranks and v.inliers > fast[rid].inliers):
                 v.seconds += fast[rid].seconds
                 out[rid] = v
             else:
