@@ -68,6 +68,8 @@ def estimate_fields():
         ("lat", QVariant.Double), ("lon", QVariant.Double),
         ("exif_lat", QVariant.Double), ("exif_lon", QVariant.Double), ("exif_dist_m", QVariant.Double),
         ("coverage_dist_m", QVariant.Double), ("seconds", QVariant.Double), ("error", QVariant.String),
+        ("heading_deg", QVariant.Double), ("heading_sd_deg", QVariant.Double), ("position_method", QVariant.String),
+        ("hfov_deg", QVariant.Double),
     ])
 
 
@@ -113,8 +115,48 @@ def estimate_feature(photo, geo, fields=None, coverage_m=None):
         _num(geo.lat) if located else None, _num(geo.lon) if located else None,
         _num(geo.exif_lat), _num(geo.exif_lon), _num(geo.exif_distance_m) if located else None,
         _num(coverage_m), float(sum(geo.timings.values())), geo.message or None,
+        _num(getattr(geo, "heading_deg", None)) if located else None,
+        _num(getattr(geo, "heading_sd_deg", None)) if located else None,
+        getattr(geo, "position_method", None) if located else None,
+        _num(getattr(geo, "hfov_deg", None)) if located else None,
     ])
     return f
+
+
+VIEWCONE_DEPTH_M = 50.0  # how far the cone reaches (the facades the references match are closer)
+
+
+def viewcone_ring(x, y, heading_deg, hfov_deg, depth_m=VIEWCONE_DEPTH_M, steps=12):
+    """The camera's horizontal view as a closed ring (RD): apex at the camera, an arc
+    of ``hfov_deg`` centred on ``heading_deg`` (clockwise from north) at ``depth_m``."""
+    import math
+
+    half = float(hfov_deg) / 2.0
+    ring = [(float(x), float(y))]
+    for i in range(steps + 1):
+        a = math.radians(float(heading_deg) - half + float(hfov_deg) * i / steps)
+        ring.append((float(x) + depth_m * math.sin(a), float(y) + depth_m * math.cos(a)))
+    ring.append((float(x), float(y)))
+    return ring
+
+
+def viewcone_fields():
+    return _fields([("photo", QVariant.String), ("photo_name", QVariant.String), ("heading_deg", QVariant.Double),
+                    ("heading_sd_deg", QVariant.Double), ("hfov_deg", QVariant.Double),
+                    ("position_method", QVariant.String), ("depth_m", QVariant.Double)])
+
+
+def viewcone_features(photo, geo, fields=None, default_hfov=60.0):
+    """One polygon per located photo with a heading (none otherwise)."""
+    fields = fields or viewcone_fields()
+    if not is_located(geo) or getattr(geo, "heading_deg", None) is None:
+        return []
+    hfov = float(geo.hfov_deg or default_hfov)
+    f = QgsFeature(fields)
+    f.setGeometry(QgsGeometry.fromPolygonXY([ring_points(viewcone_ring(geo.x, geo.y, geo.heading_deg, hfov))]))
+    f.setAttributes([photo, os.path.basename(photo), float(geo.heading_deg), _num(geo.heading_sd_deg), hfov,
+                     geo.position_method, VIEWCONE_DEPTH_M])
+    return [f]
 
 
 def error_feature(photo, error, fields=None):
@@ -122,7 +164,7 @@ def error_feature(photo, error, fields=None):
     fields = fields or estimate_fields()
     f = QgsFeature(fields)
     f.setAttributes([photo, os.path.basename(photo), 0.0, "error", label_text("error"), None, 0, 0, None, None,
-                     None, None, None, None, None, error])
+                     None, None, None, None, None, error, None, None, None, None])
     return f
 
 

@@ -55,7 +55,9 @@ def build_database(db_path, leave_out=(), headings=8, log=print, rows=None):
     rows = [r for r in (rows or manifest()) if r["pano_id"] not in set(leave_out)]
     records = [ingest.ImageRecord(path=r["path"], lat=float(r["lat"]), lon=float(r["lon"]), source="amsterdam-panorama",
                                   source_id=r["pano_id"], pano_id=r["pano_id"], attribution=ATTRIBUTION,
-                                  licence="open data", is_panorama=True) for r in rows]
+                                  licence="open data", is_panorama=True,
+                                  heading=0.0)  # published north-centred (docs/geolocation.md)
+               for r in rows]
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     report = ingest.add_records(
@@ -100,6 +102,8 @@ def write_outputs(gpkg, photo, geo, db_path):
                                       rl.candidate_features(photo, geo)),
         "footprints": rl.memory_layer("footprints", "MultiPolygon", "footprints", rl.footprint_fields(),
                                       rl.footprint_features(photo, geo)),
+        "viewcones": rl.memory_layer("viewcones", "Polygon", "viewcones", rl.viewcone_fields(),
+                                     rl.viewcone_features(photo, geo)),
     }
     coverage = QgsVectorLayer(f"{db_path}|layername=reference_views", "reference coverage", "ogr")
     if coverage.isValid():
@@ -227,6 +231,10 @@ def run(args):
     lat, lon = float(target["lat"]), float(target["lon"])
     error = geodesic_distance_m(lat, lon, geo.lat, geo.lon) if geo.lat is not None else float("nan")
 
+    heading = "unknown" if geo.heading_deg is None else \
+        f"{geo.heading_deg:.1f}° ± {geo.heading_sd_deg:.1f}° (truth {args.heading:.1f}°)"
+    print(f"   position method: {geo.position_method}; camera heading: {heading}; "
+          f"field of view {geo.hfov_deg or float('nan'):.0f}° ({geo.fov_source or 'no pose'})")
     print("3. outputs")
     posterior = rl.write_posterior_geotiff(out / "posterior.tif", geo.posterior, geo.geotransform) \
         if geo.posterior is not None else None

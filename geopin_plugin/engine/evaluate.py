@@ -91,6 +91,10 @@ class EvalConfig:
     best_point: str = ""  # "": posterior.PosteriorConfig's; mean | mode
     matcher_reranks: int = -1  # -1: verify.py's default; 0/1
     inlier_power: float = 0.0  # 0: posterior.PosteriorConfig's
+    # pose: the verified references' bearing lines sharpen the posterior
+    # (pipeline.PipelineConfig.position_method); density: the posterior alone. The
+    # heading is estimated either way.
+    position: str = "density"
 
     def resolved(self) -> "EvalConfig":
         from .models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
@@ -120,7 +124,8 @@ class EvalConfig:
                 tier += " (matcher reranks)"
         point = f" ({c.best_point})" if c.best_point else ""
         point += f" (inliers^{c.inlier_power:g})" if c.inlier_power else ""
-        return f"{c.embedder}{w} · {tier} · k{c.top_k}/v{c.verify_top} · {c.estimator}{point}"
+        pos = "" if c.position == "density" else f" · {c.position}"
+        return f"{c.embedder}{w} · {tier} · k{c.top_k}/v{c.verify_top} · {c.estimator}{point}{pos}"
 
     @classmethod
     def parse(cls, spec: str) -> "EvalConfig":
@@ -149,6 +154,8 @@ class EvalConfig:
             raise ValueError(f"tier must be one of {', '.join(TIERS)}, not {cfg.tier!r}")
         if cfg.estimator not in ESTIMATORS:
             raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, not {cfg.estimator!r}")
+        if cfg.position not in ("pose", "density"):
+            raise ValueError(f"position must be pose or density, not {cfg.position!r}")
         if cfg.learned_top < 0 or cfg.learned_min_inliers < 0:
             raise ValueError("learned_top and learned_min_inliers must be >= 0")
         return cfg
@@ -188,6 +195,12 @@ class QueryResult:
     t_verify: float = 0.0
     t_estimate: float = 0.0
     t_total: float = 0.0
+    position_method: str = ""  # triangulated / line / density
+    heading_deg: Optional[float] = None
+    heading_sd_deg: Optional[float] = None
+    heading_error_deg: Optional[float] = None  # |estimate - truth| where the truth heading is known
+    hfov_deg: Optional[float] = None  # the query FOV the pose stage used
+    t_pose: float = 0.0
     raw: Dict[str, float] = field(default_factory=dict)  # estimator features (calibration input)
 
     @property
@@ -200,7 +213,7 @@ class QueryResult:
         return self.error_m is not None and self.error_m <= CONFIDENT_RADIUS_M
 
 
-TIMING_COLUMNS = ("t_embed", "t_search", "t_verify", "t_estimate", "t_total")
+TIMING_COLUMNS = ("t_embed", "t_search", "t_verify", "t_estimate", "t_total", "t_pose")
 
 
 def result_columns() -> List[str]:
@@ -682,6 +695,16 @@ class Candidate:
     weight: float = 0.0
 
 
+def reference_heading(item: Item) -> Optional[float]:
+    """The compass heading of a panorama view's optical axis, where the panorama's
+    orientation is known: the Amsterdam panoramas are published north-centred (the
+    panorama API's convention; measured on the partner panoramas, docs/geolocation.md),
+    so a view's heading in the panorama is its compass heading. None elsewhere."""
+    if item.is_view and Path(item.path).parent.name == "amsterdam-panoramas":
+        return float(item.heading) % 360.0
+    return None
+
+
 class ProtocolRunner:
     """Runs one protocol with one preset; caches every expensive stage."""
 
@@ -794,6 +817,26 @@ class ProtocolRunner:
                 seconds += float(v.seconds)
         return seconds
 
+    def _pose_stage(self, q: Query, top: Sequence["Candidate"]):
+        """The product's pose stage (localize.pose_stage) on the verified candidates.
+        The verification cache keeps no match coordinates, so each verified pair is
+        matched again with the fast tier (XFeat mutual nearest neighbours, ~10 ms; a
+        pair the LighterGlue tier promoted gets these matches too, not LighterGlue's)."""
+        from .localize import PoseInput, pose_stage
+        from .pose import view_intrinsics
+
+        qfeat = self.store.features(q.item)[0]
+        inputs = []
+        for c in top:
+            heading = reference_heading(c.item)
+            if not c.verified or heading is None:
+                continue
+            ref = self._reference_features(c.item)
+            v = self.verifier.verify_pair(qfeat, ref, self.verifier.config.fast_keypoints)
+            k = view_intrinsics(c.item.fov, ref.image_size, c.item.size, c.item.min_elevation)
+            inputs.append(PoseInput(v.matches, k, heading, c.x, c.y, c.item.group, c.item.key))
+        return pose_stage(tuple(qfeat.image_size), inputs)
+
     # -- one query
     def run_query(self, q: Query) -> QueryResult:
         from .posterior import Observation, estimate, observation_weights, PosteriorConfig
@@ -829,9 +872,12 @@ class ProtocolRunner:
                     t_verify += float(rec["seconds"])
 
         t0 = time.perf_counter()
+        stage = self._pose_stage(q, cands[: cfg.verify_top]) if self.verifier else None
+        t_pose = time.perf_counter() - t0
+        t0 = time.perf_counter()
         obs = [Observation(c.x, c.y, c.similarity, c.inliers, c.verified, c.item.group) for c in cands]
         pconf = self.posterior_config()
-        post = estimate(obs, pconf)
+        post = estimate(obs, pconf, lines=stage.lines if stage is not None and cfg.position == "pose" else None)
         weights = observation_weights(obs, pconf) if obs else np.zeros(0)
         for c, w in zip(cands, weights):
             c.weight = float(w)
@@ -881,6 +927,14 @@ class ProtocolRunner:
             est_lat, est_lon = top.item.lat, top.item.lon
         if truth and est_lat is not None:
             error = float(geodesic_distance_m(q.item.lat, q.item.lon, est_lat, est_lon))
+        heading = heading_sd = heading_err = None
+        if post is not None and stage is not None:
+            from .pipeline import apply_pose_stage
+
+            heading, heading_sd = apply_pose_stage(stage, post, cands, key=lambda c: c.item.key)
+            truth_heading = reference_heading(q.item) if q.positive else None
+            if heading is not None and truth_heading is not None:
+                heading_err = abs((heading - truth_heading + 180.0) % 360.0 - 180.0)
         answer_ref = ""
         if est_lat is not None and cands:
             d_est = np.atleast_1d(geodesic_distance_m(est_lat, est_lon, self.ref_lat[idx], self.ref_lon[idx]))
@@ -897,7 +951,10 @@ class ProtocolRunner:
             top_similarity=float(top.similarity) if top else 0.0, top_inliers=int(top.inliers) if top else 0,
             top_spread=float(top.spread) if top else 0.0,
             t_embed=t_embed, t_search=t_search, t_verify=t_verify, t_estimate=t_estimate,
-            t_total=t_embed + t_search + t_verify + t_estimate,
+            t_total=t_embed + t_search + t_verify + t_estimate + t_pose,
+            position_method=post.position_method if post is not None else "",
+            heading_deg=heading, heading_sd_deg=heading_sd, heading_error_deg=heading_err,
+            hfov_deg=stage.hfov_deg if stage is not None and stage.fov_source else None, t_pose=t_pose,
             raw={k: float(v) for k, v in features.items()},
         )
 

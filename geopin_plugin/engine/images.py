@@ -183,7 +183,8 @@ def read_exif(path) -> dict:
     """EXIF position and pose: {lat, lon, altitude, heading, capture_time,
     gps_error}. Missing or invalid values are None; gps_error says why the
     position is unusable (no GPS, 0,0, NaN, out of range...)."""
-    out = {"lat": None, "lon": None, "altitude": None, "heading": None, "capture_time": None, "gps_error": None}
+    out = {"lat": None, "lon": None, "altitude": None, "heading": None, "capture_time": None, "gps_error": None,
+           "focal_35mm": None}
     try:
         im = _open(path)
     except ImageError as exc:
@@ -200,6 +201,11 @@ def read_exif(path) -> dict:
         except Exception:
             sub = {}
         out["capture_time"] = _exif_time(sub.get(36867) or sub.get(36868) or exif.get(306))
+        try:  # FocalLengthIn35mmFilm: the query camera's field of view (engine/pose.py)
+            f35 = float(sub.get(41989) or 0)
+            out["focal_35mm"] = f35 if 1.0 < f35 < 10000.0 else None
+        except (TypeError, ValueError):
+            pass
         try:
             gps = exif.get_ifd(_GPS_IFD)
         except Exception as exc:

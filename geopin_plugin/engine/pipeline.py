@@ -49,6 +49,11 @@ class PipelineConfig:
     min_spread: Optional[float] = None
     verify_threads: int = 2
     calibration_path: Optional[str] = None  # None: the extractor's (posterior.calibration_file)
+    # "pose": the verified references' bearing lines (engine/localize.py) sharpen the
+    # posterior; "density": the references' positions only (the default: on amsterdam-lopo
+    # pose gained within 10 m but lost within 25/50 m, docs/geolocation.md). The heading
+    # comes from the relative poses either way.
+    position_method: str = "density"
     posterior: post.PosteriorConfig = field(default_factory=post.PosteriorConfig)
 
     def identity(self) -> str:
@@ -70,6 +75,8 @@ class Candidate:
     matches: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32), repr=False)
     ref_feature_size: Optional[Tuple[int, int]] = None
     weight: float = 0.0  # its weight in the posterior
+    bearing_deg: Optional[float] = None  # compass bearing from it to the query camera (trusted pose)
+    pose_note: str = ""  # "pinned" (its line shaped the estimate), "rotation" (no parallax), ...
     distance_m: Optional[float] = None  # to the estimate (RD metres)
 
 
@@ -95,6 +102,11 @@ class Geolocation:
     exif_distance_m: Optional[float] = None
     database: str = ""
     message: str = ""
+    heading_deg: Optional[float] = None  # the camera's compass heading (relative poses), None: unknown
+    heading_sd_deg: Optional[float] = None
+    position_method: str = "density"  # triangulated / line / density
+    hfov_deg: Optional[float] = None  # the photo's horizontal field of view used for the pose
+    fov_source: str = ""  # exif / hypotheses / "" (no pose)
 
 
 def read_photo(path) -> Tuple[np.ndarray, dict]:
@@ -220,14 +232,17 @@ class Geolocator:
 
     # --- the pipeline ------------------------------------------------------------
     def locate(self, image_rgb: np.ndarray, area=None, exif_gps=None, progress: Optional[ProgressFn] = None,
-               is_canceled: Optional[Callable[[], bool]] = None, exclude_panos=None) -> Geolocation:
+               is_canceled: Optional[Callable[[], bool]] = None, exclude_panos=None,
+               focal_35mm: Optional[float] = None) -> Geolocation:
         """Geolocate one RGB image. ``area``: RD New rings to search inside;
         ``exif_gps``: (lat, lon) to report the distance to; ``exclude_panos``:
-        panorama ids whose views are left out (leave-one-out measurements)."""
+        panorama ids whose views are left out (leave-one-out measurements);
+        ``focal_35mm``: EXIF FocalLengthIn35mmFilm (the photo's field of view)."""
         with self._lock:  # one query at a time per Geolocator
-            return self._locate(image_rgb, area, exif_gps, progress, is_canceled, exclude_panos)
+            return self._locate(image_rgb, area, exif_gps, progress, is_canceled, exclude_panos, focal_35mm)
 
-    def _locate(self, image, area, exif_gps, progress, is_canceled, exclude_panos=None) -> Geolocation:
+    def _locate(self, image, area, exif_gps, progress, is_canceled, exclude_panos=None,
+                focal_35mm=None) -> Geolocation:
         cfg = self.config
         report = progress or (lambda stage, fraction, message="": None)
 
@@ -295,7 +310,15 @@ class Geolocator:
 
         report("posterior", 0.0, "")
         t0 = time.perf_counter()
-        result = self._estimate(candidates, query_size, timings)
+        stage = None
+        if query_size is not None:
+            from .pose import hfov_from_35mm
+
+            hfov = hfov_from_35mm(focal_35mm, image.shape[1::-1]) if focal_35mm else None
+            stage = pose_stage_for(candidates, query_size, hfov)
+            timings["pose"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+        result = self._estimate(candidates, query_size, timings, stage)
         timings["posterior"] = time.perf_counter() - t0
         result.timings = timings
         if self.notice:
@@ -328,7 +351,7 @@ class Geolocator:
             raise Cancelled()
         return results
 
-    def _estimate(self, candidates: List[Candidate], query_size, timings) -> Geolocation:
+    def _estimate(self, candidates: List[Candidate], query_size, timings, stage=None) -> Geolocation:
         if not candidates:
             return Geolocation(
                 x=None, y=None, lat=None, lon=None, confidence=0.0, label="no match", error_radius_m=0.0,
@@ -343,11 +366,13 @@ class Geolocator:
             )
             for c in candidates
         ]
-        p = post.estimate(obs, replace(self.config.posterior,
-                                       anchor_min_inliers=self.verifier.config.anchor_min_inliers))
+        use_lines = stage is not None and self.config.position_method == "pose"
+        p = post.estimate(obs, replace(self.config.posterior, anchor_min_inliers=self.verifier.config.anchor_min_inliers),
+                          lines=stage.lines if use_lines else None)
         for c, w in zip(candidates, p.observation_weights):
             c.weight = float(w)
             c.distance_m = float(np.hypot(c.view.x - p.x, c.view.y - p.y))
+        heading, heading_sd = apply_pose_stage(stage, p, candidates, key=lambda c: c.view.view_id)
         # verified first (heaviest first), then the rest in retrieval order
         candidates.sort(key=lambda c: (not c.verified, -c.weight if c.verified else 0.0, -c.inliers, c.retrieval_rank))
         for i, c in enumerate(candidates):
@@ -361,6 +386,9 @@ class Geolocator:
             n_verified=n_verified, candidates=candidates, footprints=p.footprints, posterior=p.grid,
             geotransform=p.geotransform, timings=timings, features=dict(p.features),
             query_feature_size=query_size, database=self.database_path,
+            heading_deg=heading, heading_sd_deg=heading_sd, position_method=p.position_method,
+            hfov_deg=stage.hfov_deg if stage and stage.fov_source else None,
+            fov_source=stage.fov_source if stage else "",
         )
 
     def reference_image(self, view_id: int) -> np.ndarray:
@@ -373,6 +401,50 @@ class Geolocator:
         handle = self._dbs.pop(threading.get_ident(), None)
         if handle is not None:
             handle.close()
+
+
+def pose_inputs(candidates, query_size):
+    """PoseInputs for the verified panorama views with a known heading and FOV (the
+    references whose camera is known exactly)."""
+    from .localize import PoseInput
+    from .pose import view_intrinsics
+
+    out = []
+    for c in candidates:
+        v = c.view
+        if not c.verified or c.ref_feature_size is None or not getattr(v, "pano_id", None):
+            continue
+        if v.heading is None or not v.fov or len(c.matches) == 0:
+            continue
+        out.append(PoseInput(c.matches, view_intrinsics(float(v.fov), c.ref_feature_size), float(v.heading),
+                             float(v.x), float(v.y), _group_key(v), v.view_id))
+    return out
+
+
+def pose_stage_for(candidates, query_size, hfov=None):
+    from .localize import pose_stage
+
+    return pose_stage(query_size, pose_inputs(candidates, query_size), hfov)
+
+
+def apply_pose_stage(stage, p, candidates, key):
+    """The heading from the winning place's references, and per candidate what its
+    pose did (bearing, note). Returns (heading, heading_sd) or (None, None)."""
+    if stage is None or not stage.observations:
+        return None, None
+    from .localize import fuse_heading
+
+    win = {g.key for g in p.groups if g.cluster == p.winning_cluster and g.verified}
+    heading, heading_sd = fuse_heading([o for o in stage.observations if o.group in win])
+    pinned = {m for ln in p.lines for m in ln.members}
+    by_id = {o.view_id: o for o in stage.observations}
+    for c in candidates:
+        o = by_id.get(key(c))
+        if o is None:
+            continue
+        c.bearing_deg = o.bearing_deg
+        c.pose_note = "pinned" if key(c) in pinned else (o.degenerate or "unused")
+    return heading, heading_sd
 
 
 def _meta(meta, key):

@@ -82,6 +82,10 @@ class PosteriorConfig:
     # XFeat, whose far frames verify too; amsterdam-lopo unchanged within a query)
     inlier_power: float = 2.0
     best_point: str = "mean"  # "mean": weighted mean of the winning cluster; "mode": its density peak
+    # With bearing lines from relative poses (engine/localize.py) the verified kernels are
+    # a wide prior ("within reach of a reference that sees the same facades"), the lines
+    # sharpen it, and the best point is the product's peak.
+    sigma_pose_prior_m: float = 25.0
     # When nothing verifies, the similarity softmax favours densely covered places; the
     # candidate with the most (sub-threshold) inliers is right far more often
     # (docs/evaluation.md: 81.2 % vs 62.5 % within 50 m on amsterdam-lopo). "similarity"
@@ -119,6 +123,8 @@ class Posterior:
     total_weight: float
     grid_mass: float  # share of the total weight on the grid (the rest: light groups kept as points)
     observation_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    position_method: str = "density"  # triangulated / line / density (engine/localize.py)
+    lines: list = field(default_factory=list)  # the bearing lines that shaped the grid
 
 
 # --- clustering ------------------------------------------------------------------
@@ -351,8 +357,39 @@ def _most_inliers(obs: Sequence[Observation], min_inliers: int = 0) -> Optional[
     return best if obs[best].inliers > 0 and obs[best].inliers >= min_inliers else None
 
 
-def estimate(observations: Sequence[Observation], config: Optional[PosteriorConfig] = None) -> Optional[Posterior]:
-    """The posterior for a list of candidates; None when there are none."""
+def _apply_lines(grid: "TileGrid", lines, reach_m: float) -> None:
+    """Multiply the grid by the lines' likelihood near their origins, keeping the mass
+    of that region (other places' shares of the total stay as they were)."""
+    from .localize import line_likelihood
+
+    ox = np.array([ln.x for ln in lines])
+    oy = np.array([ln.y for ln in lines])
+    before = after = 0.0
+    scaled = {}
+    idx = (np.arange(TILE) + 0.5) * grid.cell
+    for key, tile in grid.tiles.items():
+        cx = key[1] * TILE * grid.cell + idx
+        cy = -key[0] * TILE * grid.cell - idx
+        xs, ys = np.meshgrid(cx, cy)
+        near = np.min(np.hypot(xs[..., None] - ox, ys[..., None] - oy), axis=-1) <= reach_m
+        if not near.any():
+            continue
+        lik = np.where(near, line_likelihood(lines, xs, ys), 1.0)
+        before += float(tile[near].sum())
+        new = tile * lik
+        after += float(new[near].sum())
+        scaled[key] = (new, near)
+    if after <= 0:
+        return
+    for key, (new, near) in scaled.items():
+        grid.tiles[key] = np.where(near, new * (before / after), new)
+
+
+def estimate(observations: Sequence[Observation], config: Optional[PosteriorConfig] = None,
+             lines: Optional[Sequence] = None) -> Optional[Posterior]:
+    """The posterior for a list of candidates; None when there are none. ``lines``:
+    bearing lines (localize.BearingLine) from the verified references' poses; only
+    those of the winning cluster's groups are used."""
     config = config or PosteriorConfig()
     obs = list(observations)
     if not obs:
@@ -382,6 +419,14 @@ def estimate(observations: Sequence[Observation], config: Optional[PosteriorConf
     else:
         bx = float(np.dot(mw, [g.x for g in members]) / mw.sum())
         by = float(np.dot(mw, [g.y for g in members]) / mw.sum())
+    from .localize import LIKELIHOOD_REACH_M, position_method
+
+    win_keys = {g.key for g in members if g.verified}
+    lines = [ln for ln in (lines or []) if ln.group in win_keys] if fallback is None else []
+    method = position_method(lines)
+    if method == "triangulated":  # one line alone keeps the references' own spread
+        sigmas = np.array([max(s, config.sigma_pose_prior_m) if g.verified and g.cluster == win else s
+                           for g, s in zip(groups, sigmas)])
     sigmas_by_key = {g.key: s for g, s in zip(groups, sigmas)}
 
     # Fine cells where something verified (3 m), coarse when only retrieval spread (15 m).
@@ -395,11 +440,13 @@ def estimate(observations: Sequence[Observation], config: Optional[PosteriorConf
     off_grid = [i for i, g in enumerate(groups) if g.weight > 0 and i not in set(on_grid)]
     for i in on_grid:
         grid.add_gaussian(groups[i].x, groups[i].y, sigmas[i], groups[i].weight)
+    if lines:
+        _apply_lines(grid, lines, LIKELIHOOD_REACH_M)
     masses, cxs, cys = grid.cells()
     grid_mass = float(masses.sum())
     live = masses > total * 1e-12
     masses, cxs, cys = masses[live], cxs[live], cys[live]
-    if config.best_point == "mode" and fallback is None:
+    if (config.best_point == "mode" or lines) and fallback is None:
         bx, by = _mode_in_cluster(members, sigmas_by_key, masses, cxs, cys, cell, (bx, by))
 
     footprints = {level: [] for level in config.levels}
@@ -447,7 +494,7 @@ def estimate(observations: Sequence[Observation], config: Optional[PosteriorConf
         x=bx, y=by, error_radius_m=radius, footprints=footprints, grid=density,
         geotransform=(float(x0), cell, 0.0, float(y1), 0.0, -cell), groups=groups, winning_cluster=win,
         features=features, total_weight=total, grid_mass=grid_mass / total if total > 0 else 0.0,
-        observation_weights=weights,
+        observation_weights=weights, position_method=method, lines=list(lines),
     )
 
 

@@ -55,7 +55,7 @@ def test_left_out_overtoom_view_is_found_and_confident(small_db, geolocator):
     assert result.geotransform[1] > 0 and result.geotransform[5] < 0
     assert result.footprints[0.5] and result.footprints[0.9]
     assert 0 < result.error_radius_m < 100
-    assert set(result.timings) == {"embed", "search", "verify", "posterior"}
+    assert set(result.timings) == {"embed", "search", "verify", "pose", "posterior"}
     # progress: every stage, verification counted "n / k"
     names = [s for s, _, _ in stages]
     for stage in ("embed", "search", "verify", "posterior"):

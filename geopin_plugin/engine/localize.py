@@ -1,0 +1,238 @@
+"""Camera position and heading from the relative poses of verified references.
+
+Each trusted pose (engine/pose.py) is a *bearing line*: from the reference's known
+position (RD New) the query camera lies along ``ref heading + bearing`` (no range;
+used as an axial line, both directions, since the sign of the translation flips
+on some pairs).
+Views cut from one panorama share its position, so their bearings are one line
+(weighted circular mean). Two or more lines from different positions intersect;
+one line, or nearly parallel ones, only constrain a line.
+
+The lines enter the posterior (engine/posterior.py) as a likelihood over space,
+``prod_lines [eps + (1 - eps) exp(-0.5 (angle / sd)^2)]`` with ``angle`` the
+difference between the line's bearing and the bearing from its origin to the cell:
+the floor ``eps`` makes it a mixture that one wrong line cannot veto (the cells
+two lines agree on beat those one line alone points at).
+
+Heading: each pose (degenerate ones included: a pure rotation still gives the
+rotation) gives ``ref heading + yaw``; the weighted circular median picks the
+consensus, those within HEADING_GATE_DEG of it are averaged.
+
+RD New grid north differs from true north by the meridian convergence, under
+0.6 degrees inside the Netherlands: ignored (below the measured heading noise).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Hashable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+LINE_EPS = 0.05  # the likelihood floor of a line (an outlier's share)
+MIN_CROSSING_DEG = 12.0  # lines crossing at a smaller angle (or from one spot) only make a line
+MIN_BASE_M = 3.0  # lines this close at their origins do not triangulate
+HEADING_GATE_DEG = 15.0
+LIKELIHOOD_REACH_M = 120.0  # the lines re-weight the grid this far from their origins
+FOV_HYPOTHESIS_SD_DEG = 2.0  # extra heading uncertainty when the query FOV was guessed
+
+
+@dataclass
+class PoseObservation:
+    """One verified reference's pose, in absolute terms."""
+
+    x: float  # reference camera, RD metres
+    y: float
+    group: Hashable
+    heading_deg: float  # the query camera's heading this reference implies
+    heading_sd_deg: float
+    bearing_deg: Optional[float]  # reference -> query camera (compass), None when degenerate
+    bearing_sd_deg: float
+    inliers: int
+    degenerate: str = ""
+    view_id: Optional[object] = None
+
+
+@dataclass
+class BearingLine:
+    x: float
+    y: float
+    bearing_deg: float
+    sd_deg: float
+    group: Hashable
+    members: List[object] = field(default_factory=list)  # view ids
+
+
+def _circ_mean(deg: np.ndarray, w: np.ndarray) -> float:
+    r = np.radians(deg)
+    return math.degrees(math.atan2(float(np.dot(w, np.sin(r))), float(np.dot(w, np.cos(r))))) % 360.0
+
+
+def _diff(a, b):
+    return (np.asarray(a, float) - np.asarray(b, float) + 180.0) % 360.0 - 180.0
+
+
+def _circ_median(deg: np.ndarray, w: np.ndarray) -> float:
+    """The observed angle with the least weighted absolute circular deviation."""
+    cost = [float(np.dot(w, np.abs(_diff(deg, d)))) for d in deg]
+    return float(deg[int(np.argmin(cost))]) % 360.0
+
+
+def bearing_lines(observations: Sequence[PoseObservation]) -> List[BearingLine]:
+    """One line per reference group: the inverse-variance circular mean of its trusted
+    bearings, members more than 3 sd from the group median dropped."""
+    groups = {}
+    for o in observations:
+        if o.bearing_deg is not None:
+            groups.setdefault(o.group, []).append(o)
+    lines = []
+    for key, obs in groups.items():
+        b = np.array([o.bearing_deg for o in obs]) % 360.0
+        sd = np.array([o.bearing_sd_deg for o in obs])
+        w = 1.0 / sd ** 2
+        med = _circ_median(b, w)
+        keep = np.abs(_diff(b, med)) <= 3.0 * sd
+        b, sd, w = b[keep], sd[keep], w[keep]
+        mean = _circ_mean(b, w)
+        # independent views of one panorama still share its position error: floor
+        line_sd = max(float(1.0 / math.sqrt(w.sum())), 0.5 * float(sd.min()))
+        lines.append(BearingLine(obs[0].x, obs[0].y, mean, line_sd, key,
+                                 [o.view_id for o, k in zip(obs, keep) if k]))
+    return lines
+
+
+def position_method(lines: Sequence[BearingLine]) -> str:
+    """triangulated (two lines from different spots crossing well), line, or density."""
+    if not lines:
+        return "density"
+    for i in range(len(lines)):
+        for j in range(i + 1, len(lines)):
+            a, b = lines[i], lines[j]
+            cross = abs(float(_diff(a.bearing_deg, b.bearing_deg)))
+            if math.hypot(a.x - b.x, a.y - b.y) >= MIN_BASE_M and MIN_CROSSING_DEG <= cross <= 180 - MIN_CROSSING_DEG:
+                return "triangulated"
+    return "line"
+
+
+def intersect(lines: Sequence[BearingLine]) -> Optional[Tuple[float, float]]:
+    """Least-squares point nearest to the lines (perpendicular distances weighted by
+    1 / sd^2); None when they do not triangulate."""
+    if position_method(lines) != "triangulated":
+        return None
+    A = np.zeros((2, 2))
+    b = np.zeros(2)
+    for ln in lines:
+        u = np.array([math.sin(math.radians(ln.bearing_deg)), math.cos(math.radians(ln.bearing_deg))])
+        P = (np.eye(2) - np.outer(u, u)) / math.radians(ln.sd_deg) ** 2
+        A += P
+        b += P @ np.array([ln.x, ln.y])
+    try:
+        x, y = np.linalg.solve(A, b)
+    except np.linalg.LinAlgError:
+        return None
+    return float(x), float(y)
+
+
+def line_likelihood(lines: Sequence[BearingLine], xs: np.ndarray, ys: np.ndarray, eps: float = LINE_EPS) -> np.ndarray:
+    """The lines' joint likelihood at points (xs, ys); 1 where no line reaches."""
+    out = np.ones(np.shape(xs))
+    for ln in lines:
+        dx, dy = xs - ln.x, ys - ln.y
+        dist = np.hypot(dx, dy)
+        # axial: the translation's sign flips on some pairs (measured: 12 of 80 partner
+        # pairs at Overtoom pointed exactly backwards), so a line, not a ray
+        ang = np.abs(_diff(np.degrees(np.arctan2(dx, dy)), ln.bearing_deg))
+        ang = np.minimum(ang, 180.0 - ang)
+        lik = eps + (1.0 - eps) * np.exp(-0.5 * (ang / ln.sd_deg) ** 2)
+        lik = np.where(dist < 1.0, 1.0, lik)  # at the origin the bearing is undefined
+        out *= lik
+    return out
+
+
+def fuse_heading(observations: Sequence[PoseObservation]) -> Tuple[Optional[float], Optional[float]]:
+    """(heading, sd) in degrees from the references' implied headings, or (None, None)."""
+    obs = [o for o in observations if o.heading_deg is not None and math.isfinite(o.heading_deg)]
+    if not obs:
+        return None, None
+    h = np.array([o.heading_deg for o in obs]) % 360.0
+    sd = np.array([max(o.heading_sd_deg, 0.5) for o in obs])
+    w = 1.0 / sd ** 2
+    med = _circ_median(h, w)
+    keep = np.abs(_diff(h, med)) <= HEADING_GATE_DEG
+    h, sd, w = h[keep], sd[keep], w[keep]
+    mean = _circ_mean(h, w)
+    spread = float(np.sqrt(np.dot(w, _diff(h, mean) ** 2) / w.sum())) if len(h) > 1 else 0.0
+    # one reference: its own sd; several: the formal sd, at least their spread / sqrt(n)
+    est_sd = max(float(1.0 / math.sqrt(w.sum())), spread / math.sqrt(len(h)), float(sd.min()) / 2.0)
+    if len(obs) > len(h):  # outvoted references widen it a little
+        est_sd *= 1.0 + 0.5 * (len(obs) - len(h)) / len(obs)
+    return mean, est_sd
+
+
+@dataclass
+class PoseInput:
+    """A verified candidate as the pose stage needs it."""
+
+    matches: np.ndarray  # (M, 4) [xq, yq, xr, yr] verifier inliers
+    ref_intrinsics: object  # pose.Intrinsics in the reference's feature frame
+    ref_heading_deg: float  # compass heading of the reference view's optical axis
+    x: float
+    y: float
+    group: Hashable
+    view_id: object = None
+
+
+MAX_POSE_REFS = 8  # the references with the most inliers (cost: ~3 ms a pose)
+HYPOTHESIS_REFS = 2  # FOV hypotheses are scored on this many of them
+
+
+@dataclass
+class PoseStage:
+    observations: List[PoseObservation]
+    lines: List[BearingLine]
+    hfov_deg: Optional[float]
+    fov_source: str  # "exif", "hypotheses" or "" (no pose)
+    heading_deg: Optional[float]
+    heading_sd_deg: Optional[float]
+    poses: dict = field(default_factory=dict)  # view_id -> pose.RelativePose
+
+
+def pose_stage(query_size: Tuple[int, int], inputs: Sequence[PoseInput],
+               query_hfov_deg: Optional[float] = None) -> PoseStage:
+    """Relative poses of the best verified candidates -> observations, lines, heading.
+    The query's FOV: ``query_hfov_deg`` (EXIF) or, when None, the hypothesis
+    (pose.FOV_HYPOTHESES) whose essential matrices hold the most inliers on the
+    HYPOTHESIS_REFS best candidates."""
+    from . import pose as P
+
+    todo = sorted(inputs, key=lambda p: -len(p.matches))[:MAX_POSE_REFS]
+    todo = [p for p in todo if len(p.matches) >= P.MIN_POSE_INLIERS]
+    if not todo:
+        return PoseStage([], [], query_hfov_deg, "", None, None)
+    source = "exif" if query_hfov_deg else "hypotheses"
+    known = {}
+    if not query_hfov_deg:
+        score = {fov: 0 for fov in P.FOV_HYPOTHESES}
+        for j, inp in enumerate(todo[:HYPOTHESIS_REFS]):
+            for fov in P.FOV_HYPOTHESES:
+                p = P.relative_pose(inp.matches, P.centred_intrinsics(query_size, fov), inp.ref_intrinsics)
+                known[(j, fov)] = p
+                score[fov] += p.inliers if p is not None else 0
+        query_hfov_deg = max(P.FOV_HYPOTHESES, key=lambda f: (score[f], -f))
+    kq = P.centred_intrinsics(query_size, query_hfov_deg)
+    extra_sd = FOV_HYPOTHESIS_SD_DEG if source == "hypotheses" else 0.0
+    observations, poses = [], {}
+    for j, inp in enumerate(todo):
+        p = known.get((j, query_hfov_deg)) if (j, query_hfov_deg) in known else \
+            P.relative_pose(inp.matches, kq, inp.ref_intrinsics)
+        if p is None:
+            continue
+        poses[inp.view_id] = p
+        observations.append(PoseObservation(
+            x=inp.x, y=inp.y, group=inp.group,
+            heading_deg=(inp.ref_heading_deg + p.yaw_deg) % 360.0,
+            heading_sd_deg=math.hypot(p.yaw_sd_deg, extra_sd),
+            bearing_deg=None if p.bearing_deg is None else (inp.ref_heading_deg + p.bearing_deg) % 360.0,
+            bearing_sd_deg=p.bearing_sd_deg, inliers=p.inliers, degenerate=p.degenerate, view_id=inp.view_id))
+    heading, heading_sd = fuse_heading(observations)
+    return PoseStage(observations, bearing_lines(observations), query_hfov_deg, source, heading, heading_sd, poses)
