@@ -77,9 +77,10 @@ class PosteriorConfig:
     min_group_share: float = 0.01
     error_mass: float = 0.68
     levels: tuple = (0.5, 0.9)
-    # a verified candidate weighs inliers ** inlier_power: squared, the nearest references
-    # (most overlap) dominate the best point (lund-loo within 10 m 69.0 -> 89.7 % with
-    # XFeat, whose far frames verify too; amsterdam-lopo unchanged within a query)
+    # in the best point (the winning cluster's weighted mean) a verified witness weighs
+    # its posterior weight x inliers ** (inlier_power - 1): squared, the references with
+    # the most overlap (the nearest) dominate it (lund-loo within 10 m 69.0 -> 89.7 %
+    # with XFeat, whose far frames verify too); the density itself is unchanged
     inlier_power: float = 2.0
     best_point: str = "mean"  # "mean": weighted mean of the winning cluster; "mode": its density peak
     # With bearing lines from relative poses (engine/localize.py) the verified kernels are
@@ -166,7 +167,7 @@ def observation_weights(obs: Sequence[Observation], config: PosteriorConfig) -> 
     unverified = [i for i, o in enumerate(obs) if not o.verified]
     for i, o in enumerate(obs):
         if o.verified:
-            w[i] = max(int(o.inliers), 1) ** config.inlier_power * (0.5 + 0.5 * float(np.clip(o.similarity, 0.0, 1.0)))
+            w[i] = max(int(o.inliers), 1) * (0.5 + 0.5 * float(np.clip(o.similarity, 0.0, 1.0)))
     if unverified:
         sims = np.array([obs[i].similarity for i in unverified], dtype=float)
         z = np.exp((sims - sims.max()) / max(config.unverified_temperature, 1e-6))
@@ -414,11 +415,13 @@ def estimate(observations: Sequence[Observation], config: Optional[PosteriorConf
         ranked.sort(key=lambda kv: kv[0] != win)  # the winner first, the rest by weight
     members = [g for g in groups if g.cluster == win]
     mw = np.array([g.weight for g in members])
+    pw = mw * np.array([max(g.max_inliers, 1) ** (config.inlier_power - 1.0) if g.verified else 1.0
+                        for g in members])
     if fallback is not None:
         bx, by = float(obs[fallback].x), float(obs[fallback].y)
     else:
-        bx = float(np.dot(mw, [g.x for g in members]) / mw.sum())
-        by = float(np.dot(mw, [g.y for g in members]) / mw.sum())
+        bx = float(np.dot(pw, [g.x for g in members]) / pw.sum())
+        by = float(np.dot(pw, [g.y for g in members]) / pw.sum())
     from .localize import LIKELIHOOD_REACH_M, position_method
 
     win_keys = {g.key for g in members if g.verified}
