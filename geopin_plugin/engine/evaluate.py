@@ -90,6 +90,8 @@ class EvalConfig:
     anchor_min_inliers: int = -1  # -1: verify.py's default for the extractor
     best_point: str = ""  # "": posterior.PosteriorConfig's; mean | mode
     matcher_reranks: int = -1  # -1: verify.py's default; 0/1
+    matcher_keypoints: int = 0  # 0: verify.py's default
+    band_min_inliers: int = -1  # -1: verify.py's default
     inlier_power: float = 0.0  # 0: posterior.PosteriorConfig's
     # pose: the verified references' bearing lines sharpen the posterior
     # (pipeline.PipelineConfig.position_method); density: the posterior alone. The
@@ -115,7 +117,9 @@ class EvalConfig:
             vc = make_verifier(c).config
             tier += f" ≥{vc.min_inliers}"
             if vc.matcher and vc.band:
-                tier += f" + {vc.matcher} top{vc.band} ≥{vc.matcher_min_inliers}"
+                tier += f" + {vc.matcher} {vc.matcher_keypoints}kp top{vc.band}"
+                tier += f" (fast ≥{vc.band_min_inliers})" if vc.band_min_inliers else ""
+                tier += f" ≥{vc.matcher_min_inliers}"
             if vc.enough_verified:
                 tier += f" stop@{vc.enough_verified}"
             if vc.anchor_min_inliers:
@@ -141,7 +145,7 @@ class EvalConfig:
             if k not in known:
                 raise ValueError(f"unknown preset key {k!r}; known: {', '.join(known)}")
             if k in ("top_k", "verify_top", "learned_top", "learned_min_inliers", "min_inliers",
-                     "matcher_min_inliers", "band", "enough_verified", "anchor_min_inliers", "matcher_reranks"):
+                     "matcher_min_inliers", "band", "enough_verified", "anchor_min_inliers", "matcher_reranks", "matcher_keypoints", "band_min_inliers"):
                 kw[k] = int(v)
             elif k == "inlier_power":
                 kw[k] = float(v)
@@ -523,6 +527,10 @@ def make_verifier(config: EvalConfig):
         vc = replace(vc, anchor_min_inliers=c.anchor_min_inliers)
     if c.matcher_reranks >= 0:
         vc = replace(vc, matcher_reranks=bool(c.matcher_reranks))
+    if c.matcher_keypoints:
+        vc = replace(vc, matcher_keypoints=c.matcher_keypoints)
+    if c.band_min_inliers >= 0:
+        vc = replace(vc, band_min_inliers=c.band_min_inliers)
     if c.tier in ("fast", "learned"):
         vc = replace(vc, matcher=None, band=0)
     return Verifier(vc)
