@@ -418,13 +418,24 @@ class Verifier:
                 is_canceled: Optional[Callable[[], bool]] = None) -> Dict[int, Verification]:
         """The matcher's outcome for each of refs (verified at ``matcher_min_inliers``)."""
         c = self.config
-        out = {}
-        for rid, ref in refs.items():
+        matcher = self.confirm_matcher
+
+        def one(item):
+            rid, ref = item
             if is_canceled is not None and is_canceled():
-                break
-            out[rid] = self.verify_pair(query, ref, c.matcher_keypoints, matcher=self.confirm_matcher,
-                                        min_inliers=c.matcher_min_inliers)
-        return out
+                return rid, None
+            return rid, self.verify_pair(query, ref, c.matcher_keypoints, matcher=matcher,
+                                         min_inliers=c.matcher_min_inliers)
+
+        # pairs in parallel: one LighterGlue run keeps about one core busy
+        # (bench_models: 447 ms CPU in 480 ms wall at 1024 keypoints)
+        threads = max(1, min(int(c.threads), len(refs)))
+        if threads == 1:
+            pairs = [one(item) for item in refs.items()]
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                pairs = list(pool.map(one, refs.items()))
+        return {rid: v for rid, v in pairs if v is not None}
 
     def promote(self, fast: Dict[int, Verification], confirmed: Dict[int, Verification]) -> Dict[int, Verification]:
         """The matcher can only promote: a candidate it verifies takes its outcome; one
