@@ -24,6 +24,7 @@ STYLE_FILES = {
     "estimates": "geopin_estimates.qml",
     "footprints": "geopin_footprints.qml",
     "coverage": "geopin_coverage.qml",
+    "viewcones": "geopin_viewcones.qml",
 }
 ESTIMATE_COLOURS = {"confident": "#e6007e", "uncertain": "#f39c12", "no match": "#7f8c8d"}
 LEGEND_SWATCH_MM = 5.0  # the estimate's legend swatch, whatever the map scale

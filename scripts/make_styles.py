@@ -117,6 +117,12 @@ def coverage_style(layer):
     layer.setRenderer(QgsSingleSymbolRenderer(sym))
 
 
+def viewcones_style(layer):
+    # where the camera looked: a translucent magenta wedge with a thin outline
+    sym = QgsFillSymbol.createSimple({"color": "230,0,126,45", "outline_color": "#e6007e", "outline_width": "0.4"})
+    layer.setRenderer(QgsSingleSymbolRenderer(sym))
+
+
 def coverage_fields():
     from qgis.core import QgsField, QgsFields
     from qgis.PyQt.QtCore import QVariant
@@ -139,6 +145,7 @@ def main():
         ("estimates", "Point", rl.estimate_fields(), estimates_style),
         ("footprints", "MultiPolygon", rl.footprint_fields(), footprints_style),
         ("coverage", "Point", coverage_fields(), coverage_style),
+        ("viewcones", "Polygon", rl.viewcone_fields(), viewcones_style),
     ):
         layer = QgsVectorLayer(f"{geometry}?crs=EPSG:28992", kind, "memory")
         layer.dataProvider().addAttributes(fields.toList())
