@@ -46,19 +46,24 @@ def verifier():
 
 
 @pytest.fixture(scope="module")
-def query_stage(datasets_dir, extractor, verifier):
+def query_stage(datasets_dir, extractor):
     pos = _positions(datasets_dir)
     name, heading, fov = QUERY
     fq = extractor.extract(perspective_view(_rgb(datasets_dir / "amsterdam-panoramas" / f"{name}.jpg"), heading, fov))
-    inputs = []
+    refs, where = {}, {}
     for partner in PARTNERS:
         views = perspective_views(_rgb(datasets_dir / "amsterdam-panoramas" / f"{partner}.jpg"), REF_HEADINGS)
         for h, view in zip(REF_HEADINGS, views):
-            fr = extractor.extract(view)
-            v = verifier.verify_pair(fq, fr, verifier.config.fast_keypoints)
-            if v.verified:
-                inputs.append(localize.PoseInput(v.matches, pose.view_intrinsics(90.0, fr.image_size), h,
-                                                 *pos[partner], partner, (partner, h)))
+            refs[len(refs)] = extractor.extract(view)
+            where[len(where)] = (partner, h)
+    # the product's verifier, cascade included (a pair near the XFeat threshold is
+    # LighterGlue's to confirm), as the pipeline hands its verified pairs to the pose stage
+    inputs = []
+    for rid, v in Verifier(config_for(DEFAULT_EXTRACTOR)).verify(fq, refs).items():
+        if v.verified:
+            partner, h = where[rid]
+            inputs.append(localize.PoseInput(v.matches, pose.view_intrinsics(90.0, refs[rid].image_size), h,
+                                             *pos[partner], partner, (partner, h)))
     stage = localize.pose_stage(tuple(fq.image_size), inputs, query_hfov_deg=fov)
     return stage, pos[name], heading
 
