@@ -124,6 +124,9 @@ class QgisHttpClient:
             reply = manager.post(request, QByteArray(body or b""))
         else:
             reply = manager.get(request)
+        # Qt's HTTP thread reads at most this far ahead of us: a huge body stalls at the
+        # cap instead of filling memory while our abort waits for the event loop
+        reply.setReadBufferSize(self.max_bytes + 1)
         loop = QEventLoop()
         broken = []
 
@@ -146,6 +149,9 @@ class QgisHttpClient:
         if canceled:
             self.feedback.canceled.connect(reply.abort)
         reply.downloadProgress.connect(progress)
+        # a stalled buffer emits no more progress: the buffered bytes themselves say so
+        reply.readyRead.connect(lambda: reply.bytesAvailable() > self.max_bytes and stop(
+            f"answer is larger than the limit of {self.max_bytes} bytes"))
         reply.finished.connect(loop.quit)
         try:
             if not reply.isFinished():

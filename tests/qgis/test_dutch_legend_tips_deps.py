@@ -3,6 +3,7 @@ swatches; map tips with thumbnails and the "Show matches" action into a match
 viewer that labels both images and steps through candidates; the dependency
 installer finding QGIS's own Python (not the first python3 on PATH) and the
 message bar with an install button that goes away once nothing is missing."""
+import re
 import os
 import sys
 import time
@@ -77,10 +78,10 @@ def test_dutch_legends_labels_and_locale_numbers(qgis_app, qgis_iface, small_db,
         context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(estimate))
         context.setFeature(feature)
         text = QgsExpression(expression).evaluate(context)
-        assert text.startswith("zeker 0,") and " m" in text, text
+        assert re.match(r"zeker [01],\d\d ", text) and " m" in text, text  # decimal comma
         # the dock: Dutch words and decimal commas
         summary = dock.summary_label.text()
-        assert "betrouwbaarheid 0," in summary and "Schatting 52," in summary, summary
+        assert re.search(r"betrouwbaarheid [01],\d", summary) and "Schatting 52," in summary, summary
         assert "overeenkomst 0," in dock.results_list.item(0).text()
     finally:
         dock.close_and_cleanup()
