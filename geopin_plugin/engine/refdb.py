@@ -762,7 +762,7 @@ class ReferenceDatabase:
         if problem is not None:
             return problem
         if len(ids) <= CHECKSUM_VERIFY_LIMIT:
-            stored = self._index_vectors(self.embeddings())
+            stored = self._index_vectors(self.embeddings(ids))
             if self._checksum(ids, stored) != info.get("checksum"):
                 return self._damaged_embeddings_problem(path, ids, stored, info["checksum"])
         return self._sample_vectors_problem(path, ids) if len(ids) else None
@@ -846,7 +846,9 @@ class ReferenceDatabase:
     def _new_index(self, ids, num_threads=None):
         import hnswlib
 
-        vectors = self._index_vectors(self.embeddings())
+        # the embeddings of exactly these ids: a build committing views meanwhile
+        # (another process) must not give more vectors than labels
+        vectors = self._index_vectors(self.embeddings(ids))
         dim = vectors.shape[1] if len(vectors) else int(self.meta["dim"])
         index = hnswlib.Index(space="ip", dim=dim)
         index.init_index(max_elements=max(len(ids), 1), M=HNSW_M, ef_construction=HNSW_EF_CONSTRUCTION,
@@ -995,7 +997,7 @@ class ReferenceDatabase:
                         self._load_index(path, ids)
                     return path
                 if usable:
-                    vectors = self._index_vectors(self.embeddings())
+                    vectors = self._index_vectors(self.embeddings(ids))  # exactly these ids (see _new_index)
                     index = hnswlib.Index(space="ip", dim=dim)
                     index.load_index(str(path), max_elements=len(ids))
                     index.add_items(vectors[len(old):], ids[len(old):],
