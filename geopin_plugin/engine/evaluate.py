@@ -544,14 +544,19 @@ def _cache_name(prefix: str, extractor: str, blob: dict) -> str:
     return f"{prefix}-{extractor}-{digest}"
 
 
+# VerifyConfig settings that choose which pairs are verified, or how their outcomes
+# are used, but never change one pair's outcome: no cache key holds them.
+_SELECTION_SETTINGS = ("band", "band_min_inliers", "threads", "enough_verified", "chunk", "anchor_min_inliers",
+                       "matcher_reranks")
+
+
 def verifier_id(config: EvalConfig) -> str:
     """Cache name of the fast tier's pair outcomes: the extractor (its catalogue
     fingerprint) and every setting of the fast tier. The thresholds are left out
     where they decide nothing but ``verified`` (decided at read time), so a
     threshold sweep reuses one cache; RootSIFT's second pass depends on them."""
     vc = make_verifier(config).identity()
-    for k in ("matcher", "band", "band_min_inliers", "matcher_keypoints", "matcher_min_inliers", "threads",
-              "enough_verified", "chunk", "anchor_min_inliers", "matcher_reranks"):
+    for k in _SELECTION_SETTINGS + ("matcher", "matcher_keypoints", "matcher_min_inliers"):
         vc.pop(k)
     if vc["full_keypoints"] <= vc["fast_keypoints"]:
         vc.pop("min_inliers")
@@ -565,8 +570,7 @@ def confirm_id(config: EvalConfig) -> str:
     from .models import get_preset
 
     vc = make_verifier(config).identity()
-    for k in ("min_inliers", "matcher_min_inliers", "band", "band_min_inliers", "threads", "min_spread",
-              "enough_verified", "chunk", "anchor_min_inliers", "matcher_reranks"):
+    for k in _SELECTION_SETTINGS + ("min_inliers", "matcher_min_inliers", "min_spread"):
         vc.pop(k)
     vc["matcher_fp"] = get_preset(vc["matcher"]).fingerprint()
     return _cache_name("verify-confirm", config.resolved().extractor, {"verify": vc, "entry": "confirm()"})
