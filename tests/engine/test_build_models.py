@@ -191,9 +191,26 @@ def test_disk_onnx_matches_kornia(built, datasets_dir):
     assert f.descriptors.dtype == np.float16 and f.descriptors.shape[1] == 128
 
 
+def _torch_matcher_references(core, matcher, f0, f1):
+    """The torch module an ONNX matcher is exported from (its log assignment) and
+    kornia's own LightGlue forward (no pruning / early stop: its matches) on f0, f1."""
+    import torch
+
+    k0 = torch.from_numpy(matcher.normalize(f0.keypoints, f0.image_size))[None]
+    k1 = torch.from_numpy(matcher.normalize(f1.keypoints, f1.image_size))[None]
+    d0 = torch.from_numpy(np.asarray(f0.descriptors, np.float32))[None]
+    d1 = torch.from_numpy(np.asarray(f1.descriptors, np.float32))[None]
+    with torch.no_grad():
+        ref = core(k0, k1, d0, d1)[0].numpy()
+        out = core.lg({"image0": {"keypoints": torch.from_numpy(f0.keypoints)[None], "descriptors": d0,
+                                  "image_size": torch.tensor([f0.image_size])},
+                       "image1": {"keypoints": torch.from_numpy(f1.keypoints)[None], "descriptors": d1,
+                                  "image_size": torch.tensor([f1.image_size])}})
+    return ref, out
+
+
 @pytest.mark.timeout(600)
 def test_lightglue_onnx_matches_kornia(built, datasets_dir):
-    import torch
     from kornia.feature import LightGlue  # noqa: F401  (the torch reference)
     from geopin.geopin_plugin.engine.learned import DiskExtractor, LightGlueMatcher
 
@@ -205,18 +222,7 @@ def test_lightglue_onnx_matches_kornia(built, datasets_dir):
     f0, f1 = ex.extract(_rgb(frames[0])), ex.extract(_rgb(frames[1]))
     matcher = LightGlueMatcher("lightglue-disk", models_directory=d)
     got = matcher.scores(f0, f1)
-    k0 = torch.from_numpy(matcher.normalize(f0.keypoints, f0.image_size))[None]
-    k1 = torch.from_numpy(matcher.normalize(f1.keypoints, f1.image_size))[None]
-    d0 = torch.from_numpy(f0.descriptors.astype(np.float32))[None]
-    d1 = torch.from_numpy(f1.descriptors.astype(np.float32))[None]
-    with torch.no_grad():
-        ref = core(k0, k1, d0, d1)[0].numpy()
-        # kornia's own LightGlue forward (no pruning / early stop) gives the same matches
-        lg = core.lg
-        out = lg({"image0": {"keypoints": torch.from_numpy(f0.keypoints)[None], "descriptors": d0,
-                             "image_size": torch.tensor([f0.image_size])},
-                  "image1": {"keypoints": torch.from_numpy(f1.keypoints)[None], "descriptors": d1,
-                             "image_size": torch.tensor([f1.image_size])}})
+    ref, out = _torch_matcher_references(core, matcher, f0, f1)
     # log-assignment after 9 transformer layers: float32 summation order differs
     np.testing.assert_allclose(got, ref, atol=2e-2, rtol=2e-2)
     pairs, _ = matcher.match(f0, f1)
@@ -317,7 +323,6 @@ def test_xfeat_masks_and_any_image_size(built, datasets_dir):
 
 @pytest.mark.timeout(600)
 def test_lighterglue_onnx_matches_torch(built, datasets_dir):
-    import torch
     from geopin.geopin_plugin.engine.learned import LightGlueMatcher
     from geopin.geopin_plugin.engine.xfeat import XFeatExtractor
 
@@ -329,16 +334,7 @@ def test_lighterglue_onnx_matches_torch(built, datasets_dir):
     f0, f1 = ex.extract(_rgb(frames[0])), ex.extract(_rgb(frames[2]))
     matcher = LightGlueMatcher("lighterglue-xfeat", models_directory=d)
     got = matcher.scores(f0, f1)
-    k0 = torch.from_numpy(matcher.normalize(f0.keypoints, f0.image_size))[None]
-    k1 = torch.from_numpy(matcher.normalize(f1.keypoints, f1.image_size))[None]
-    d0 = torch.from_numpy(f0.descriptors.astype(np.float32))[None]
-    d1 = torch.from_numpy(f1.descriptors.astype(np.float32))[None]
-    with torch.no_grad():
-        ref = core(k0, k1, d0, d1)[0].numpy()
-        out = core.lg({"image0": {"keypoints": torch.from_numpy(f0.keypoints)[None], "descriptors": d0,
-                                  "image_size": torch.tensor([f0.image_size])},
-                       "image1": {"keypoints": torch.from_numpy(f1.keypoints)[None], "descriptors": d1,
-                                  "image_size": torch.tensor([f1.image_size])}})
+    ref, out = _torch_matcher_references(core, matcher, f0, f1)
     np.testing.assert_allclose(got, ref, atol=2e-2, rtol=2e-2)
     pairs, _ = matcher.match(f0, f1)
     theirs = {tuple(v) for v in out["matches"][0].numpy().tolist()}
