@@ -21,7 +21,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from .i18n import tr
-from .result_styles import STYLE_FILES, STYLES_DIR, apply_style, set_legend_symbols, style_path, style_posterior  # noqa: F401
+from .result_styles import STYLE_FILES, STYLES_DIR, apply_style, style_path, style_posterior  # noqa: F401
 
 RD_NEW = "EPSG:28992"
 
@@ -264,7 +264,5 @@ def add_geolocation_to_project(project, photo, geo, posterior_dir=None, coverage
     group = root.insertGroup(0, result_group_name(photo))
     for layer in layers:
         project.addMapLayer(layer, False)
-        node = group.addLayer(layer)
-        if layer is layers[0]:
-            set_legend_symbols(node, "estimates")
+        group.addLayer(layer)
     return layers

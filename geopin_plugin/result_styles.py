@@ -1,19 +1,17 @@
 """How GeoPin's result layers look: the .qml styles in resources/styles/ (written by
 scripts/make_styles.py), legend texts in the user's language with locale numbers,
-fixed-size legend swatches, map tips with thumbnails and the "Show matches" action."""
+map tips with thumbnails and the "Show matches" action. The estimate's error circle is
+sized in map units with a mm floor, so its legend swatch is the same at every scale."""
 import os
 
 from qgis.core import (
     QgsAction,
     QgsColorRampShader,
-    QgsMapLayerLegendUtils,
-    QgsMarkerSymbol,
     QgsRasterBandStats,
     QgsRasterShader,
     QgsSingleBandPseudoColorRenderer,
     QgsStyle,
 )
-from qgis.PyQt.QtCore import QSizeF
 
 from .i18n import number, tr
 
@@ -26,8 +24,6 @@ STYLE_FILES = {
     "coverage": "geopin_coverage.qml",
     "viewcones": "geopin_viewcones.qml",
 }
-ESTIMATE_COLOURS = {"confident": "#e6007e", "uncertain": "#f39c12", "no match": "#7f8c8d"}
-LEGEND_SWATCH_MM = 5.0  # the estimate's legend swatch, whatever the map scale
 # An action's Python runs in QGIS's console namespace: import our package by its real name
 # (the plugin folder's name, "geopin" when installed) and pass the layer and feature id.
 ACTION_CODE = ("from {package}.gui import match_actions\n"
@@ -76,33 +72,6 @@ def translate_legend(layer, kind):
     elif kind == "candidates" and renderer.type() == "graduatedSymbol":
         for i, rng in enumerate(renderer.ranges()):
             renderer.updateRangeLabel(i, _similarity_range_label(rng.lowerValue(), rng.upperValue()))
-
-
-def legend_symbol(code):
-    """A fixed-size (mm) swatch for an estimate class: a ringed circle and the star."""
-    colour = ESTIMATE_COLOURS.get(code, "#7f8c8d")
-    symbol = QgsMarkerSymbol.createSimple({"name": "circle", "size": str(LEGEND_SWATCH_MM), "size_unit": "MM",
-                                           "color": colour + "2d", "outline_color": colour,
-                                           "outline_style": "dash", "outline_width": "0.4"})
-    star = QgsMarkerSymbol.createSimple({"name": "star", "size": str(LEGEND_SWATCH_MM * 0.7), "size_unit": "MM",
-                                         "color": colour, "outline_color": "#ffffff", "outline_width": "0.3"})
-    symbol.appendSymbolLayer(star.symbolLayer(0).clone())
-    return symbol
-
-
-def set_legend_symbols(node, kind):
-    """The estimate's symbol buffers the point by its error radius in map units, which
-    makes its legend swatch grow with the map scale: give the legend fixed mm swatches."""
-    if node is None or kind != "estimates" or node.layer() is None:
-        return False
-    renderer = node.layer().renderer()
-    if renderer is None or renderer.type() != "categorizedSymbol":
-        return False
-    for i, category in enumerate(renderer.categories()):
-        QgsMapLayerLegendUtils.setLegendNodeCustomSymbol(node, i, legend_symbol(str(category.value())))
-        QgsMapLayerLegendUtils.setLegendNodeSymbolSize(node, i, QSizeF(LEGEND_SWATCH_MM, LEGEND_SWATCH_MM))
-    node.setCustomProperty("geopin/legend", "mm")
-    return True
 
 
 def map_tip_template(kind):

@@ -54,8 +54,7 @@ class StyleLayer(QgsProcessingLayerPostProcessorInterface):
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802
         try:
             rl.apply_style(layer, self.kind)
-            node = move_to_group(context.project(), layer, self.group_name)
-            rl.set_legend_symbols(node, self.kind)
+            move_to_group(context.project(), layer, self.group_name)
         except Exception:  # a style problem must not fail the algorithm
             get_logger("processing").exception("Could not style the %s layer", self.kind)
 

@@ -16,8 +16,8 @@ from qgis.core import (  # noqa: E402
     QgsApplication,
     QgsCategorizedSymbolRenderer,
     QgsFillSymbol,
-    QgsGeometryGeneratorSymbolLayer,
     QgsGraduatedSymbolRenderer,
+    QgsMapUnitScale,
     QgsMarkerSymbol,
     QgsPalLayerSettings,
     QgsProperty,
@@ -26,14 +26,17 @@ from qgis.core import (  # noqa: E402
     QgsSingleSymbolRenderer,
     QgsSimpleMarkerSymbolLayer,
     QgsSimpleMarkerSymbolLayerBase,
-    QgsSymbol,
     QgsSymbolLayer,
     QgsTextBufferSettings,
     QgsTextFormat,
+    QgsUnitTypes,
     QgsVectorLayer,
     QgsVectorLayerSimpleLabeling,
 )
+from qgis.PyQt.QtCore import Qt  # noqa: E402
 from qgis.PyQt.QtGui import QColor  # noqa: E402
+
+STAR_MM = 6.0  # the estimate's star; its error circle is never drawn smaller
 
 
 def candidates_style(layer):
@@ -56,16 +59,23 @@ def candidates_style(layer):
 
 
 def estimates_style(layer):
+    # the error circle: 2 * error_radius_m across in map units (the layer CRS is metres),
+    # never smaller than the star. The legend has no feature, so it draws the static size 0
+    # at that mm floor, the same at every scale (a buffer geometry generator's swatch was
+    # its whole fill symbol, as large as the layer tree allows).
+    circle = QgsSimpleMarkerSymbolLayer(QgsSimpleMarkerSymbolLayerBase.Circle, 0.0)
+    circle.setSizeUnit(QgsUnitTypes.RenderMapUnits)
+    floor = QgsMapUnitScale()
+    floor.minSizeMMEnabled = True
+    floor.minSizeMM = STAR_MM
+    circle.setSizeMapUnitScale(floor)
+    circle.setDataDefinedProperty(QgsSymbolLayer.PropertySize, QgsProperty.fromExpression('2 * "error_radius_m"'))
+    circle.setStrokeStyle(Qt.DashLine)
+    circle.setStrokeWidth(0.5)
     sym = QgsMarkerSymbol()
     sym.deleteSymbolLayer(0)
-    # the error circle: a buffer of error_radius_m around the point (layer CRS is metres)
-    circle = QgsGeometryGeneratorSymbolLayer.create({"geometryModifier": 'buffer($geometry, "error_radius_m")'})
-    circle.setSymbolType(QgsSymbol.Fill)
-    fill = QgsFillSymbol.createSimple({"color": "230,0,126,45", "outline_color": "230,0,126,220",
-                                       "outline_width": "0.5", "outline_style": "dash"})
-    circle.setSubSymbol(fill)
     sym.appendSymbolLayer(circle)
-    pin = QgsSimpleMarkerSymbolLayer(QgsSimpleMarkerSymbolLayerBase.Star, 6.0)
+    pin = QgsSimpleMarkerSymbolLayer(QgsSimpleMarkerSymbolLayerBase.Star, STAR_MM)
     pin.setColor(QColor("#e6007e"))
     pin.setStrokeColor(QColor("#ffffff"))
     pin.setStrokeWidth(0.4)
@@ -75,10 +85,10 @@ def estimates_style(layer):
                                  ("no match", "#7f8c8d", "no match")):
         s = sym.clone()
         s.symbolLayer(1).setColor(QColor(colour))
-        s.symbolLayer(0).subSymbol().symbolLayer(0).setStrokeColor(QColor(colour))
+        s.symbolLayer(0).setStrokeColor(QColor(colour))
         c = QColor(colour)
         c.setAlpha(45)
-        s.symbolLayer(0).subSymbol().symbolLayer(0).setColor(c)
+        s.symbolLayer(0).setColor(c)
         categories.append(QgsRendererCategory(value, s, label))
     layer.setRenderer(QgsCategorizedSymbolRenderer("label", categories))
     settings = QgsPalLayerSettings()

@@ -1,5 +1,5 @@
-"""Issue 16, the rest: Dutch legends, labels and locale numbers; fixed-size legend
-swatches; map tips with thumbnails and the "Show matches" action into a match
+"""Issue 16, the rest: Dutch legends, labels and locale numbers; legend swatches of
+one size at every scale; map tips with thumbnails and the "Show matches" action into a match
 viewer that labels both images and steps through candidates; the dependency
 installer finding QGIS's own Python (not the first python3 on PATH) and the
 message bar with an install button that goes away once nothing is missing."""
@@ -11,13 +11,18 @@ from pathlib import Path
 
 import pytest
 from qgis.core import (
+    QgsCoordinateReferenceSystem,
     QgsExpression,
     QgsExpressionContext,
     QgsExpressionContextUtils,
     QgsLayerTreeModel,
+    QgsMapRendererSequentialJob,
+    QgsMapSettings,
     QgsProject,
+    QgsRectangle,
 )
-from qgis.PyQt.QtCore import QCoreApplication, QLocale
+from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSize, Qt
+from qgis.PyQt.QtGui import QColor, QIcon, QImage, qAlpha
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import geolocation_db  # noqa: E402
@@ -88,31 +93,68 @@ def test_dutch_legends_labels_and_locale_numbers(qgis_app, qgis_iface, small_db,
         project.clear()
 
 
-def test_legend_swatch_keeps_its_size_at_every_scale(qgis_app, qgis_iface, small_db):
-    from geopin.geopin_plugin.result_styles import LEGEND_SWATCH_MM
+def ink_size(image):
+    """(width, height) in pixels of the non-transparent part of an image."""
+    image = image.convertToFormat(QImage.Format_ARGB32)
+    xs, ys = [], []
+    for y in range(image.height()):
+        for x in range(image.width()):
+            if qAlpha(image.pixel(x, y)):
+                xs.append(x)
+                ys.append(y)
+    return (max(xs) - min(xs) + 1, max(ys) - min(ys) + 1) if xs else (0, 0)
 
+
+def test_legend_swatch_keeps_its_size_at_every_scale(qgis_app, qgis_iface, qgis_canvas, small_db):
+    """The layer tree's legend icons of the estimate, drawn as QGIS draws them for the
+    canvas's scale, stay small at every scale; on the map the error circle keeps its
+    size in metres."""
     project = QgsProject.instance()
     project.clear()
+    qgis_canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:28992"))
     db, _, query, _ = small_db
     dock = locate_with_dock(qgis_iface, db, query)
     try:
         estimate = dock.result_layers[0]
+        feature = next(estimate.getFeatures())
         node = project.layerTreeRoot().findLayer(estimate.id())
         model = QgsLayerTreeModel(project.layerTreeRoot())
-        model.setFlag(QgsLayerTreeModel.ShowLegend, True)
-        sizes = []
-        for scale in (500, 50_000, 5_000_000):  # zoomed in to zoomed far out
-            model.setLegendMapViewData(scale / 3780.0, 96, scale)  # map units per pixel at 96 dpi
+        # QGIS defers this recomputation by a timer; the icons are the same without it
+        model.setFlag(QgsLayerTreeModel.DeferredLegendInvalidation, False)
+        swatches = {}
+        for scale in (500, 5_000, 100_000, 2_000_000):
+            qgis_canvas.setCenter(feature.geometry().asPoint())
+            qgis_canvas.zoomScale(scale)
+            # what QGIS does on every scale change of its canvas
+            dpi = qgis_canvas.mapSettings().outputDpi()
+            model.setLegendMapViewData(qgis_canvas.mapUnitsPerPixel(), int(round(dpi)), qgis_canvas.scale())
             nodes = model.layerLegendNodes(node)
-            assert len(nodes) == 3
-            sizes.append([(n.minimumIconSize().width(), n.minimumIconSize().height()) for n in nodes])
-        assert sizes[0] == sizes[1] == sizes[2], sizes  # the same at every map scale
-        from qgis.core import QgsMapLayerLegendUtils
+            assert [type(n).__name__ for n in nodes] == ["QgsSymbolLegendNode"] * 3
+            px_per_mm = dpi / 25.4
+            for n in nodes:
+                icon = model.data(model.legendNode2index(n), Qt.DecorationRole)
+                image = (icon.pixmap(n.iconSize()) if isinstance(icon, QIcon) else icon).toImage()
+                swatch = (n.iconSize().width(), n.iconSize().height(), *ink_size(image))
+                assert all(3 * px_per_mm <= side <= 10 * px_per_mm for side in swatch), (scale, swatch, dpi)
+                swatches.setdefault(n.data(Qt.DisplayRole), set()).add(swatch)
+        assert all(len(sizes) == 1 for sizes in swatches.values()), swatches  # the same at every scale
 
-        for i in range(3):  # layout legends draw a fixed mm swatch instead of the map-unit error circle
-            custom = QgsMapLayerLegendUtils.legendNodeCustomSymbol(node, i)
-            assert custom is not None and custom.symbolLayer(0).sizeUnit() == 0  # QgsUnitTypes.RenderMillimeters
-            assert QgsMapLayerLegendUtils.legendNodeSymbolSize(node, i).width() == LEGEND_SWATCH_MM
+        # the map: 2 * error_radius_m across at 1:2,000 (map units), the star's 6 mm far out
+        settings = QgsMapSettings(qgis_canvas.mapSettings())
+        settings.setLayers([estimate])
+        settings.setOutputSize(QSize(400, 400))
+        settings.setBackgroundColor(QColor(0, 0, 0, 0))
+        settings.setFlag(QgsMapSettings.DrawLabeling, False)
+        for scale, expected_mm in ((2_000, 2 * feature["error_radius_m"] * 1000 / 2_000), (2_000_000, 6.0)):
+            mupp = scale / (settings.outputDpi() / 0.0254)
+            centre = feature.geometry().asPoint()
+            settings.setExtent(QgsRectangle(centre.x() - 200 * mupp, centre.y() - 200 * mupp,
+                                            centre.x() + 200 * mupp, centre.y() + 200 * mupp))
+            job = QgsMapRendererSequentialJob(settings)
+            job.start()
+            job.waitForFinished()
+            width_mm = ink_size(job.renderedImage())[0] / (settings.outputDpi() / 25.4)
+            assert abs(width_mm - expected_mm) < 1.5, (scale, width_mm, expected_mm)
     finally:
         dock.close_and_cleanup()
         project.clear()

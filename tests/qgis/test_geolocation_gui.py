@@ -20,6 +20,8 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsProject,
     QgsRasterLayer,
+    QgsSymbolLayer,
+    QgsUnitTypes,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QCoreApplication
@@ -162,12 +164,14 @@ def test_outputs_are_styled_when_loaded(qgis_app, small_db):
     cand = context.getMapLayer(results["OUTPUT_CANDIDATES"])
     fp = context.getMapLayer(results["OUTPUT_FOOTPRINTS"])
     assert est.renderer().type() == "categorizedSymbol" and est.renderer().classAttribute() == "label"
-    # the error circle: a geometry generator buffering by error_radius_m
+    # the error circle: a circle 2 * error_radius_m across in map units (with a mm floor)
     categories = est.renderer().categories()  # keep the copies alive while their symbols are read
     symbol = categories[0].symbol()
-    kinds = [(symbol.symbolLayer(i).layerType(), getattr(symbol.symbolLayer(i), "geometryExpression", str)())
+    kinds = [(symbol.symbolLayer(i).layerType(), symbol.symbolLayer(i).sizeUnit(),
+              symbol.symbolLayer(i).dataDefinedProperties().property(QgsSymbolLayer.PropertySize).expressionString())
              for i in range(symbol.symbolLayerCount())]
-    assert any(kind == "GeometryGenerator" and "error_radius_m" in expr for kind, expr in kinds), kinds
+    assert any(kind == "SimpleMarker" and unit == QgsUnitTypes.RenderMapUnits and "error_radius_m" in expr
+               for kind, unit, expr in kinds), kinds
     assert cand.renderer().type() == "graduatedSymbol" and cand.renderer().classAttribute() == "similarity"
     assert fp.renderer().type() == "categorizedSymbol" and fp.renderer().classAttribute() == "level"
 
