@@ -2,51 +2,40 @@
 layers in EPSG:28992, shared by geopin:whatisinview and the dock; plus the glue that
 turns a user's own vector layers into the engine's plain types."""
 import json
-import os
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsFeature,
     QgsFeatureRequest,
-    QgsField,
-    QgsFields,
     QgsGeometry,
     QgsPointXY,
     QgsRectangle,
-    QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QVariant
 
+from .result_layers import fields_from, memory_layer
+from .result_styles import apply_style  # noqa: F401  (the parcel kinds' styles: geopin:whatisinview, tests)
+
 RD_NEW = "EPSG:28992"
-STYLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "resources", "styles")
-STYLE_FILES = {"parcels": "geopin_parcels.qml", "buildings": "geopin_buildings.qml",
-               "addresses": "geopin_addresses.qml"}
-
-
-def _fields(spec):
-    fields = QgsFields()
-    for name, kind in spec:
-        fields.append(QgsField(name, kind))
-    return fields
 
 
 def parcel_fields():
-    return _fields([("photo", QVariant.String), ("rank", QVariant.Int), ("probability", QVariant.Double),
+    return fields_from([("photo", QVariant.String), ("rank", QVariant.Int), ("probability", QVariant.Double),
                     ("aanduiding", QVariant.String), ("gemeente", QVariant.String), ("sectie", QVariant.String),
                     ("perceelnummer", QVariant.Int), ("parcel_id", QVariant.String), ("area_m2", QVariant.Double),
                     ("dist_m", QVariant.Double)])
 
 
 def building_fields():
-    return _fields([("photo", QVariant.String), ("rank", QVariant.Int), ("probability", QVariant.Double),
+    return fields_from([("photo", QVariant.String), ("rank", QVariant.Int), ("probability", QVariant.Double),
                     ("visible_share", QVariant.Double), ("bag_pand_id", QVariant.String), ("source", QVariant.String),
                     ("bouwjaar", QVariant.Int), ("status", QVariant.String), ("dist_m", QVariant.Double),
                     ("n_addresses", QVariant.Int), ("address", QVariant.String)])
 
 
 def address_fields():
-    return _fields([("photo", QVariant.String), ("rank", QVariant.Int), ("probability", QVariant.Double),
+    return fields_from([("photo", QVariant.String), ("rank", QVariant.Int), ("probability", QVariant.Double),
                     ("bag_vbo_id", QVariant.String), ("street", QVariant.String), ("number", QVariant.String),
                     ("postcode", QVariant.String), ("city", QVariant.String), ("address", QVariant.String),
                     ("bag_pand_id", QVariant.String)])
@@ -65,63 +54,44 @@ def polygons_geometry(polygons):
         [[[QgsPointXY(float(x), float(y)) for x, y in ring] for ring in poly] for poly in polygons])
 
 
-def parcel_features(photo, answer, fields=None):
-    fields = fields or parcel_fields()
+def _ranked_features(photo, ranked, fields, geometry, attributes):
+    """One feature per ranked answer row: photo, rank, probability, then `attributes(row)`."""
     out = []
-    for rank, r in enumerate(answer.parcels, 1):
+    for rank, row in enumerate(ranked, 1):
         f = QgsFeature(fields)
-        f.setGeometry(polygons_geometry(r.parcel.polygons))
-        p = r.parcel
-        f.setAttributes([photo, rank, float(r.probability), p.aanduiding, p.gemeente, p.sectie, p.perceelnummer,
-                         p.id, _num(p.area_m2), _num(r.distance_m)])
+        f.setGeometry(geometry(row))
+        f.setAttributes([photo, rank, float(row.probability), *attributes(row)])
         out.append(f)
     return out
+
+
+def parcel_features(photo, answer, fields=None):
+    def attributes(r):
+        p = r.parcel
+        return [p.aanduiding, p.gemeente, p.sectie, p.perceelnummer, p.id, _num(p.area_m2), _num(r.distance_m)]
+
+    return _ranked_features(photo, answer.parcels, fields or parcel_fields(),
+                            lambda r: polygons_geometry(r.parcel.polygons), attributes)
 
 
 def building_features(photo, answer, fields=None):
-    fields = fields or building_fields()
-    out = []
-    for rank, r in enumerate(answer.buildings, 1):
-        mine = [a for a in answer.addresses if a.building_id == r.building.id]
-        f = QgsFeature(fields)
-        f.setGeometry(polygons_geometry(r.building.polygons))
+    def attributes(r):
         b = r.building
-        f.setAttributes([photo, rank, float(r.probability), float(r.visible_share), b.id, b.source, b.bouwjaar,
-                         b.status, _num(r.distance_m), len(mine), mine[0].address.label if mine else None])
-        out.append(f)
-    return out
+        mine = [a for a in answer.addresses if a.building_id == b.id]
+        return [float(r.visible_share), b.id, b.source, b.bouwjaar, b.status, _num(r.distance_m), len(mine),
+                mine[0].address.label if mine else None]
+
+    return _ranked_features(photo, answer.buildings, fields or building_fields(),
+                            lambda r: polygons_geometry(r.building.polygons), attributes)
 
 
 def address_features(photo, answer, fields=None):
-    fields = fields or address_fields()
-    out = []
-    for rank, r in enumerate(answer.addresses, 1):
+    def attributes(r):
         a = r.address
-        f = QgsFeature(fields)
-        f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(a.x, a.y)))
-        f.setAttributes([photo, rank, float(r.probability), a.id, a.street, a.number, a.postcode, a.city, a.label,
-                         r.building_id])
-        out.append(f)
-    return out
+        return [a.id, a.street, a.number, a.postcode, a.city, a.label, r.building_id]
 
-
-def apply_style(layer, kind):
-    path = os.path.join(STYLES_DIR, STYLE_FILES[kind])
-    if not os.path.exists(path):
-        return False
-    _, ok = layer.loadNamedStyle(path)
-    layer.triggerRepaint()
-    return bool(ok)
-
-
-def memory_layer(kind, geometry, name, fields, features):
-    layer = QgsVectorLayer(f"{geometry}?crs={RD_NEW}", name, "memory")
-    layer.dataProvider().addAttributes(fields.toList())
-    layer.updateFields()
-    layer.dataProvider().addFeatures(features)
-    layer.updateExtents()
-    apply_style(layer, kind)
-    return layer
+    return _ranked_features(photo, answer.addresses, fields or address_fields(),
+                            lambda r: QgsGeometry.fromPointXY(QgsPointXY(r.address.x, r.address.y)), attributes)
 
 
 def answer_layers(photo, answer, tr=lambda s: s):

@@ -41,7 +41,8 @@ def rd_crs():
     return QgsCoordinateReferenceSystem(RD_NEW)
 
 
-def _fields(spec):
+def fields_from(spec):
+    """QgsFields from [(name, QVariant type), ...]."""
     fields = QgsFields()
     for name, kind in spec:
         fields.append(QgsField(name, kind))
@@ -49,7 +50,7 @@ def _fields(spec):
 
 
 def candidate_fields():
-    return _fields([
+    return fields_from([
         ("photo", QVariant.String), ("photo_name", QVariant.String), ("rank", QVariant.Int),
         ("retrieval_rank", QVariant.Int),
         ("similarity", QVariant.Double), ("inliers", QVariant.Int), ("verified", QVariant.Bool),
@@ -61,7 +62,7 @@ def candidate_fields():
 
 
 def estimate_fields():
-    return _fields([
+    return fields_from([
         ("photo", QVariant.String), ("photo_name", QVariant.String), ("confidence", QVariant.Double),
         ("label", QVariant.String), ("label_text", QVariant.String),
         ("error_radius_m", QVariant.Double), ("n_verified", QVariant.Int), ("n_candidates", QVariant.Int),
@@ -74,7 +75,7 @@ def estimate_fields():
 
 
 def footprint_fields():
-    return _fields([("photo", QVariant.String), ("photo_name", QVariant.String), ("level", QVariant.Double),
+    return fields_from([("photo", QVariant.String), ("photo_name", QVariant.String), ("level", QVariant.Double),
                     ("area_m2", QVariant.Double)])
 
 
@@ -141,7 +142,7 @@ def viewcone_ring(x, y, heading_deg, hfov_deg, depth_m=VIEWCONE_DEPTH_M, steps=1
 
 
 def viewcone_fields():
-    return _fields([("photo", QVariant.String), ("photo_name", QVariant.String), ("heading_deg", QVariant.Double),
+    return fields_from([("photo", QVariant.String), ("photo_name", QVariant.String), ("heading_deg", QVariant.Double),
                     ("heading_sd_deg", QVariant.Double), ("hfov_deg", QVariant.Double),
                     ("position_method", QVariant.String), ("depth_m", QVariant.Double)])
 

@@ -23,6 +23,9 @@ STYLE_FILES = {
     "footprints": "geopin_footprints.qml",
     "coverage": "geopin_coverage.qml",
     "viewcones": "geopin_viewcones.qml",
+    "parcels": "geopin_parcels.qml",  # what is in view (parcel_layers.py)
+    "buildings": "geopin_buildings.qml",
+    "addresses": "geopin_addresses.qml",
 }
 # An action's Python runs in QGIS's console namespace: import our package by its real name
 # (the plugin folder's name, "geopin" when installed) and pass the layer and feature id.

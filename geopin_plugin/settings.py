@@ -1,12 +1,18 @@
 """Plugin settings, stored with QgsSettings under "GeoPin/"."""
 from qgis.core import QgsSettings
 
+from .engine.pipeline import PipelineConfig
+
 PREFIX = "GeoPin/"
+# Candidates retrieved (TOP_K) and verified (VERIFY_TOP): the engine's defaults, and the
+# range the dock and geopin:geolocatephotos offer.
+_ENGINE_DEFAULTS = PipelineConfig()
+SEARCH_DEPTH_RANGES = {"top_k": (1, 1000), "verify_top": (0, 1000)}
 
 DEFAULTS = {
     "database": "",
-    "top_k": 100,
-    "verify_top": 50,
+    "top_k": _ENGINE_DEFAULTS.top_k,
+    "verify_top": _ENGINE_DEFAULTS.verify_top,
     "deps_dir": "",
     "background_map": "",  # "", "pdok" or "osm": added with the results only when chosen
     "pdok_tile_url": "",  # "" = PDOK's own address (gui/map_context.py); a mirror or test server

@@ -1,7 +1,8 @@
-"""Shared base for GeoPin algorithms: translation, group, dependency gate."""
+"""Shared base for GeoPin algorithms: translation, group, dependency gate, and adding
+a parameter with its help (shared parameter groups: params.py)."""
 import os
 
-from qgis.core import QgsProcessingAlgorithm
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterDefinition
 from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtGui import QIcon
 
@@ -38,3 +39,19 @@ class GeoPinAlgorithm(QgsProcessingAlgorithm):
     def helpUrl(self):  # noqa: N802
         """The dialog's Help button: the README's section on the algorithms (offline)."""
         return QUrl.fromLocalFile(README).toString() + "#processing-algorithms"
+
+    def add(self, parameter, help_text=None, advanced=False):
+        """Add `parameter`, with its tooltip in the dialog and the Model Designer
+        (setHelp: QGIS 3.16+) and under "Advanced parameters" when `advanced`."""
+        if help_text and hasattr(parameter, "setHelp"):
+            parameter.setHelp(help_text)
+        if advanced:
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(parameter)
+
+    def required_sink(self, parameters, name, context, fields, wkb_type, crs):
+        """(sink, destination id) of a feature sink that must be created."""
+        sink, dest_id = self.parameterAsSink(parameters, name, context, fields, wkb_type, crs)
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, name))
+        return sink, dest_id

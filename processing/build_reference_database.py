@@ -10,13 +10,11 @@ from qgis.core import (
     QgsFields,
     QgsProcessing,
     QgsProcessingException,
-    QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterVectorLayer,
     QgsProject,
@@ -26,6 +24,7 @@ from qgis.PyQt.QtCore import Qt, QVariant
 
 from ..geopin_plugin.log import get_logger
 from .base import GeoPinAlgorithm
+from .params import DatabaseBuild
 
 FALLBACK_EMBEDDERS = ["mobilenetv2-gem512-1024"]
 
@@ -49,21 +48,16 @@ def load_models(embedder_preset, extractor_preset=None):
     return embed.load_embedder(embedder_preset), features.load_extractor(extractor_preset or models.DEFAULT_EXTRACTOR)
 
 
-class BuildReferenceDatabase(GeoPinAlgorithm):
+class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
     INPUT = "INPUT"
     COORDINATES = "COORDINATES"
     COORDINATES_LAYER = "COORDINATES_LAYER"
     PATH_FIELD = "PATH_FIELD"
-    PANORAMA_HEADINGS = "PANORAMA_HEADINGS"
     VIEW_FOV = "VIEW_FOV"
     MODEL = "MODEL"
     WHITENING = "WHITENING"
-    DATABASE = "DATABASE"
     ERRORS = "ERRORS"
-    ADDED = "ADDED"
     SKIPPED = "SKIPPED"
-    FAILED = "FAILED"
-    VIEWS = "VIEWS"
 
     def name(self):
         return "buildreferencedatabase"
@@ -94,10 +88,7 @@ class BuildReferenceDatabase(GeoPinAlgorithm):
             self.PATH_FIELD, self.tr("Image path field of the point layer"), defaultValue="file",
             parentLayerParameterName=self.COORDINATES_LAYER, type=QgsProcessingParameterField.String,
             optional=True))
-        headings = QgsProcessingParameterNumber(
-            self.PANORAMA_HEADINGS, self.tr("Views per panorama"), QgsProcessingParameterNumber.Integer,
-            defaultValue=8, minValue=1, maxValue=36)
-        self.addParameter(headings)
+        self.add_panorama_headings()
         self.addParameter(QgsProcessingParameterNumber(
             self.VIEW_FOV, self.tr("Horizontal field of view of panorama views (degrees)"),
             QgsProcessingParameterNumber.Double, defaultValue=90.0, minValue=10.0, maxValue=150.0))
@@ -107,15 +98,11 @@ class BuildReferenceDatabase(GeoPinAlgorithm):
             self.MODEL, self.tr("Embedding model"), options=ids, defaultValue=default))
         self.addParameter(QgsProcessingParameterBoolean(
             self.WHITENING, self.tr("Learn PCA-whitening on the reference embeddings"), defaultValue=False))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.DATABASE, self.tr("Reference database"), fileFilter=self.tr("GeoPackage (*.gpkg)")))
+        self.add_database_output()
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.ERRORS, self.tr("Files that could not be indexed"), QgsProcessing.TypeVector, optional=True,
             createByDefault=True))
-        self.addOutput(QgsProcessingOutputNumber(self.ADDED, self.tr("Images added")))
-        self.addOutput(QgsProcessingOutputNumber(self.SKIPPED, self.tr("Images skipped (already in the database)")))
-        self.addOutput(QgsProcessingOutputNumber(self.FAILED, self.tr("Images that failed")))
-        self.addOutput(QgsProcessingOutputNumber(self.VIEWS, self.tr("Views added")))
+        self.add_count_outputs(self.SKIPPED)
 
     # ---- helpers ----------------------------------------------------------------------
     def _layer_coordinates(self, layer, path_field, feedback):
@@ -178,11 +165,7 @@ class BuildReferenceDatabase(GeoPinAlgorithm):
         ids = getattr(self, "_model_ids", None) or embedder_presets()[0]
         model = ids[self.parameterAsEnum(parameters, self.MODEL, context)]
         whitening = self.parameterAsBool(parameters, self.WHITENING, context)
-        database = self.parameterAsFileOutput(parameters, self.DATABASE, context)
-        if not database:
-            raise QgsProcessingException(self.tr("No output database given"))
-        if not database.lower().endswith(".gpkg"):
-            database += ".gpkg"
+        database = self.output_database(parameters, context)
 
         fields = QgsFields()
         fields.append(QgsField("file", QVariant.String))
@@ -191,35 +174,22 @@ class BuildReferenceDatabase(GeoPinAlgorithm):
                                              QgsCoordinateReferenceSystem())
 
         feedback.pushInfo(self.tr("Loading the embedding model {0}").format(model))
-        try:
-            embedder, extractor = load_models(model)
-        except Exception as exc:  # missing/corrupt model files: a user error with the reason
-            raise QgsProcessingException(
-                self.tr("Cannot load the models: {0}. Build them with `make models` or install them "
-                        "from the GeoPin menu.").format(exc))
-
-        def progress(fraction, message):
-            feedback.setProgress(100.0 * fraction)
-            feedback.setProgressText(message)
-
+        embedder, extractor = self.load_models_or_fail(load_models, model)
         try:
             report = ingest.build(input_dir, database, embedder, extractor, coordinates=coordinates,
-                                  panorama_headings=headings, view_fov=fov, progress=progress,
+                                  panorama_headings=headings, view_fov=fov, progress=self.progress_for(feedback),
                                   is_canceled=feedback.isCanceled, whitening=whitening)
         except DatabaseError as exc:
             raise QgsProcessingException(self.tr("Reference database problem: {0}").format(exc))
         except ValueError as exc:
             raise QgsProcessingException(self.tr("Invalid input: {0}").format(exc))
 
-        for file, reason in report.errors:
-            feedback.pushWarning(self.tr("Skipped {0}: {1}").format(file, reason))
-            if sink is not None:
+        self.warn_skipped_and_canceled(report, feedback)
+        if sink is not None:
+            for file, reason in report.errors:
                 f = QgsFeature(fields)
                 f.setAttributes([file, reason])
                 sink.addFeature(f, QgsFeatureSink.FastInsert)
-        if report.canceled:
-            feedback.pushWarning(self.tr("Canceled: the database holds every image committed before the cancel; "
-                                         "run again to add the rest."))
         if report.features_upgraded:
             feedback.pushInfo(self.tr("Added {0} local features to {1} stored views (no re-embedding)").format(
                 extractor.preset_id, report.features_upgraded))

@@ -23,13 +23,13 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from .base import GeoPinAlgorithm
+from .params import DatabaseInput
 
 PROTOCOLS = ["amsterdam-lopo", "lund-loo", "panoramax"]
 
 
-class Evaluate(GeoPinAlgorithm):
+class Evaluate(DatabaseInput, GeoPinAlgorithm):
     PROTOCOL = "PROTOCOL"
-    DATABASE = "DATABASE"
     REFERENCES = "REFERENCES"
     QUERIES = "QUERIES"
     TRUTH = "TRUTH"
@@ -61,8 +61,7 @@ class Evaluate(GeoPinAlgorithm):
         options = [self.tr("Custom: the queries and references below")] + PROTOCOLS
         self.addParameter(QgsProcessingParameterEnum(
             self.PROTOCOL, self.tr("Protocol"), options=options, defaultValue=0))
-        self.addParameter(QgsProcessingParameterFile(
-            self.DATABASE, self.tr("Reference database (custom protocol)"), extension="gpkg", optional=True))
+        self.add_database_input(self.tr("Reference database (custom protocol)"), optional=True)
         self.addParameter(QgsProcessingParameterFile(
             self.REFERENCES, self.tr("Or: folder of geotagged reference photos (custom protocol)"),
             behavior=QgsProcessingParameterFile.Folder, optional=True))
@@ -147,10 +146,8 @@ class Evaluate(GeoPinAlgorithm):
                 QVariant.Int if isinstance(sample, (bool, int)) else QVariant.String
             kinds[name] = kind
             fields.append(QgsField(name, kind))
-        sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.Point,
-                                             QgsCoordinateReferenceSystem("EPSG:28992"))
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        sink, dest_id = self.required_sink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.Point,
+                                           QgsCoordinateReferenceSystem("EPSG:28992"))
         for r, row in zip(results, rows):
             f = QgsFeature(fields)
             f.setAttributes([int(v) if isinstance(v, bool) else v for v in row])

@@ -10,95 +10,30 @@ IMG_2041.jpg") and grouped like the dock's results ("GeoPin: IMG_2041.jpg").
 import os
 
 from qgis.core import (
-    QgsCoordinateTransform,
     QgsProcessingContext,
-    QgsProcessingOutputLayerDefinition,
-    QgsProperty,
     QgsFeatureSink,
     QgsGeometry,
     QgsProcessing,
     QgsProcessingException,
-    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterFile,
     QgsProcessingParameterMultipleLayers,
-    QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsWkbTypes,
 )
 
 from ..geopin_plugin import result_layers as rl
-from ..geopin_plugin import settings
+from ..geopin_plugin.areas import geometries_in, rings_of
 from ..geopin_plugin.i18n import number
 from ..geopin_plugin.log import get_logger
-from .base import GeoPinAlgorithm
 from ..geopin_plugin.output_check import CountingSink, output_problems
+from .base import GeoPinAlgorithm
+from .outputs import destination_given, style_on_load
+from .params import DatabaseInput, SearchDepth
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
-
-# Post-processors must outlive processAlgorithm (QGIS keeps only a raw pointer).
-_POST_PROCESSORS = []
-
-
-class StyleLayer(QgsProcessingLayerPostProcessorInterface):
-    """Style a loaded output and move it into the run's "GeoPin: <photo>" group."""
-
-    def __init__(self, kind, group_name=""):
-        super().__init__()
-        self.kind = kind
-        self.group_name = group_name
-
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
-        try:
-            rl.apply_style(layer, self.kind)
-            move_to_group(context.project(), layer, self.group_name)
-        except Exception:  # a style problem must not fail the algorithm
-            get_logger("processing").exception("Could not style the %s layer", self.kind)
-
-
-def move_to_group(project, layer, group_name):
-    """Processing has put the loaded layer in the tree; move it into `group_name`."""
-    if project is None or not group_name:
-        return None
-    root = project.layerTreeRoot()
-    node = root.findLayer(layer.id())
-    if node is None:
-        return None
-    group = root.findGroup(group_name) or root.insertGroup(0, group_name)
-    if node.parent() is group:
-        return node
-    moved = node.clone()
-    group.addChildNode(moved)
-    node.parent().removeChildNode(node)
-    return moved
-
-
-def _style_on_load(context, dest_id, kind, layer_name="", group_name=""):
-    """Style, name and group an output when Processing loads it into the project."""
-    if dest_id and context.willLoadLayerOnCompletion(dest_id):
-        post = StyleLayer(kind, group_name)
-        _POST_PROCESSORS.append(post)
-        del _POST_PROCESSORS[:-64]
-        details = context.layerToLoadOnCompletionDetails(dest_id)
-        details.setPostProcessor(post)
-        if layer_name:
-            details.name = layer_name
-            if hasattr(details, "forceName"):  # a file output would otherwise keep its file name
-                details.forceName = True
-
-
-def destination_given(value):
-    """Whether an optional output really has a destination: the batch dialog and models
-    pass a definition with an empty sink for a skipped output."""
-    if isinstance(value, QgsProcessingOutputLayerDefinition):
-        value = value.sink
-    if isinstance(value, QgsProperty):
-        value = value.staticValue()
-    return value not in (None, "") and str(value).strip() != ""
-
 
 def expand_inputs(paths):
     """Photos from a list of files and folders (folders: their images, sorted, not recursive)."""
@@ -115,11 +50,8 @@ def expand_inputs(paths):
     return photos
 
 
-class GeolocatePhotos(GeoPinAlgorithm):
+class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
     INPUT = "INPUT"
-    DATABASE = "DATABASE"
-    TOP_K = "TOP_K"
-    VERIFY_TOP = "VERIFY_TOP"
     AREA = "AREA"
     AREA_EXTENT = "AREA_EXTENT"
     OUTPUT_CANDIDATES = "OUTPUT_CANDIDATES"
@@ -155,55 +87,33 @@ class GeolocatePhotos(GeoPinAlgorithm):
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.INPUT, self.tr("Photos or folders of photos"), QgsProcessing.TypeFile))
-        self.addParameter(QgsProcessingParameterFile(
-            self.DATABASE, self.tr("Reference database"), extension="gpkg",
-            defaultValue=settings.value("database") or None))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.TOP_K, self.tr("Candidates retrieved per photo"), QgsProcessingParameterNumber.Integer, 100,
-            minValue=1, maxValue=1000))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.VERIFY_TOP, self.tr("Candidates verified per photo"), QgsProcessingParameterNumber.Integer, 50,
-            minValue=0, maxValue=1000))
-        self.addParameter(QgsProcessingParameterFeatureSource(
+        self.add(QgsProcessingParameterMultipleLayers(
+            self.INPUT, self.tr("Photos or folders of photos"), QgsProcessing.TypeFile),
+            self.tr("Photos and/or folders; a folder adds its images (not its subfolders)."))
+        self.add_database_input(self.tr("Reference database"), remembered=True, help_text=self.tr(
+            "A GeoPin reference database (.gpkg) made by Build reference database."))
+        self.add_search_depth()
+        self.add(QgsProcessingParameterFeatureSource(
             self.AREA, self.tr("Search only inside these polygons"), [QgsProcessing.TypeVectorPolygon],
-            optional=True))
-        self.addParameter(QgsProcessingParameterExtent(
-            self.AREA_EXTENT, self.tr("Search only inside this extent"), optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSink(
+            optional=True), self.tr("Search only reference views inside these polygons (any CRS)."))
+        self.add(QgsProcessingParameterExtent(
+            self.AREA_EXTENT, self.tr("Search only inside this extent"), optional=True),
+            self.tr("Search only reference views inside this extent."))
+        self.add(QgsProcessingParameterFeatureSink(
             self.OUTPUT_CANDIDATES, self.tr("Candidates"), QgsProcessing.TypeVectorPoint, optional=True,
-            createByDefault=True))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT_ESTIMATES, self.tr("Estimates"), QgsProcessing.TypeVectorPoint))
-        self.addParameter(QgsProcessingParameterFeatureSink(
+            createByDefault=True), self.tr("The retrieved reference views with similarity and inliers."))
+        self.add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_ESTIMATES, self.tr("Estimates"), QgsProcessing.TypeVectorPoint),
+            self.tr("One row per photo; a point only where it was located."))
+        self.add(QgsProcessingParameterFeatureSink(
             self.OUTPUT_FOOTPRINTS, self.tr("Footprints"), QgsProcessing.TypeVectorPolygon, optional=True,
-            createByDefault=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_POSTERIOR, self.tr("Posterior density"), optional=True, createByDefault=False))
+            createByDefault=True), self.tr("The 50 % and 90 % highest-density regions of each photo."))
+        self.add(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_POSTERIOR, self.tr("Posterior density"), optional=True, createByDefault=False),
+            self.tr("The posterior density as a GeoTIFF; one file per photo."))
         self.addOutput(QgsProcessingOutputNumber(self.LOCATED, self.tr("Photos located")))
         self.addOutput(QgsProcessingOutputNumber(self.CONFIDENT, self.tr("Photos located confidently")))
         self.addOutput(QgsProcessingOutputNumber(self.FAILED, self.tr("Photos that could not be read")))
-        self._parameter_help()
-
-    def _parameter_help(self):
-        """Tooltips in the dialog and the Model Designer (setHelp: QGIS 3.16+)."""
-        texts = {
-            self.INPUT: self.tr("Photos and/or folders; a folder adds its images (not its subfolders)."),
-            self.DATABASE: self.tr("A GeoPin reference database (.gpkg) made by Build reference database."),
-            self.TOP_K: self.tr("How many of the most similar reference views are retrieved per photo."),
-            self.VERIFY_TOP: self.tr("How many of those are checked geometrically (slower, surer)."),
-            self.AREA: self.tr("Search only reference views inside these polygons (any CRS)."),
-            self.AREA_EXTENT: self.tr("Search only reference views inside this extent."),
-            self.OUTPUT_ESTIMATES: self.tr("One row per photo; a point only where it was located."),
-            self.OUTPUT_CANDIDATES: self.tr("The retrieved reference views with similarity and inliers."),
-            self.OUTPUT_FOOTPRINTS: self.tr("The 50 % and 90 % highest-density regions of each photo."),
-            self.OUTPUT_POSTERIOR: self.tr("The posterior density as a GeoTIFF; one file per photo."),
-        }
-        for name, text in texts.items():
-            definition = self.parameterDefinition(name)
-            if definition is not None and hasattr(definition, "setHelp"):
-                definition.setHelp(text)
 
     # --- helpers ------------------------------------------------------------------------
     def _area_rings(self, parameters, context, feedback):
@@ -212,13 +122,8 @@ class GeolocatePhotos(GeoPinAlgorithm):
         geoms = []
         source = self.parameterAsSource(parameters, self.AREA, context)
         if source is not None:
-            transform = QgsCoordinateTransform(source.sourceCrs(), rd, context.transformContext())
-            for feat in source.getFeatures():
-                g = QgsGeometry(feat.geometry())
-                if g.isEmpty():
-                    continue
-                g.transform(transform)
-                geoms.append(g)
+            geoms = [g for _, g in geometries_in(source.getFeatures(), source.sourceCrs(), rd,
+                                                 context.transformContext())]
             if not geoms:
                 raise QgsProcessingException(self.tr("The search area layer has no polygons"))
         if parameters.get(self.AREA_EXTENT) not in (None, ""):
@@ -231,11 +136,7 @@ class GeolocatePhotos(GeoPinAlgorithm):
         if source is not None and parameters.get(self.AREA_EXTENT) not in (None, "") and len(geoms) > 1:
             # both given: the extent clips the polygons
             area = QgsGeometry.unaryUnion(geoms[:-1]).intersection(geoms[-1])
-        rings = []
-        polygons = area.asMultiPolygon() if area.isMultipart() else [area.asPolygon()]
-        for polygon in polygons:
-            for ring in polygon:
-                rings.append([(p.x(), p.y()) for p in ring])
+        rings = rings_of(area)
         if not rings:
             raise QgsProcessingException(self.tr("The search area is empty"))
         feedback.pushInfo(self.tr("Searching inside an area of {0:.2f} km²").format(area.area() / 1e6))
@@ -243,19 +144,14 @@ class GeolocatePhotos(GeoPinAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..geopin_plugin.engine.images import ImageError
-        from ..geopin_plugin.engine.pipeline import Cancelled, PipelineConfig, PipelineError, get_geolocator, read_photo
+        from ..geopin_plugin.engine.pipeline import Cancelled, PipelineError, get_geolocator, read_photo
 
         inputs = self.parameterAsFileList(parameters, self.INPUT, context)
         photos = expand_inputs(inputs)
         if not photos:
             raise QgsProcessingException(self.tr("No photos given (INPUT is empty or the folders hold no images)"))
-        database = self.parameterAsFile(parameters, self.DATABASE, context)
-        if not database or not os.path.isfile(database):
-            raise QgsProcessingException(self.tr("Reference database not found: {0}").format(database))
-        config = PipelineConfig(
-            top_k=self.parameterAsInt(parameters, self.TOP_K, context),
-            verify_top=self.parameterAsInt(parameters, self.VERIFY_TOP, context),
-        )
+        database = self.existing_database(parameters, context)
+        config = self.search_config(parameters, context)
         area = self._area_rings(parameters, context, feedback)
         feedback.pushInfo(self.tr("Loading the database and models…"))
         try:
@@ -281,9 +177,7 @@ class GeolocatePhotos(GeoPinAlgorithm):
             if optional and not destination_given(parameters.get(dest)):
                 sinks[dest], ids[dest] = None, None  # skipped: nothing to write or load
                 continue
-            sinks[dest], ids[dest] = self.parameterAsSink(parameters, dest, context, fields, wkb, rd)
-            if sinks[dest] is None:
-                raise QgsProcessingException(self.invalidSinkError(parameters, dest))
+            sinks[dest], ids[dest] = self.required_sink(parameters, dest, context, fields, wkb, rd)
         labels = {self.OUTPUT_CANDIDATES: self.tr("Candidates"), self.OUTPUT_ESTIMATES: self.tr("Estimates"),
                   self.OUTPUT_FOOTPRINTS: self.tr("Footprints")}
         # counted, so that outputs are verified once all writers are closed (a full disk is not success)
@@ -295,7 +189,7 @@ class GeolocatePhotos(GeoPinAlgorithm):
         for dest, kind, title in ((self.OUTPUT_CANDIDATES, "candidates", self.tr("GeoPin candidates — {0}")),
                                   (self.OUTPUT_ESTIMATES, "estimates", self.tr("GeoPin estimates — {0}")),
                                   (self.OUTPUT_FOOTPRINTS, "footprints", self.tr("GeoPin footprints — {0}"))):
-            _style_on_load(context, ids[dest], kind, title.format(run_name), group)
+            style_on_load(context, ids[dest], kind, title.format(run_name), group)
         posterior_path = None
         if destination_given(parameters.get(self.OUTPUT_POSTERIOR)):
             posterior_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_POSTERIOR, context)
@@ -382,7 +276,7 @@ class GeolocatePhotos(GeoPinAlgorithm):
             if loading and target != posterior_path:
                 context.addLayerToLoadOnCompletion(target, QgsProcessingContext.LayerDetails(
                     title, context.project(), self.OUTPUT_POSTERIOR))
-            _style_on_load(context, target, "posterior", title, group)
+            style_on_load(context, target, "posterior", title, group)
 
     def _coverage_warning(self, database, name, gps, feedback):
         """Say first when the photo's EXIF position lies outside the database's coverage."""

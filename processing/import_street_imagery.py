@@ -9,17 +9,16 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterAuthConfig,
     QgsProcessingParameterDateTime,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
 
 from ..geopin_plugin.log import get_logger
 from .base import GeoPinAlgorithm
+from .params import DatabaseBuild
 
 LOG = get_logger("processing.import")
 
@@ -51,7 +50,7 @@ def make_http_client(feedback):
     return QgisHttpClient(feedback=feedback)
 
 
-class ImportStreetImagery(GeoPinAlgorithm):
+class ImportStreetImagery(DatabaseBuild, GeoPinAlgorithm):
     SOURCE = "SOURCE"
     EXTENT = "EXTENT"
     AREA = "AREA"
@@ -59,15 +58,10 @@ class ImportStreetImagery(GeoPinAlgorithm):
     START_DATE = "START_DATE"
     END_DATE = "END_DATE"
     IMAGE_SIZE = "IMAGE_SIZE"
-    DATABASE = "DATABASE"
     BASE_URL = "BASE_URL"
     AUTH_CONFIG = "AUTH_CONFIG"
-    PANORAMA_HEADINGS = "PANORAMA_HEADINGS"
     FOUND = "FOUND"
-    ADDED = "ADDED"
     ALREADY_STORED = "ALREADY_STORED"
-    FAILED = "FAILED"
-    VIEWS = "VIEWS"
 
     def name(self):
         return "importstreetimagery"
@@ -106,25 +100,14 @@ class ImportStreetImagery(GeoPinAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(
             self.IMAGE_SIZE, self.tr("Image size to download (long side, pixels)"),
             QgsProcessingParameterNumber.Integer, defaultValue=1024, minValue=256, maxValue=8192))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.DATABASE, self.tr("Reference database"), fileFilter=self.tr("GeoPackage (*.gpkg)")))
+        self.add_database_output()
         self.addParameter(QgsProcessingParameterAuthConfig(
             self.AUTH_CONFIG, self.tr("Authentication configuration (access token)"), optional=True))
-        base_url = QgsProcessingParameterString(
-            self.BASE_URL, self.tr("API address (a Panoramax instance, or a mirror)"), optional=True)
-        base_url.setFlags(base_url.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        self.addParameter(base_url)
-        headings = QgsProcessingParameterNumber(
-            self.PANORAMA_HEADINGS, self.tr("Views per panorama"), QgsProcessingParameterNumber.Integer,
-            defaultValue=8, minValue=1, maxValue=36)
-        headings.setFlags(headings.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        self.addParameter(headings)
+        self.add(QgsProcessingParameterString(
+            self.BASE_URL, self.tr("API address (a Panoramax instance, or a mirror)"), optional=True), advanced=True)
+        self.add_panorama_headings(advanced=True)
         self.addOutput(QgsProcessingOutputNumber(self.FOUND, self.tr("Images found")))
-        self.addOutput(QgsProcessingOutputNumber(self.ADDED, self.tr("Images added")))
-        self.addOutput(QgsProcessingOutputNumber(
-            self.ALREADY_STORED, self.tr("Images skipped (already in the database)")))
-        self.addOutput(QgsProcessingOutputNumber(self.FAILED, self.tr("Images that failed")))
-        self.addOutput(QgsProcessingOutputNumber(self.VIEWS, self.tr("Views added")))
+        self.add_count_outputs(self.ALREADY_STORED)
 
     # ---- helpers ----------------------------------------------------------------------
     def _area(self, parameters, context, feedback):
@@ -191,17 +174,7 @@ class ImportStreetImagery(GeoPinAlgorithm):
                     source.title))
 
         feedback.pushInfo(self.tr("Loading the models"))
-        try:
-            embedder, extractor = load_models(database)
-        except Exception as exc:  # missing/corrupt model files: a user error with the reason
-            raise QgsProcessingException(
-                self.tr("Cannot load the models: {0}. Build them with `make models` or install them "
-                        "from the GeoPin menu.").format(exc))
-
-        def progress(fraction, message):
-            feedback.setProgress(100.0 * fraction)
-            feedback.setProgressText(message)
-
+        embedder, extractor = self.load_models_or_fail(load_models, database)
         try:
             report = import_street_imagery(
                 source, area, database, embedder, extractor,
@@ -209,7 +182,7 @@ class ImportStreetImagery(GeoPinAlgorithm):
                 start_date=start, end_date=end,
                 image_size=self.parameterAsInt(parameters, self.IMAGE_SIZE, context),
                 panorama_headings=self.parameterAsInt(parameters, self.PANORAMA_HEADINGS, context),
-                progress=progress, is_canceled=feedback.isCanceled)
+                progress=self.progress_for(feedback), is_canceled=feedback.isCanceled)
         except AuthError as exc:
             what = (self.tr("{0} needs an access token.") if exc.missing else
                     self.tr("{0} refused the access token (HTTP {1}).")).format(source.title, exc.status)
@@ -225,11 +198,7 @@ class ImportStreetImagery(GeoPinAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         key = SOURCE_KEYS[self.parameterAsEnum(parameters, self.SOURCE, context)]
-        database = self.parameterAsFileOutput(parameters, self.DATABASE, context)
-        if not database:
-            raise QgsProcessingException(self.tr("No output database given"))
-        if not database.lower().endswith(".gpkg"):
-            database += ".gpkg"
+        database = self.output_database(parameters, context)
         area = self._area(parameters, context, feedback)
         start = self._date(parameters, self.START_DATE, context)
         end = self._date(parameters, self.END_DATE, context)
@@ -263,11 +232,7 @@ class ImportStreetImagery(GeoPinAlgorithm):
         if report.found == 0 and report.available == 0:
             feedback.pushInfo(self.tr("{0} has no images in this area (or in this date range).").format(
                 source_title))
-        for what, reason in report.errors:
-            feedback.pushWarning(self.tr("Skipped {0}: {1}").format(what, reason))
-        if report.canceled:
-            feedback.pushWarning(self.tr("Canceled: the database holds every image committed before the cancel; "
-                                         "run again to add the rest."))
+        self.warn_skipped_and_canceled(report, feedback)
         feedback.pushInfo(self.tr(
             "{0} images found, {1} added ({2} views), {3} already in the database, {4} failed").format(
                 report.found, report.added, report.views_added, report.already_stored,

@@ -16,10 +16,8 @@ from qgis.core import (
     QgsGeometry,
     QgsProcessing,
     QgsProcessingException,
-    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -32,30 +30,9 @@ from qgis.core import (
 
 from ..geopin_plugin import parcel_layers as pl
 from ..geopin_plugin import result_layers as rl
-from ..geopin_plugin.log import get_logger
+from ..geopin_plugin.areas import geometries_in, polygons_of
 from .base import GeoPinAlgorithm
-
-_POST_PROCESSORS = []  # must outlive processAlgorithm (QGIS keeps a raw pointer)
-
-
-class _Style(QgsProcessingLayerPostProcessorInterface):
-    def __init__(self, kind):
-        super().__init__()
-        self.kind = kind
-
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
-        try:
-            pl.apply_style(layer, self.kind)
-        except Exception:
-            get_logger("processing").exception("Could not style the %s layer", self.kind)
-
-
-def _style_on_load(context, dest_id, kind):
-    if dest_id and context.willLoadLayerOnCompletion(dest_id):
-        post = _Style(kind)
-        _POST_PROCESSORS.append(post)
-        del _POST_PROCESSORS[:-32]
-        context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(post)
+from .outputs import style_on_load
 
 
 def default_cache_path():
@@ -139,15 +116,13 @@ class WhatIsInView(GeoPinAlgorithm):
             minValue=1, maxValue=1000))
         self.addParameter(QgsProcessingParameterBoolean(
             self.SKIP_NO_MATCH, self.tr("Skip photos labelled 'no match'"), defaultValue=True))
-        advanced = [QgsProcessingParameterFileDestination(
+        self.add(QgsProcessingParameterFileDestination(
             self.CACHE, self.tr("PDOK cache (GeoPackage)"), "GeoPackage (*.gpkg)", optional=True,
-            createByDefault=False)]
+            createByDefault=False), advanced=True)
         for key, service in ((self.BRK_URL, "brk"), (self.BGT_URL, "bgt"), (self.BAG_URL, "bag")):
-            advanced.append(QgsProcessingParameterString(
-                key, self.tr("{0} OGC API address").format(SERVICES[service][0]), SERVICES[service][1]))
-        for param in advanced:
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+            self.add(QgsProcessingParameterString(
+                key, self.tr("{0} OGC API address").format(SERVICES[service][0]), SERVICES[service][1]),
+                advanced=True)
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT_PARCELS, self.tr("Parcels"), QgsProcessing.TypeVectorPolygon))
         self.addParameter(QgsProcessingParameterFeatureSink(
@@ -186,16 +161,11 @@ class WhatIsInView(GeoPinAlgorithm):
         source = self.parameterAsSource(parameters, self.VIEW_CONES, context)
         if source is None:
             return {}
-        transform = QgsCoordinateTransform(source.sourceCrs(), rl.rd_crs(), context.transformContext())
         has_photo = source.fields().indexOf("photo") >= 0
         cones = {}
-        for feat in source.getFeatures():
-            geom = QgsGeometry(feat.geometry())
-            if geom.isEmpty():
-                continue
-            geom.transform(transform)
-            polys = geom.asMultiPolygon() if geom.isMultipart() else [geom.asPolygon()]
-            rings = [[np.array([(p.x(), p.y()) for p in ring]) for ring in poly] for poly in polys]
+        for feat, geom in geometries_in(source.getFeatures(), source.sourceCrs(), rl.rd_crs(),
+                                        context.transformContext()):
+            rings = [[np.array(ring) for ring in polygon] for polygon in polygons_of(geom)]
             cones.setdefault(feat["photo"] if has_photo else None, []).extend(rings)
         return cones
 
@@ -270,10 +240,8 @@ class WhatIsInView(GeoPinAlgorithm):
                                           (self.OUTPUT_BUILDINGS, pl.building_fields, QgsWkbTypes.MultiPolygon,
                                            "buildings"),
                                           (self.OUTPUT_ADDRESSES, pl.address_fields, QgsWkbTypes.Point, "addresses")):
-            sink, dest = self.parameterAsSink(parameters, key, context, fields_of(), wkb, rd)
-            if sink is None:
-                raise QgsProcessingException(self.invalidSinkError(parameters, key))
-            _style_on_load(context, dest, kind)
+            sink, dest = self.required_sink(parameters, key, context, fields_of(), wkb, rd)
+            style_on_load(context, dest, kind)
             sinks[key] = (sink, dest)
         answered = failed = 0
         rows = list(estimates.getFeatures())

@@ -49,6 +49,23 @@ RD_NEW = "EPSG:28992"
 LOG = get_logger("dock")
 
 
+def button(text, object_name, slot):
+    """A push button with an object name (tests and screenshots find it by it)."""
+    widget = QPushButton(text)
+    widget.setObjectName(object_name)
+    widget.clicked.connect(slot)
+    return widget
+
+
+def button_row(*buttons, stretch=False):
+    row = QHBoxLayout()
+    for widget in buttons:
+        row.addWidget(widget)
+    if stretch:
+        row.addStretch(1)
+    return row
+
+
 class GeoPinDock(DockResultActions, QgsDockWidget):
     install_requested = pyqtSignal()  # the plugin opens its dependency installer
 
@@ -71,9 +88,7 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.deps_label.setObjectName("geopinDepsMissing")
         self.deps_label.setWordWrap(True)
         self.deps_label.setStyleSheet("QLabel { background: #fff3cd; padding: 4px; }")
-        self.deps_button = QPushButton(tr("Install dependencies…"))
-        self.deps_button.setObjectName("geopinDepsInstall")
-        self.deps_button.clicked.connect(self.install_requested.emit)
+        self.deps_button = button(tr("Install dependencies…"), "geopinDepsInstall", self.install_requested.emit)
         layout.addWidget(self.deps_label)
         layout.addWidget(self.deps_button)
 
@@ -87,17 +102,9 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.photos_list.currentRowChanged.connect(self._photo_selected)
         layout.addWidget(self.photos_list)
 
-        row = QHBoxLayout()
-        self.browse_button = QPushButton(tr("Browse photos…"))
-        self.browse_button.setObjectName("geopinBrowse")
-        self.browse_button.clicked.connect(self.browse_photo)
-        self.clear_button = QPushButton(tr("Clear"))
-        self.clear_button.setObjectName("geopinClearPhotos")
-        self.clear_button.clicked.connect(self.clear_photos)
-        row.addWidget(self.browse_button)
-        row.addWidget(self.clear_button)
-        row.addStretch(1)
-        layout.addLayout(row)
+        self.browse_button = button(tr("Browse photos…"), "geopinBrowse", self.browse_photo)
+        self.clear_button = button(tr("Clear"), "geopinClearPhotos", self.clear_photos)
+        layout.addLayout(button_row(self.browse_button, self.clear_button, stretch=True))
 
         self.exif_label = QLabel("")
         self.exif_label.setObjectName("geopinExif")
@@ -117,17 +124,10 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.advanced = AdvancedBox()
         layout.addWidget(self.advanced)
 
-        row = QHBoxLayout()
-        self.locate_button = QPushButton(tr("Locate"))
-        self.locate_button.setObjectName("geopinLocate")
-        self.locate_button.clicked.connect(self.locate)
-        self.cancel_button = QPushButton(tr("Cancel"))
-        self.cancel_button.setObjectName("geopinCancel")
-        self.cancel_button.clicked.connect(self.cancel)
+        self.locate_button = button(tr("Locate"), "geopinLocate", self.locate)
+        self.cancel_button = button(tr("Cancel"), "geopinCancel", self.cancel)
         self.cancel_button.setEnabled(False)
-        row.addWidget(self.locate_button)
-        row.addWidget(self.cancel_button)
-        layout.addLayout(row)
+        layout.addLayout(button_row(self.locate_button, self.cancel_button))
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
@@ -152,16 +152,9 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.results_list.itemDoubleClicked.connect(self._result_double_clicked)
         layout.addWidget(self.results_list, 1)
 
-        row = QHBoxLayout()
-        self.matches_button = QPushButton(tr("Show matches"))
-        self.matches_button.setObjectName("geopinShowMatches")
-        self.matches_button.clicked.connect(self.show_matches)
-        self.save_button = QPushButton(tr("Save results…"))
-        self.save_button.setObjectName("geopinSaveResults")
-        self.save_button.clicked.connect(self.save_results_dialog)
-        row.addWidget(self.matches_button)
-        row.addWidget(self.save_button)
-        layout.addLayout(row)
+        self.matches_button = button(tr("Show matches"), "geopinShowMatches", self.show_matches)
+        self.save_button = button(tr("Save results…"), "geopinSaveResults", self.save_results_dialog)
+        layout.addLayout(button_row(self.matches_button, self.save_button))
 
         from .parcels_panel import ParcelsPanel
         self.parcels_panel = ParcelsPanel(iface)

@@ -12,6 +12,7 @@ from qgis.gui import QgsCollapsibleGroupBox, QgsMapLayerComboBox
 from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QSpinBox
 
 from .. import settings
+from ..areas import geometries_in, rings_of
 from ..i18n import tr
 from .map_context import background_names
 
@@ -22,10 +23,25 @@ def area_names():
     return (("", tr("Everywhere")), ("extent", tr("Map extent")), ("layer", tr("Polygons of a layer")))
 
 
-def rings_of(geometry):
-    """Outer rings and holes of a (multi)polygon as [(x, y), ...] lists."""
-    polygons = geometry.asMultiPolygon() if geometry.isMultipart() else [geometry.asPolygon()]
-    return [[(p.x(), p.y()) for p in ring] for polygon in polygons for ring in polygon]
+def setting_spin_box(key, object_name):
+    """A spin box over the setting `key` (TOP_K or VERIFY_TOP): its range, its value, saved on change."""
+    box = QSpinBox()
+    box.setObjectName(object_name)
+    box.setRange(*settings.SEARCH_DEPTH_RANGES[key])
+    box.setValue(settings.value(key))
+    box.valueChanged.connect(lambda v: settings.set_value(key, v))
+    return box
+
+
+def setting_combo_box(key, object_name, choices):
+    """A combo box of (code, text) choices over the setting `key`, saved on change."""
+    box = QComboBox()
+    box.setObjectName(object_name)
+    for code, text in choices:
+        box.addItem(text, code)
+    box.setCurrentIndex(max(0, box.findData(settings.value(key) or "")))
+    box.currentIndexChanged.connect(lambda _i: settings.set_value(key, box.currentData() or ""))
+    return box
 
 
 class AdvancedBox(QgsCollapsibleGroupBox):
@@ -34,24 +50,12 @@ class AdvancedBox(QgsCollapsibleGroupBox):
         self.setObjectName("geopinAdvanced")
         self.setCollapsed(True)
         form = QFormLayout(self)
-        self.top_k = QSpinBox()
-        self.top_k.setObjectName("geopinTopK")
-        self.top_k.setRange(1, 1000)
-        self.top_k.setValue(settings.value("top_k"))
-        self.top_k.valueChanged.connect(lambda v: settings.set_value("top_k", v))
+        self.top_k = setting_spin_box("top_k", "geopinTopK")
         form.addRow(tr("Candidates retrieved per photo"), self.top_k)
-        self.verify_top = QSpinBox()
-        self.verify_top.setObjectName("geopinVerifyTop")
-        self.verify_top.setRange(0, 1000)
-        self.verify_top.setValue(settings.value("verify_top"))
-        self.verify_top.valueChanged.connect(lambda v: settings.set_value("verify_top", v))
+        self.verify_top = setting_spin_box("verify_top", "geopinVerifyTop")
         form.addRow(tr("Candidates verified per photo"), self.verify_top)
 
-        self.area = QComboBox()
-        self.area.setObjectName("geopinArea")
-        for code, text in area_names():
-            self.area.addItem(text, code)
-        self.area.setCurrentIndex(max(0, self.area.findData(settings.value("search_area") or "")))
+        self.area = setting_combo_box("search_area", "geopinArea", area_names())
         self.area.currentIndexChanged.connect(self._area_changed)
         form.addRow(tr("Search area"), self.area)
         self.area_layer = QgsMapLayerComboBox()
@@ -59,19 +63,13 @@ class AdvancedBox(QgsCollapsibleGroupBox):
         self.area_layer.setFilters(QgsMapLayerProxyModel.PolygonLayer)
         form.addRow(tr("Polygon layer"), self.area_layer)
 
-        self.background = QComboBox()
-        self.background.setObjectName("geopinBackground")
-        for code, text in background_names():
-            self.background.addItem(text, code)
-        self.background.setCurrentIndex(max(0, self.background.findData(settings.value("background_map") or "")))
-        self.background.currentIndexChanged.connect(
-            lambda _i: settings.set_value("background_map", self.background.currentData() or ""))
+        self.background = setting_combo_box("background_map", "geopinBackground", background_names())
         form.addRow(tr("Background map"), self.background)
         self._area_changed()
 
     def _area_changed(self, *_):
         code = self.area.currentData() or ""
-        settings.set_value("search_area", code)
+        settings.set_value("search_area", code)  # also at start: an unknown stored code becomes ""
         self.area_layer.setEnabled(code == "layer")
 
     def set_area(self, code, layer=None):
@@ -98,13 +96,7 @@ class AdvancedBox(QgsCollapsibleGroupBox):
             layer = self.area_layer.currentLayer()
             if layer is None:
                 raise ValueError(tr("Choose a polygon layer for the search area"))
-            transform = QgsCoordinateTransform(layer.crs(), rd, context)
-            geoms = []
-            for feature in layer.getFeatures():
-                geometry = QgsGeometry(feature.geometry())
-                if not geometry.isEmpty():
-                    geometry.transform(transform)
-                    geoms.append(geometry)
+            geoms = [geometry for _, geometry in geometries_in(layer.getFeatures(), layer.crs(), rd, context)]
             if not geoms:
                 raise ValueError(tr("The layer {0} has no polygons").format(layer.name()))
             return rings_of(QgsGeometry.unaryUnion(geoms))

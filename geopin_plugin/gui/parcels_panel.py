@@ -10,8 +10,7 @@ area. Service addresses can be changed with QgsSettings GeoPin/pdok/<brk|bgt|bag
 """
 import os
 
-from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject, QgsTask, \
-    QgsVectorLayer, QgsWkbTypes
+from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsTask, QgsVectorLayer, QgsWkbTypes
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout
@@ -19,6 +18,7 @@ from qgis.PyQt.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QTr
 from .. import settings
 from ..i18n import tr
 from ..log import get_logger
+from .dock_results import zoom_canvas
 
 PDOK_LAYERS = (("brk", "perceel"), ("bag", "pand"), ("bag", "verblijfsobject"))
 
@@ -196,12 +196,7 @@ class ParcelsPanel(QGroupBox):
         self.rubber_band.setToGeometry(geom, QgsCoordinateReferenceSystem("EPSG:28992"))
         rect = geom.boundingBox()
         rect.grow(max(20.0, rect.width()))
-        dest = canvas.mapSettings().destinationCrs()
-        if dest.isValid() and dest.authid() != "EPSG:28992":
-            rect = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:28992"), dest,
-                                          QgsProject.instance().transformContext()).transformBoundingBox(rect)
-        canvas.setExtent(rect)
-        canvas.refresh()
+        zoom_canvas(canvas, rect)
         return self.rubber_band
 
     def load_pdok_layers(self):
@@ -229,14 +224,7 @@ class ParcelsPanel(QGroupBox):
     def _zoom(self, x, y, half=80.0):
         from qgis.core import QgsRectangle
 
-        canvas = self._canvas()
-        rect = QgsRectangle(x - half, y - half, x + half, y + half)
-        dest = canvas.mapSettings().destinationCrs()
-        if dest.isValid() and dest.authid() != "EPSG:28992":
-            rect = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:28992"), dest,
-                                          QgsProject.instance().transformContext()).transformBoundingBox(rect)
-        canvas.setExtent(rect)
-        canvas.refresh()
+        zoom_canvas(self._canvas(), QgsRectangle(x - half, y - half, x + half, y + half))
 
     def cleanup(self):
         self._clear_highlight()

@@ -1,0 +1,119 @@
+"""Parameter groups that several GeoPin algorithms declare, each written once (mixins
+in the manner of QuickOSM's build_input.py): an algorithm adds a group with one call
+and reads it back with the group's method, so names, defaults, help texts and
+messages are the same wherever the group appears. Mixed into GeoPinAlgorithm
+subclasses (they use its add() and tr())."""
+import os
+
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+)
+
+from ..geopin_plugin import settings
+
+
+class DatabaseInput:
+    """DATABASE: an existing GeoPin reference database (.gpkg)."""
+
+    DATABASE = "DATABASE"
+
+    def add_database_input(self, description, optional=False, remembered=False, help_text=None):
+        """`remembered`: prefilled with the database the GeoPin panel last used."""
+        default = (settings.value("database") or None) if remembered else None
+        self.add(QgsProcessingParameterFile(self.DATABASE, description, extension="gpkg", optional=optional,
+                                            defaultValue=default), help_text)
+
+    def existing_database(self, parameters, context):
+        database = self.parameterAsFile(parameters, self.DATABASE, context)
+        if not database or not os.path.isfile(database):
+            raise QgsProcessingException(self.tr("Reference database not found: {0}").format(database))
+        return database
+
+
+class SearchDepth:
+    """TOP_K and VERIFY_TOP: how many reference views are retrieved and verified per
+    photo, with the engine's defaults (settings.DEFAULTS reads them from PipelineConfig)."""
+
+    TOP_K = "TOP_K"
+    VERIFY_TOP = "VERIFY_TOP"
+
+    def add_search_depth(self):
+        for name, key, description, help_text in (
+                (self.TOP_K, "top_k", self.tr("Candidates retrieved per photo"),
+                 self.tr("How many of the most similar reference views are retrieved per photo.")),
+                (self.VERIFY_TOP, "verify_top", self.tr("Candidates verified per photo"),
+                 self.tr("How many of those are checked geometrically (slower, surer)."))):
+            low, high = settings.SEARCH_DEPTH_RANGES[key]
+            self.add(QgsProcessingParameterNumber(name, description, QgsProcessingParameterNumber.Integer,
+                                                  settings.DEFAULTS[key], minValue=low, maxValue=high), help_text)
+
+    def search_config(self, parameters, context):
+        """The engine's PipelineConfig with the chosen TOP_K and VERIFY_TOP."""
+        from ..geopin_plugin.engine.pipeline import PipelineConfig
+
+        return PipelineConfig(top_k=self.parameterAsInt(parameters, self.TOP_K, context),
+                              verify_top=self.parameterAsInt(parameters, self.VERIFY_TOP, context))
+
+
+class DatabaseBuild:
+    """What the two algorithms that fill a reference database share (Build reference
+    database, Import street-level imagery): the DATABASE to create or add to, the views
+    per panorama, the counts they output, loading the models and the closing warnings."""
+
+    DATABASE = "DATABASE"
+    PANORAMA_HEADINGS = "PANORAMA_HEADINGS"
+    ADDED = "ADDED"
+    FAILED = "FAILED"
+    VIEWS = "VIEWS"
+
+    def add_database_output(self):
+        self.add(QgsProcessingParameterFileDestination(
+            self.DATABASE, self.tr("Reference database"), fileFilter=self.tr("GeoPackage (*.gpkg)")))
+
+    def add_panorama_headings(self, advanced=False):
+        self.add(QgsProcessingParameterNumber(
+            self.PANORAMA_HEADINGS, self.tr("Views per panorama"), QgsProcessingParameterNumber.Integer,
+            defaultValue=8, minValue=1, maxValue=36), advanced=advanced)
+
+    def add_count_outputs(self, already_stored):
+        """ADDED, `already_stored` (the output naming the images skipped), FAILED and VIEWS."""
+        for name, description in ((self.ADDED, self.tr("Images added")),
+                                  (already_stored, self.tr("Images skipped (already in the database)")),
+                                  (self.FAILED, self.tr("Images that failed")),
+                                  (self.VIEWS, self.tr("Views added"))):
+            self.addOutput(QgsProcessingOutputNumber(name, description))
+
+    def output_database(self, parameters, context):
+        """The database path, with .gpkg added when missing."""
+        database = self.parameterAsFileOutput(parameters, self.DATABASE, context)
+        if not database:
+            raise QgsProcessingException(self.tr("No output database given"))
+        return database if database.lower().endswith(".gpkg") else database + ".gpkg"
+
+    def load_models_or_fail(self, load_models, *args):
+        try:
+            return load_models(*args)
+        except Exception as exc:  # missing/corrupt model files: a user error with the reason
+            raise QgsProcessingException(
+                self.tr("Cannot load the models: {0}. Build them with `make models` or install them "
+                        "from the GeoPin menu.").format(exc))
+
+    @staticmethod
+    def progress_for(feedback):
+        """The engine's progress(fraction, message) on the algorithm's feedback."""
+        def progress(fraction, message):
+            feedback.setProgress(100.0 * fraction)
+            feedback.setProgressText(message)
+
+        return progress
+
+    def warn_skipped_and_canceled(self, report, feedback):
+        for what, reason in report.errors:
+            feedback.pushWarning(self.tr("Skipped {0}: {1}").format(what, reason))
+        if report.canceled:
+            feedback.pushWarning(self.tr("Canceled: the database holds every image committed before the cancel; "
+                                         "run again to add the rest."))
