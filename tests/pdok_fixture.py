@@ -21,11 +21,16 @@ the bit of an OpenAPI document that provider reads.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Dict, List, Optional
+
+sys.path.append(str(Path(__file__).resolve().parent))
+from local_server import LocalServer  # noqa: E402
 
 RD = "http://www.opengis.net/def/crs/EPSG/0/28992"
 CRS_LIST = ["http://www.opengis.net/def/crs/OGC/1.3/CRS84", RD,
@@ -258,31 +263,15 @@ class Handler(BaseHTTPRequestHandler):
                           ctype="application/geo+json")
 
 
-class PdokFixtureServer:
+class PdokFixtureServer(LocalServer):
     """``with PdokFixtureServer(centre) as srv: srv.base_urls`` -> {"brk": url, "bgt": url, "bag": url}."""
 
     def __init__(self, centre=(119000.0, 486000.0)):
-        self.state = FixtureState(centre)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.state = self.state  # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self):
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(Handler, FixtureState(centre))
 
     @property
     def base_urls(self):
         return {service: self.url + prefix for prefix, (service, _) in SERVICES.items()}
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 if __name__ == "__main__":

@@ -4,11 +4,15 @@ so a background map can be drawn without downloading anything. Serves on
 127.0.0.1 only, in a daemon thread; `requests` counts the tiles fetched."""
 import re
 import struct
-import threading
+import sys
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 
 import numpy as np
+
+sys.path.append(str(Path(__file__).resolve().parent))
+from local_server import LocalServer  # noqa: E402
 
 PAPER = (242, 239, 233)
 GRID = (216, 210, 196)
@@ -37,11 +41,10 @@ def tile_image():
     return rgb
 
 
-class TileServer:
+class TileServer(LocalServer):
     def __init__(self):
         tile = png_bytes(tile_image())
-        server_self = self
-        self.requests = []
+        self.requests = requests = []
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
@@ -49,7 +52,7 @@ class TileServer:
                 if not match:
                     self.send_error(404)
                     return
-                server_self.requests.append(tuple(int(v) for v in match.groups()))
+                requests.append(tuple(int(v) for v in match.groups()))
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")
                 self.send_header("Content-Length", str(len(tile)))
@@ -59,17 +62,9 @@ class TileServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        """The XYZ template QGIS asks tiles with."""
+        return super().url + "/{z}/{x}/{y}.png"

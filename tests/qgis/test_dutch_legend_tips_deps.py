@@ -6,7 +6,6 @@ message bar with an install button that goes away once nothing is missing."""
 import re
 import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,18 +20,13 @@ from qgis.core import (
     QgsProject,
     QgsRectangle,
 )
-from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSize, Qt
+from qgis.PyQt.QtCore import QLocale, QSize, Qt
 from qgis.PyQt.QtGui import QColor, QIcon, QImage, qAlpha
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import geolocation_db  # noqa: E402
+from qgis_helpers import wait_for  # noqa: E402
 
 pytestmark = pytest.mark.timeout(900)
-
-
-@pytest.fixture(scope="session")
-def small_db(tmp_path_factory, datasets_dir):
-    return geolocation_db.build(tmp_path_factory.getbasetemp() / "geolocation", datasets_dir)
 
 
 @pytest.fixture
@@ -55,11 +49,7 @@ def locate_with_dock(qgis_iface, db, photo):
     dock.set_database(str(db))
     dock.set_photo(str(photo))
     dock.locate()
-    start = time.time()
-    while dock.task is not None:
-        QCoreApplication.processEvents()
-        time.sleep(0.02)
-        assert time.time() - start < 600
+    wait_for(lambda: dock.task is None)
     assert dock.result is not None, dock.stage_label.text()
     return dock
 

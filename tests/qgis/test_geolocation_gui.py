@@ -3,9 +3,7 @@ batch with an unreadable photo, styled outputs in EPSG:28992, area filter,
 qgis_process (done-when), and the dock driven offscreen through a full locate."""
 import json
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -24,44 +22,21 @@ from qgis.core import (
     QgsUnitTypes,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QCoreApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import geolocation_db  # noqa: E402
+import qgis_helpers  # noqa: E402
+from qgis_helpers import wait_for  # noqa: E402
 
 from geopin.geopin_plugin.engine.geo import geodesic_distance_m, wgs84_to_rd  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(900)
-
-
-@pytest.fixture(scope="session")
-def small_db(tmp_path_factory, datasets_dir):
-    return geolocation_db.build(tmp_path_factory.getbasetemp() / "geolocation", datasets_dir)
 
 
 def run_algorithm(params):
     from geopin.processing.geolocate_photos import GeolocatePhotos
 
-    alg = GeolocatePhotos()
-    alg.initAlgorithm()
-    context = QgsProcessingContext()
-    context.setProject(QgsProject.instance())
-    messages = []
-
-    class Feedback(QgsProcessingFeedback):
-        def reportError(self, error, fatalError=False):  # noqa: N802,N803
-            messages.append(("error", error))
-
-        def pushInfo(self, info):  # noqa: N802
-            messages.append(("info", info))
-
-        def pushWarning(self, warning):  # noqa: N802
-            messages.append(("warning", warning))
-
-    feedback = Feedback()
-    results, ok = alg.run(params, context, feedback)
-    return results, ok, messages, context
+    return qgis_helpers.run_algorithm(GeolocatePhotos(), params)
 
 
 def features(path_or_layer):
@@ -216,14 +191,11 @@ def test_qgis_process_run_done_when(small_db, tmp_path):
     """The issue's done-when through scripts/qgis_process: Overtoom view within 25 m,
     confident; the unlocated view not confident."""
     db, (lat, lon), query, unlocated = small_db
-    env = dict(os.environ)
-    env.pop("QGIS_CUSTOM_CONFIG_PATH", None)
     est = tmp_path / "est.gpkg"
-    cmd = [str(REPO / "scripts" / "qgis_process"), "run", "geopin:geolocatephotos", "--json", "--",
-           f"INPUT={query}", f"INPUT={unlocated}", f"DATABASE={db}",
-           f"OUTPUT_CANDIDATES={tmp_path / 'cand.gpkg'}", f"OUTPUT_ESTIMATES={est}",
-           f"OUTPUT_FOOTPRINTS={tmp_path / 'fp.gpkg'}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    proc = qgis_helpers.qgis_process("run", "geopin:geolocatephotos", "--json", "--",
+                                     f"INPUT={query}", f"INPUT={unlocated}", f"DATABASE={db}",
+                                     f"OUTPUT_CANDIDATES={tmp_path / 'cand.gpkg'}", f"OUTPUT_ESTIMATES={est}",
+                                     f"OUTPUT_FOOTPRINTS={tmp_path / 'fp.gpkg'}", timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout[proc.stdout.index("{"):])
     assert out["results"]["LOCATED"] == 2 and out["results"]["CONFIDENT"] == 1
@@ -236,15 +208,6 @@ def test_qgis_process_run_done_when(small_db, tmp_path):
 
 
 # --- the dock ---------------------------------------------------------------------------
-def wait_for(predicate, timeout=600):
-    start = time.time()
-    while not predicate():
-        QCoreApplication.processEvents()
-        time.sleep(0.02)
-        if time.time() - start > timeout:
-            raise TimeoutError("timed out")
-
-
 def test_dock_full_locate_adds_layers_and_zooms(qgis_app, qgis_iface, qgis_canvas, small_db):
     from geopin.geopin_plugin.gui.dock import GeoPinDock
     from geopin.geopin_plugin.gui.match_viewer import MatchViewer

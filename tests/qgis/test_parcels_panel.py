@@ -3,16 +3,15 @@ a locate result -> Find -> the tree lists parcels and buildings with addresses a
 probabilities, layers are added, a click highlights; Load PDOK layers opens the
 fixture's collections through QGIS's OAPIF provider."""
 import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from qgis.core import QgsProject, QgsSettings, QgsWkbTypes
-from qgis.PyQt.QtCore import QCoreApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pdok_fixture import PdokFixtureServer  # noqa: E402
+from qgis_helpers import wait_for  # noqa: E402
 
 from geopin.geopin_plugin.engine.parcels import DensityGrid  # noqa: E402
 
@@ -36,14 +35,6 @@ def fake_result(with_posterior=True):
                            geotransform=g.geotransform)
 
 
-def wait_for(predicate, timeout=60):
-    end = time.time() + timeout
-    while not predicate() and time.time() < end:
-        QCoreApplication.processEvents()
-        time.sleep(0.02)
-    assert predicate()
-
-
 def test_find_lists_and_highlights(qgis_app, qgis_iface, qgis_canvas, server):
     from geopin.geopin_plugin.gui.parcels_panel import ParcelsPanel
 
@@ -53,7 +44,7 @@ def test_find_lists_and_highlights(qgis_app, qgis_iface, qgis_canvas, server):
     assert panel.find_button.isEnabled()
     n_layers = len(QgsProject.instance().mapLayers())
     panel.find()
-    wait_for(lambda: panel.task is None)
+    wait_for(lambda: panel.task is None, timeout=60)
     assert panel.answer is not None, panel.status.text()
     parcels, buildings = panel.tree.topLevelItem(0), panel.tree.topLevelItem(1)
     assert parcels.childCount() > 0 and buildings.childCount() > 0

@@ -4,18 +4,14 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-WRAPPER = REPO / "scripts" / "qgis_process"
-
-
-def qgis_process(*args, timeout=300):
-    env = dict(os.environ)
-    env.pop("QGIS_CUSTOM_CONFIG_PATH", None)  # pytest-qgis's; the wrapper uses its own profile
-    return subprocess.run([str(WRAPPER), *args], capture_output=True, text=True, timeout=timeout, env=env)
+sys.path.insert(0, str(REPO / "tests"))
+from qgis_helpers import QGIS_PROCESS as WRAPPER, qgis_process  # noqa: E402
 
 
 @pytest.fixture(scope="module")

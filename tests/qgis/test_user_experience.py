@@ -26,16 +26,12 @@ from qgis.PyQt.QtCore import QCoreApplication, QSize
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import geolocation_db  # noqa: E402
+from qgis_helpers import wait_for  # noqa: E402
 from tile_server import PAPER, GRID, TileServer  # noqa: E402
 
 pytestmark = pytest.mark.timeout(900)
 RD = QgsCoordinateReferenceSystem("EPSG:28992")
 MERCATOR = QgsCoordinateReferenceSystem("EPSG:3857")
-
-
-@pytest.fixture(scope="session")
-def small_db(tmp_path_factory, datasets_dir):
-    return geolocation_db.build(tmp_path_factory.getbasetemp() / "geolocation", datasets_dir)
 
 
 @pytest.fixture
@@ -44,15 +40,6 @@ def project():
     project.clear()
     yield project
     project.clear()
-
-
-def wait_for(predicate, timeout=600):
-    start = time.time()
-    while not predicate():
-        QCoreApplication.processEvents()
-        time.sleep(0.02)
-        if time.time() - start > timeout:
-            raise TimeoutError("timed out")
 
 
 def settle(seconds=0.3):
@@ -212,8 +199,8 @@ def test_dock_several_photos_advanced_settings_and_save(qgis_app, qgis_iface, qg
         assert dock.locate() is None
         assert "database" in dock.stage_label.text()
     finally:
-        settings.set_value("top_k", 100)
-        settings.set_value("verify_top", 50)
+        settings.set_value("top_k", settings.DEFAULTS["top_k"])
+        settings.set_value("verify_top", settings.DEFAULTS["verify_top"])
         settings.set_value("search_area", "")
         dock.close_and_cleanup()
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from qgis.core import (QgsFeature, QgsGeometry, QgsPointXY, QgsProcessingContext, QgsProcessingFeedback,
-                       QgsProject, QgsRasterLayer, QgsVectorLayer)
+from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsRasterLayer, QgsVectorLayer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pdok_fixture import PdokFixtureServer, neighbourhood  # noqa: E402
+from qgis_helpers import qgis_process, run_algorithm  # noqa: E402
 
 from geopin.geopin_plugin import parcel_layers as pl  # noqa: E402
 from geopin.geopin_plugin import result_layers as rl  # noqa: E402
@@ -55,23 +55,7 @@ def posterior_raster(tmp_path):
 def run(params):
     from geopin.processing.what_is_in_view import WhatIsInView
 
-    alg = WhatIsInView()
-    alg.initAlgorithm()
-    context = QgsProcessingContext()
-    context.setProject(QgsProject.instance())
-    messages = []
-
-    class Feedback(QgsProcessingFeedback):
-        def reportError(self, error, fatalError=False):  # noqa: N802,N803
-            messages.append(("error", error))
-
-        def pushInfo(self, info):  # noqa: N802
-            messages.append(("info", info))
-
-        def pushWarning(self, info):  # noqa: N802
-            messages.append(("warning", info))
-
-    results, ok = alg.run(params, context, Feedback())
+    results, ok, messages, context = run_algorithm(WhatIsInView(), params)
     assert ok, messages
     layers = {k: context.takeResultLayer(results[k]) for k in ("OUTPUT_PARCELS", "OUTPUT_BUILDINGS", "OUTPUT_ADDRESSES")}
     return results, layers, messages
@@ -159,10 +143,6 @@ def test_a_broken_service_fails_one_photo_clearly(server, tmp_path):
 
 
 def test_qgis_process_runs_it(server, tmp_path):
-    import os
-    import subprocess
-
-    repo = Path(__file__).resolve().parents[2]
     est = tmp_path / "estimates.gpkg"
     from qgis.core import QgsCoordinateTransformContext, QgsVectorFileWriter
 
@@ -170,15 +150,13 @@ def test_qgis_process_runs_it(server, tmp_path):
     opts.driverName = "GPKG"
     QgsVectorFileWriter.writeAsVectorFormatV3(estimates_layer(), str(est), QgsCoordinateTransformContext(), opts)
     raster = posterior_raster(tmp_path)
-    env = dict(os.environ)
-    env.pop("QGIS_CUSTOM_CONFIG_PATH", None)
     parcels = tmp_path / "parcels.gpkg"
-    cmd = [str(repo / "scripts" / "qgis_process"), "run", "geopin:whatisinview", "--json", "--",
-           f"ESTIMATES={est}", f"POSTERIORS={raster.source()}", f"BRK_URL={server.base_urls['brk']}",
-           f"BGT_URL={server.base_urls['bgt']}", f"BAG_URL={server.base_urls['bag']}",
-           f"CACHE={tmp_path / 'cache.gpkg'}", f"OUTPUT_PARCELS={parcels}",
-           f"OUTPUT_BUILDINGS={tmp_path / 'buildings.gpkg'}", f"OUTPUT_ADDRESSES={tmp_path / 'addresses.gpkg'}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    proc = qgis_process("run", "geopin:whatisinview", "--json", "--",
+                        f"ESTIMATES={est}", f"POSTERIORS={raster.source()}", f"BRK_URL={server.base_urls['brk']}",
+                        f"BGT_URL={server.base_urls['bgt']}", f"BAG_URL={server.base_urls['bag']}",
+                        f"CACHE={tmp_path / 'cache.gpkg'}", f"OUTPUT_PARCELS={parcels}",
+                        f"OUTPUT_BUILDINGS={tmp_path / 'buildings.gpkg'}",
+                        f"OUTPUT_ADDRESSES={tmp_path / 'addresses.gpkg'}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout[proc.stdout.index("{"):])
     assert out["results"]["PHOTOS"] == 2 and out["results"]["FAILED"] == 0

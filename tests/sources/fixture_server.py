@@ -12,15 +12,20 @@ import hashlib
 import io
 import json
 import math
+import sys
 import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Dict, List, Optional
 
 import numpy as np
 from PIL import Image
+
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+from local_server import LocalServer  # noqa: E402
 
 MAPILLARY_TOKEN = "MLY|fixture|good-token"
 AREA = (4.8800, 52.3600, 4.8900, 52.3660)  # an area in Amsterdam (WGS84 lon/lat) the tests fill
@@ -512,28 +517,8 @@ def _dist_m(lat1, lon1, lat2, lon2):
     return 2 * r * math.asin(math.sqrt(a))
 
 
-class FixtureServer:
+class FixtureServer(LocalServer):
     """``with FixtureServer() as srv: srv.url ...`` — a bounded server thread."""
 
     def __init__(self):
-        self.state = FixtureState()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.state = self.state  # type: ignore[attr-defined]
-        self.httpd.daemon_threads = True
-        self.httpd.timeout = 5
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-
-    @property
-    def url(self):
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(Handler, FixtureState())
