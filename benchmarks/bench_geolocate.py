@@ -45,7 +45,7 @@ class SyntheticDatabase:
     def __init__(self, real, size, seed=7, noise=1.0, log=print):
         import hnswlib
 
-        from geopin.geopin_plugin.engine import refdb
+        from geopin.geopin_plugin.engine.index import hnsw
 
         self.real = real
         self.real_ids = np.asarray(real.ids(), dtype=np.int64)
@@ -55,8 +55,8 @@ class SyntheticDatabase:
         self.meta = dict(real.meta)
         self.seed = seed
         dim = int(self.meta["dim"])
-        self.ef = refdb.HNSW_EF_SEARCH
-        path = OUT / f"synthetic_{self.count}_{seed}_{noise:g}_{self.meta['model_preset']}_m{refdb.HNSW_M}.bin"
+        self.ef = hnsw.HNSW_EF_SEARCH
+        path = OUT / f"synthetic_{self.count}_{seed}_{noise:g}_{self.meta['model_preset']}_m{hnsw.HNSW_M}.bin"
         self.index = hnswlib.Index(space="ip", dim=dim)
         if path.exists():
             t0 = time.perf_counter()
@@ -64,7 +64,7 @@ class SyntheticDatabase:
             log(f"loaded {path.name} ({time.perf_counter() - t0:.1f} s)")
         else:
             OUT.mkdir(parents=True, exist_ok=True)
-            self.index.init_index(max_elements=self.count, M=refdb.HNSW_M, ef_construction=refdb.HNSW_EF_CONSTRUCTION,
+            self.index.init_index(max_elements=self.count, M=hnsw.HNSW_M, ef_construction=hnsw.HNSW_EF_CONSTRUCTION,
                                   random_seed=seed)
             t0 = time.perf_counter()
             chunk = 50_000
@@ -164,7 +164,7 @@ def feature_read(path, log, n=50, repeats=5):
             t0 = time.perf_counter()
             feats = db.local_features(ids, extractor)
             times.append(time.perf_counter() - t0)
-        size = db._con.execute(
+        size = db.store._con.execute(
             "SELECT avg(length(keypoints) + length(descriptors) + ifnull(length(scores), 0)) "
             "FROM geopin_local_features WHERE extractor_id=?", (extractor,)).fetchone()[0]
     out = {"extractor": extractor, "views": len(feats), "s_median": float(np.median(times)),

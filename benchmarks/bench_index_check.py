@@ -1,5 +1,6 @@
-"""Cost of validating an hnswlib index file before loading it (engine/index_check.py
-via refdb.validate_hnsw_file: header, every level-0 and upper-level link, labels).
+"""Cost of validating an hnswlib index file before loading it
+(engine/index/hnsw_file.py validate_hnsw_file: header, every level-0 and
+upper-level link, labels).
 
 The file is synthetic but has hnswlib 0.8's exact layout (random valid links, a
 geometric level distribution with mult 1/ln(M), random vectors): validation reads
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "build" / "plugins"))
-from geopin.geopin_plugin.engine import refdb  # noqa: E402
+from geopin.geopin_plugin.engine.index import hnsw_file  # noqa: E402
 
 
 def write_synthetic(path, count, dim, m=16, seed=0):
@@ -75,7 +76,7 @@ def main():
         times = []
         for _ in range(args.repeat):  # warm page cache after the first: what a second open costs
             t0 = time.perf_counter()
-            problem = refdb.validate_hnsw_file(path, args.count, args.dim, ids)
+            problem = hnsw_file.validate_hnsw_file(path, args.count, args.dim, ids)
             times.append(time.perf_counter() - t0)
             assert problem is None, problem
         print(f"validate_hnsw_file at {args.count} views, {args.dim}-d: first {times[0]:.2f} s, "

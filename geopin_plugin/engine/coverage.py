@@ -2,7 +2,6 @@
 its nearest reference view. Used to warn first when a photo's EXIF GPS is far
 outside the area the database can answer for (a "no match" is then expected)."""
 import os
-import sqlite3
 
 import numpy as np
 
@@ -17,13 +16,12 @@ def reference_positions(database_path):
     path = os.path.abspath(str(database_path))
     key = (path, os.path.getmtime(path))
     if key not in _CACHE:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            rows = con.execute("SELECT x, y FROM reference_views").fetchall()
-        finally:
-            con.close()
+        from .store import GeoPackageStore
+
+        with GeoPackageStore.read_only(path) as store:
+            _, xs, ys = store.positions()
         _CACHE.clear()
-        _CACHE[key] = np.asarray(rows, dtype=np.float64).reshape(-1, 2)
+        _CACHE[key] = np.column_stack([xs, ys])
     return _CACHE[key]
 
 

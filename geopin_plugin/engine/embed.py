@@ -216,7 +216,7 @@ def load_embedder(preset_or_path: Union[str, os.PathLike, None] = None, models_d
     session = make_session(path, threads)
     card = read_card(path, session)
     # The user model's identity for cache/index names: card id + a short file hash.
-    from .models import sha256_file
+    from .fsutil import sha256_file
 
     digest = sha256_file(path)[:10]
     name = card["id"] or path.stem

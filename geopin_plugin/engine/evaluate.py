@@ -767,7 +767,7 @@ class ProtocolRunner:
         refs = self._ref_vectors
         if not self.config.whitening:
             return refs, qvec
-        from .whitening import fit
+        from .index.whitening import fit
 
         key = tuple(sorted(exclude))
         if key not in self._whitenings:

@@ -1,8 +1,10 @@
-"""File-system helpers shared by the reference database and the ingest: temp
-names unique per writer, an advisory lock between processes, paths confined to
-a folder, and OS/SQLite errors turned into messages that name the file and the fix.
+"""File-system helpers shared by the reference database, the ingest and the
+models: temp names unique per writer, an advisory lock between processes, paths
+confined to a folder, content hashes, and OS/SQLite errors turned into messages
+that name the file and the fix.
 """
 import errno
+import hashlib
 import os
 import sqlite3
 import threading
@@ -45,6 +47,15 @@ def atomic_write_bytes(path, data: bytes, fsync=True):
     except BaseException:
         remove_quietly(tmp)
         raise
+
+
+def sha256_file(path, chunk=1 << 20) -> str:
+    """Hex sha256 of a file's bytes, read in chunks (the identity of an image or a model file)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def remove_quietly(path):

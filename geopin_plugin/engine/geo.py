@@ -1,4 +1,5 @@
-"""Coordinates: WGS84 <-> RD New (EPSG:28992) with PROJ, geodesic distances.
+"""Coordinates: WGS84 <-> RD New (EPSG:28992) with PROJ, geodesic distances,
+point-in-polygon.
 
 RD New is only meaningful in and around the Netherlands: points outside are
 still transformed (PROJ's answer is returned) but flagged by inside_netherlands(),
@@ -96,3 +97,31 @@ def inside_netherlands(lat, lon):
     lon = np.asarray(lon, dtype=float)
     inside = (lat >= NL_BOUNDS[0]) & (lat <= NL_BOUNDS[2]) & (lon >= NL_BOUNDS[1]) & (lon <= NL_BOUNDS[3])
     return bool(inside) if inside.ndim == 0 else inside
+
+
+# --- polygons: a list of polygons, each a list of rings (outer ring, then holes), each (N, 2)
+def polygon_edges(polygons) -> np.ndarray:
+    """(E, 4) segments x0, y0, x1, y1 of every ring (closed)."""
+    segs = []
+    for poly in polygons:
+        for ring in poly:
+            r = np.asarray(ring, dtype=float)
+            if np.allclose(r[0], r[-1]):
+                r = r[:-1]
+            if len(r) < 3:
+                continue
+            nxt = np.roll(r, -1, axis=0)
+            segs.append(np.hstack([r, nxt]))
+    return np.vstack(segs) if segs else np.zeros((0, 4))
+
+
+def points_in_polygons(px: np.ndarray, py: np.ndarray, polygons) -> np.ndarray:
+    """Even-odd, half-open crossing test over all rings (holes and parts alike)."""
+    inside = np.zeros(px.shape, dtype=bool)
+    for x0, y0, x1, y1 in polygon_edges(polygons):
+        if y0 == y1:
+            continue
+        straddles = (y0 > py) != (y1 > py)
+        x_cross = (x1 - x0) * (py - y0) / (y1 - y0) + x0
+        inside ^= straddles & (px < x_cross)
+    return inside

@@ -7,10 +7,8 @@ images whose sha256 is already stored. The HNSW index is updated at the end and
 validated on every open, so a crash or cancel before that is repaired later.
 """
 import datetime as _dt
-import hashlib
 import math
 import os
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
@@ -21,10 +19,10 @@ import numpy as np
 from . import coords as _coords
 from . import fsutil, geo, images, panorama
 from .refdb import DatabaseError, ReferenceDatabase
+from .store import StoreDatabaseError, StoreError
 
 PHOTO_VIEW_MAX_SIDE = 1024  # stored view of an ordinary photo: long side (no upscaling)
 MIN_IMAGE_SIDE = 32
-JPEG_QUALITY = 92
 # Image files GeoPin does not read: reported per file (never skipped without a word).
 UNSUPPORTED_EXTENSIONS = (".gif", ".webp", ".heic", ".heif", ".avif", ".bmp", ".jp2", ".jxl", ".dng", ".cr2",
                           ".nef", ".arw")
@@ -57,14 +55,6 @@ class BuildReport:
     canceled: bool = False
     seconds: float = 0.0
     features_upgraded: int = 0  # stored views given the new extractor's features
-
-
-def sha256_file(path, chunk=1 << 20):
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def find_images(input_dir, unsupported=None):
@@ -122,17 +112,9 @@ def _resize_max_side(img, max_side):
     return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
-def _write_jpeg(path, rgb):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-    if not ok:
-        raise images.ImageError("could not encode the view as JPEG")
-    fsutil.atomic_write_bytes(path, buf.tobytes(), fsync=False)  # unique temp name: two builds may write it
-
-
 class _Ingestor:
-    def __init__(self, db, embedder, extractor, panorama_headings, view_fov, max_pixels, run_started):
-        self.db = db
+    def __init__(self, store, embedder, extractor, panorama_headings, view_fov, max_pixels, run_started):
+        self.store = store
         self.embedder = embedder
         self.extractor = extractor
         self.headings = int(panorama_headings)
@@ -149,10 +131,10 @@ class _Ingestor:
         if rec.error:
             return self._fail(report, path, rec.error)
         try:
-            digest = sha256_file(path)
+            digest = fsutil.sha256_file(path)
         except OSError as exc:
             return self._fail(report, path, f"cannot read file: {exc.strerror or exc}")
-        if self.db.has_image(digest):
+        if self.store.has_image(digest):
             report.skipped += 1
             return
         try:
@@ -161,11 +143,11 @@ class _Ingestor:
             self._fail(report, path, exc.reason, digest)
         except MemoryError:
             self._fail(report, path, "not enough memory to process this image", digest)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, StoreError) as exc:
             message = fsutil.describe_write_error(exc, path)
             if message is not None:  # a full disk or a read-only folder stops the run with the reason
                 raise DatabaseError(message) from exc
-            if isinstance(exc, sqlite3.Error):
+            if isinstance(exc, StoreError):
                 raise
             self._fail(report, path, f"cannot process this file: {exc}", digest)
         except Exception as exc:  # one odd file must not stop the batch; the trace goes to the log
@@ -177,7 +159,7 @@ class _Ingestor:
     def _fail(self, report, path, reason, digest=None):
         report.failed += 1
         report.errors.append((str(path), reason))
-        self.db.log_error(path, reason, digest, self.run_started)
+        self.store.log_error(path, reason, digest, self.run_started)
 
     def _add(self, rec, digest, report):
         path = rec.path
@@ -225,16 +207,12 @@ class _Ingestor:
             views = [dict(base, pano_id=None, view_index=0, rel_heading=None, fov=None, heading=heading)]
         del rgb
         emb = np.asarray(self.embedder.embed(view_imgs), dtype=np.float32)
-        if emb.shape != (len(view_imgs), int(self.db.meta["dim"])) or not np.all(np.isfinite(emb)):
+        if emb.shape != (len(view_imgs), int(self.store.meta["dim"])) or not np.all(np.isfinite(emb)):
             raise images.ImageError(f"embedder returned an invalid result of shape {emb.shape}")
         emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
         feats = [self.extractor.extract(v) for v in view_imgs] if self.extractor is not None else None
-        rel_dir = Path(self.db.views_dir.name) / digest[:2]
-        for i, (v, img) in enumerate(zip(views, view_imgs)):
-            v["view_image"] = str(rel_dir / f"{digest}_{i}.jpg")
-            _write_jpeg(self.db.path.parent / v["view_image"], img)
-        ids = self.db.add_image(digest, path, rec.source, rec.source_id, views, emb, feats,
-                                getattr(self.extractor, "preset_id", None))
+        ids = self.store.add_image(digest, path, rec.source, rec.source_id, views, emb, feats,
+                                   getattr(self.extractor, "preset_id", None), images=view_imgs)
         if ids is None:  # another build on this database stored it meanwhile
             report.skipped += 1
             return
@@ -245,16 +223,16 @@ class _Ingestor:
 UPGRADE_BATCH = 32  # views per transaction when adding a new extractor's features
 
 
-def upgrade_features(db, extractor, report: BuildReport, progress=None, is_canceled=None) -> None:
+def upgrade_features(store, extractor, report: BuildReport, progress=None, is_canceled=None) -> None:
     """Give every stored view the features of ``extractor`` when the database was
     built with another one (RootSIFT before XFeat), from the stored view images:
     nothing is re-embedded and the old features stay. Resumable: each batch is
     committed, and the database's extractor_preset switches only when every view
     has the new features, so until then it keeps locating with the old verifier."""
     new = extractor.preset_id
-    if db.meta.get("extractor_preset") == new:
+    if store.meta.get("extractor_preset") == new:
         return
-    todo = db.views_without_features(new)
+    todo = store.views_without_features(new)
     for start in range(0, len(todo), UPGRADE_BATCH):
         if is_canceled is not None and is_canceled():
             report.canceled = True
@@ -262,16 +240,16 @@ def upgrade_features(db, extractor, report: BuildReport, progress=None, is_cance
         batch = {}
         for vid in todo[start:start + UPGRADE_BATCH]:
             try:
-                batch[vid] = extractor.extract(db.load_view_image(vid))
+                batch[vid] = extractor.extract(store.load_view_image(vid))
             except Exception as exc:  # a missing or damaged view file: reported, the rest goes on
                 report.failed += 1
                 report.errors.append((f"view {vid}", f"cannot add {new} features: {exc}"))
-        db.put_local_features(batch, new)
+        store.put_local_features(batch, new)
         report.features_upgraded += len(batch)
         if progress is not None:
             progress(0.0, f"adding {new} features to stored views: {start + len(batch)}/{len(todo)}")
-    if not db.views_without_features(new):
-        db.set_meta(extractor_preset=new)
+    if not store.views_without_features(new):
+        store.set_meta(extractor_preset=new)
 
 
 def add_records(database, records: Iterable[ImageRecord], embedder, extractor, panorama_headings=8,
@@ -288,9 +266,9 @@ def add_records(database, records: Iterable[ImageRecord], embedder, extractor, p
     try:
         return _add_records(database, records, embedder, extractor, panorama_headings, view_fov, progress,
                             is_canceled, whitening, max_pixels, total, t0, run_started, report)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, StoreError) as exc:
         message = fsutil.describe_write_error(exc, database)
-        if message is None and isinstance(exc, sqlite3.DatabaseError):
+        if message is None and isinstance(exc, StoreDatabaseError):
             message = f"{database} is damaged ({exc}); restore it from a backup or build a new database"
         if message is None:
             raise
@@ -304,10 +282,10 @@ def _add_records(database, records, embedder, extractor, panorama_headings, view
         getattr(extractor, "preset_id", None) if extractor is not None else None, whitening)
     try:
         if extractor is not None and db.count:
-            upgrade_features(db, extractor, report, progress, is_canceled)
+            upgrade_features(db.store, extractor, report, progress, is_canceled)
             if report.canceled:
                 return report
-        worker = _Ingestor(db, embedder, extractor, panorama_headings, view_fov, max_pixels, run_started)
+        worker = _Ingestor(db.store, embedder, extractor, panorama_headings, view_fov, max_pixels, run_started)
         for i, rec in enumerate(records):
             if is_canceled is not None and is_canceled():
                 report.canceled = True
@@ -316,7 +294,7 @@ def _add_records(database, records, embedder, extractor, panorama_headings, view
                 progress(i / max(total, 1), f"{i + 1}/{total} {os.path.basename(rec.path)}: "
                                             f"{report.added} added, {report.skipped} skipped, {report.failed} failed")
             worker.one(rec, report)
-        db.update_counts_and_extent()
+        db.store.update_counts_and_extent()
         if db.count:
             if progress is not None:
                 progress(1.0 if not report.canceled else i / max(total, 1), "updating the search index")

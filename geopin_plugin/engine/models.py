@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
+from .fsutil import sha256_file  # noqa: F401 (models.sha256_file: the manifest's file hashes)
 from .paths import models_dir
 
 MANIFEST_NAME = "manifest.json"
@@ -218,14 +219,6 @@ def model_path(preset_id: str, directory: Optional[Path] = None) -> Path:
     if not p.onnx_file:
         raise ModelError(f"preset {preset_id!r} is model-free (no ONNX file)")
     return Path(directory or models_dir()) / p.onnx_file
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_manifest(directory: Optional[Path] = None) -> dict:

@@ -31,6 +31,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .geo import points_in_polygons, polygon_edges
 from .pdok.features import Address, Building, Parcel, Polygon, bbox_of
 
 SUPERSAMPLE = 4
@@ -79,33 +80,6 @@ class DensityGrid:
 
 
 # --- geometry helpers ---------------------------------------------------------------
-def _edges(polygons: Sequence[Polygon]) -> np.ndarray:
-    """(E, 4) segments x0, y0, x1, y1 of every ring (closed)."""
-    segs = []
-    for poly in polygons:
-        for ring in poly:
-            r = np.asarray(ring, dtype=float)
-            if np.allclose(r[0], r[-1]):
-                r = r[:-1]
-            if len(r) < 3:
-                continue
-            nxt = np.roll(r, -1, axis=0)
-            segs.append(np.hstack([r, nxt]))
-    return np.vstack(segs) if segs else np.zeros((0, 4))
-
-
-def points_in_polygons(px: np.ndarray, py: np.ndarray, polygons: Sequence[Polygon]) -> np.ndarray:
-    """Even-odd, half-open crossing test over all rings (holes and parts alike)."""
-    inside = np.zeros(px.shape, dtype=bool)
-    for x0, y0, x1, y1 in _edges(polygons):
-        if y0 == y1:
-            continue
-        straddles = (y0 > py) != (y1 > py)
-        x_cross = (x1 - x0) * (py - y0) / (y1 - y0) + x0
-        inside ^= straddles & (px < x_cross)
-    return inside
-
-
 def coverage(grid: DensityGrid, polygons: Sequence[Polygon]):
     """(row0, col0, fraction) of the grid window that the polygons cover, or None."""
     gx0, gy0, gx1, gy1 = grid.extent
@@ -184,7 +158,7 @@ def distance_to_polygons(x: float, y: float, polygons: Sequence[Polygon]) -> flo
     """0 inside, else the distance to the nearest edge."""
     if points_in_polygons(np.array([x]), np.array([y]), polygons)[0]:
         return 0.0
-    e = _edges(polygons)
+    e = polygon_edges(polygons)
     if not len(e):
         return float("inf")
     a, b = e[:, :2], e[:, 2:]
@@ -299,7 +273,7 @@ def rank_buildings(grid: DensityGrid, buildings: Sequence[Building], estimate: O
         return []
     all_edges, owners = [], []
     for i, b in enumerate(buildings):
-        e = _edges(b.polygons)
+        e = polygon_edges(b.polygons)
         all_edges.append(e)
         owners.append(np.full(len(e), i))
     edges, owner = np.vstack(all_edges), np.concatenate(owners)

@@ -129,3 +129,10 @@ def bad_inputs(folder):
                    f"rgb16.png,{lat + 0.003},{lon}\n"
                    f"rgb16.tif,{lat + 0.004},{lon}\n")
     return unusable, usable, csv
+
+
+def make_photos(folder, n, start=0):
+    folder.mkdir(parents=True, exist_ok=True)
+    lat, lon = AMSTERDAM
+    return [photo(folder / f"p{i:03d}.jpg", 100 + i, lat + 0.0005 * i, lon + 0.0003 * (i % 7), heading=10 * i)
+            for i in range(start, start + n)]

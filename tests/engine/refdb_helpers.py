@@ -1,8 +1,10 @@
 """Deterministic stand-ins for the real models, for the reference-database unit
 tests only (never for the demo): a colour/layout random projection embedder and
-OpenCV ORB local features."""
+OpenCV ORB local features; and the check that a database's search agrees with
+an exact one."""
 import cv2
 import numpy as np
+import pytest
 
 from geopin.geopin_plugin.engine.types import LocalFeatures
 
@@ -43,3 +45,15 @@ class OrbExtractor:
             descriptors=desc.astype(np.float16),
             image_size=(image.shape[1], image.shape[0]),
             scores=np.array([k.response for k in kps], dtype=np.float32))
+
+
+def assert_search_matches_exact(db, n_queries=5, k=10):
+    vecs = db.embeddings(db.ids()[:n_queries])
+    approx = db.search(vecs, k=k)
+    exact = db.exact_search(vecs, k=k)
+    all_ids = set(db.ids().tolist())
+    for a, e in zip(approx, exact):
+        assert {h.view_id for h in a} <= all_ids
+        assert a[0].view_id == e[0].view_id
+        assert a[0].similarity == pytest.approx(1.0, abs=1e-4)
+        assert len({h.view_id for h in a} & {h.view_id for h in e}) >= k - 1

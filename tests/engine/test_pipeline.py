@@ -190,7 +190,7 @@ def test_stored_xfeat_features_are_compact_and_fast_to_read(small_db):
     db = small_db[0]
     with ReferenceDatabase.open(db) as ref:
         ids = ref.ids()[:40]
-        row = ref._con.execute(
+        row = ref.store._con.execute(
             "SELECT avg(length(keypoints) + length(descriptors) + ifnull(length(scores), 0)), max(n) "
             "FROM geopin_local_features WHERE extractor_id=?", (DEFAULT_EXTRACTOR,)).fetchone()
         assert row[1] == 2048 and row[0] <= 150 * 1024

@@ -12,7 +12,8 @@ import pytest
 from helpers import REPO, build_db, index_files, make_photos, remount, run_child, top1_is_self
 from refdb_helpers import PixelEmbedder
 
-from geopin.geopin_plugin.engine import ingest, refdb
+from geopin.geopin_plugin.engine import ingest
+from geopin.geopin_plugin.engine.index import hnsw
 from geopin.geopin_plugin.engine.refdb import DatabaseError, ReferenceDatabase
 
 pytestmark = pytest.mark.timeout(180)
@@ -92,7 +93,7 @@ def test_full_disk_during_a_build(small_disk, tmp_path, record, monkeypatch):
     monkeypatch.undo()
     with ReferenceDatabase.open(db_path, repair_index=False) as db:
         kept = db.count
-        images = db._con.execute("SELECT count(*) FROM geopin_images").fetchone()[0]
+        images = db.store._con.execute("SELECT count(*) FROM geopin_images").fetchone()[0]
     record("file system", f"disk full during a build ({how})", clear_error=clear,
            traceback=exc is not None and not clear, data_lost=kept == 0 or kept != images)
     assert clear, repr(exc)
@@ -102,13 +103,13 @@ def test_full_disk_during_a_build(small_disk, tmp_path, record, monkeypatch):
 def test_short_index_write_is_detected_and_cleaned_up(tmp_path, record, monkeypatch):
     db_path, folder = build_db(tmp_path, n=6)
     make_photos(folder, 2, start=6)
-    real = refdb.write_hnsw
+    real = hnsw.write_hnsw
 
     def short(index, path):  # what hnswlib does on a full disk: a short file and no exception
         real(index, path)
         with open(path, "r+b") as fh:
             fh.truncate(os.path.getsize(path) // 2)
-    monkeypatch.setattr(refdb, "write_hnsw", short)
+    monkeypatch.setattr(hnsw, "write_hnsw", short)
     try:
         ingest.build(folder, db_path, PixelEmbedder(), None)
         exc = None

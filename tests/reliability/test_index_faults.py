@@ -171,14 +171,15 @@ def test_building_a_prefix_named_database_keeps_the_other_index(tmp_path, record
 KILL_CHILD = textwrap.dedent("""
     import os, signal, sys
     from refdb_helpers import PixelEmbedder
-    from geopin.geopin_plugin.engine import fsutil, ingest, refdb
+    from geopin.geopin_plugin.engine import fsutil, ingest
+    from geopin.geopin_plugin.engine.index import hnsw
     where = sys.argv[3]
     if where == "index written, before rename":
-        real = refdb.write_hnsw
+        real = hnsw.write_hnsw
         def write(index, path):
             real(index, path)
             os.kill(os.getpid(), signal.SIGKILL)
-        refdb.write_hnsw = write
+        hnsw.write_hnsw = write
     if where == "index renamed, before sidecar":
         real_atomic = fsutil.atomic_write_bytes
         def atomic(path, data, fsync=True):

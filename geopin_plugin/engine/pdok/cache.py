@@ -12,30 +12,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import sqlite3
 from pathlib import Path
 from typing import List, Optional, Tuple
 
 from ...log import get_logger
+from ..store.schema import APPLICATION_ID, UNDEFINED_SRS, init_geopackage
+from ..store.sqlite import StoreDatabaseError, connect, transaction
 
 LOG = get_logger("pdok")
 TABLE = "geopin_pdok_cache"
-APPLICATION_ID = 0x47504B47  # "GPKG"
 USER_VERSION = 10300
 
 _SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
-  srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL,
-  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
-CREATE TABLE IF NOT EXISTS gpkg_contents (
-  table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
-  description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
-  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
-  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
-CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
-  table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
-  srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
-  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name));
 CREATE TABLE IF NOT EXISTS {TABLE} (
   fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
   base_url TEXT NOT NULL, collection TEXT NOT NULL,
@@ -76,33 +64,24 @@ class PdokCache:
         self.max_age = _dt.timedelta(days=max_age_days)
         self.clock = clock
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = self._connect()
+        con = None
         try:
+            con = self._connect()
             app_id = con.execute("PRAGMA application_id").fetchone()[0]
             if app_id not in (0, APPLICATION_ID):
                 raise ValueError(f"{self.path} is not a GeoPackage; choose another cache file")
-            con.execute("BEGIN IMMEDIATE")
-            con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            if con.execute("PRAGMA user_version").fetchone()[0] == 0:
-                con.execute(f"PRAGMA user_version = {USER_VERSION}")
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    con.execute(statement)
-            con.executemany("INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)", [
-                ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
-                ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-            ])
-            con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
-                        "VALUES (?, 'attributes', ?, ?)",
-                        (TABLE, TABLE, "GeoPin: PDOK OGC API Features answers (GeoJSON, EPSG:28992) per bbox"))
-            con.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
+            with transaction(con):
+                init_geopackage(con, USER_VERSION, _SCHEMA, UNDEFINED_SRS, [
+                    (TABLE, "attributes", "GeoPin: PDOK OGC API Features answers (GeoJSON, EPSG:28992) per bbox",
+                     None)])
+        except StoreDatabaseError as exc:
             raise ValueError(f"{self.path}: cannot use it as a PDOK cache ({exc}); choose another file") from None
         finally:
-            con.close()
+            if con is not None:
+                con.close()
 
     def _connect(self):
-        return sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
+        return connect(self.path)
 
     def get(self, base_url: str, collection: str, bbox: BBox) -> Optional[List[dict]]:
         """Features of a fresh cached answer covering ``bbox`` (filtered to it), else None."""
@@ -128,17 +107,13 @@ class PdokCache:
     def put(self, base_url: str, collection: str, bbox: BBox, features: List[dict], truncated: bool = False):
         con = self._connect()
         try:
-            con.execute("BEGIN IMMEDIATE")
-            con.execute(f"DELETE FROM {TABLE} WHERE base_url=? AND collection=? AND min_x>=? AND min_y>=? "
-                        f"AND max_x<=? AND max_y<=?", (base_url, collection, *bbox))
-            con.execute(f"INSERT INTO {TABLE} (base_url, collection, min_x, min_y, max_x, max_y, fetched_at, "
-                        f"n_features, truncated, geojson) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                        (base_url, collection, *bbox, self.clock().isoformat(), len(features), int(truncated),
-                         json.dumps(features, separators=(",", ":"))))
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            with transaction(con):
+                con.execute(f"DELETE FROM {TABLE} WHERE base_url=? AND collection=? AND min_x>=? AND min_y>=? "
+                            f"AND max_x<=? AND max_y<=?", (base_url, collection, *bbox))
+                con.execute(f"INSERT INTO {TABLE} (base_url, collection, min_x, min_y, max_x, max_y, fetched_at, "
+                            f"n_features, truncated, geojson) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                            (base_url, collection, *bbox, self.clock().isoformat(), len(features), int(truncated),
+                             json.dumps(features, separators=(",", ":"))))
         finally:
             con.close()
 

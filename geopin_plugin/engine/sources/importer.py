@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, List, Optional, Set, Tuple
@@ -50,18 +49,16 @@ def images_dir_for(database) -> Path:
 
 def stored_source_ids(database, source: str) -> Set[str]:
     """Source ids of ``source`` already in ``database`` (empty when it does not exist yet)."""
+    from ..store import GeoPackageStore, StoreDatabaseError
+
     database = Path(database)
     if not database.exists() or database.stat().st_size == 0:
         return set()
-    con = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30.0)
-    try:
-        rows = con.execute("SELECT source_id FROM geopin_images WHERE source = ? AND source_id IS NOT NULL",
-                           (source,)).fetchall()
-    except sqlite3.DatabaseError:
-        return set()  # not a GeoPin database (yet): ingest will say so clearly
-    finally:
-        con.close()
-    return {str(r[0]) for r in rows}
+    with GeoPackageStore.read_only(database) as store:
+        try:
+            return store.source_ids(source)
+        except StoreDatabaseError:
+            return set()  # not a GeoPin database (yet): ingest will say so clearly
 
 
 def safe_name(source_id: str) -> str:

@@ -1,4 +1,5 @@
-"""Whole-graph validation of an hnswlib 0.8 index file before hnswlib sees it.
+"""Validation of an hnswlib 0.8 index file before hnswlib sees it: the header
+against what the store expects, the whole graph, the stored labels.
 
 hnswlib trusts its file: one flipped bit in a neighbour id makes it read outside
 its arrays and segfault QGIS. Every link of every level is checked here with
@@ -11,7 +12,7 @@ link lists (each a uint32 count and maxM uint32 ids).
 
 benchmarks/bench_index_check.py measures the cost at 1M views.
 """
-import json
+import os
 import struct
 from typing import Optional
 
@@ -28,13 +29,53 @@ def parse_header(head: bytes) -> dict:
     return dict(zip(_HEADER_KEYS, struct.unpack(_HEADER_FORMAT, head[:HEADER_BYTES])))
 
 
-def read_sidecar(path) -> dict:
-    """The index sidecar as a dict; ValueError when it is not a JSON object."""
-    with open(path, "r", encoding="utf-8") as fh:
-        info = json.load(fh)
-    if not isinstance(info, dict):
-        raise ValueError(f"sidecar is JSON {type(info).__name__}, not an object")
-    return info
+class HeaderError(ValueError):
+    """The file is too short to hold an hnswlib header."""
+
+
+def read_header(path) -> dict:
+    """The fixed header of an hnswlib 0.8 index file (see hnswalg.h saveIndex)."""
+    with open(path, "rb") as fh:
+        head = fh.read(HEADER_BYTES)
+    if len(head) < HEADER_BYTES:
+        raise HeaderError("index file too short")
+    return parse_header(head)
+
+
+def validate_hnsw_file(path, count, dim, ids) -> Optional[str]:
+    """Check an hnswlib file's header and layout against what the DB expects,
+    without letting hnswlib parse it (a bad file can crash hnswlib). Returns None
+    when it matches, else the reason. Also compares the stored labels with `ids`."""
+    try:
+        h = read_header(path)
+    except (OSError, struct.error, HeaderError) as exc:
+        return f"unreadable header: {exc}"
+    size_links0 = h["maxM0"] * 4 + 4
+    expected_sdpe = size_links0 + dim * 4 + 8
+    if h["count"] != count:
+        return f"element count {h['count']} != {count} views in the database"
+    if h["offset_level0"] != 0 or h["offset_data"] != size_links0 or h["size_data_per_element"] != expected_sdpe \
+            or h["label_offset"] != size_links0 + dim * 4:
+        return f"data size per element {h['size_data_per_element']} does not match dimension {dim}"
+    if h["count"] > h["max_elements"] or (count and h["enterpoint"] >= count) or h["maxlevel"] < 0 \
+            or h["M"] == 0 or h["maxM0"] != 2 * h["M"]:
+        return "inconsistent header fields"
+    file_size = os.path.getsize(path)
+    level0_end = HEADER_BYTES + count * h["size_data_per_element"]
+    if file_size < level0_end + 4 * count:
+        return f"file truncated ({file_size} bytes)"
+    # every link of every level (a bad neighbour id segfaults hnswlib)
+    problem = graph_problem(path, h)
+    if problem:
+        return problem
+    if count:
+        mm = np.memmap(path, dtype=np.uint8, mode="r", offset=HEADER_BYTES, shape=(count, h["size_data_per_element"]))
+        labels = np.frombuffer(
+            np.ascontiguousarray(mm[:, h["label_offset"]:h["label_offset"] + 8]).tobytes(), dtype="<u8")
+        del mm
+        if not np.array_equal(np.sort(labels.astype(np.int64)), np.sort(np.asarray(ids, dtype=np.int64))):
+            return "labels in the index are not the view ids of the database"
+    return None
 
 
 def level0_problem(path, h) -> Optional[str]:
@@ -108,8 +149,13 @@ def graph_problem(path, h) -> Optional[str]:
     return upper_levels_problem(rest, h)
 
 
-def index_vectors(path, h, rows=None) -> (np.ndarray, np.ndarray):
-    """(labels, vectors) stored in the file, for all elements or the given rows."""
+def index_vectors(path, sample=None) -> (np.ndarray, np.ndarray):
+    """(labels, vectors) stored in the file: all elements, or up to `sample`
+    evenly spaced ones."""
+    h = read_header(path)
+    rows = None
+    if sample is not None:
+        rows = np.unique(np.linspace(0, h["count"] - 1, min(h["count"], sample)).astype(np.int64))
     count, sdpe = h["count"], h["size_data_per_element"]
     dim = (h["label_offset"] - h["offset_data"]) // 4
     mm = np.memmap(path, dtype=np.uint8, mode="r", offset=HEADER_BYTES, shape=(count, sdpe))

@@ -1,0 +1,139 @@
+"""The GeoPackage store on its own: refused and damaged files, the one
+transaction pattern (an error leaves nothing), the view files confined to the
+store's folder, and the ReferenceStore protocol that ReferenceDatabase exposes."""
+import inspect
+import sqlite3
+
+import numpy as np
+import pytest
+from fixtures_refdb import make_photos, scene
+from refdb_helpers import PixelEmbedder
+
+from geopin.geopin_plugin.engine import ingest
+from geopin.geopin_plugin.engine.images import ImageError
+from geopin.geopin_plugin.engine.refdb import DatabaseError, ReferenceDatabase
+from geopin.geopin_plugin.engine.sources.importer import stored_source_ids
+from geopin.geopin_plugin.engine.store import GeoPackageStore, ReferenceStore, schema
+from geopin.geopin_plugin.engine.types import LocalFeatures
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def _view(i=0):
+    return {"x": 121000.0 + i, "y": 487000.0, "lat": 52.37, "lon": 4.89, "image_path": f"p{i}.jpg",
+            "view_index": i}
+
+
+@pytest.fixture()
+def empty_store(tmp_path):
+    store = GeoPackageStore.create_or_open(tmp_path / "ref.gpkg", "test-pixels-v1", 4)
+    yield store
+    store.close()
+
+
+def test_open_errors(tmp_path):
+    with pytest.raises(DatabaseError, match="not found"):
+        ReferenceDatabase.open(tmp_path / "nope.gpkg")
+    (tmp_path / "empty.gpkg").write_bytes(b"")
+    with pytest.raises(DatabaseError, match="empty file"):
+        ReferenceDatabase.open(tmp_path / "empty.gpkg")
+    (tmp_path / "text.gpkg").write_text("hello")
+    with pytest.raises(DatabaseError):
+        ReferenceDatabase.open(tmp_path / "text.gpkg")
+    con = sqlite3.connect(tmp_path / "other.gpkg")
+    con.execute("CREATE TABLE t (a)")
+    con.close()
+    with pytest.raises(DatabaseError, match="not a GeoPin"):
+        ReferenceDatabase.open(tmp_path / "other.gpkg")
+    ReferenceDatabase.create_or_open(tmp_path / "new.gpkg", "test-pixels-v1", 64).close()
+    with pytest.raises(DatabaseError, match="no views"):
+        ReferenceDatabase.open(tmp_path / "new.gpkg")
+    db = ReferenceDatabase.create_or_open(tmp_path / "new.gpkg", "test-pixels-v1", 64)
+    db.set_meta(schema_version=schema.SCHEMA_VERSION + 1)
+    db.close()
+    with pytest.raises(DatabaseError, match="newer"):
+        ReferenceDatabase.open(tmp_path / "new.gpkg")
+
+
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_transaction_rolls_back_on_any_error(empty_store, error):
+    with pytest.raises(error):
+        with empty_store.transaction() as con:
+            con.execute("INSERT INTO geopin_metadata VALUES ('half-written', '1')")
+            raise error("stop")
+    assert not empty_store._con.in_transaction
+    with empty_store.transaction() as con:
+        con.execute("INSERT INTO geopin_metadata VALUES ('committed', '1')")
+    again = GeoPackageStore.read_only(empty_store.path)
+    assert "half-written" not in again.meta and again.meta["committed"] == 1
+    again.close()
+
+
+def test_failed_add_image_leaves_nothing(empty_store):
+    good = LocalFeatures(keypoints=np.zeros((2, 2), np.float32), descriptors=np.zeros((2, 8), np.float32),
+                         scores=np.ones(2, np.float32), image_size=(64, 48))
+    with pytest.raises(AttributeError):  # the second view's features cannot be encoded: mid-transaction
+        empty_store.add_image("ab" * 32, "p.jpg", "file", None, [_view(0), _view(1)],
+                              np.eye(2, 4, dtype=np.float32), [good, object()], "rootsift-2048",
+                              images=[scene(1, (64, 48)), scene(2, (64, 48))])
+    assert empty_store.count == 0 and not empty_store.has_image("ab" * 32)
+    assert empty_store.embeddings().shape == (0, 4)
+    assert empty_store.local_features([1], "rootsift-2048") == {}
+    ids = empty_store.add_image("ab" * 32, "p.jpg", "file", "s1", [_view(0)], np.eye(1, 4, dtype=np.float32),
+                                images=[scene(1, (64, 48))])
+    assert empty_store.count == 1 and empty_store.source_ids("file") == {"s1"}
+    assert empty_store.add_image("ab" * 32, "p.jpg", "file", "s1", [_view(0)], np.eye(1, 4, dtype=np.float32)) \
+        is None  # claimed already (a second build): nothing written
+    assert empty_store.count == 1 and ids == [1]
+
+
+def test_view_files_are_written_and_read_inside_the_store_folder(empty_store, tmp_path):
+    img = scene(3, (64, 48))
+    empty_store.add_image("cd" * 32, "p.jpg", "file", None, [_view()], np.eye(1, 4, dtype=np.float32),
+                          images=[img])
+    view = empty_store.views([1])[0]
+    assert view.view_image_path == str((tmp_path / "ref_views" / "cd" / f"{'cd' * 32}_0.jpg").resolve())
+    assert empty_store.view_files.folder == tmp_path / "ref_views"
+    back = empty_store.load_view_image(1)
+    assert back.shape == img.shape and np.abs(back.astype(int) - img).mean() < 16  # JPEG q92, sharp blocks
+    files = empty_store.view_files
+    for stored in ("/etc/hostname", "../outside.jpg", "ref_views/../../outside.jpg", "", None):
+        assert files.resolve(stored) == ""
+    with pytest.raises(ValueError, match="outside"):
+        files.write("../../../escape", 0, img)
+    assert not list(tmp_path.parent.glob("*escape*"))
+    with empty_store.transaction() as con:
+        con.execute("UPDATE reference_views SET view_image='../outside.jpg' WHERE fid=1")
+    with pytest.raises(ImageError, match="outside the folder"):
+        empty_store.load_view_image(1)
+
+
+def test_reference_database_offers_the_store_protocol(tmp_path):
+    members = [n for n in vars(ReferenceStore) if not n.startswith("_")]
+    members += list(ReferenceStore.__annotations__)
+    for name in members:
+        assert hasattr(GeoPackageStore, name) or name in ("path", "meta", "warnings"), name
+    make_photos(tmp_path / "in", 2)
+    ingest.build(tmp_path / "in", tmp_path / "ref.gpkg", PixelEmbedder(), None)
+    with ReferenceDatabase.open(tmp_path / "ref.gpkg") as db:
+        for name in members:
+            if name not in ("transaction", "positions", "whitening_fields", "put_whitening"):  # the store's own
+                assert hasattr(db, name), name
+        for name in ("add_image", "views", "embeddings", "local_features", "log_error", "errors"):
+            assert inspect.signature(getattr(ReferenceDatabase, name)) == \
+                inspect.signature(getattr(GeoPackageStore, name))
+        assert db.views(db.ids()) == db.store.views(db.ids()) and db.meta is db.store.meta
+
+
+def test_importer_reads_source_ids_through_the_store(tmp_path):
+    assert stored_source_ids(tmp_path / "absent.gpkg", "mapillary") == set()
+    con = sqlite3.connect(tmp_path / "other.gpkg")
+    con.execute("CREATE TABLE t (a)")
+    con.close()
+    assert stored_source_ids(tmp_path / "other.gpkg", "mapillary") == set()  # not a store (yet)
+    store = GeoPackageStore.create_or_open(tmp_path / "ref.gpkg", "test-pixels-v1", 4)
+    store.add_image("ef" * 32, "p.jpg", "mapillary", "123", [_view()], np.eye(1, 4, dtype=np.float32),
+                    images=[scene(4, (64, 48))])
+    store.close()
+    assert stored_source_ids(tmp_path / "ref.gpkg", "mapillary") == {"123"}
+    assert stored_source_ids(tmp_path / "ref.gpkg", "panoramax") == set()
