@@ -20,7 +20,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from .i18n import tr
+from .i18n import number, tr
 from .result_styles import STYLE_FILES, STYLES_DIR, apply_style, style_path, style_posterior  # noqa: F401
 
 RD_NEW = "EPSG:28992"
@@ -124,40 +124,65 @@ def estimate_feature(photo, geo, fields=None, coverage_m=None):
     return f
 
 
-VIEWCONE_DEPTH_M = 50.0  # how far the cone reaches (the facades the references match are closer)
-
-
-def viewcone_ring(x, y, heading_deg, hfov_deg, depth_m=VIEWCONE_DEPTH_M, steps=12):
-    """The camera's horizontal view as a closed ring (RD): apex at the camera, an arc
-    of ``hfov_deg`` centred on ``heading_deg`` (clockwise from north) at ``depth_m``."""
-    import math
-
-    half = float(hfov_deg) / 2.0
-    ring = [(float(x), float(y))]
-    for i in range(steps + 1):
-        a = math.radians(float(heading_deg) - half + float(hfov_deg) * i / steps)
-        ring.append((float(x) + depth_m * math.sin(a), float(y) + depth_m * math.cos(a)))
-    ring.append((float(x), float(y)))
-    return ring
-
-
 def viewcone_fields():
-    return fields_from([("photo", QVariant.String), ("photo_name", QVariant.String), ("heading_deg", QVariant.Double),
-                    ("heading_sd_deg", QVariant.Double), ("hfov_deg", QVariant.Double),
-                    ("position_method", QVariant.String), ("depth_m", QVariant.Double)])
+    return fields_from([
+        ("photo", QVariant.String), ("photo_name", QVariant.String), ("label", QVariant.String),
+        ("label_text", QVariant.String), ("heading_deg", QVariant.Double), ("heading_sd_deg", QVariant.Double),
+        ("fov_deg", QVariant.Double), ("fov_source", QVariant.String), ("depth_m", QVariant.Double),
+        ("depth_source", QVariant.String), ("position_method", QVariant.String), ("pinned_by", QVariant.LongLong),
+        ("pinned_ref", QVariant.String),
+    ])
 
 
-def viewcone_features(photo, geo, fields=None, default_hfov=60.0):
-    """One polygon per located photo with a heading (none otherwise)."""
+def viewcone_features(photo, geo, fields=None):
+    """The camera's view (engine/viewcone.py) as one polygon for a located photo with a
+    heading; none otherwise (engine.viewcone.no_cone_reason says why)."""
+    from .engine.viewcone import view_cone
+
     fields = fields or viewcone_fields()
-    if not is_located(geo) or getattr(geo, "heading_deg", None) is None:
+    cone = view_cone(geo)
+    if cone is None:
         return []
-    hfov = float(geo.hfov_deg or default_hfov)
     f = QgsFeature(fields)
-    f.setGeometry(QgsGeometry.fromPolygonXY([ring_points(viewcone_ring(geo.x, geo.y, geo.heading_deg, hfov))]))
-    f.setAttributes([photo, os.path.basename(photo), float(geo.heading_deg), _num(geo.heading_sd_deg), hfov,
-                     geo.position_method, VIEWCONE_DEPTH_M])
+    f.setGeometry(QgsGeometry.fromPolygonXY([ring_points(cone.ring())]))
+    pinned = cone.pinned_by
+    f.setAttributes([
+        photo, os.path.basename(photo), geo.label, label_text(geo.label), cone.heading_deg, _num(cone.heading_sd_deg),
+        cone.fov_deg, cone.fov_source, cone.depth_m, cone.depth_source, cone.position_method,
+        int(pinned.view.view_id) if pinned is not None else None,
+        reference_name(pinned.view) if pinned is not None else None,
+    ])
     return [f]
+
+
+def cone_summary(geo):
+    """A result's view cone in words (heading, field of view and depth, each with where it
+    came from, and the reference that pinned the heading), or why it has none."""
+    from .engine.viewcone import no_cone_reason, view_cone
+
+    reason = no_cone_reason(geo)
+    if reason == "no match":
+        return tr("no view cone: not located")
+    if reason:
+        return tr("no view cone: no camera heading (no verified reference with a known heading gave a usable pose)")
+    cone = view_cone(geo)
+    fov_source = {"exif": tr("from EXIF"), "hypotheses": tr("estimated"), "default": tr("assumed")}
+    depth_source = {"references": tr("to the matched references"), "default": tr("default")}
+    text = tr("camera heading {0}° ± {1}° · field of view {2}° ({3}) · view cone {4} m ({5})").format(
+        number(cone.heading_deg, 0), number(cone.heading_sd_deg or 0.0, 0), number(cone.fov_deg, 0),
+        fov_source.get(cone.fov_source, cone.fov_source), number(cone.depth_m, 0),
+        depth_source.get(cone.depth_source, cone.depth_source))
+    if cone.pinned_by is not None:
+        text += " · " + tr("heading pinned by view {0} ({1})").format(
+            cone.pinned_by.view.view_id, reference_name(cone.pinned_by.view))
+    return text
+
+
+def reference_name(view):
+    """A reference view as people find it again: its source and panorama (or image file)."""
+    where = getattr(view, "pano_id", None) or os.path.basename(getattr(view, "image_path", None) or "") or \
+        str(view.view_id)
+    return f"{view.source} {where}" if getattr(view, "source", None) else where
 
 
 def error_feature(photo, error, fields=None):
@@ -222,19 +247,31 @@ def memory_layer(kind, geometry, name, fields, features):
     provider.addFeatures(features)
     layer.updateExtents()
     apply_style(layer, kind)
+    layer.setCustomProperty(KIND_PROPERTY, kind)
     return layer
 
 
+KIND_PROPERTY = "geopin/kind"  # what a result layer holds: estimates, candidates, viewcones, posterior...
+
+
+def layer_kind(layer):
+    return layer.customProperty(KIND_PROPERTY) if layer is not None else None
+
+
 def geolocation_layers(photo, geo, posterior_dir=None, coverage_m=None):
-    """Styled layers for one result (`photo`: its full path): estimate, candidates,
-    footprints and, when located, the posterior raster (in posterior_dir, else a temp folder)."""
+    """Styled layers for one result (`photo`: its full path), top to bottom: estimate,
+    candidates, the view cone (located with a camera heading), footprints and, when
+    located, the posterior raster (in posterior_dir, else a temp folder)."""
     layers = [
         memory_layer("estimates", "Point", tr("Estimate"), estimate_fields(),
                      [estimate_feature(photo, geo, coverage_m=coverage_m)]),
         memory_layer("candidates", "Point", tr("Candidates"), candidate_fields(), candidate_features(photo, geo)),
-        memory_layer("footprints", "MultiPolygon", tr("Footprints"), footprint_fields(),
-                     footprint_features(photo, geo)),
     ]
+    cones = viewcone_features(photo, geo)
+    if cones:
+        layers.append(memory_layer("viewcones", "Polygon", tr("View cone"), viewcone_fields(), cones))
+    layers.append(memory_layer("footprints", "MultiPolygon", tr("Footprints"), footprint_fields(),
+                               footprint_features(photo, geo)))
     if is_located(geo) and geo.posterior is not None and geo.posterior.size:
         folder = posterior_dir or tempfile.mkdtemp(prefix="geopin_")
         path = write_posterior_geotiff(os.path.join(folder, f"posterior_{file_stem(photo)}.tif"), geo.posterior,
@@ -242,6 +279,7 @@ def geolocation_layers(photo, geo, posterior_dir=None, coverage_m=None):
         raster = QgsRasterLayer(path, tr("Posterior density"))
         if raster.isValid():
             style_posterior(raster)
+            raster.setCustomProperty(KIND_PROPERTY, "posterior")
             layers.append(raster)
     return layers
 

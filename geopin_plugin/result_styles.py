@@ -88,6 +88,11 @@ def map_tip_template(kind):
         return ("<b>[% \"photo_name\" %]</b>: [% \"label_text\" %] · " + tr("confidence")
                 + " [% format_number(\"confidence\", 2) %]<br><img src=\"[% "
                 + FILE_URL.format('"photo"') + " %]\" width=\"240\">")
+    if kind == "viewcones":
+        return ("<b>[% \"photo_name\" %]</b>: " + tr("camera heading")
+                + " [% format_number(\"heading_deg\", 0) %]° ± [% format_number(\"heading_sd_deg\", 0) %]° · "
+                + tr("field of view") + " [% format_number(\"fov_deg\", 0) %]°<br>" + tr("heading pinned by")
+                + " [% \"pinned_ref\" %]")
     if kind == "coverage":
         return ("<b>[% \"source\" %]</b> · [% \"capture_time\" %]<br>" + tr("view")
                 + " [% $id %] · [% \"attribution\" %]")
@@ -98,7 +103,7 @@ def set_map_tip(layer, kind):
     template = map_tip_template(kind)
     if template:
         layer.setMapTipTemplate(template)
-        layer.setDisplayExpression('"photo_name"' if kind == "estimates" else '"source"')
+        layer.setDisplayExpression('"photo_name"' if kind in ("estimates", "viewcones") else '"source"')
 
 
 def add_match_action(layer):

@@ -130,6 +130,14 @@
             <translation>Gebouwen uit (PDOK)</translation>
         </message>
         <message>
+            <source>Camera heading {0}°</source>
+            <translation>Kijkrichting van de camera {0}°</translation>
+        </message>
+        <message>
+            <source>Camera heading {0}°, pinned by view {1} (#{2})</source>
+            <translation>Kijkrichting van de camera {0}°, vastgelegd door beeld {1} (#{2})</translation>
+        </message>
+        <message>
             <source>Cancel</source>
             <translation>Annuleren</translation>
         </message>
@@ -353,6 +361,31 @@
 &lt;b&gt;Candidates&lt;/b&gt;, &lt;b&gt;Footprints&lt;/b&gt; (50 % and 90 % regions), &lt;b&gt;Posterior density&lt;/b&gt;: optional; one posterior raster per photo.
 
 An unreadable photo gets an error row and the batch continues. All outputs are in EPSG:28992 (RD New).</source>
+            <translation type="vanished">Zoekt waar foto's genomen zijn, alleen uit hun pixels, met een GeoPin-referentiedatabase.
+
+&lt;b&gt;Foto's of mappen met foto's&lt;/b&gt;: een of meer foto's; een map voegt zijn afbeeldingen toe.
+&lt;b&gt;Referentiedatabase&lt;/b&gt;: een GeoPin-database (Referentiedatabase bouwen); vooraf ingevuld met de database die het GeoPin-paneel het laatst gebruikte.
+&lt;b&gt;Opgehaalde kandidaten per foto&lt;/b&gt;: de meest gelijkende referentiebeelden die worden gezocht.
+&lt;b&gt;Geverifieerde kandidaten per foto&lt;/b&gt;: hoeveel daarvan geometrisch met lokale kenmerken worden gecontroleerd (meer: trager, zekerder).
+&lt;b&gt;Zoek alleen binnen deze polygonen / deze extent&lt;/b&gt;: optionele grenzen van de zoektocht.
+&lt;b&gt;Schattingen&lt;/b&gt; (verplicht): één rij per foto met de beste locatie, een gekalibreerde betrouwbaarheid (zeker / onzeker / geen overeenkomst) en een foutstraal; een "geen overeenkomst" heeft geen punt.
+&lt;b&gt;Kandidaten&lt;/b&gt;, &lt;b&gt;Gebieden&lt;/b&gt; (50 %- en 90 %-gebieden), &lt;b&gt;Posterior-dichtheid&lt;/b&gt;: optioneel; één posterior-raster per foto.
+
+Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in EPSG:28992 (RD New).</translation>
+        </message>
+        <message>
+            <source>Finds where photos were taken from their pixels alone, using a GeoPin reference database.
+
+&lt;b&gt;Photos or folders of photos&lt;/b&gt;: one or more photos; a folder adds its images.
+&lt;b&gt;Reference database&lt;/b&gt;: a GeoPin database (Build reference database); prefilled with the one the GeoPin panel last used.
+&lt;b&gt;Candidates retrieved per photo&lt;/b&gt;: the most similar reference views searched.
+&lt;b&gt;Candidates verified per photo&lt;/b&gt;: how many of them are checked geometrically with local features (more: slower, surer).
+&lt;b&gt;Search only inside these polygons / this extent&lt;/b&gt;: optional limits of the search.
+&lt;b&gt;Estimates&lt;/b&gt; (required): one row per photo with the best location, a calibrated confidence (confident / uncertain / no match) and an error radius; a "no match" has no point.
+&lt;b&gt;Candidates&lt;/b&gt;, &lt;b&gt;Footprints&lt;/b&gt; (50 % and 90 % regions), &lt;b&gt;Posterior density&lt;/b&gt;: optional; one posterior raster per photo.
+&lt;b&gt;View cones&lt;/b&gt;: optional; where each located camera looked: from the estimate along the camera heading, as wide as the photo's field of view (from EXIF, else estimated). Photos without a heading get none; the log says why.
+
+An unreadable photo gets an error row and the batch continues. All outputs are in EPSG:28992 (RD New).</source>
             <translation>Zoekt waar foto's genomen zijn, alleen uit hun pixels, met een GeoPin-referentiedatabase.
 
 &lt;b&gt;Foto's of mappen met foto's&lt;/b&gt;: een of meer foto's; een map voegt zijn afbeeldingen toe.
@@ -362,6 +395,7 @@ An unreadable photo gets an error row and the batch continues. All outputs are i
 &lt;b&gt;Zoek alleen binnen deze polygonen / deze extent&lt;/b&gt;: optionele grenzen van de zoektocht.
 &lt;b&gt;Schattingen&lt;/b&gt; (verplicht): één rij per foto met de beste locatie, een gekalibreerde betrouwbaarheid (zeker / onzeker / geen overeenkomst) en een foutstraal; een "geen overeenkomst" heeft geen punt.
 &lt;b&gt;Kandidaten&lt;/b&gt;, &lt;b&gt;Gebieden&lt;/b&gt; (50 %- en 90 %-gebieden), &lt;b&gt;Posterior-dichtheid&lt;/b&gt;: optioneel; één posterior-raster per foto.
+&lt;b&gt;Kijkkegels&lt;/b&gt;: optioneel; waar elke gevonden camera naartoe keek: vanaf de schatting langs de kijkrichting van de camera, zo breed als de beeldhoek van de foto (uit EXIF, anders geschat). Foto's zonder kijkrichting krijgen er geen; het logboek zegt waarom.
 
 Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in EPSG:28992 (RD New).</translation>
         </message>
@@ -424,6 +458,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>GeoPin posterior density — {0}</source>
             <translation>GeoPin-posterior-dichtheid — {0}</translation>
+        </message>
+        <message>
+            <source>GeoPin view cones — {0}</source>
+            <translation>GeoPin-kijkkegels — {0}</translation>
         </message>
         <message>
             <source>GeoPin: install Python dependencies</source>
@@ -1014,8 +1052,20 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Deze database bevat lokale kenmerken van {0} en wordt daarom met de oudere verificatie gecontroleerd. Voer 'Referentiedatabase bouwen' er opnieuw op uit om {1}-kenmerken toe te voegen (er wordt niets opnieuw geëmbed).</translation>
         </message>
         <message>
+            <source>This reference pinned the camera heading: {0}° ± {1}°</source>
+            <translation>Dit referentiebeeld legde de kijkrichting van de camera vast: {0}° ± {1}°</translation>
+        </message>
+        <message>
             <source>Verifying</source>
             <translation>Verifiëren</translation>
+        </message>
+        <message>
+            <source>View cone</source>
+            <translation>Kijkkegel</translation>
+        </message>
+        <message>
+            <source>View cones</source>
+            <translation>Kijkkegels</translation>
         </message>
         <message>
             <source>View cones (optional, field 'photo')</source>
@@ -1034,8 +1084,24 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Wat</translation>
         </message>
         <message>
+            <source>Where each located camera looked: heading, field of view and depth.</source>
+            <translation>Waar elke gevonden camera naartoe keek: kijkrichting, beeldhoek en diepte.</translation>
+        </message>
+        <message>
             <source>Your photo</source>
             <translation>Uw foto</translation>
+        </message>
+        <message>
+            <source>assumed</source>
+            <translation>aangenomen</translation>
+        </message>
+        <message>
+            <source>camera heading</source>
+            <translation>kijkrichting</translation>
+        </message>
+        <message>
+            <source>camera heading {0}° ± {1}° · field of view {2}° ({3}) · view cone {4} m ({5})</source>
+            <translation>kijkrichting {0}° ± {1}° · beeldhoek {2}° ({3}) · kijkkegel {4} m ({5})</translation>
         </message>
         <message>
             <source>confidence</source>
@@ -1046,8 +1112,32 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>zeker</translation>
         </message>
         <message>
+            <source>default</source>
+            <translation>standaard</translation>
+        </message>
+        <message>
             <source>error</source>
             <translation>fout</translation>
+        </message>
+        <message>
+            <source>estimated</source>
+            <translation>geschat</translation>
+        </message>
+        <message>
+            <source>field of view</source>
+            <translation>beeldhoek</translation>
+        </message>
+        <message>
+            <source>from EXIF</source>
+            <translation>uit EXIF</translation>
+        </message>
+        <message>
+            <source>heading pinned by</source>
+            <translation>kijkrichting vastgelegd door</translation>
+        </message>
+        <message>
+            <source>heading pinned by view {0} ({1})</source>
+            <translation>kijkrichting vastgelegd door beeld {0} ({1})</translation>
         </message>
         <message>
             <source>inliers</source>
@@ -1056,6 +1146,14 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>no match</source>
             <translation>geen overeenkomst</translation>
+        </message>
+        <message>
+            <source>no view cone: no camera heading (no verified reference with a known heading gave a usable pose)</source>
+            <translation>geen kijkkegel: geen kijkrichting (geen geverifieerd referentiebeeld met een bekende kijkrichting gaf een bruikbare pose)</translation>
+        </message>
+        <message>
+            <source>no view cone: not located</source>
+            <translation>geen kijkkegel: niet gelokaliseerd</translation>
         </message>
         <message>
             <source>not verified</source>
@@ -1080,6 +1178,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>similarity {0}–{1}</source>
             <translation>overeenkomst {0}–{1}</translation>
+        </message>
+        <message>
+            <source>to the matched references</source>
+            <translation>tot de overeenkomende referentiebeelden</translation>
         </message>
         <message>
             <source>uncertain</source>

@@ -58,6 +58,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
     OUTPUT_ESTIMATES = "OUTPUT_ESTIMATES"
     OUTPUT_FOOTPRINTS = "OUTPUT_FOOTPRINTS"
     OUTPUT_POSTERIOR = "OUTPUT_POSTERIOR"
+    OUTPUT_VIEWCONES = "OUTPUT_VIEWCONES"
     LOCATED = "LOCATED"
     CONFIDENT = "CONFIDENT"
     FAILED = "FAILED"
@@ -81,7 +82,10 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
             "<b>Estimates</b> (required): one row per photo with the best location, a calibrated confidence "
             "(confident / uncertain / no match) and an error radius; a \"no match\" has no point.\n"
             "<b>Candidates</b>, <b>Footprints</b> (50 % and 90 % regions), <b>Posterior density</b>: "
-            "optional; one posterior raster per photo.\n\n"
+            "optional; one posterior raster per photo.\n"
+            "<b>View cones</b>: optional; where each located camera looked: from the estimate along the camera "
+            "heading, as wide as the photo's field of view (from EXIF, else estimated). Photos without a "
+            "heading get none; the log says why.\n\n"
             "An unreadable photo gets an error row and the batch continues. All outputs are in "
             "EPSG:28992 (RD New)."
         )
@@ -111,6 +115,9 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
         self.add(QgsProcessingParameterRasterDestination(
             self.OUTPUT_POSTERIOR, self.tr("Posterior density"), optional=True, createByDefault=False),
             self.tr("The posterior density as a GeoTIFF; one file per photo."))
+        self.add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_VIEWCONES, self.tr("View cones"), QgsProcessing.TypeVectorPolygon, optional=True,
+            createByDefault=True), self.tr("Where each located camera looked: heading, field of view and depth."))
         self.addOutput(QgsProcessingOutputNumber(self.LOCATED, self.tr("Photos located")))
         self.addOutput(QgsProcessingOutputNumber(self.CONFIDENT, self.tr("Photos located confidently")))
         self.addOutput(QgsProcessingOutputNumber(self.FAILED, self.tr("Photos that could not be read")))
@@ -172,23 +179,25 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
         sinks, ids = {}, {}
         for dest, fields, wkb in ((self.OUTPUT_CANDIDATES, rl.candidate_fields(), QgsWkbTypes.Point),
                                   (self.OUTPUT_ESTIMATES, rl.estimate_fields(), QgsWkbTypes.Point),
-                                  (self.OUTPUT_FOOTPRINTS, rl.footprint_fields(), QgsWkbTypes.MultiPolygon)):
+                                  (self.OUTPUT_FOOTPRINTS, rl.footprint_fields(), QgsWkbTypes.MultiPolygon),
+                                  (self.OUTPUT_VIEWCONES, rl.viewcone_fields(), QgsWkbTypes.Polygon)):
             optional = dest != self.OUTPUT_ESTIMATES
             if optional and not destination_given(parameters.get(dest)):
                 sinks[dest], ids[dest] = None, None  # skipped: nothing to write or load
                 continue
             sinks[dest], ids[dest] = self.required_sink(parameters, dest, context, fields, wkb, rd)
         labels = {self.OUTPUT_CANDIDATES: self.tr("Candidates"), self.OUTPUT_ESTIMATES: self.tr("Estimates"),
-                  self.OUTPUT_FOOTPRINTS: self.tr("Footprints")}
+                  self.OUTPUT_FOOTPRINTS: self.tr("Footprints"), self.OUTPUT_VIEWCONES: self.tr("View cones")}
         # counted, so that outputs are verified once all writers are closed (a full disk is not success)
         sinks = {dest: CountingSink(sink, labels[dest]) if sink is not None else None for dest, sink in sinks.items()}
-        cand_sink, est_sink, fp_sink = (sinks[self.OUTPUT_CANDIDATES], sinks[self.OUTPUT_ESTIMATES],
-                                        sinks[self.OUTPUT_FOOTPRINTS])
+        cand_sink, est_sink, fp_sink, cone_sink = (sinks[self.OUTPUT_CANDIDATES], sinks[self.OUTPUT_ESTIMATES],
+                                                   sinks[self.OUTPUT_FOOTPRINTS], sinks[self.OUTPUT_VIEWCONES])
         run_name = os.path.basename(photos[0]) if len(photos) == 1 else self.tr("{0} photos").format(len(photos))
         group = rl.result_group_name(run_name)
         for dest, kind, title in ((self.OUTPUT_CANDIDATES, "candidates", self.tr("GeoPin candidates — {0}")),
                                   (self.OUTPUT_ESTIMATES, "estimates", self.tr("GeoPin estimates — {0}")),
-                                  (self.OUTPUT_FOOTPRINTS, "footprints", self.tr("GeoPin footprints — {0}"))):
+                                  (self.OUTPUT_FOOTPRINTS, "footprints", self.tr("GeoPin footprints — {0}")),
+                                  (self.OUTPUT_VIEWCONES, "viewcones", self.tr("GeoPin view cones — {0}"))):
             style_on_load(context, ids[dest], kind, title.format(run_name), group)
         posterior_path = None
         if destination_given(parameters.get(self.OUTPUT_POSTERIOR)):
@@ -219,7 +228,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
             coverage_m = self._coverage_warning(database, name, gps, feedback)
             try:
                 geo = geolocator.locate(image, area=area, exif_gps=gps, progress=progress,
-                                        is_canceled=feedback.isCanceled)
+                                        is_canceled=feedback.isCanceled, focal_35mm=exif.get("focal_35mm"))
             except Cancelled:
                 break
             except Exception as exc:  # one bad photo must not end the batch
@@ -236,6 +245,9 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
             if fp_sink is not None:
                 fp_sink.addFeatures(rl.footprint_features(path, geo), QgsFeatureSink.FastInsert)
             feedback.pushInfo(self._summary(name, geo))
+            if cone_sink is not None:
+                cone_sink.addFeatures(rl.viewcone_features(path, geo), QgsFeatureSink.FastInsert)
+                feedback.pushInfo(self.tr("{0}: {1}").format(name, rl.cone_summary(geo)))
             if posterior_path and rl.is_located(geo) and geo.posterior is not None:
                 target = posterior_path
                 if posterior_written:  # one GeoTIFF per photo: the first at the given path

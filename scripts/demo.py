@@ -150,7 +150,7 @@ def render_map(png, layers, posterior_tif, truth_xy, extent_half=90.0, size=(120
     truth.setLabeling(QgsVectorLayerSimpleLabeling(settings))
     truth.setLabelsEnabled(True)
     ordered.insert(0, truth)
-    ordered.append(layers["footprints"])
+    ordered += [layers["viewcones"], layers["footprints"]]  # the view cone drawn over the footprints
     if "reference_coverage" in layers:  # small squares drawn over the candidate circles
         cov = layers["reference_coverage"]
         cov.setRenderer(QgsSingleSymbolRenderer(QgsMarkerSymbol.createSimple(
@@ -243,7 +243,8 @@ def run(args):
                f"fov {args.fov:g}°)\n{geo.label}, confidence {geo.confidence:.2f}, error radius "
                f"{geo.error_radius_m:.0f} m, {geo.n_verified} verified; error vs truth {error:.1f} m\n"
                "star: estimate with its error circle; x: truth; circles: candidates (verified larger); "
-               "squares: reference views;\nfilled outlines: 50 % / 90 % regions; heat: posterior density")
+               "squares: reference views;\nfilled outlines: 50 % / 90 % regions; teal wedge: view cone; "
+               "heat: posterior density")
     png = render_map(out / "map.png", layers, posterior, wgs84_to_rd(lat, lon), caption=caption)
     best = next((c for c in geo.candidates if c.verified), geo.candidates[0] if geo.candidates else None)
     if best is not None:

@@ -128,8 +128,9 @@ def coverage_style(layer):
 
 
 def viewcones_style(layer):
-    # where the camera looked: a translucent magenta wedge with a thin outline
-    sym = QgsFillSymbol.createSimple({"color": "230,0,126,45", "outline_color": "#e6007e", "outline_width": "0.4"})
+    # where the camera looked: a translucent teal wedge, apart from the magenta/orange
+    # footprints it overlaps and from the candidates' blue-red ramp
+    sym = QgsFillSymbol.createSimple({"color": "0,150,170,60", "outline_color": "#007a8a", "outline_width": "0.5"})
     layer.setRenderer(QgsSingleSymbolRenderer(sym))
 
 

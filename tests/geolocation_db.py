@@ -47,7 +47,8 @@ def build(folder, datasets):
         records = [ingest.ImageRecord(
             path=str(Path(datasets) / "amsterdam-panoramas" / rows[p]["file"]), lat=float(rows[p]["lat"]),
             lon=float(rows[p]["lon"]), source="amsterdam-panorama", pano_id=p, source_id=p, is_panorama=True,
-            attribution="Gemeente Amsterdam") for p in PANOS]
+            attribution="Gemeente Amsterdam",
+            heading=0.0) for p in PANOS]  # north-centred (docs/geolocation.md): the query gets a heading
         report = ingest.add_records(str(db), records, _model("embedder", DEFAULT_EMBEDDER),
                                     _model("extractor", DEFAULT_EXTRACTOR), panorama_headings=8)
         assert report.failed == 0, report.errors

@@ -33,7 +33,7 @@ from qgis.PyQt.QtWidgets import (
 from .. import deps, settings
 from ..i18n import number, tr
 from ..log import get_logger
-from ..result_layers import is_located
+from ..result_layers import cone_summary, is_located
 from . import match_actions
 from .dock_actions import DockResultActions
 from .dock_advanced import AdvancedBox
@@ -357,6 +357,7 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
             self.results[task.photo_path] = item
             LOG.info("%s: %s, confidence %.2f, ±%.0f m, %d verified, %.1f s", task.photo_path, result.label,
                      result.confidence, result.error_radius_m, result.n_verified, seconds)
+            LOG.info("%s: %s", task.photo_path, cone_summary(result))
             self._show_result(item)
             self.add_result_layers()
             self.parcels_panel.set_result(os.path.basename(task.photo_path), result)

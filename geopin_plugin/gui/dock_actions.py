@@ -7,7 +7,7 @@ from qgis.PyQt.QtWidgets import QFileDialog
 
 from .. import settings
 from ..i18n import tr
-from .dock_results import save_results
+from .dock_results import layer_of, save_results
 
 DATABASE_FILTER = "GeoPackage (*.gpkg)"
 
@@ -17,11 +17,10 @@ class DockResultActions:
 
     def highlight_candidate(self, cand):
         """Select the candidate on the map (its layer in the shown photo's group)."""
-        layers = self.current.layers if self.current else []
-        if len(layers) < 2 or layers[1] is None:
-            return None
-        layer = layers[1]
         try:
+            layer = layer_of(self.current, "candidates") if self.current else None
+            if layer is None:
+                return None
             ids = [f.id() for f in layer.getFeatures(f'"rank" = {int(cand.rank)}')]
         except RuntimeError:  # the layer was removed from the project
             return None
@@ -48,11 +47,12 @@ class DockResultActions:
         if cand.view.view_id not in item.reference_images:
             self.summary_label.setText(tr("No reference image for view {0}").format(cand.view.view_id))
             return None
+        from ..engine.viewcone import view_cone
         from .match_viewer import MatchViewer
 
         viewer = MatchViewer(item.query_image, item.result.candidates, item.reference_images,
                              item.result.candidates.index(cand), item.result.query_feature_size, self,
-                             on_candidate=self.highlight_candidate)
+                             on_candidate=self.highlight_candidate, cone=view_cone(item.result))
         viewer.setAttribute(Qt.WA_DeleteOnClose)
         viewer.show()
         self.match_viewer = viewer

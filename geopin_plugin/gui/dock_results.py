@@ -19,7 +19,7 @@ from qgis.core import (
 
 from ..engine.coverage import FAR_OUTSIDE_M
 from ..i18n import number, tr
-from ..result_layers import file_stem, is_located, label_text
+from ..result_layers import cone_summary, file_stem, is_located, label_text, layer_kind
 
 MIN_HALF_WIDTH_M = 60.0
 MARGIN = 1.25  # the footprint fills 80 % of the view
@@ -59,7 +59,12 @@ def summary_lines(item):
         number(r.lat, 6), number(r.lon, 6), number(r.x, 0), number(r.y, 0)))
     if r.exif_distance_m is not None:
         lines.append(tr("{0} m from the photo's EXIF position").format(number(r.exif_distance_m, 0)))
+    lines.append(sentence(cone_summary(r)))
     return lines
+
+
+def sentence(text):
+    return text[:1].upper() + text[1:]
 
 
 def candidate_text(cand, located):
@@ -111,21 +116,26 @@ def zoom_canvas(canvas, rect):
 
 
 # --- Save results… -------------------------------------------------------------------
-TABLES = (("estimates", 0), ("candidates", 1), ("footprints", 2))
+TABLES = ("estimates", "candidates", "footprints", "viewcones")
+
+
+def layer_of(item, kind):
+    """The item's result layer of that kind (result_layers.layer_kind), or None."""
+    return next((layer for layer in item.layers if layer_kind(layer) == kind), None)
 
 
 def save_results(path, items, project=None):
     """Write the results of `items` (PhotoResult) into the GeoPackage `path`: tables
-    estimates, candidates and footprints (all photos, told apart by `photo`) and a
-    posterior GeoTIFF per photo beside it. The project's layers then read from the
+    estimates, candidates, footprints and viewcones (all photos, told apart by `photo`)
+    and a posterior GeoTIFF per photo beside it. The project's layers then read from the
     saved files (memory layers and temp files are gone when QGIS closes)."""
     project = project or QgsProject.instance()
     context = project.transformContext() if project else QgsCoordinateTransformContext()
     written = {}
     first = True
-    for table, index in TABLES:
+    for table in TABLES:
         for item in items:
-            layer = item.layers[index] if len(item.layers) > index else None
+            layer = layer_of(item, table)
             if layer is None or not isinstance(layer, QgsVectorLayer):
                 continue
             options = QgsVectorFileWriter.SaveVectorOptions()
@@ -145,13 +155,13 @@ def save_results(path, items, project=None):
             first = False
             written[table] = written.get(table, 0) + layer.featureCount()
     for item in items:  # re-point the project's layers to the saved data
-        for table, index in TABLES:
-            layer = item.layers[index] if len(item.layers) > index else None
+        for table in TABLES:
+            layer = layer_of(item, table)
             if isinstance(layer, QgsVectorLayer) and table in written:
                 layer.setDataSource(f"{path}|layername={table}", layer.name(), "ogr")
                 photo = item.photo.replace("'", "''")
                 layer.setSubsetString(f"\"photo\" = '{photo}'")
-        raster = item.layers[3] if len(item.layers) > 3 else None
+        raster = layer_of(item, "posterior")
         if isinstance(raster, QgsRasterLayer):
             target = f"{os.path.splitext(path)[0]}_posterior_{file_stem(item.photo)}.tif"
             if os.path.abspath(raster.source()) != os.path.abspath(target):

@@ -90,8 +90,8 @@ class LocateTask(QgsTask):
 
                 self.coverage_m = distance_to_coverage_m(self.database_path, *exif_gps)
             self.result = geolocator.locate(
-                image, area=self.area, exif_gps=exif_gps, progress=self._progress, is_canceled=self.isCanceled
-            )
+                image, area=self.area, exif_gps=exif_gps, progress=self._progress, is_canceled=self.isCanceled,
+                focal_35mm=self.exif.get("focal_35mm"))  # the photo's field of view for the camera heading
             # pictures for the results list and the match viewer, read here (not in the GUI thread)
             self.query_image = shrink(image, VIEW_SIDE)
             for cand in self.result.candidates[:THUMBNAILS]:

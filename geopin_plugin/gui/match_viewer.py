@@ -1,7 +1,8 @@
 """Query and reference side by side with the verified (inlier) matches drawn as
 lines; each image labelled ("Your photo" / the reference's source, date and
-licence); Previous/Next step through the candidates and tell the dock which one
-is shown (it highlights it on the map)."""
+licence); a line saying which reference pinned the camera heading (the view
+cone's, engine/viewcone.py); Previous/Next step through the candidates and tell
+the dock which one is shown (it highlights it on the map)."""
 import numpy as np
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QImage, QPixmap
@@ -43,7 +44,7 @@ class MatchViewer(QDialog):
     -> RGB; `on_candidate(candidate)` is called each time another one is shown."""
 
     def __init__(self, query_rgb, candidates, reference_images, index=0, query_feature_size=None, parent=None,
-                 on_candidate=None):
+                 on_candidate=None, cone=None):
         super().__init__(parent)
         self.setObjectName("geopinMatchViewer")
         self.query_rgb = query_rgb
@@ -52,6 +53,7 @@ class MatchViewer(QDialog):
         self.candidates = [c for c in candidates if c.view.view_id in reference_images]
         self.query_feature_size = query_feature_size
         self.on_candidate = on_candidate
+        self.cone = cone  # engine.viewcone.ViewCone of the result, or None (no heading)
         self.index = 0
         self.picture = None
 
@@ -59,6 +61,10 @@ class MatchViewer(QDialog):
         self.caption = QLabel("")
         self.caption.setObjectName("geopinMatchCaption")
         layout.addWidget(self.caption)
+        self.heading_label = QLabel("")
+        self.heading_label.setObjectName("geopinMatchHeading")
+        self.heading_label.setWordWrap(True)
+        layout.addWidget(self.heading_label)
         titles = QHBoxLayout()
         self.query_title = QLabel(tr("Your photo"))
         self.query_title.setObjectName("geopinMatchQueryTitle")
@@ -87,6 +93,20 @@ class MatchViewer(QDialog):
         start = next((i for i, c in enumerate(self.candidates) if c is candidates[index]), 0) if candidates else 0
         self.show_candidate(start)
 
+    def heading_text(self, cand):
+        """Which reference pinned the camera heading, marked when it is the one shown."""
+        cone = self.cone
+        if cone is None:
+            return ""
+        heading = number(cone.heading_deg, 0)
+        pinned = cone.pinned_by
+        if pinned is None:
+            return tr("Camera heading {0}°").format(heading)
+        if pinned is cand or pinned.view.view_id == cand.view.view_id:
+            return tr("This reference pinned the camera heading: {0}° ± {1}°").format(
+                heading, number(cone.heading_sd_deg or 0.0, 0))
+        return tr("Camera heading {0}°, pinned by view {1} (#{2})").format(heading, pinned.view.view_id, pinned.rank)
+
     @property
     def candidate(self):
         return self.candidates[self.index] if self.candidates else None
@@ -108,6 +128,8 @@ class MatchViewer(QDialog):
             cand.rank, number(cand.similarity, 3), cand.inliers,
             tr("verified") if cand.verified else tr("not verified")))
         self.reference_title.setText(reference_caption(cand.view))
+        self.heading_label.setText(self.heading_text(cand))
+        self.heading_label.setVisible(bool(self.heading_label.text()))
         self.previous_button.setEnabled(self.index > 0)
         self.next_button.setEnabled(self.index < len(self.candidates) - 1)
         self.resize(min(1400, self.picture.shape[1] + 40), min(900, self.picture.shape[0] + 150))

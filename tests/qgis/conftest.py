@@ -12,3 +12,14 @@ import geolocation_db  # noqa: E402
 def small_db(tmp_path_factory, datasets_dir):
     """geolocation_db's real reference database and query photos, built once a session."""
     return geolocation_db.build(tmp_path_factory.getbasetemp() / "geolocation", datasets_dir)
+
+
+@pytest.fixture
+def project():
+    """QGIS's project, empty before and after the test."""
+    from qgis.core import QgsProject
+
+    project = QgsProject.instance()
+    project.clear()
+    yield project
+    project.clear()

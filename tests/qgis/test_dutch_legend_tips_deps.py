@@ -60,7 +60,8 @@ def test_dutch_legends_labels_and_locale_numbers(qgis_app, qgis_iface, small_db,
     db, _, query, _ = small_db
     dock = locate_with_dock(qgis_iface, db, query)
     try:
-        estimate, candidates, footprints, posterior = dock.result_layers
+        estimate, candidates, cone, footprints, posterior = dock.result_layers
+        assert cone.name() == "Kijkkegel" and "kijkrichting" in cone.mapTipTemplate()
         feature = next(estimate.getFeatures())
         assert feature["label"] == "confident" and feature["label_text"] == "zeker"  # code + translation
         assert [c.label() for c in estimate.renderer().categories()] == ["zeker", "onzeker", "geen overeenkomst"]

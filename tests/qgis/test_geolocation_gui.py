@@ -2,6 +2,7 @@
 batch with an unreadable photo, styled outputs in EPSG:28992, area filter,
 qgis_process (done-when), and the dock driven offscreen through a full locate."""
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -189,13 +190,16 @@ def test_incompatible_database_is_a_clear_error(qgis_app, tmp_path, small_db):
 
 def test_qgis_process_run_done_when(small_db, tmp_path):
     """The issue's done-when through scripts/qgis_process: Overtoom view within 25 m,
-    confident; the unlocated view not confident."""
+    confident; the unlocated view not confident. With OUTPUT_VIEWCONES (issue 13): a
+    cone for the Overtoom view, from its estimate along its heading; none for the other."""
     db, (lat, lon), query, unlocated = small_db
     est = tmp_path / "est.gpkg"
+    cones = tmp_path / "cones.gpkg"
     proc = qgis_helpers.qgis_process("run", "geopin:geolocatephotos", "--json", "--",
                                      f"INPUT={query}", f"INPUT={unlocated}", f"DATABASE={db}",
                                      f"OUTPUT_CANDIDATES={tmp_path / 'cand.gpkg'}", f"OUTPUT_ESTIMATES={est}",
-                                     f"OUTPUT_FOOTPRINTS={tmp_path / 'fp.gpkg'}", timeout=600)
+                                     f"OUTPUT_FOOTPRINTS={tmp_path / 'fp.gpkg'}", f"OUTPUT_VIEWCONES={cones}",
+                                     timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout[proc.stdout.index("{"):])
     assert out["results"]["LOCATED"] == 2 and out["results"]["CONFIDENT"] == 1
@@ -205,6 +209,14 @@ def test_qgis_process_run_done_when(small_db, tmp_path):
     assert good["label"] == "confident"
     assert geodesic_distance_m(lat, lon, good["lat"], good["lon"]) <= 25.0
     assert by_photo[unlocated.name]["label"] in ("uncertain", "no match")
+    assert "OUTPUT_VIEWCONES" in out["results"]
+    _, cone_rows = features(cones)
+    assert [f["photo_name"] for f in cone_rows] == [query.name]
+    ring = cone_rows[0].geometry().asPolygon()[0]
+    assert ring[0].distance(good.geometry().asPoint()) < 1e-6  # apex at the estimate
+    middle = ring[len(ring) // 2]  # the arc vertex on the heading
+    bearing = math.degrees(math.atan2(middle.x() - ring[0].x(), middle.y() - ring[0].y())) % 360.0
+    assert abs((bearing - good["heading_deg"] + 180.0) % 360.0 - 180.0) < 0.1
 
 
 # --- the dock ---------------------------------------------------------------------------
@@ -238,11 +250,11 @@ def test_dock_full_locate_adds_layers_and_zooms(qgis_app, qgis_iface, qgis_canva
         assert dock.progress.value() == 100
         assert {"verify", "posterior"} <= {s for s, _ in stages}
 
-        # the layers it adds: a group with estimate, candidates, footprints, posterior
+        # the layers it adds: a group with estimate, candidates, view cone, footprints, posterior
         group = project.layerTreeRoot().findGroup(f"GeoPin: {query.name}")
         assert group is not None
         names = [node.layer().name() for node in group.findLayers()]
-        assert names == ["Estimate", "Candidates", "Footprints", "Posterior density"]
+        assert names == ["Estimate", "Candidates", "View cone", "Footprints", "Posterior density"]
         layers = {node.layer().name(): node.layer() for node in group.findLayers()}
         for layer in layers.values():
             assert layer.isValid() and layer.crs().authid() == "EPSG:28992"

@@ -17,7 +17,6 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingFeedback,
     QgsProcessingOutputLayerDefinition,
-    QgsProject,
     QgsRectangle,
     QgsVectorLayer,
 )
@@ -33,13 +32,6 @@ pytestmark = pytest.mark.timeout(900)
 RD = QgsCoordinateReferenceSystem("EPSG:28992")
 MERCATOR = QgsCoordinateReferenceSystem("EPSG:3857")
 
-
-@pytest.fixture
-def project():
-    project = QgsProject.instance()
-    project.clear()
-    yield project
-    project.clear()
 
 
 def settle(seconds=0.3):
