@@ -15,7 +15,7 @@ from typing import List
 import numpy as np
 
 from . import fsutil
-from .index import DEFAULT_BACKEND, IndexFiles, IndexIdentity, backend, exact_search
+from .index import DEFAULT_BACKEND, IndexFiles, IndexIdentity, backend, backend_for, exact_search
 from .index import whitening as _whitening
 from .store import (DatabaseError, GeoPackageStore, MissingRowsError, ReferenceView,  # noqa: F401 (re-exported)
                     StoreDatabaseError, StoreError)
@@ -146,7 +146,7 @@ class ReferenceDatabase:
 
     # ---- the index -------------------------------------------------------------------------
     def _backend(self):
-        kind = self.meta.get("index_backend", DEFAULT_BACKEND)
+        kind = backend_for(self.count, self.meta.get("index_backend"))
         try:
             return backend(kind)
         except KeyError:
