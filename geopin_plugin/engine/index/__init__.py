@@ -31,7 +31,10 @@ def faiss_available():
 
 
 def backend_for(count, recorded=None):
-    """The backend kind for a database of `count` views: the recorded one, else by size."""
+    """The backend kind for a database of `count` views: the recorded one, else by
+    size. IVF-PQ cannot train on a handful of views: there hnswlib serves."""
+    if recorded == COMPRESSED_BACKEND and count < FaissIvfPqIndex.min_train():
+        return DEFAULT_BACKEND
     if recorded:
         return recorded
     if count >= COMPRESSED_FROM and faiss_available():

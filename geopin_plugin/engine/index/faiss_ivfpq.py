@@ -68,6 +68,10 @@ class FaissIvfPqIndex:
     file_params = {"pq_m": PQ_M, "pq_bits": PQ_BITS, "metric": "ip", "rerank": "float16"}
     params = {"pq_m": PQ_M, "pq_bits": PQ_BITS, "nprobe": NPROBE, "rerank": RERANK, "metric": "ip"}
 
+    @staticmethod
+    def min_train():
+        return MIN_TRAIN
+
     def __init__(self, dim):
         self.dim = int(dim)
         self._index = None

@@ -152,3 +152,8 @@ def test_a_database_past_the_threshold_uses_the_compressed_index(tmp_path, monke
     with ReferenceDatabase.open(tmp_path / "big.gpkg") as db:
         assert any("Rebuilding the search index" in w for w in db.warnings)
         assert db.search(x[:1], k=1)[0][0].view_id == db.ids()[0]
+
+
+def test_a_recorded_compressed_index_on_a_few_views_falls_back_to_hnswlib():
+    assert index.backend_for(50, recorded="faiss-ivfpq") == "hnswlib"
+    assert index.backend_for(faiss_ivfpq.MIN_TRAIN, recorded="faiss-ivfpq") == "faiss-ivfpq"
