@@ -15,7 +15,8 @@ from typing import List
 import numpy as np
 
 from . import fsutil
-from .index import DEFAULT_BACKEND, IndexFiles, IndexIdentity, backend, exact_search
+from .index import (COMPRESSED_BACKEND, DEFAULT_BACKEND, IndexFiles, IndexIdentity, backend, backend_for,
+                    exact_search, faiss_available)
 from .index import whitening as _whitening
 from .store import (DatabaseError, GeoPackageStore, MissingRowsError, ReferenceView,  # noqa: F401 (re-exported)
                     StoreDatabaseError, StoreError)
@@ -94,6 +95,7 @@ class ReferenceDatabase:
     source_ids = _store_method("source_ids")
     ids = _store_method("ids")
     add_image = _store_method("add_image")
+    add_images = _store_method("add_images")
     put_local_features = _store_method("put_local_features")
     log_error = _store_method("log_error")
     errors = _store_method("errors")
@@ -146,7 +148,10 @@ class ReferenceDatabase:
 
     # ---- the index -------------------------------------------------------------------------
     def _backend(self):
-        kind = self.meta.get("index_backend", DEFAULT_BACKEND)
+        kind = backend_for(self.count, self.meta.get("index_backend"))
+        if kind == COMPRESSED_BACKEND and not faiss_available():
+            raise DatabaseError(f"{self.path} uses the compressed search index ({kind}); install faiss-cpu "
+                                "(requirements/dev.txt names the version) to open it")
         try:
             return backend(kind)
         except KeyError:

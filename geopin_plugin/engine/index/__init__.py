@@ -2,13 +2,44 @@
 (base.py). hnswlib is the first backend (hnsw.py, its file checks in
 hnsw_file.py); a new backend is one module plus an entry in `backends`, and the
 sidecar records which one built a file (stored.py). Whitening, learned on the
-store's embeddings, is applied before indexing (whitening.py)."""
+store's embeddings, is applied before indexing (whitening.py).
+
+A database without a recorded `index_backend` gets one by its size: hnswlib
+(float32 graph, 2.2 KB RAM a view) up to COMPRESSED_FROM views, faiss IVF-PQ
+(72 B RAM a view, exact float16 re-rank from disk) beyond, when faiss is
+installed (benchmarks/bench_scale.py measures both)."""
 from .base import VectorIndex, exact_search  # noqa: F401 (the package's interface)
 from .hnsw import HnswIndex
 from .stored import IndexFiles, IndexIdentity  # noqa: F401
 
+from .faiss_ivfpq import FaissIvfPqIndex
+
 DEFAULT_BACKEND = "hnswlib"
-backends = {"hnswlib": HnswIndex}
+COMPRESSED_BACKEND = "faiss-ivfpq"
+# hnswlib's RAM (2.2 KB a view) passes 0.4 GB here, and IVF-PQ has enough views
+# to train its 2048+ lists; below it hnswlib is faster to build and exact-er
+COMPRESSED_FROM = 200_000
+backends = {"hnswlib": HnswIndex, "faiss-ivfpq": FaissIvfPqIndex}
+
+
+def faiss_available():
+    try:
+        import faiss  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def backend_for(count, recorded=None):
+    """The backend kind for a database of `count` views: the recorded one, else by
+    size. IVF-PQ cannot train on a handful of views: there hnswlib serves."""
+    if recorded == COMPRESSED_BACKEND and count < FaissIvfPqIndex.min_train():
+        return DEFAULT_BACKEND
+    if recorded:
+        return recorded
+    if count >= COMPRESSED_FROM and faiss_available():
+        return COMPRESSED_BACKEND
+    return DEFAULT_BACKEND
 
 
 def backend(kind):

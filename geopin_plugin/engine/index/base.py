@@ -14,6 +14,7 @@ import numpy as np
 class VectorIndex(Protocol):
     kind: str  # the key in index.backends, recorded in the sidecar
     suffix: str  # file name ending
+    vector_tolerance: float  # how far the file's copy of a vector may be from the stored embedding
     file_params: dict  # build parameters recorded in the sidecar
     params: dict  # build and search parameters recorded in the database's metadata
 

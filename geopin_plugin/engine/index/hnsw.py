@@ -26,6 +26,7 @@ def _threads(num_threads):
 class HnswIndex:
     kind = "hnswlib"
     suffix = ".hnsw"
+    vector_tolerance = 1e-6  # float32 copies of the stored embeddings
     file_params = {"M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "space": "ip"}  # written to the sidecar
     params = {"M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": HNSW_EF_SEARCH, "space": "ip"}
 

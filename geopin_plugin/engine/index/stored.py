@@ -152,7 +152,7 @@ class IndexFiles:
         labels, vectors = self.backend.stored_vectors(self.path)
         if not np.array_equal(labels, ids) or checksum(labels, vectors) != recorded:
             return "checksum of ids and embeddings differs"
-        bad = ids[~np.all(np.isclose(vectors, stored, atol=1e-6), axis=1)]
+        bad = ids[~np.all(np.isclose(vectors, stored, atol=self.backend.vector_tolerance), axis=1)]
         warn(f"the stored embeddings of {len(bad)} view(s) (ids {', '.join(map(str, bad[:5].tolist()))}) "
              "differ from the search index built from them: the GeoPackage is damaged. GeoPin searches with "
              "the intact index; restore the database from a backup or rebuild it to repair it")
@@ -163,7 +163,7 @@ class IndexFiles:
         to VECTOR_SAMPLE elements (evenly spaced): catches an index with the right
         ids and sidecar but other vectors."""
         labels, vecs = self.backend.stored_vectors(self.path, sample=VECTOR_SAMPLE)
-        if not np.allclose(vecs, vectors_of(labels), atol=1e-6):
+        if not np.allclose(vecs, vectors_of(labels), atol=self.backend.vector_tolerance):
             return "vectors in the index differ from the stored embeddings"
         return None
 

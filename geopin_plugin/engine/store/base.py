@@ -72,6 +72,9 @@ class ReferenceStore(Protocol):
     def add_image(self, content_hash, path, source, source_id, views: List[dict], embeddings,
                   features=None, extractor_id=None, images=None) -> Optional[List[int]]: ...
 
+    def add_images(self, items: List[dict]) -> List[Optional[List[int]]]:
+        """Several add_image calls (their arguments by name) in one transaction."""
+
     def put_local_features(self, items: Dict[int, LocalFeatures], extractor_id: str) -> None: ...
 
     def log_error(self, file, reason, content_hash=None, run_started=None) -> None: ...

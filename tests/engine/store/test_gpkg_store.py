@@ -137,3 +137,27 @@ def test_importer_reads_source_ids_through_the_store(tmp_path):
     store.close()
     assert stored_source_ids(tmp_path / "ref.gpkg", "mapillary") == {"123"}
     assert stored_source_ids(tmp_path / "ref.gpkg", "panoramax") == set()
+
+
+def test_a_batch_of_images_is_stored_in_one_transaction_or_not_at_all(tmp_path):
+    """add_images: one commit for many images (a writer keeping up with workers);
+    a bad item leaves none of the batch behind, a known image is skipped."""
+    import numpy as np
+    from geopin.geopin_plugin.engine.store import GeoPackageStore
+
+    store = GeoPackageStore.create_or_open(tmp_path / "b.gpkg", "test", 4)
+
+    def item(h, n=2, dim=4):
+        views = [{"x": 121000.0 + i, "y": 487000.0, "lat": 52.37, "lon": 4.89, "view_image": "v.jpg",
+                  "image_path": f"{h}.jpg"} for i in range(n)]
+        return dict(content_hash=h, path=f"{h}.jpg", source="test", source_id=h, views=views,
+                    embeddings=np.eye(n, dim, dtype=np.float32))
+
+    assert [len(ids) for ids in store.add_images([item("a"), item("b", 3)])] == [2, 3]
+    assert store.count == 5
+    with pytest.raises(ValueError, match="does not match"):
+        store.add_images([item("c"), item("d", 2, dim=3)])
+    assert store.count == 5 and not store.has_image("c")
+    out = store.add_images([item("a"), item("e")])
+    assert out[0] is None and len(out[1]) == 2 and store.count == 7
+    store.close()
