@@ -43,3 +43,45 @@ class OrbExtractor:
             descriptors=desc.astype(np.float16),
             image_size=(image.shape[1], image.shape[0]),
             scores=np.array([k.response for k in kps], dtype=np.float32))
+
+
+# Model recipes for worker processes (engine/builder/loaders.py): module-level, so a
+# spawned worker or a Dask worker imports them by name. POISON_RGB is a colour the
+# crashing embedder dies on, like a decoder that segfaults on one damaged file.
+POISON_RGB = (255, 0, 255)
+SLOW_EMBED_S = 0.25
+
+
+def pixel_models():
+    return PixelEmbedder(), OrbExtractor()
+
+
+class _SlowEmbedder(PixelEmbedder):
+    def embed(self, images):
+        import time
+
+        time.sleep(SLOW_EMBED_S)
+        return super().embed(images)
+
+
+def slow_pixel_models():
+    return _SlowEmbedder(), None
+
+
+class _PoisonedEmbedder(PixelEmbedder):
+    def embed(self, images):
+        import os
+        import signal
+
+        for img in images:
+            if np.abs(img.reshape(-1, 3).mean(axis=0) - POISON_RGB).max() < 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return super().embed(images)
+
+
+def poisoned_pixel_models():
+    return _PoisonedEmbedder(), None
+
+
+def broken_models():
+    raise RuntimeError("model file not built")
