@@ -26,6 +26,10 @@ POLL_S = 0.1  # how often the client looks at is_canceled while tasks run
 _MODELS = {}  # in each worker process: recipe -> (embedder, extractor), loaded once
 
 
+class ClusterError(RuntimeError):
+    """The cluster, not an image, failed (unreachable, another software environment)."""
+
+
 def _models(recipe):
     models = _MODELS.get(recipe)
     if models is None:
@@ -109,14 +113,17 @@ class DaskRunner:
 
     @staticmethod
     def _result(future, rec, digest):
+        """The task's ImageResult. process_image never raises for an image, so only
+        a worker killed on it again and again makes an image fail here; any other
+        error is the cluster's (another software environment, a lost scheduler)
+        and stops the build with its reason."""
         try:
-            result = future.result()
-        except Exception as exc:  # KilledWorker, a lost connection...: this image only
-            name = type(exc).__name__
-            reason = ("the worker processes stopped on this image (it may be damaged or too large for their "
-                      "memory)" if name == "KilledWorker" else f"the cluster could not process it ({name}: {exc})")
-            result = ImageResult(path=str(rec.path), digest=digest, source=rec.source, source_id=rec.source_id,
-                                 error=reason)
+            return future.result()
+        except Exception as exc:
+            if type(exc).__name__ != "KilledWorker":
+                raise ClusterError(f"the Dask cluster could not run the build: {type(exc).__name__}: {exc}") from exc
+            return ImageResult(path=str(rec.path), digest=digest, source=rec.source, source_id=rec.source_id,
+                               error="the worker processes stopped on this image (it may be damaged or too large "
+                                     "for their memory)")
         finally:
             future.release()
-        return result
