@@ -4,7 +4,8 @@ models, in one run: this process (serial), N local worker processes, a Dask
 LocalCluster of 1 and of 2 workers, and optionally the Processing algorithm
 through scripts/qgis_process with WORKERS=1 and WORKERS=N. Also the CPU
 seconds per view of each stage (read + decode, views = downscale + remap,
-embedding, local features, JPEG encode, commit) summed over the workers.
+embedding, local features, JPEG encode, commit) summed over the workers, the
+writer process's own CPU, and the views/s that CPU cost allows on idle cores.
 
     .venv/bin/python benchmarks/bench_scale.py [--panoramas 17] [--workers N] [--qgis]
         [--only serial,processes,dask1,dask2]
@@ -72,16 +73,30 @@ def records(n):
 def run_engine(name, recs, embedder, extractor, make_runner, work):
     db = work / name / "ref.gpkg"
     db.parent.mkdir(parents=True)
-    runner = Timed(make_runner())
-    load0, t0 = os.getloadavg()[0], time.perf_counter()
+    inner = make_runner()
+    runner = Timed(inner)
+    load0, t0, c0 = os.getloadavg()[0], time.perf_counter(), time.process_time()
     report = ingest.add_records(db, recs, embedder, extractor, runner=runner)
-    wall = time.perf_counter() - t0
+    wall, parent = time.perf_counter() - t0, time.process_time() - c0
     assert report.failed == 0 and not report.canceled, report.errors
-    views = report.views_added
-    return {"config": name, "views": views, "seconds": round(wall, 2), "views_per_s": round(views / wall, 3),
-            "load_before": round(load0, 2), "load_after": round(os.getloadavg()[0], 2),
-            "ms_per_view_cpu": {k: round(1000 * v / max(views, 1), 1) for k, v in runner.cpu.items()},
-            "commit_ms_per_view_wall": round(1000 * runner.commit_wall / max(views, 1), 1)}
+    views = max(report.views_added, 1)
+    row = {"config": name, "views": report.views_added, "seconds": round(wall, 2),
+           "views_per_s": round(views / wall, 3), "load_before": round(load0, 2),
+           "load_after": round(os.getloadavg()[0], 2),
+           "ms_per_view_cpu": {k: round(1000 * v / views, 1) for k, v in runner.cpu.items()},
+           "commit_ms_per_view_wall": round(1000 * runner.commit_wall / views, 1),
+           "writer_process_cpu_ms_per_view": round(1000 * parent / views, 1)}
+    if not isinstance(inner, runners.SerialRunner):
+        # all CPU a view costs (workers' stages + the writer process: hashing, commit,
+        # receiving results), and what that allows if the machine's cores were ours alone
+        cost = sum(v for k, v in row["ms_per_view_cpu"].items() if k != "commit") + row["writer_process_cpu_ms_per_view"]
+        row["all_cpu_ms_per_view"] = round(cost, 1)
+        row["views_per_s_if_cores_idle"] = round(min(workers_of(inner), os.cpu_count() or 1) * 1000 / cost, 2)
+    return row
+
+
+def workers_of(runner):
+    return getattr(runner, "workers", None) or getattr(runner, "n_workers", 1)
 
 
 def run_qgis(name, recs, workers, work):
@@ -165,11 +180,13 @@ def main():
     if "qgis_process WORKERS=1" in by and f"qgis_process WORKERS={n}" in by:
         ratios[f"qgis_process WORKERS={n} / 1"] = round(by[f"qgis_process WORKERS={n}"] / by["qgis_process WORKERS=1"], 2)
     print(f"\n{'configuration':26s} {'views':>5s} {'s':>7s} {'views/s':>8s} {'load':>11s}   "
-          + " ".join(f"{s:>8s}" for s in STAGES) + "  (CPU ms per view)")
+          + " ".join(f"{s:>8s}" for s in STAGES) + f" {'writer':>8s} {'all':>6s}  (CPU ms per view)  idle views/s")
     for r in rows:
         cpu = r.get("ms_per_view_cpu", {})
         print(f"{r['config']:26s} {r['views']:5d} {r['seconds']:7.1f} {r['views_per_s']:8.2f} "
-              f"{r['load_before']:5.1f}>{r['load_after']:<5.1f}   " + " ".join(f"{cpu.get(s, 0):8.1f}" for s in STAGES))
+              f"{r['load_before']:5.1f}>{r['load_after']:<5.1f}   " + " ".join(f"{cpu.get(s, 0):8.1f}" for s in STAGES)
+              + f" {r.get('writer_process_cpu_ms_per_view', 0):8.1f} {r.get('all_cpu_ms_per_view', 0):6.0f}"
+              + f"  {r.get('views_per_s_if_cores_idle', '')}")
     print("ratios:", json.dumps(ratios), f"| remap grid, uncached: {grid_ms()} ms CPU per view")
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     OUT.mkdir(parents=True, exist_ok=True)
