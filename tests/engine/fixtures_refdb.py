@@ -50,6 +50,15 @@ def photo(path, seed, lat, lon, heading=None, size=(160, 120), mode="RGB"):
     return Path(path)
 
 
+def make_photos(folder, n, start=0):
+    """n distinct geotagged photos p000.jpg ... in Amsterdam, headings 0, 10, 20..."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    lat, lon = AMSTERDAM
+    return [photo(folder / f"p{i:03d}.jpg", 100 + i, lat + 0.0005 * i, lon + 0.0003 * (i % 7), heading=10 * i)
+            for i in range(start, start + n)]
+
+
 def panorama(path, seed, size=(512, 256)):
     """A 2:1 image with XMP GPano equirectangular metadata (so small sizes count)."""
     img = scene(seed, size)

@@ -24,7 +24,7 @@ if str(TESTS_ENGINE) not in sys.path:  # pytest runs with --import-mode=importli
     sys.path.insert(0, str(TESTS_ENGINE))
 
 import refdb_helpers  # noqa: E402
-from fixtures_refdb import AMSTERDAM, photo  # noqa: E402
+from fixtures_refdb import make_photos  # noqa: E402
 from refdb_helpers import PixelEmbedder  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
@@ -106,9 +106,7 @@ def test_killed_worker_loses_nothing_on_the_shared_images(tmp_path, datasets_dir
 
 def test_cancel_keeps_every_commit_and_the_next_run_resumes(tmp_path):
     folder = tmp_path / "in"
-    folder.mkdir()
-    for i in range(10):
-        photo(folder / f"p{i:03d}.jpg", 100 + i, AMSTERDAM[0] + 0.0005 * i, AMSTERDAM[1])
+    make_photos(folder, 10)
     db_path = tmp_path / "ref.gpkg"
     messages, canceled_at = [], []
 

@@ -4,7 +4,6 @@ models, shared images), cancel mid-run, a worker that dies on one image, models
 that cannot load, and kill -9 of the writer with workers running."""
 import csv
 import multiprocessing
-import os
 import signal
 import subprocess
 import sys
@@ -27,17 +26,10 @@ if str(TESTS_ENGINE) not in sys.path:  # pytest runs with --import-mode=importli
     sys.path.insert(0, str(TESTS_ENGINE))
 
 import refdb_helpers  # noqa: E402
-from fixtures_refdb import AMSTERDAM, gps_exif, photo  # noqa: E402
+from fixtures_refdb import AMSTERDAM, gps_exif, make_photos  # noqa: E402
 from refdb_helpers import OrbExtractor, PixelEmbedder  # noqa: E402
 
 pytestmark = pytest.mark.timeout(180)
-
-
-def make_photos(folder, n, start=0):
-    folder.mkdir(parents=True, exist_ok=True)
-    lat, lon = AMSTERDAM
-    return [photo(folder / f"p{i:03d}.jpg", 100 + i, lat + 0.0005 * i, lon + 0.0003 * (i % 7), heading=10 * i)
-            for i in range(start, start + n)]
 
 
 def top1_is_self(db):

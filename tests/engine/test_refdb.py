@@ -22,17 +22,10 @@ TESTS_ENGINE = Path(__file__).resolve().parent
 if str(TESTS_ENGINE) not in sys.path:  # pytest runs with --import-mode=importlib
     sys.path.insert(0, str(TESTS_ENGINE))
 
-from fixtures_refdb import AMSTERDAM, bad_inputs, panorama as make_panorama, photo  # noqa: E402
+from fixtures_refdb import AMSTERDAM, bad_inputs, make_photos, panorama as make_panorama  # noqa: E402
 from refdb_helpers import OrbExtractor, PixelEmbedder  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def make_photos(folder, n, start=0):
-    folder.mkdir(parents=True, exist_ok=True)
-    lat, lon = AMSTERDAM
-    return [photo(folder / f"p{i:03d}.jpg", 100 + i, lat + 0.0005 * i, lon + 0.0003 * (i % 7), heading=10 * i)
-            for i in range(start, start + n)]
 
 
 def assert_search_matches_exact(db, n_queries=5, k=10):
