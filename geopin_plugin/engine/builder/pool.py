@@ -65,8 +65,13 @@ class _Worker:
         self.task = None  # the (record, sha256) it works on
 
     def send(self, task):
+        """False when the worker has just died: the task is not its to blame."""
+        try:
+            self.conn.send(task)
+        except (OSError, ValueError):
+            return False
         self.task = task
-        self.conn.send(task)
+        return True
 
     def stop(self, kill=False):
         if self.proc.is_alive() and not kill:
@@ -107,6 +112,7 @@ class ProcessRunner:
     def results(self, pending, settings, views_dir_name, is_canceled=None):
         ctx = self._context()
         pool = [_Worker(ctx, self.models, settings, views_dir_name) for _ in range(self.workers)]
+        self._returned = []  # tasks a dying worker could not take: for the next free one
         exhausted = False
         try:
             while True:
@@ -144,12 +150,13 @@ class ProcessRunner:
             for w in pool:
                 w.stop(kill=self.canceled or w.task is not None)
 
-    @staticmethod
-    def _feed(worker, pending):
-        task = next(pending, None)
+    def _feed(self, worker, pending):
+        """Give `worker` the next image; False when there are no more."""
+        task = self._returned.pop() if self._returned else next(pending, None)
         if task is None:
             return False
-        worker.send(task)
+        if not worker.send(task):
+            self._returned.append(task)
         return True
 
     @staticmethod
