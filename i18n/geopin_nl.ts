@@ -238,6 +238,10 @@
             <translation>Leegmaken</translation>
         </message>
         <message>
+            <source>Computing views in {0} worker processes</source>
+            <translation>Beelden berekenen in {0} werkprocessen</translation>
+        </message>
+        <message>
             <source>Coordinates CSV (file, lat, lon[, heading, capture_time])</source>
             <translation>Coördinaten-CSV (file, lat, lon[, heading, capture_time])</translation>
         </message>
@@ -1086,6 +1090,14 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>Where each located camera looked: heading, field of view and depth.</source>
             <translation>Waar elke gevonden camera naartoe keek: kijkrichting, beeldhoek en diepte.</translation>
+        </message>
+        <message>
+            <source>Worker processes (0: one per CPU core)</source>
+            <translation>Werkprocessen (0: één per processorkern)</translation>
+        </message>
+        <message>
+            <source>Working in one process: {0}</source>
+            <translation>Werken in één proces: {0}</translation>
         </message>
         <message>
             <source>Your photo</source>

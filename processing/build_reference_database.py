@@ -56,6 +56,7 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
     VIEW_FOV = "VIEW_FOV"
     MODEL = "MODEL"
     WHITENING = "WHITENING"
+    WORKERS = "WORKERS"
     ERRORS = "ERRORS"
     SKIPPED = "SKIPPED"
 
@@ -98,6 +99,9 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
             self.MODEL, self.tr("Embedding model"), options=ids, defaultValue=default))
         self.addParameter(QgsProcessingParameterBoolean(
             self.WHITENING, self.tr("Learn PCA-whitening on the reference embeddings"), defaultValue=False))
+        self.add(QgsProcessingParameterNumber(
+            self.WORKERS, self.tr("Worker processes (0: one per CPU core)"), QgsProcessingParameterNumber.Integer,
+            defaultValue=0, minValue=0, maxValue=256, optional=True), advanced=True)
         self.add_database_output()
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.ERRORS, self.tr("Files that could not be indexed"), QgsProcessing.TypeVector, optional=True,
@@ -138,8 +142,29 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
             records[str(value)] = rec
         return records
 
+    def _runner(self, embedder, extractor, workers, feedback):
+        """Worker processes on the local cores, or None (this process does the work)
+        when one is asked for or the models cannot be loaded in another process.
+        Inside QGIS sys.executable is QGIS itself: the workers run QGIS's Python."""
+        from ..geopin_plugin import deps
+        from ..geopin_plugin.engine import builder
+
+        workers = workers or os.cpu_count() or 1
+        if workers <= 1:
+            return None
+        try:
+            python = deps.python_executable()
+        except deps.PythonNotFound as exc:
+            feedback.pushInfo(self.tr("Working in one process: {0}").format(exc))
+            return None
+        runner = builder.local_runner(embedder, extractor, workers, python)
+        if runner is not None:
+            feedback.pushInfo(self.tr("Computing views in {0} worker processes").format(runner.workers))
+        return runner
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..geopin_plugin.engine import ingest
+        from ..geopin_plugin.engine.models import ModelError
         from ..geopin_plugin.engine.refdb import DatabaseError
 
         input_dir = self.parameterAsFile(parameters, self.INPUT, context)
@@ -175,14 +200,19 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
 
         feedback.pushInfo(self.tr("Loading the embedding model {0}").format(model))
         embedder, extractor = self.load_models_or_fail(load_models, model)
+        runner = self._runner(embedder, extractor, self.parameterAsInt(parameters, self.WORKERS, context), feedback)
         try:
             report = ingest.build(input_dir, database, embedder, extractor, coordinates=coordinates,
                                   panorama_headings=headings, view_fov=fov, progress=self.progress_for(feedback),
-                                  is_canceled=feedback.isCanceled, whitening=whitening)
+                                  is_canceled=feedback.isCanceled, whitening=whitening, runner=runner)
         except DatabaseError as exc:
             raise QgsProcessingException(self.tr("Reference database problem: {0}").format(exc))
         except ValueError as exc:
             raise QgsProcessingException(self.tr("Invalid input: {0}").format(exc))
+        except ModelError as exc:  # a worker process could not load the models
+            raise QgsProcessingException(
+                self.tr("Cannot load the models: {0}. Build them with `make models` or install them "
+                        "from the GeoPin menu.").format(exc))
 
         self.warn_skipped_and_canceled(report, feedback)
         if sink is not None:

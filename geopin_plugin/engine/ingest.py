@@ -1,28 +1,27 @@
 """Build or extend a reference database from a folder of images (or records).
 
-Per source image, in one transaction: position (coordinates file/record, else
-EXIF GPS), panorama detection and perspective views, embeddings, local features.
-Unusable files get an `ingest_errors` row and the run goes on. Re-runs skip
-images whose sha256 is already stored. The HNSW index is updated at the end and
+Per source image, committed in one transaction: position (coordinates file/record,
+else EXIF GPS), panorama detection and perspective views, embeddings, local
+features (computed by builder/work.py in this process, in worker processes or on
+a Dask cluster; only this process writes). Unusable files get an `ingest_errors`
+row and the run goes on. Re-runs skip images whose sha256 is already stored. The HNSW index is updated at the end and
 validated on every open, so a crash or cancel before that is repaired later.
 """
 import datetime as _dt
 import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
-import cv2
-import numpy as np
-
 from . import coords as _coords
-from . import fsutil, geo, images, panorama
+from . import fsutil, images
+from .builder import runners
+from .builder.work import JPEG_QUALITY, MIN_IMAGE_SIDE, PHOTO_VIEW_MAX_SIDE, ViewSettings  # noqa: F401 (re-exported)
+from .builder.work import resize_max_side as _resize_max_side  # noqa: F401 (evaluate.py)
+from .fsutil import sha256_file  # noqa: F401 (re-exported)
 from .refdb import DatabaseError, ReferenceDatabase
 from .store import StoreDatabaseError, StoreError
 
-PHOTO_VIEW_MAX_SIDE = 1024  # stored view of an ordinary photo: long side (no upscaling)
-MIN_IMAGE_SIDE = 32
 # Image files GeoPin does not read: reported per file (never skipped without a word).
 UNSUPPORTED_EXTENSIONS = (".gif", ".webp", ".heic", ".heif", ".avif", ".bmp", ".jp2", ".jxl", ".dng", ".cr2",
                           ".nef", ".arw")
@@ -104,122 +103,6 @@ def _record_from_coords(path, rec):
         pano_id=rec.get("pano_id") or None)
 
 
-def _resize_max_side(img, max_side):
-    h, w = img.shape[:2]
-    scale = max_side / max(h, w)
-    if scale >= 1.0:
-        return img
-    return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-
-
-class _Ingestor:
-    def __init__(self, store, embedder, extractor, panorama_headings, view_fov, max_pixels, run_started):
-        self.store = store
-        self.embedder = embedder
-        self.extractor = extractor
-        self.headings = int(panorama_headings)
-        self.fov = float(view_fov)
-        self.max_pixels = max_pixels
-        self.run_started = run_started
-        if self.headings < 1:
-            raise ValueError("panorama_headings must be at least 1")
-        if not (10.0 <= self.fov <= 150.0):
-            raise ValueError("view_fov must be between 10 and 150 degrees")
-
-    def one(self, rec: ImageRecord, report: BuildReport):
-        path = rec.path
-        if rec.error:
-            return self._fail(report, path, rec.error)
-        try:
-            digest = fsutil.sha256_file(path)
-        except OSError as exc:
-            return self._fail(report, path, f"cannot read file: {exc.strerror or exc}")
-        if self.store.has_image(digest):
-            report.skipped += 1
-            return
-        try:
-            self._add(rec, digest, report)
-        except images.ImageError as exc:
-            self._fail(report, path, exc.reason, digest)
-        except MemoryError:
-            self._fail(report, path, "not enough memory to process this image", digest)
-        except (OSError, StoreError) as exc:
-            message = fsutil.describe_write_error(exc, path)
-            if message is not None:  # a full disk or a read-only folder stops the run with the reason
-                raise DatabaseError(message) from exc
-            if isinstance(exc, StoreError):
-                raise
-            self._fail(report, path, f"cannot process this file: {exc}", digest)
-        except Exception as exc:  # one odd file must not stop the batch; the trace goes to the log
-            from ..log import get_logger
-
-            get_logger("ingest").exception("Unexpected error on %s", path)
-            self._fail(report, path, f"unexpected error ({type(exc).__name__}: {exc}); please report it", digest)
-
-    def _fail(self, report, path, reason, digest=None):
-        report.failed += 1
-        report.errors.append((str(path), reason))
-        self.store.log_error(path, reason, digest, self.run_started)
-
-    def _add(self, rec, digest, report):
-        path = rec.path
-        w, h = images.image_size(path)  # header only: the pixel limit before any decoding
-        if w * h > self.max_pixels:
-            raise images.ImageError(f"image has {w}x{h} pixels, above the limit of {self.max_pixels} "
-                                    "(decompression bomb guard)")
-        exif = images.read_exif(path)
-        lat, lon = rec.lat, rec.lon
-        if lat is None or lon is None:
-            if exif["lat"] is None:
-                raise images.ImageError(exif["gps_error"] or "no position (no EXIF GPS and no coordinates given)")
-            lat, lon = exif["lat"], exif["lon"]
-            pos_source = "exif"
-        else:
-            pos_source = "coordinates"
-        reason = _coords.position_problem(lat, lon)
-        if reason:
-            raise images.ImageError(f"invalid position from {pos_source}: {reason}")
-        heading = rec.heading if rec.heading is not None else exif["heading"]
-        capture_time = rec.capture_time or exif["capture_time"]
-        rgb = images.load_image(path, max_pixels=self.max_pixels)
-        h, w = rgb.shape[:2]
-        if min(h, w) < MIN_IMAGE_SIDE:
-            raise images.ImageError(f"image too small ({w}x{h} pixels; at least {MIN_IMAGE_SIDE} on each side)")
-        gpano = images.read_gpano(path)
-        is_pano = rec.is_panorama if rec.is_panorama is not None else panorama.is_equirectangular(w, h, gpano)
-        if is_pano and heading is None and rec.heading is None:
-            heading = images.gpano_heading(gpano) if "PoseHeadingDegrees" in gpano else None
-        x, y = geo.wgs84_to_rd(lat, lon)
-        outside = not geo.inside_netherlands(lat, lon)
-        base = {"lat": lat, "lon": lon, "x": x, "y": y, "outside_nl": outside, "capture_time": capture_time,
-                "licence": rec.licence, "attribution": rec.attribution, "image_path": str(path),
-                "is_panorama": bool(is_pano)}
-        if is_pano:
-            pano_id = rec.pano_id or rec.source_id or Path(path).stem
-            rel = panorama.evenly_spaced_headings(self.headings)
-            view_imgs = panorama.perspective_views(rgb, rel, fov_deg=self.fov)
-            views = [dict(base, pano_id=pano_id, view_index=i, rel_heading=r, fov=self.fov,
-                          heading=None if heading is None else (heading + r) % 360.0)
-                     for i, r in enumerate(rel)]
-        else:
-            view = np.ascontiguousarray(_resize_max_side(rgb, PHOTO_VIEW_MAX_SIDE))
-            view_imgs = [view]
-            views = [dict(base, pano_id=None, view_index=0, rel_heading=None, fov=None, heading=heading)]
-        del rgb
-        emb = np.asarray(self.embedder.embed(view_imgs), dtype=np.float32)
-        if emb.shape != (len(view_imgs), int(self.store.meta["dim"])) or not np.all(np.isfinite(emb)):
-            raise images.ImageError(f"embedder returned an invalid result of shape {emb.shape}")
-        emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
-        feats = [self.extractor.extract(v) for v in view_imgs] if self.extractor is not None else None
-        ids = self.store.add_image(digest, path, rec.source, rec.source_id, views, emb, feats,
-                                   getattr(self.extractor, "preset_id", None), images=view_imgs)
-        if ids is None:  # another build on this database stored it meanwhile
-            report.skipped += 1
-            return
-        report.added += 1
-        report.views_added += len(views)
-
-
 UPGRADE_BATCH = 32  # views per transaction when adding a new extractor's features
 
 
@@ -255,9 +138,13 @@ def upgrade_features(store, extractor, report: BuildReport, progress=None, is_ca
 def add_records(database, records: Iterable[ImageRecord], embedder, extractor, panorama_headings=8,
                 view_fov=90.0, progress: Optional[Callable[[float, str], None]] = None,
                 is_canceled: Optional[Callable[[], bool]] = None, whitening=None,
-                max_pixels=images.DEFAULT_MAX_PIXELS, total=None) -> BuildReport:
+                max_pixels=images.DEFAULT_MAX_PIXELS, total=None, runner=None) -> BuildReport:
     """Add ImageRecords (local files with known or EXIF positions) to `database`,
-    creating it when absent. Returns a BuildReport; errors are also in the DB."""
+    creating it when absent. Returns a BuildReport; errors are also in the DB.
+
+    runner: who computes the per-image results (builder/runners.py): None = this
+    process with `embedder` and `extractor`; builder.pool.ProcessRunner (local
+    cores) or builder.cluster.DaskRunner. This process commits in every case."""
     t0 = _dt.datetime.now()
     records = list(records)
     total = total or len(records)
@@ -265,7 +152,7 @@ def add_records(database, records: Iterable[ImageRecord], embedder, extractor, p
     report = BuildReport(database=str(database))
     try:
         return _add_records(database, records, embedder, extractor, panorama_headings, view_fov, progress,
-                            is_canceled, whitening, max_pixels, total, t0, run_started, report)
+                            is_canceled, whitening, max_pixels, total, t0, run_started, report, runner)
     except (OSError, StoreError) as exc:
         message = fsutil.describe_write_error(exc, database)
         if message is None and isinstance(exc, StoreDatabaseError):
@@ -276,7 +163,7 @@ def add_records(database, records: Iterable[ImageRecord], embedder, extractor, p
 
 
 def _add_records(database, records, embedder, extractor, panorama_headings, view_fov, progress, is_canceled,
-                 whitening, max_pixels, total, t0, run_started, report):
+                 whitening, max_pixels, total, t0, run_started, report, runner):
     db = ReferenceDatabase.create_or_open(
         database, embedder.preset_id, int(embedder.dim),
         getattr(extractor, "preset_id", None) if extractor is not None else None, whitening)
@@ -285,19 +172,14 @@ def _add_records(database, records, embedder, extractor, panorama_headings, view
             upgrade_features(db.store, extractor, report, progress, is_canceled)
             if report.canceled:
                 return report
-        worker = _Ingestor(db.store, embedder, extractor, panorama_headings, view_fov, max_pixels, run_started)
-        for i, rec in enumerate(records):
-            if is_canceled is not None and is_canceled():
-                report.canceled = True
-                break
-            if progress is not None:
-                progress(i / max(total, 1), f"{i + 1}/{total} {os.path.basename(rec.path)}: "
-                                            f"{report.added} added, {report.skipped} skipped, {report.failed} failed")
-            worker.one(rec, report)
+        settings = ViewSettings(panorama_headings, view_fov, max_pixels, int(db.meta["dim"])).check()
+        runners.run(db, records, runner or runners.SerialRunner(embedder, extractor), settings, report,
+                    run_started, progress, is_canceled, total)
         db.store.update_counts_and_extent()
         if db.count:
             if progress is not None:
-                progress(1.0 if not report.canceled else i / max(total, 1), "updating the search index")
+                done = report.added + report.skipped + report.failed
+                progress(1.0 if not report.canceled else done / max(total, 1), "updating the search index")
             db.update_index()
     finally:
         db.close()
@@ -308,7 +190,8 @@ def _add_records(database, records, embedder, extractor, panorama_headings, view
 
 
 def build(input_dir, database, embedder, extractor, coordinates=None, panorama_headings=8, view_fov=90.0,
-          progress=None, is_canceled=None, whitening=None, max_pixels=images.DEFAULT_MAX_PIXELS) -> BuildReport:
+          progress=None, is_canceled=None, whitening=None, max_pixels=images.DEFAULT_MAX_PIXELS,
+          runner=None) -> BuildReport:
     """Index every image under `input_dir` into `database` (created or appended).
 
     coordinates: CSV path (file, lat, lon[, heading, capture_time, pano_id]) or a
@@ -331,4 +214,4 @@ def build(input_dir, database, embedder, extractor, coordinates=None, panorama_h
             r.path = f
             records.append(r)
     return add_records(database, records, embedder, extractor, panorama_headings, view_fov, progress,
-                       is_canceled, whitening, max_pixels, total=len(records))
+                       is_canceled, whitening, max_pixels, total=len(records), runner=runner)

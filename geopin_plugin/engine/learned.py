@@ -24,13 +24,15 @@ class DiskExtractor:
 
     kind = "extractor"
 
-    def __init__(self, preset_id: str = "disk-640", models_directory=None, max_keypoints: Optional[int] = None):
+    def __init__(self, preset_id: str = "disk-640", models_directory=None, max_keypoints: Optional[int] = None,
+                 threads: Optional[int] = None):
         preset = get_preset(preset_id)
         self.preset_id = preset_id
         self.long_side = max(preset.input_size)
         self.max_keypoints = int(max_keypoints or preset.extra.get("max_keypoints", 2048))
         self.dim = preset.dim
-        self.session = make_session(check_built(preset_id, models_directory))
+        self.path = check_built(preset_id, models_directory)
+        self.session = make_session(self.path, threads)  # threads: onnxruntime intra-op (None: all cores)
 
     def dense(self, x: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """(1, 3, H, W) float32 0..1, H, W multiples of 16 -> heatmap (H, W), descriptors (128, H, W)."""

@@ -30,14 +30,16 @@ class XFeatExtractor:
 
     kind = "extractor"
 
-    def __init__(self, preset_id: str = "xfeat-1024", models_directory=None, max_keypoints: Optional[int] = None):
+    def __init__(self, preset_id: str = "xfeat-1024", models_directory=None, max_keypoints: Optional[int] = None,
+                 threads: Optional[int] = None):
         preset = get_preset(preset_id)
         self.preset_id = preset_id
         self.long_side = max(preset.input_size)
         self.max_keypoints = int(max_keypoints or preset.extra.get("max_keypoints", 2048))
         self.threshold = float(preset.extra.get("detection_threshold", 0.05))
         self.dim = preset.dim
-        self.session = make_session(check_built(preset_id, models_directory))
+        self.path = check_built(preset_id, models_directory)
+        self.session = make_session(self.path, threads)  # threads: onnxruntime intra-op (None: all cores)
 
     def dense(self, gray: np.ndarray):
         """(1, 1, H, W) float32 0..255, H and W multiples of 32 -> descriptors

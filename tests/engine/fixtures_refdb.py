@@ -50,6 +50,15 @@ def photo(path, seed, lat, lon, heading=None, size=(160, 120), mode="RGB"):
     return Path(path)
 
 
+def make_photos(folder, n, start=0):
+    """n distinct geotagged photos p000.jpg ... in Amsterdam, headings 0, 10, 20..."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    lat, lon = AMSTERDAM
+    return [photo(folder / f"p{i:03d}.jpg", 100 + i, lat + 0.0005 * i, lon + 0.0003 * (i % 7), heading=10 * i)
+            for i in range(start, start + n)]
+
+
 def panorama(path, seed, size=(512, 256)):
     """A 2:1 image with XMP GPano equirectangular metadata (so small sizes count)."""
     img = scene(seed, size)
@@ -129,10 +138,3 @@ def bad_inputs(folder):
                    f"rgb16.png,{lat + 0.003},{lon}\n"
                    f"rgb16.tif,{lat + 0.004},{lon}\n")
     return unusable, usable, csv
-
-
-def make_photos(folder, n, start=0):
-    folder.mkdir(parents=True, exist_ok=True)
-    lat, lon = AMSTERDAM
-    return [photo(folder / f"p{i:03d}.jpg", 100 + i, lat + 0.0005 * i, lon + 0.0003 * (i % 7), heading=10 * i)
-            for i in range(start, start + n)]

@@ -57,3 +57,45 @@ def assert_search_matches_exact(db, n_queries=5, k=10):
         assert a[0].view_id == e[0].view_id
         assert a[0].similarity == pytest.approx(1.0, abs=1e-4)
         assert len({h.view_id for h in a} & {h.view_id for h in e}) >= k - 1
+
+
+# Model recipes for worker processes (engine/builder/loaders.py): module-level, so a
+# spawned worker or a Dask worker imports them by name. POISON_RGB is a colour the
+# crashing embedder dies on, like a decoder that segfaults on one damaged file.
+POISON_RGB = (255, 0, 255)
+SLOW_EMBED_S = 0.25
+
+
+def pixel_models():
+    return PixelEmbedder(), OrbExtractor()
+
+
+class _SlowEmbedder(PixelEmbedder):
+    def embed(self, images):
+        import time
+
+        time.sleep(SLOW_EMBED_S)
+        return super().embed(images)
+
+
+def slow_pixel_models():
+    return _SlowEmbedder(), None
+
+
+class _PoisonedEmbedder(PixelEmbedder):
+    def embed(self, images):
+        import os
+        import signal
+
+        for img in images:
+            if np.abs(img.reshape(-1, 3).mean(axis=0) - POISON_RGB).max() < 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return super().embed(images)
+
+
+def poisoned_pixel_models():
+    return _PoisonedEmbedder(), None
+
+
+def broken_models():
+    raise RuntimeError("model file not built")

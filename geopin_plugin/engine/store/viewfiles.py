@@ -22,21 +22,28 @@ class ViewFiles:
         target = fsutil.confined(self.base, stored)
         return "" if target is None else str(target)
 
-    def write(self, content_hash, index, rgb) -> str:
-        """Write view `index` of the image with this content hash; returns the
-        stored (relative) path. Written under a unique temp name and renamed: two
-        builds of the same image may write it at once."""
-        import cv2
-
-        from ..images import ImageError
-
+    def write(self, content_hash, index, image) -> str:
+        """Write view `index` of the image with this content hash (`image`: RGB
+        array, or the JPEG bytes encode_jpeg made in a worker process); returns
+        the stored (relative) path. Written under a unique temp name and renamed:
+        two builds of the same image may write it at once."""
         stored = str(Path(self.folder.name) / content_hash[:2] / f"{content_hash}_{index}.jpg")
         target = fsutil.confined(self.base, stored)
         if target is None:
             raise ValueError(f"content hash {content_hash!r} would write outside {self.base}")
+        data = image if isinstance(image, bytes) else encode_jpeg(image)
         target.parent.mkdir(parents=True, exist_ok=True)
-        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-        if not ok:
-            raise ImageError("could not encode the view as JPEG")
-        fsutil.atomic_write_bytes(target, buf.tobytes(), fsync=False)
+        fsutil.atomic_write_bytes(target, data, fsync=False)
         return stored
+
+
+def encode_jpeg(rgb) -> bytes:
+    """A view as the store keeps it (workers encode, the writer only writes)."""
+    import cv2
+
+    from ..images import ImageError
+
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise ImageError("could not encode the view as JPEG")
+    return buf.tobytes()
