@@ -44,7 +44,7 @@ def stored(db_path, extractor_id):
     that every image is stored once and every view has its features and file."""
     with ReferenceDatabase.open(db_path) as db:
         ids = db.ids().tolist()
-        con = db._con
+        con = db.store._con
         hashes = [h for (h,) in con.execute("SELECT content_hash FROM geopin_images")]
         assert len(hashes) == len(set(hashes))
         n_views = dict(con.execute("SELECT content_hash, n_views FROM geopin_images"))

@@ -45,7 +45,7 @@ def content(db_path, extractor_id=None):
         ids = db.ids().tolist()
         embs = db.embeddings(ids)
         feats = db.local_features(ids, extractor_id) if extractor_id else {}
-        con = db._con
+        con = db.store._con
         for vid, emb in zip(ids, embs):
             row = con.execute("SELECT content_hash, view_index, source, image_path, view_image, pano_id, is_panorama, "
                               "heading, rel_heading, fov, lat, lon, x, y FROM reference_views WHERE fid=?",
@@ -173,8 +173,8 @@ KILL_WRITER = textwrap.dedent("""
         if count[0] == 3:  # die inside the transaction, after the first INSERTs, workers busy
             with open(sys.argv[3], "w") as fh:
                 fh.write(" ".join(str(p.pid) for p in multiprocessing.active_children()))
-            self._con.execute("BEGIN IMMEDIATE")
-            self._con.execute("INSERT INTO geopin_metadata VALUES ('half-written', '1')")
+            self.store._con.execute("BEGIN IMMEDIATE")
+            self.store._con.execute("INSERT INTO geopin_metadata VALUES ('half-written', '1')")
             os.kill(os.getpid(), signal.SIGKILL)
         return real(self, *a, **k)
     refdb.ReferenceDatabase.add_image = add_image
