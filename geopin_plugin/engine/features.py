@@ -1,6 +1,6 @@
 """Local features: XFeat (ONNX, engine/xfeat.py, the default); RootSIFT (OpenCV,
 model-free, the fallback and databases built before XFeat); DISK (ONNX,
-engine/learned.py), all through ``load_extractor``.
+engine/learned.py), all through ``load_extractor`` (the registry's "extractor" kind).
 
 ``load_extractor(preset_id)`` -> object with ``preset_id`` and
 ``extract(rgb, mask=None) -> LocalFeatures``. Keypoints are float32 (x, y) in the
@@ -85,32 +85,18 @@ class RootSiftExtractor:
         return LocalFeatures(xy.astype(np.float32), desc.astype(np.float16), (w, h), resp[order])
 
 
-def _xfeat(preset_id, **kwargs):
-    from .xfeat import XFeatExtractor
-
-    return XFeatExtractor(preset_id, **kwargs)
-
-
-def _disk(preset_id, **kwargs):
-    from .learned import DiskExtractor
-
-    return DiskExtractor(preset_id, **kwargs)
-
-
-# extractor preset id -> factory (one entry per preset of kind "extractor")
-EXTRACTORS = {"rootsift-2048": RootSiftExtractor, "xfeat-640": _xfeat, "xfeat-1024": _xfeat, "disk-640": _disk}
-
-
 def load_extractor(preset_id: Optional[str] = None, **kwargs):
+    """A catalogue extractor, built by its registry entry (engine/registry.py)."""
+    from . import registry
     from .models import DEFAULT_EXTRACTOR
 
     preset_id = preset_id or DEFAULT_EXTRACTOR
     preset = get_preset(preset_id)
     if preset.kind != "extractor":
         raise ExtractorError(f"preset {preset_id!r} is a {preset.kind}, not an extractor")
-    if preset_id not in EXTRACTORS:
+    if preset_id not in registry.PARTS["extractor"]:
         raise ExtractorError(f"extractor {preset_id!r} is not available in this version")
-    return EXTRACTORS[preset_id](preset_id, **kwargs)
+    return registry.load("extractor", preset_id, **kwargs)
 
 
 def storage_of(extractor_id: str) -> str:

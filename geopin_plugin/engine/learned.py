@@ -133,7 +133,10 @@ def filter_matches(scores: np.ndarray, threshold: float):
 
 
 def load_matcher(preset_id: str = "lightglue-disk", models_directory=None) -> LightGlueMatcher:
+    """A catalogue matcher, built by its registry entry (engine/registry.py)."""
+    from . import registry
+
     preset = get_preset(preset_id)
     if preset.kind != "matcher":
         raise ModelError(f"preset {preset_id!r} is a {preset.kind}, not a matcher")
-    return LightGlueMatcher(preset_id, models_directory)
+    return registry.load("matcher", preset_id, models_directory=models_directory)

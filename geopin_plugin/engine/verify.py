@@ -15,7 +15,8 @@ XFeat), run on every candidate with cached reference features:
 ``verified`` = inliers >= the extractor's threshold and spread >= MIN_SPREAD.
 Then, for XFeat, the matcher tier: LighterGlue on the few best still-unverified
 candidates, which it can only promote (``Verifier.verify``). ``config_for``
-holds each extractor's measured settings; tests assert against the constants.
+and ``CONFS`` hold each extractor's measured settings (the registry's "verifier"
+kind); tests assert against the constants.
 """
 from __future__ import annotations
 
@@ -27,12 +28,11 @@ from typing import Callable, Dict, Optional
 
 import numpy as np
 
+from .matching import GRID, RATIO, coverage, fundamental_inliers, mutual_matches, unique_positions
 from .types import LocalFeatures
 
 MIN_INLIERS = 20  # unique one-to-one MAGSAC inliers (measured: different places <= 14)
 MIN_SPREAD = 0.10  # share of GRID cells holding inliers on both images (>= 5 of 48), line-penalised
-GRID = (8, 6)  # cells across, down
-RATIO = 0.8  # Lowe ratio on descriptor distances (after the mutual check)
 RANSAC_PX = 2.0  # MAGSAC threshold in pixels at a 1024 px long side (scaled with image size)
 FAST_KEYPOINTS = 1024  # tier 1: the strongest keypoints per side, every candidate
 FULL_KEYPOINTS = 2048  # tier 2: all stored keypoints, only the ambiguous band
@@ -69,6 +69,8 @@ MATCHER_RERANKS = True
 # within 50 m unchanged, lund-loo within 10 m 89.7 -> 93.1 %, amsterdam-lopo within
 # 25 m 51.6 -> 48.4 %, Lund's verification 4.5 -> 0.8 s a query (docs/evaluation.md)
 ENOUGH_VERIFIED = 3
+LEARNED_KEYPOINTS = 512  # LightGlue cost grows ~quadratically: 512 kp ~1.5 s/pair on 2 cores
+LEARNED_MIN_INLIERS = 60  # LightGlue MAGSAC inliers (DISK, 512 kp): measured, different places <= 58; docs/evaluation.md
 
 
 @dataclass
@@ -104,19 +106,41 @@ class VerifyConfig:
     models_directory: Optional[str] = None
 
 
+# Named verifier configurations (the registry's kind "verifier"): the settings measured
+# for one kind of features, as VerifyConfig keywords.
+CONFS = {
+    "rootsift": {},  # VerifyConfig's defaults, measured on RootSIFT (databases built before XFeat)
+    "xfeat": dict(name="xfeat", min_inliers=XFEAT_MIN_INLIERS, fast_keypoints=XFEAT_KEYPOINTS,
+                  full_keypoints=XFEAT_KEYPOINTS, reject_below=0, ratio=XFEAT_RATIO,
+                  matcher="lighterglue-xfeat", band=CONFIRM_BAND, band_min_inliers=CONFIRM_MIN_FAST,
+                  matcher_keypoints=LIGHTERGLUE_KEYPOINTS, matcher_min_inliers=LIGHTERGLUE_MIN_INLIERS,
+                  anchor_min_inliers=XFEAT_ANCHOR_MIN_INLIERS, matcher_reranks=MATCHER_RERANKS,
+                  enough_verified=ENOUGH_VERIFIED),
+    "learned": dict(full_keypoints=LEARNED_KEYPOINTS, min_inliers=LEARNED_MIN_INLIERS),  # + LightGlue, every pair
+}
+
+
+def conf(name: str, **overrides) -> VerifyConfig:
+    """A named configuration with overrides (None leaves a setting as measured)."""
+    return replace(VerifyConfig(**CONFS[name]), **{k: v for k, v in overrides.items() if v is not None})
+
+
 def config_for(extractor_id: str, **overrides) -> VerifyConfig:
     """The verifier settings measured for an extractor's features (RootSIFT for
     databases built before XFeat, whose thresholds stay as measured then)."""
-    if extractor_id.startswith("xfeat"):
-        base = VerifyConfig(name="xfeat", min_inliers=XFEAT_MIN_INLIERS, fast_keypoints=XFEAT_KEYPOINTS,
-                            full_keypoints=XFEAT_KEYPOINTS, reject_below=0, ratio=XFEAT_RATIO,
-                            matcher="lighterglue-xfeat", band=CONFIRM_BAND, band_min_inliers=CONFIRM_MIN_FAST,
-                            matcher_keypoints=LIGHTERGLUE_KEYPOINTS, matcher_min_inliers=LIGHTERGLUE_MIN_INLIERS,
-                            anchor_min_inliers=XFEAT_ANCHOR_MIN_INLIERS, matcher_reranks=MATCHER_RERANKS,
-                            enough_verified=ENOUGH_VERIFIED)
-    else:
-        base = VerifyConfig()
-    return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+    from .registry import verifier_for
+
+    return conf(verifier_for(extractor_id), **overrides)
+
+
+def build_verifier(name: str, config: Optional[VerifyConfig] = None, pair_matcher: Optional[str] = None,
+                   models_directory=None, **overrides):
+    """The registry's verifier factory: ``config``, else conf ``name`` with overrides;
+    ``pair_matcher``: a learned matcher on every pair instead of mutual nearest neighbours."""
+    config = config or conf(name, **overrides)
+    if pair_matcher:
+        return LearnedVerifier(config, pair_matcher, models_directory)
+    return Verifier(config)
 
 
 @dataclass
@@ -145,73 +169,6 @@ def _as_f32(desc: np.ndarray, n: int) -> np.ndarray:
     out unit descriptors, so no renormalisation per pair (float16 rounding moves a
     norm by < 1e-3, which changes no nearest neighbour that matters)."""
     return np.asarray(desc[:n], np.float32)
-
-
-def mutual_matches(dq: np.ndarray, dr: np.ndarray, ratio: float = RATIO) -> np.ndarray:
-    """(K, 2) index pairs: mutual nearest neighbours passing the ratio test.
-    dq, dr: unit-norm float32 descriptors."""
-    if len(dq) < 2 or len(dr) < 2:
-        return np.zeros((0, 2), np.int64)
-    sim = dq @ dr.T
-    nn_q = sim.argmax(axis=1)
-    rows = np.arange(len(dq))
-    best = sim[rows, nn_q]
-    # mutual: the reference descriptor's best query is this one (max over axis 0
-    # is vectorised in numpy, argmax over axis 0 is not: 20x slower)
-    mutual = best >= sim.max(axis=0)[nn_q]
-    sim[rows, nn_q] = -2.0
-    second = sim.max(axis=1)
-    # distances of unit vectors: d^2 = 2 - 2 s
-    d1 = np.sqrt(np.maximum(2.0 - 2.0 * best, 0.0))
-    d2 = np.sqrt(np.maximum(2.0 - 2.0 * second, 1e-12))
-    keep = np.flatnonzero(mutual & (d1 < ratio * d2))
-    # exact ties (duplicate descriptors) could pass the mutual test twice: one query per reference
-    _, first = np.unique(nn_q[keep], return_index=True)
-    keep = keep[np.sort(first)]
-    return np.stack([rows[keep], nn_q[keep]], axis=1)
-
-
-def _unique_positions(pq: np.ndarray, pr: np.ndarray, cell: float = 2.0) -> np.ndarray:
-    """Indices keeping the first match per query location and per reference location."""
-    kq = np.round(pq / cell).astype(np.int64)
-    kr = np.round(pr / cell).astype(np.int64)
-    _, iq = np.unique(kq, axis=0, return_index=True)
-    keep = np.zeros(len(pq), bool)
-    keep[iq] = True
-    idx = np.flatnonzero(keep)
-    _, ir = np.unique(kr[idx], axis=0, return_index=True)
-    return np.sort(idx[ir])
-
-
-def coverage(points: np.ndarray, size, grid=GRID) -> float:
-    """Share of grid cells over an image of size (w, h) holding at least one point,
-    times a line penalty (minor/major axis ratio of the points, saturating at 0.25)."""
-    if len(points) == 0:
-        return 0.0
-    w, h = float(size[0]), float(size[1])
-    gx = np.clip((points[:, 0] / w * grid[0]).astype(int), 0, grid[0] - 1)
-    gy = np.clip((points[:, 1] / h * grid[1]).astype(int), 0, grid[1] - 1)
-    cells = len(set(zip(gx.tolist(), gy.tolist()))) / float(grid[0] * grid[1])
-    if len(points) < 3:
-        return cells * 0.0
-    c = (points - points.mean(axis=0)) / np.array([w, h])
-    s = np.linalg.svd(c, compute_uv=False)
-    elong = s[1] / max(s[0], 1e-9)
-    return float(cells * min(1.0, elong / 0.25))
-
-
-def fundamental_inliers(pq: np.ndarray, pr: np.ndarray, thr: float, conf: float, iters: int) -> np.ndarray:
-    import cv2
-
-    if len(pq) < 8:
-        return np.zeros(len(pq), bool)
-    try:
-        F, mask = cv2.findFundamentalMat(pq, pr, cv2.USAC_MAGSAC, thr, conf, iters)
-    except cv2.error:
-        return np.zeros(len(pq), bool)
-    if F is None or mask is None:
-        return np.zeros(len(pq), bool)
-    return mask.ravel().astype(bool)
 
 
 class Verifier:
@@ -276,7 +233,7 @@ class Verifier:
             return _empty(tier, len(pairs), time.perf_counter() - t0)
         pq = np.asarray(q.keypoints, np.float32)[pairs[:, 0]]
         pr = np.asarray(r.keypoints, np.float32)[pairs[:, 1]]
-        keep = _unique_positions(pq, pr)
+        keep = unique_positions(pq, pr)
         pq, pr = pq[keep], pr[keep]
         tentative = len(pq)
         scale = max(max(q.image_size), max(r.image_size)) / 1024.0
@@ -467,10 +424,6 @@ class Verifier:
         return out
 
 
-LEARNED_KEYPOINTS = 512  # LightGlue cost grows ~quadratically: 512 kp ~1.5 s/pair on 2 cores
-LEARNED_MIN_INLIERS = 60  # LightGlue MAGSAC inliers (DISK, 512 kp): measured, different places <= 58; docs/evaluation.md
-
-
 class LearnedVerifier(Verifier):
     """The learned tier: LightGlue (ONNX) on DISK features for every pair, then the
     same one-to-one / MAGSAC / spread checks. Reference and query features must
@@ -480,5 +433,5 @@ class LearnedVerifier(Verifier):
                  models_directory=None):
         from .learned import load_matcher
 
-        config = config or VerifyConfig(full_keypoints=LEARNED_KEYPOINTS, min_inliers=LEARNED_MIN_INLIERS)
+        config = config or conf("learned")
         super().__init__(config, matcher=load_matcher(matcher_preset, models_directory))
