@@ -11,20 +11,13 @@ from typing import Optional
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .errors import ImageError
 from .geo import valid_wgs84
 
 # 120 megapixels: an 8000x4000 panorama is 32 MP; a 16k x 8k one 128 MP is refused
 # by default (pass max_pixels to raise it).
 DEFAULT_MAX_PIXELS = 120_000_000
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
-
-
-class ImageError(Exception):
-    """An image that cannot be used; str(exc) is the reason shown to the user."""
-
-    def __init__(self, reason):
-        super().__init__(reason)
-        self.reason = reason
 
 
 def _open(path):
