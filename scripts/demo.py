@@ -50,7 +50,7 @@ def build_database(db_path, leave_out=(), headings=8, log=print, rows=None):
     Images already in the database are skipped by content hash, so a re-run is quick."""
     from geopin.geopin_plugin.engine import ingest
     from geopin.geopin_plugin.engine.models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
-    from geopin.geopin_plugin.engine.pipeline import _model
+    from geopin.geopin_plugin.engine.registry import shared as _model
 
     rows = [r for r in (rows or manifest()) if r["pano_id"] not in set(leave_out)]
     records = [ingest.ImageRecord(path=r["path"], lat=float(r["lat"]), lon=float(r["lon"]), source="amsterdam-panorama",

@@ -37,7 +37,7 @@ def build(folder, datasets):
     from geopin.geopin_plugin.engine.images import load_image
     from geopin.geopin_plugin.engine.models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
     from geopin.geopin_plugin.engine.panorama import perspective_view
-    from geopin.geopin_plugin.engine.pipeline import _model
+    from geopin.geopin_plugin.engine.registry import shared as _model
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -57,7 +57,33 @@ def test_same_protocol_same_table(tiny, first_run, tmp_path):
     assert all(r.error_m is not None and r.error_m < 1000 for r in results)
 
 
-def test_masked_leave_one_out_equals_a_database_without_the_panorama(tiny, first_run, tmp_path, datasets_dir):
+def count_stage_calls(monkeypatch):
+    """Count the calls of the stage functions (engine/stages.py) and of the product's
+    verifier cascade (Verifier.verify), whoever makes them."""
+    from collections import Counter
+
+    from geopin.geopin_plugin.engine import stages
+    from geopin.geopin_plugin.engine.verify import Verifier
+
+    calls = Counter()
+
+    def counted(owner, name, label):
+        real = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            calls[label] += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, wrapper)
+
+    for name in ("retrieve", "verify", "estimate"):
+        counted(stages, name, name)
+    counted(Verifier, "verify", "Verifier.verify")
+    return calls
+
+
+def test_masked_leave_one_out_equals_a_database_without_the_panorama(tiny, first_run, tmp_path, datasets_dir,
+                                                                     monkeypatch):
     from geopin.geopin_plugin.engine import ingest
     from geopin.geopin_plugin.engine.embed import load_embedder
     from geopin.geopin_plugin.engine.features import load_extractor
@@ -84,10 +110,14 @@ def test_masked_leave_one_out_equals_a_database_without_the_panorama(tiny, first
     geo = Geolocator(str(db_path), PipelineConfig(top_k=100, verify_top=50, calibration_path=str(cal_path)))
     runner = ev.ProtocolRunner(tiny, ev.EvalConfig(), cache_dir=cache, calibration=load_calibration(cal_path))
     runner.prepare()
+    calls = count_stage_calls(monkeypatch)
+    one_query = {"retrieve": 1, "verify": 1, "Verifier.verify": 1, "estimate": 1}
     for q, r in zip(tiny.queries, results):
         if q.item.group != left_out:
             continue
         g = geo.locate(ev.load_item_image(q.item))
+        assert calls == one_query  # the product ran the stages ...
+        calls.clear()
         # the same references in the same retrieval order, the same verification
         by_rank = sorted(g.candidates, key=lambda c: c.retrieval_rank)
         headings = [c.view.rel_heading for c in by_rank]
@@ -95,6 +125,8 @@ def test_masked_leave_one_out_equals_a_database_without_the_panorama(tiny, first
                                   runner.ref_group != left_out, 100)
         assert headings == [tiny.references[i].heading for i in idx]
         r = runner.run_query(q)
+        assert calls == one_query  # ... and the harness ran the same ones, not a copy of them
+        calls.clear()
         assert g.n_verified == r.n_verified
         assert g.candidates[0].inliers == r.top_inliers
         assert g.label == r.label

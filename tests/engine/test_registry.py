@@ -1,0 +1,67 @@
+"""The registry of the pipeline's parts (engine/registry.py): every catalogue
+extractor and matcher has an entry and nothing else does, parts are found by kind
+and name, and which models a database needs is decided in one place."""
+import pytest
+
+from geopin.geopin_plugin.engine import registry
+from geopin.geopin_plugin.engine.features import RootSiftExtractor
+from geopin.geopin_plugin.engine.models import DEFAULT_EXTRACTOR, FALLBACK_EXTRACTOR, PRESETS
+from geopin.geopin_plugin.engine.verify import CONFS, LearnedVerifier, Verifier, config_for
+
+
+@pytest.mark.parametrize("kind", ["embedder", "extractor", "matcher"])
+def test_every_catalogue_preset_of_a_kind_has_an_entry(kind):
+    assert set(registry.PARTS[kind]) == {p.id for p in PRESETS.values() if p.kind == kind}
+
+
+def test_verifier_entries_are_the_named_confs():
+    assert set(registry.PARTS["verifier"]) == set(CONFS)
+    for p in registry.PARTS["extractor"].values():
+        assert p.verifier in CONFS
+
+
+def test_an_extractor_names_the_verifier_measured_for_its_features():
+    assert registry.verifier_for("xfeat-1024") == registry.verifier_for("xfeat-640") == "xfeat"
+    assert registry.verifier_for("rootsift-2048") == "rootsift"
+    assert registry.verifier_for("test-orb") == registry.GENERIC_VERIFIER  # unknown features: the generic settings
+    assert config_for("xfeat-1024").matcher == "lighterglue-xfeat" and config_for("rootsift-2048").matcher is None
+
+
+def test_parts_load_by_kind_and_name():
+    assert isinstance(registry.load("extractor", "rootsift-2048"), RootSiftExtractor)
+    v = registry.load("verifier", "xfeat", min_inliers=40, band=None)
+    assert type(v) is Verifier and v.config == config_for(DEFAULT_EXTRACTOR, min_inliers=40)
+    assert registry.factory("verifier", "learned") is registry.factory("verifier", "xfeat")
+    assert registry.part("verifier", "learned").features == "disk-640"
+    with pytest.raises(registry.UnknownPart, match="no matcher named 'nope'"):
+        registry.load("matcher", "nope")
+
+
+def test_the_learned_verifier_matches_every_pair(monkeypatch):
+    from geopin.geopin_plugin.engine import learned
+
+    monkeypatch.setattr(learned, "load_matcher", lambda preset, directory=None: f"matcher:{preset}")
+    v = registry.load("verifier", "learned")
+    assert isinstance(v, LearnedVerifier) and v.matcher == "matcher:lightglue-disk"
+
+
+def test_which_models_a_database_needs():
+    new = registry.database_models({"model_preset": "m", "extractor_preset": "xfeat-1024", "dim": "512"}, 10)
+    assert (new.embedder, new.extractor, new.dim, new.verifier, new.outdated) == ("m", "xfeat-1024", 512, "xfeat",
+                                                                                  False)
+    old = registry.database_models({"model_preset": "m"}, 10)  # views from before the preset was recorded
+    assert (old.extractor, old.verifier, old.outdated) == (FALLBACK_EXTRACTOR, "rootsift", True)
+    empty = registry.database_models({}, 0)
+    assert (empty.embedder, empty.extractor, empty.dim) == (None, DEFAULT_EXTRACTOR, None)
+
+    class Meta:  # a synthetic database's meta object
+        model_preset, extractor_preset, dim = "m", "rootsift-2048", 8
+
+    assert registry.database_models(Meta()).extractor == "rootsift-2048"
+
+
+def test_shared_parts_are_built_once():
+    made = []
+    a = registry.shared("matcher", "test-shared", lambda: made.append(1) or object())
+    b = registry.shared("matcher", "test-shared", lambda: made.append(1) or object())
+    assert a is b and made == [1]
