@@ -90,7 +90,7 @@ def main(argv=None) -> int:
                   file=sys.stderr, flush=True)
             runner = ev.ProtocolRunner(p, cfg, cache_dir=cache, log=lambda m: print("  " + m, file=sys.stderr))
             results = runner.run(progress=_progress(p.name))
-            run = er.Run(p, cfg.name, results)
+            run = er.Run(p, cfg.name, results, runner.settings())
             runs.append(run)
             rows.append(dict(run.summary, protocol=p.name, preset=cfg.name))
     report = er.write_report(run_dir, runs, command=command, gallery_limit=args.gallery)

@@ -35,6 +35,9 @@ class Run:
     protocol: Protocol
     config_name: str
     results: List[QueryResult]
+    # what it ran with in full (ProtocolRunner.settings(): the PipelineConfig with its
+    # identity, the verifier's VerifyConfig); None: not known
+    settings: Optional[dict] = None
 
     @property
     def summary(self) -> dict:
@@ -68,6 +71,23 @@ def _html_table(rows: Sequence[dict], first) -> str:
     body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(r.get(k), k))}</td>" for k, _ in cols) + "</tr>"
                    for r in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def flat_settings(settings: dict, prefix: str = "") -> List[tuple]:
+    """(dotted name, value) for every setting, nested dicts flattened, in order."""
+    out = []
+    for k, v in settings.items():
+        if isinstance(v, dict):
+            out += flat_settings(v, f"{prefix}{k}.")
+        else:
+            out.append((f"{prefix}{k}", v))
+    return out
+
+
+def settings_table(settings: dict) -> str:
+    rows = "".join(f"<tr><td style='text-align:left'>{html.escape(k)}</td><td style='text-align:left'>"
+                   f"{html.escape(repr(v))}</td></tr>" for k, v in flat_settings(settings))
+    return f"<table><tr><th>setting</th><th>value</th></tr>{rows}</table>"
 
 
 # --- plots -------------------------------------------------------------------------------------
@@ -220,6 +240,8 @@ def write_report(run_dir: Path, runs: Sequence[Run], command: str = "", gallery_
                      f"<a href='{csv_path.name}'>{csv_path.name}</a>.</p>")
         for note in run.protocol.notes:
             parts.append(f"<p><small>{html.escape(note)}</small></p>")
+        if run.settings:
+            parts.append("<h3>Settings</h3>" + settings_table(run.settings))
         kinds = [dict(s, kind=k) for k, s in per_kind(run.results).items()]
         parts.append("<h3>By query kind</h3>" + _html_table(kinds, (("kind", "kind"),)))
         ece = expected_calibration_error(run.results)

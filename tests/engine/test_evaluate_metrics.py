@@ -121,6 +121,26 @@ def test_report_files(tmp_path):
     assert [r.key for r in worst][:2] == ["k5", "k4"]
 
 
+def test_a_preset_runs_the_product_defaults_and_the_report_prints_them(tmp_path):
+    from geopin.geopin_plugin.engine.pipeline import PipelineConfig
+
+    default, product = ev.EvalConfig(), PipelineConfig()
+    assert (default.top_k, default.verify_top, default.position) == (product.top_k, product.verify_top,
+                                                                     product.position_method)
+    pc = ev.EvalConfig.parse("top_k=20,inlier_power=1,tier=none").pipeline_config()
+    assert (pc.top_k, pc.verify_top, pc.posterior.inlier_power) == (20, 0, 1.0)
+    runner = ev.ProtocolRunner(pr.Protocol("synthetic", "synthetic", [], [], 25.0), ev.EvalConfig(),
+                               cache_dir=tmp_path / "cache")
+    settings = runner.settings()
+    assert settings["pipeline"]["identity"] == runner.pipeline.identity()
+    assert settings["verifier"]["min_inliers"] == runner.verifier.config.min_inliers
+    path = er.write_report(tmp_path, [er.Run(runner.protocol, default.name, [], settings)])
+    text = path.read_text()
+    for name, value in er.flat_settings(settings):
+        assert name in text
+    assert "pipeline.posterior.inlier_power" in text and "verifier.matcher" in text
+
+
 def test_builtin_protocols_match_the_datasets_readme(datasets_dir):
     lopo = pr.amsterdam_lopo(datasets_dir)
     positives = sorted({q.item.group for q in lopo.queries if q.positive})
