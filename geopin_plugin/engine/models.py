@@ -203,7 +203,6 @@ _add(ModelPreset(
 DEFAULT_EMBEDDER = "mobilenetv2-gem512-1024"
 DEFAULT_EXTRACTOR = "xfeat-1024"
 FALLBACK_EXTRACTOR = "rootsift-2048"  # model-free; databases built before XFeat
-DEFAULT_MATCHER = "lightglue-disk"  # the DISK learned tier, evaluation only (seconds per pair on a 2-core CPU)
 
 
 def get_preset(preset_id: str) -> ModelPreset:

@@ -3,8 +3,8 @@
 Conventions: images are RGB uint8 numpy arrays of shape (H, W, 3); planar
 coordinates are RD New (EPSG:28992) metres; embeddings are float32, L2-normalised.
 """
-from dataclasses import dataclass, field
-from typing import Optional, Protocol, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -17,27 +17,8 @@ class LocalFeatures:
     scores: Optional[np.ndarray] = None  # (N,) float32 detector scores
 
 
-class Embedder(Protocol):
-    preset_id: str  # goes into index and cache names
-    dim: int
-
-    def embed(self, images: Sequence[np.ndarray]) -> np.ndarray:
-        """RGB uint8 images -> (n, dim) float32, L2-normalised rows."""
-
-
-class FeatureExtractor(Protocol):
-    preset_id: str
-
-    def extract(self, image: np.ndarray) -> LocalFeatures:
-        """RGB uint8 image -> local features."""
-
-
 @dataclass
 class SearchHit:
     view_id: int
     similarity: float  # cosine similarity of the L2-normalised embeddings
 
-
-@dataclass
-class Timings:
-    stages: dict = field(default_factory=dict)  # stage name -> seconds
