@@ -141,7 +141,9 @@ class Geolocator:
             f"{extractor.split('-')[0]} verifier; re-run 'Build reference database' on it to add "
             f"{DEFAULT_EXTRACTOR} features (no re-embedding)")
         try:
-            self.extractor = registry.shared("extractor", extractor)
+            from .features import load_extractor  # its errors name what is wrong with the preset
+
+            self.extractor = registry.shared("extractor", extractor, lambda: load_extractor(extractor))
         except Exception as exc:
             raise PipelineError(f"the database needs local features {extractor!r}, which cannot be loaded: {exc}") from exc
         self.verifier = registry.load("verifier", registry.verifier_for(extractor),

@@ -135,18 +135,6 @@ def shared(kind: str, name: str, make: Optional[Callable[[], object]] = None):
     with _SHARED_LOCK:
         key = (kind, name)
         if key not in _SHARED:
-            _SHARED[key] = make() if make is not None else _load_checked(kind, name)
+            _SHARED[key] = make() if make is not None else load(kind, name)
         return _SHARED[key]
 
-
-def _load_checked(kind: str, name: str):
-    # the public loaders check the catalogue and say what is wrong in their own terms
-    if kind == "embedder":
-        from .embed import load_embedder
-
-        return load_embedder(name)
-    if kind == "extractor":
-        from .features import load_extractor
-
-        return load_extractor(name)
-    return load(kind, name)
