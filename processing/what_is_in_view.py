@@ -217,7 +217,7 @@ class WhatIsInView(GeoPinAlgorithm):
         from ..geopin_plugin.engine import whatisinview as wv
         from ..geopin_plugin.engine.parcels import DensityGrid
         from ..geopin_plugin.engine.pdok.client import PdokError
-        from ..geopin_plugin.engine.sources.base import Canceled
+        from ..geopin_plugin.engine.errors import Cancelled
 
         estimates = self.parameterAsSource(parameters, self.ESTIMATES, context)
         if estimates is None:
@@ -287,7 +287,7 @@ class WhatIsInView(GeoPinAlgorithm):
                 for line in wv.summary_lines(answer):
                     feedback.pushInfo(f"  {line}")
                 feedback.setProgress(100.0 * (i + 1) / max(1, len(rows)))
-        except Canceled:
+        except Cancelled:
             pass
         finally:
             if http is not None:

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Callable, List, Optional, Tuple
 
 from ...log import get_logger
-from ..sources.base import Canceled, HttpClient, RetryPolicy, TransportError, parse_retry_after
+from ..errors import Cancelled
+from ..sources.base import HttpClient, RetryPolicy, TransportError, parse_retry_after
 from .services import PDOK_PAGE_LIMIT, RD_NEW_URI, SERVICES  # noqa: F401  (re-exported)
 
 LOG = get_logger("pdok")
@@ -180,7 +181,7 @@ class OgcFeaturesClient:
 
     def _check_canceled(self):
         if self.is_canceled():
-            raise Canceled()
+            raise Cancelled()
 
 
 def _strip_query(url: str) -> str:

@@ -5,7 +5,7 @@
     path = source.download(result.images[0], "/tmp/x.jpg")
 """
 from .amsterdam import AmsterdamSource
-from .base import (Area, AuthError, Canceled, HttpClient, HttpResponse, ImageError, RetryPolicy, SearchResult,
+from .base import (Area, AuthError, Cancelled, HttpClient, HttpResponse, ImageError, RetryPolicy, SearchResult,
                    SourceError, SourceImage, StreetImagerySource, TransportError, USER_AGENT)
 from .kartaview import KartaViewSource
 from .mapilio import MapilioSource
@@ -27,6 +27,6 @@ def make_source(name, http, base_url=None, token=None, **kw) -> StreetImagerySou
     return cls(http, base_url=base_url or None, token=token, **kw)
 
 
-__all__ = ["Area", "AuthError", "Canceled", "HttpClient", "HttpResponse", "ImageError", "RetryPolicy",
+__all__ = ["Area", "AuthError", "Cancelled", "HttpClient", "HttpResponse", "ImageError", "RetryPolicy",
            "SearchResult", "SourceError", "SourceImage", "StreetImagerySource", "TransportError", "USER_AGENT",
            "SOURCES", "SOURCE_NAMES", "make_source"]

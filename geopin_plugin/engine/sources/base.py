@@ -33,6 +33,7 @@ from typing import Callable, Dict, Iterator, List, Mapping, Optional, Protocol, 
 from urllib.parse import urlsplit
 
 from ...log import get_logger
+from ..errors import Cancelled, ImageError  # an image the import skips; the caller asked to stop
 
 LOG = get_logger("sources")
 
@@ -148,14 +149,6 @@ class AuthError(SourceError):
             f"{source} {what}. Store the token in QGIS Settings > Options > Authentication "
             f"and choose that configuration in the AUTH_CONFIG parameter."
         )
-
-
-class ImageError(SourceError):
-    """One image could not be downloaded or decoded; the import skips it."""
-
-
-class Canceled(Exception):
-    """The caller asked to stop (is_canceled returned True)."""
 
 
 # --- plain types ---------------------------------------------------------------
@@ -402,7 +395,7 @@ class StreetImagerySource:
 
     def _check_canceled(self):
         if self.is_canceled():
-            raise Canceled()
+            raise Cancelled()
 
     def _query_cells(self, area: Area, max_images: int) -> List[BBox]:
         x0, y0, x1, y1 = area.bbox

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, List, Optional, Set, Tuple
 
-from .base import LOG, AuthError, Canceled, ImageError, SourceImage, StreetImagerySource, check_image_bytes
+from .base import LOG, AuthError, Cancelled, ImageError, SourceImage, StreetImagerySource, check_image_bytes
 
 
 @dataclass
@@ -104,7 +104,7 @@ def import_street_imagery(source: StreetImagerySource, area, database, embedder,
     say(0.0, f"searching {source.title}")
     try:
         result = source.search(area, max_images, start_date, end_date, image_size)
-    except Canceled:
+    except Cancelled:
         report.canceled = True
         return report
     report.found, report.available = len(result.images), result.available
@@ -144,7 +144,7 @@ def import_street_imagery(source: StreetImagerySource, area, database, embedder,
             else:
                 source.download(image, dest)
                 report.downloaded += 1
-        except Canceled:
+        except Cancelled:
             report.canceled = True
             break
         except AuthError:
