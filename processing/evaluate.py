@@ -160,7 +160,8 @@ class Evaluate(DatabaseInput, GeoPinAlgorithm):
         if csv_path:
             ev.write_results_csv(results, csv_path)
         report_dir = self.parameterAsString(parameters, self.REPORT_DIR, context)
-        report = er.write_report(report_dir, [er.Run(protocol, config.name, results)],
+        report = er.write_report(report_dir, [er.Run(protocol, config.name, results,
+                                                         getattr(runner, "settings", lambda: None)())],
                                  command=f"geopin:evaluate {protocol.name} {config.name}")
         s = ev.summarize(results)
         feedback.pushInfo(self.tr("{0} queries ({1} positives): {2} % within 50 m, median error {3} m").format(

@@ -30,18 +30,18 @@ WGS84 = "EPSG:4326"
 def load_models(database):
     """The embedder and extractor: the database's own preset when it exists, else
     the defaults (tests replace this function)."""
-    from ..geopin_plugin.engine import embed, features, models
+    from ..geopin_plugin.engine import embed, features, models, registry
 
-    preset, extractor_preset = models.DEFAULT_EMBEDDER, models.DEFAULT_EXTRACTOR
+    meta, count = {}, 0
     try:
         from ..geopin_plugin.engine.refdb import ReferenceDatabase
 
         with ReferenceDatabase.open(database, repair_index=False) as db:
-            preset = db.meta.get("model_preset") or preset
-            extractor_preset = db.meta.get("extractor_preset") or extractor_preset
+            meta, count = dict(db.meta), db.count
     except Exception:  # no database yet (or empty): defaults
         pass
-    return embed.load_embedder(preset), features.load_extractor(extractor_preset)
+    chosen = registry.database_models(meta, count)
+    return embed.load_embedder(chosen.embedder or models.DEFAULT_EMBEDDER), features.load_extractor(chosen.extractor)
 
 
 def make_http_client(feedback):

@@ -41,7 +41,11 @@ def test_learned_tier_one_query(tiny, tmp_path):  # noqa: F811
     assert all(not fast_table[k]["verified"] for k in table)
     newly = sum(1 for r in table.values() if r["inliers"] >= 1 and r["spread"] >= 0.10)  # promoted by LightGlue
     assert learned.n_verified == fast.n_verified + newly
-    assert learned.t_verify > fast.t_verify  # DISK on the query + LightGlue pairs counted
+    # DISK on the query + LightGlue pairs counted on top of the fast tier it extends (the
+    # default cascade's LighterGlue band is another cost, not a lower bound: compared with
+    # the fast tier alone, as the learned tier is built on it)
+    fast_only = ev.ProtocolRunner(proto, ev.EvalConfig(tier="fast"), cache_dir=tmp_path).run()[0]
+    assert learned.t_verify > fast_only.t_verify
     # a second run reads every outcome from the caches: no model is loaded
     again = ev.ProtocolRunner(proto, cfg, cache_dir=tmp_path)
     assert again.run()[0].n_verified == learned.n_verified and again.learned._verifier is None
