@@ -22,18 +22,19 @@ class does the rest the same way for all of them:
 """
 from __future__ import annotations
 
-import email.utils
 import json
 import math
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple
-from urllib.parse import urlsplit
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from ...log import get_logger
 from ..errors import Cancelled, ImageError  # an image the import skips; the caller asked to stop
+from .transport import (  # noqa: F401 (the sources' interface, importable from here as before)
+    DOWNLOAD_DEADLINE_S, MAX_BODY_BYTES, MAX_REDIRECTS, SENSITIVE_HEADERS, HttpClient, HttpResponse, LimitExceeded,
+    TransportError, check_scheme, origin, parse_retry_after)
 
 LOG = get_logger("sources")
 
@@ -53,80 +54,6 @@ def plugin_version() -> str:
 
 
 USER_AGENT = f"GeoPin/{plugin_version()} (QGIS plugin)"
-
-
-# --- HTTP --------------------------------------------------------------------------
-
-
-@dataclass
-class HttpResponse:
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-    def header(self, name: str) -> Optional[str]:
-        lname = name.lower()
-        for key, value in self.headers.items():
-            if key.lower() == lname:
-                return value
-        return None
-
-
-class HttpClient(Protocol):
-    def get(self, url: str, params: Optional[Mapping[str, object]] = None,
-            headers: Optional[Mapping[str, str]] = None) -> HttpResponse:
-        """GET url (params are query parameters). Never raises for an HTTP status;
-        raises TransportError for a connection failure or a body cut short."""
-
-    def post(self, url: str, data: Optional[Mapping[str, object]] = None,
-             headers: Optional[Mapping[str, str]] = None) -> HttpResponse:
-        """POST url with data form-encoded (application/x-www-form-urlencoded)."""
-
-
-class TransportError(Exception):
-    """The connection failed or the body was cut short (no usable HTTP answer)."""
-
-
-class LimitExceeded(TransportError):
-    """The answer broke a per-download limit (size cap, overall deadline, a refused
-    redirect or URL scheme). Not retried: asking again would break it again."""
-
-
-# Download limits shared by both HTTP clients (urllib here, QGIS's network stack in
-# qgis_http.py): a body larger than this is refused before it is all in memory, and
-# one download may not take longer than this in total (a server sending one byte a
-# second must not hold the import). The largest documented file is an 8000 px
-# Amsterdam panorama of ~10-20 MB; 64 MB leaves room for originals.
-MAX_BODY_BYTES = 64 * 1024 * 1024
-DOWNLOAD_DEADLINE_S = 120.0
-MAX_REDIRECTS = 5
-# headers that carry credentials: dropped when a redirect leaves the origin
-SENSITIVE_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key", "x-auth-token")
-
-
-def origin(url: str) -> Tuple[str, str, int]:
-    """(scheme, host, port) of a URL, the unit tokens are scoped to (RFC 6454)."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port is None:
-        port = {"http": 80, "https": 443}.get(scheme, -1)
-    return scheme, (parts.hostname or "").lower(), port
-
-
-def check_scheme(url: str) -> None:
-    """LimitExceeded unless url is http:// or https:// (a file:// URL from a hostile
-    answer must not read local files, and must be a clear error)."""
-    scheme = urlsplit(url).scheme.lower()
-    if scheme not in ("http", "https"):
-        raise LimitExceeded(f"refused a {scheme + ':' if scheme else 'relative'} URL: only http:// and "
-                            f"https:// addresses are fetched")
-
-
-# --- errors --------------------------------------------------------------------
 
 
 class SourceError(Exception):
@@ -536,26 +463,6 @@ def _in_dates(capture_time: Optional[str], start: Optional[date], end: Optional[
     if end is not None and day > end:
         return False
     return True
-
-
-def parse_retry_after(value: Optional[str]) -> Optional[float]:
-    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def check_image_bytes(body: bytes, what: str) -> Tuple[int, int]:
