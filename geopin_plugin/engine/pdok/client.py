@@ -24,7 +24,8 @@ from typing import Callable, List, Optional, Tuple
 
 from ...log import get_logger
 from ..errors import Cancelled
-from ..sources.base import HttpClient, RetryPolicy, TransportError, parse_retry_after
+from ..sources.base import HttpClient, RetryPolicy
+from ..sources.transport import TransportError, parse_retry_after, sleep_cancelable
 from .services import PDOK_PAGE_LIMIT, RD_NEW_URI, SERVICES  # noqa: F401  (re-exported)
 
 LOG = get_logger("pdok")
@@ -172,12 +173,7 @@ class OgcFeaturesClient:
             attempt += 1
 
     def _sleep(self, seconds):
-        remaining = seconds
-        while remaining > 0:
-            self._check_canceled()
-            step = min(remaining, 0.5)
-            self.sleep(step)
-            remaining -= step
+        sleep_cancelable(seconds, self.sleep, self._check_canceled)
 
     def _check_canceled(self):
         if self.is_canceled():

@@ -122,13 +122,17 @@ def _feature_id(feature: dict, props: dict, *names) -> str:
     return str(value)
 
 
+def _with_polygons(features: Iterable[dict]):
+    """(feature, properties, polygons) of the features that have an area (others are skipped)."""
+    for f in features:
+        polygons = polygons_of(f.get("geometry"))
+        if polygons:
+            yield f, f.get("properties") or {}, polygons
+
+
 def parse_parcels(features: Iterable[dict]) -> List[Parcel]:
     out = []
-    for f in features:
-        props = f.get("properties") or {}
-        polygons = polygons_of(f.get("geometry"))
-        if not polygons:
-            continue
+    for f, props, polygons in _with_polygons(features):
         gemeente = str(_prop(props, "kadastrale_gemeente_waarde", "kadastralegemeentewaarde", "kadastrale_gemeente",
                              "akr_kadastrale_gemeente_code_waarde", "kadastrale_gemeente_code", default=""))
         sectie = str(_prop(props, "sectie", default=""))
@@ -146,11 +150,7 @@ def parse_parcels(features: Iterable[dict]) -> List[Parcel]:
 
 def parse_buildings(features: Iterable[dict], source: str) -> List[Building]:
     out = []
-    for f in features:
-        props = f.get("properties") or {}
-        polygons = polygons_of(f.get("geometry"))
-        if not polygons:
-            continue
+    for f, props, polygons in _with_polygons(features):
         out.append(Building(
             id=_feature_id(f, props, "identificatie_bag_pnd", "identificatiebagpnd", "identificatie",
                            "identificatie_lokaal_id"),

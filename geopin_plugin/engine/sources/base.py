@@ -34,7 +34,7 @@ from ...log import get_logger
 from ..errors import Cancelled, ImageError  # an image the import skips; the caller asked to stop
 from .transport import (  # noqa: F401 (the sources' interface, importable from here as before)
     DOWNLOAD_DEADLINE_S, MAX_BODY_BYTES, MAX_REDIRECTS, SENSITIVE_HEADERS, HttpClient, HttpResponse, LimitExceeded,
-    TransportError, check_scheme, origin, parse_retry_after)
+    TransportError, check_scheme, origin, parse_retry_after, sleep_cancelable)
 
 LOG = get_logger("sources")
 
@@ -428,12 +428,7 @@ class StreetImagerySource:
         return None
 
     def _sleep_cancelable(self, seconds: float):
-        remaining = seconds
-        while remaining > 0:
-            self._check_canceled()
-            step = min(remaining, 0.5)
-            self.sleep(step)
-            remaining -= step
+        sleep_cancelable(seconds, self.sleep, self._check_canceled)
 
 
 def _strip_query(url: str) -> str:

@@ -103,3 +103,14 @@ def parse_retry_after(value: Optional[str]) -> Optional[float]:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def sleep_cancelable(seconds, sleep, check_canceled, step_s=0.5):
+    """Wait `seconds` in steps of at most `step_s`, calling `check_canceled()` (which
+    raises to stop) before each: a long Retry-After must not outlast a Cancel."""
+    remaining = seconds
+    while remaining > 0:
+        check_canceled()
+        step = min(remaining, step_s)
+        sleep(step)
+        remaining -= step
