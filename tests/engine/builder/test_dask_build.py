@@ -19,7 +19,7 @@ from geopin.geopin_plugin.engine.builder.cluster import DaskRunner  # noqa: E402
 from geopin.geopin_plugin.engine.builder.loaders import models_for  # noqa: E402
 from geopin.geopin_plugin.engine.refdb import ReferenceDatabase  # noqa: E402
 
-TESTS_ENGINE = Path(__file__).resolve().parent
+TESTS_ENGINE = Path(__file__).resolve().parents[1]
 if str(TESTS_ENGINE) not in sys.path:  # pytest runs with --import-mode=importlib
     sys.path.insert(0, str(TESTS_ENGINE))
 

@@ -20,8 +20,8 @@ from geopin.geopin_plugin.engine.builder import local_runner
 from geopin.geopin_plugin.engine.builder.pool import ProcessRunner, WorkerStartError
 from geopin.geopin_plugin.engine.refdb import DatabaseError, ReferenceDatabase
 
-PLUGINS_DIR = Path(__file__).resolve().parents[2] / "build" / "plugins"
-TESTS_ENGINE = Path(__file__).resolve().parent
+PLUGINS_DIR = Path(__file__).resolve().parents[3] / "build" / "plugins"
+TESTS_ENGINE = Path(__file__).resolve().parents[1]
 if str(TESTS_ENGINE) not in sys.path:  # pytest runs with --import-mode=importlib
     sys.path.insert(0, str(TESTS_ENGINE))
 
