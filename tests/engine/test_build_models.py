@@ -191,6 +191,18 @@ def test_disk_onnx_matches_kornia(built, datasets_dir):
     assert f.descriptors.dtype == np.float16 and f.descriptors.shape[1] == 128
 
 
+def _assert_matches_torch(core, matcher, f0, f1, min_matches):
+    """The ONNX matcher's log-assignment and matches equal the torch model's (after 9
+    transformer layers float32 summation order differs: 2e-2; matches within 2 %)."""
+    got = matcher.scores(f0, f1)
+    ref, out = _torch_matcher_references(core, matcher, f0, f1)
+    np.testing.assert_allclose(got, ref, atol=2e-2, rtol=2e-2)
+    pairs, _ = matcher.match(f0, f1)
+    theirs = {tuple(v) for v in out["matches"][0].numpy().tolist()}
+    ours = {tuple(v) for v in pairs.tolist()}
+    assert len(theirs) > min_matches and len(ours ^ theirs) <= 0.02 * len(theirs)
+
+
 def _torch_matcher_references(core, matcher, f0, f1):
     """The torch module an ONNX matcher is exported from (its log assignment) and
     kornia's own LightGlue forward (no pruning / early stop: its matches) on f0, f1."""
@@ -221,14 +233,7 @@ def test_lightglue_onnx_matches_kornia(built, datasets_dir):
     frames = sorted((datasets_dir / "lund").glob("*.jpg"))
     f0, f1 = ex.extract(_rgb(frames[0])), ex.extract(_rgb(frames[1]))
     matcher = LightGlueMatcher("lightglue-disk", models_directory=d)
-    got = matcher.scores(f0, f1)
-    ref, out = _torch_matcher_references(core, matcher, f0, f1)
-    # log-assignment after 9 transformer layers: float32 summation order differs
-    np.testing.assert_allclose(got, ref, atol=2e-2, rtol=2e-2)
-    pairs, _ = matcher.match(f0, f1)
-    theirs = {tuple(v) for v in out["matches"][0].numpy().tolist()}
-    ours = {tuple(v) for v in pairs.tolist()}
-    assert len(theirs) > 50 and len(ours ^ theirs) <= 0.02 * len(theirs)
+    _assert_matches_torch(core, matcher, f0, f1, min_matches=50)
     # the learned tier through the verifier
     from geopin.geopin_plugin.engine.verify import MIN_INLIERS, LearnedVerifier, Verifier
 
@@ -333,10 +338,4 @@ def test_lighterglue_onnx_matches_torch(built, datasets_dir):
     frames = sorted((datasets_dir / "lund").glob("*.jpg"))
     f0, f1 = ex.extract(_rgb(frames[0])), ex.extract(_rgb(frames[2]))
     matcher = LightGlueMatcher("lighterglue-xfeat", models_directory=d)
-    got = matcher.scores(f0, f1)
-    ref, out = _torch_matcher_references(core, matcher, f0, f1)
-    np.testing.assert_allclose(got, ref, atol=2e-2, rtol=2e-2)
-    pairs, _ = matcher.match(f0, f1)
-    theirs = {tuple(v) for v in out["matches"][0].numpy().tolist()}
-    ours = {tuple(v) for v in pairs.tolist()}
-    assert len(theirs) > 100 and len(ours ^ theirs) <= 0.02 * len(theirs)
+    _assert_matches_torch(core, matcher, f0, f1, min_matches=100)
