@@ -28,6 +28,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import hnswlib  # noqa: E402
 import numpy as np  # noqa: E402
+from memory import rss_mb  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DIM = 512
@@ -38,12 +39,6 @@ CHUNK = 50_000
 EF_VALUES = (100, 150, 200, 300, 400)
 
 
-def rss_mb():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
 
 
 def centers(n_clusters, seed):

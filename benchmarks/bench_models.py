@@ -23,6 +23,7 @@ from plugin_path import REPO  # noqa: E402  (the checkout as package `geopin`)
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
+from memory import rss_mb  # noqa: E402
 
 from geopin.geopin_plugin.engine import models as M  # noqa: E402
 from geopin.geopin_plugin.engine.embed import load_embedder  # noqa: E402
@@ -34,12 +35,6 @@ from geopin.geopin_plugin.engine.verify import Verifier, config_for, mutual_matc
 OUT = REPO / "build" / "bench"
 
 
-def rss_mb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
 
 
 def rgb(path):

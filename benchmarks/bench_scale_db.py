@@ -32,16 +32,11 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import bench_geolocate as bg  # noqa: E402  (sets sys.path for the plugin)
 
 import numpy as np  # noqa: E402
+from memory import rss_mb  # noqa: E402
 
 BATCH_IMAGES = 500  # synthetic panoramas of 8 views per add_images transaction
 
 
-def rss_mb():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def folder_bytes(path):
