@@ -47,6 +47,7 @@ class Timed:
         self.inner = inner
         self.cpu = dict.fromkeys(STAGES, 0.0)
         self.commit_wall = 0.0
+        self.arrivals = []  # perf_counter of each result: first -> last is the steady state
 
     @property
     def canceled(self):
@@ -57,6 +58,7 @@ class Timed:
             for stage, sec in result.seconds.items():
                 self.cpu[stage] = self.cpu.get(stage, 0.0) + sec
             wall, cpu = time.perf_counter(), time.process_time()
+            self.arrivals.append(wall)
             yield result
             self.commit_wall += time.perf_counter() - wall
             self.cpu["commit"] += time.process_time() - cpu
@@ -86,6 +88,15 @@ def run_engine(name, recs, embedder, extractor, make_runner, work):
            "ms_per_view_cpu": {k: round(1000 * v / views, 1) for k, v in runner.cpu.items()},
            "commit_ms_per_view_wall": round(1000 * runner.commit_wall / views, 1),
            "writer_process_cpu_ms_per_view": round(1000 * parent / views, 1)}
+    # throughput once every worker has its models and before the last images run
+    # alone: images after the first result / (last - first result); startup = the
+    # first result's arrival less one image at that rate
+    arrivals = runner.arrivals
+    if len(arrivals) >= 3:
+        rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
+        row["steady_images_per_s"] = round(rate, 3)
+        row["steady_views_per_s"] = round(rate * views / len(arrivals), 3)
+        row["startup_s"] = round(arrivals[0] - t0 - 1.0 / rate, 2)
     if not isinstance(inner, runners.SerialRunner):
         # all CPU a view costs (workers' stages + the writer process: hashing, commit,
         # receiving results), and what that allows if the machine's cores were ours alone
@@ -177,6 +188,9 @@ def main():
         ratios[f"processes{n} / serial"] = round(by[f"processes{n}"] / by["serial"], 2)
     if "dask1" in by and "dask2" in by:
         ratios["dask2 / dask1"] = round(by["dask2"] / by["dask1"], 2)
+        steady = {r["config"]: r.get("steady_views_per_s") for r in rows}
+        if steady.get("dask1") and steady.get("dask2"):
+            ratios["dask2 / dask1 steady"] = round(steady["dask2"] / steady["dask1"], 2)
     if "qgis_process WORKERS=1" in by and f"qgis_process WORKERS={n}" in by:
         ratios[f"qgis_process WORKERS={n} / 1"] = round(by[f"qgis_process WORKERS={n}"] / by["qgis_process WORKERS=1"], 2)
     print(f"\n{'configuration':26s} {'views':>5s} {'s':>7s} {'views/s':>8s} {'load':>11s}   "
@@ -186,7 +200,9 @@ def main():
         print(f"{r['config']:26s} {r['views']:5d} {r['seconds']:7.1f} {r['views_per_s']:8.2f} "
               f"{r['load_before']:5.1f}>{r['load_after']:<5.1f}   " + " ".join(f"{cpu.get(s, 0):8.1f}" for s in STAGES)
               + f" {r.get('writer_process_cpu_ms_per_view', 0):8.1f} {r.get('all_cpu_ms_per_view', 0):6.0f}"
-              + f"  {r.get('views_per_s_if_cores_idle', '')}")
+              + f"  {r.get('views_per_s_if_cores_idle', '')}"
+              + (f"  steady {r['steady_views_per_s']:.2f} views/s, startup {r['startup_s']:.1f} s"
+                 if "steady_views_per_s" in r else ""))
     print("ratios:", json.dumps(ratios), f"| remap grid, uncached: {grid_ms()} ms CPU per view")
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     OUT.mkdir(parents=True, exist_ok=True)
