@@ -149,7 +149,10 @@ def verifier_id(config: EvalConfig) -> str:
     if vc["full_keypoints"] <= vc["fast_keypoints"]:
         vc.pop("min_inliers")
         vc.pop("min_spread")
-    return _cache_name("verify-fast", config.resolved().extractor, {"verify": vc, "entry": "fast()"})
+    blob = {"verify": vc, "entry": "fast()"}
+    if config.storage:  # the default storage keeps the caches' names
+        blob["storage"] = config.storage
+    return _cache_name("verify-fast", config.resolved().extractor, blob)
 
 
 def confirm_id(config: EvalConfig) -> str:
@@ -161,7 +164,10 @@ def confirm_id(config: EvalConfig) -> str:
     for k in _SELECTION_SETTINGS + ("min_inliers", "matcher_min_inliers", "min_spread"):
         vc.pop(k)
     vc["matcher_fp"] = get_preset(vc["matcher"]).fingerprint()
-    return _cache_name("verify-confirm", config.resolved().extractor, {"verify": vc, "entry": "confirm()"})
+    blob = {"verify": vc, "entry": "confirm()"}
+    if config.storage:
+        blob["storage"] = config.storage
+    return _cache_name("verify-confirm", config.resolved().extractor, blob)
 
 
 class VerificationCache:
@@ -300,7 +306,8 @@ class ReferenceFeatures:
             self.store.ensure([self.items[k] for k in todo], True)
         for k in todo:
             f = self.store.features(self.items[k])[0]
-            self._read[k] = stored_copy(f, self.store.config.extractor) if self.as_stored else f
+            self._read[k] = stored_copy(f, self.store.config.extractor, self.store.config.storage or None) \
+                if self.as_stored else f
         return {k: self._read[k] for k in keys}
 
 

@@ -59,6 +59,9 @@ class EvalConfig:
     # (PipelineConfig.position_method); density: the posterior alone. The heading is
     # estimated either way.
     position: str = PipelineConfig.position_method
+    # how the references' local features are stored ("": the extractor's, XFeat int8;
+    # int4: two descriptor components a byte, issue 14's compact storage)
+    storage: str = ""
 
     def resolved(self) -> "EvalConfig":
         from ..models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
@@ -103,6 +106,7 @@ class EvalConfig:
         point = f" ({c.best_point})" if c.best_point else ""
         point += f" (inliers^{c.inlier_power:g})" if c.inlier_power else ""
         pos = "" if c.position == "density" else f" · {c.position}"
+        pos += f" · features {c.storage}" if c.storage else ""
         return f"{c.embedder}{w} · {tier} · k{c.top_k}/v{c.verify_top} · {c.estimator}{point}{pos}"
 
     @classmethod
@@ -133,6 +137,8 @@ class EvalConfig:
             raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, not {cfg.estimator!r}")
         if cfg.position not in ("pose", "density"):
             raise ValueError(f"position must be pose or density, not {cfg.position!r}")
+        if cfg.storage not in ("", "int8", "int4", "float16"):
+            raise ValueError(f"storage must be int8, int4 or float16, not {cfg.storage!r}")
         if cfg.learned_top < 0 or cfg.learned_min_inliers < 0:
             raise ValueError("learned_top and learned_min_inliers must be >= 0")
         return cfg
