@@ -600,6 +600,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>KartaView</translation>
         </message>
         <message>
+            <source>Keep a JPEG copy of every view (about 180 KB a view; without it the match viewer cuts views from the source images)</source>
+            <translation>Van elke weergave een JPEG-kopie bewaren (ongeveer 180 KB per weergave; zonder kopie snijdt de matchviewer de weergaven uit de bronbeelden)</translation>
+        </message>
+        <message>
             <source>Learn PCA-whitening on the reference embeddings</source>
             <translation>PCA-whitening leren op de referentie-embeddings</translation>
         </message>

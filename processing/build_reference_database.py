@@ -57,6 +57,7 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
     MODEL = "MODEL"
     WHITENING = "WHITENING"
     WORKERS = "WORKERS"
+    KEEP_VIEW_IMAGES = "KEEP_VIEW_IMAGES"
     ERRORS = "ERRORS"
     SKIPPED = "SKIPPED"
 
@@ -102,6 +103,10 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
         self.add(QgsProcessingParameterNumber(
             self.WORKERS, self.tr("Worker processes (0: one per CPU core)"), QgsProcessingParameterNumber.Integer,
             defaultValue=0, minValue=0, maxValue=256, optional=True), advanced=True)
+        self.add(QgsProcessingParameterBoolean(
+            self.KEEP_VIEW_IMAGES, self.tr("Keep a JPEG copy of every view (about 180 KB a view; without it the "
+                                           "match viewer cuts views from the source images)"),
+            defaultValue=False), advanced=True)
         self.add_database_output()
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.ERRORS, self.tr("Files that could not be indexed"), QgsProcessing.TypeVector, optional=True,
@@ -204,7 +209,8 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
         try:
             report = ingest.build(input_dir, database, embedder, extractor, coordinates=coordinates,
                                   panorama_headings=headings, view_fov=fov, progress=self.progress_for(feedback),
-                                  is_canceled=feedback.isCanceled, whitening=whitening, runner=runner)
+                                  is_canceled=feedback.isCanceled, whitening=whitening, runner=runner,
+                                  keep_view_images=self.parameterAsBool(parameters, self.KEEP_VIEW_IMAGES, context))
         except DatabaseError as exc:
             raise QgsProcessingException(self.tr("Reference database problem: {0}").format(exc))
         except ValueError as exc:

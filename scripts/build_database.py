@@ -53,6 +53,9 @@ def main(argv=None):
     ap.add_argument("--fov", type=float, default=90.0, help="horizontal field of view of a view (90)")
     ap.add_argument("--embedder", default=models.DEFAULT_EMBEDDER)
     ap.add_argument("--extractor", default=models.DEFAULT_EXTRACTOR)
+    ap.add_argument("--keep-view-images", action="store_true",
+                    help="write a JPEG copy of every view (~180 KB a view); without, views are cut from the "
+                         "source images when shown")
     where = ap.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="local worker processes (default: one per CPU core)")
     where.add_argument("--dask-workers", type=int, help="a Dask LocalCluster of this many worker processes")
@@ -73,7 +76,8 @@ def main(argv=None):
 
     t0 = time.perf_counter()
     report = ingest.build(args.input, args.database, embedder, extractor, coordinates=args.coordinates,
-                          panorama_headings=args.headings, view_fov=args.fov, progress=progress, runner=runner)
+                          panorama_headings=args.headings, view_fov=args.fov, progress=progress, runner=runner,
+                          keep_view_images=args.keep_view_images)
     seconds = time.perf_counter() - t0
     for file, reason in report.errors[:20]:
         print(f"skipped {file}: {reason}", file=sys.stderr)

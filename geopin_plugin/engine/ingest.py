@@ -10,7 +10,7 @@ validated on every open, so a crash or cancel before that is repaired later.
 import datetime as _dt
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from . import coords as _coords
@@ -138,9 +138,14 @@ def upgrade_features(store, extractor, report: BuildReport, progress=None, is_ca
 def add_records(database, records: Iterable[ImageRecord], embedder, extractor, panorama_headings=8,
                 view_fov=90.0, progress: Optional[Callable[[float, str], None]] = None,
                 is_canceled: Optional[Callable[[], bool]] = None, whitening=None,
-                max_pixels=images.DEFAULT_MAX_PIXELS, total=None, runner=None) -> BuildReport:
+                max_pixels=images.DEFAULT_MAX_PIXELS, total=None, runner=None,
+                keep_view_images=False) -> BuildReport:
     """Add ImageRecords (local files with known or EXIF positions) to `database`,
     creating it when absent. Returns a BuildReport; errors are also in the DB.
+
+    keep_view_images: write a JPEG copy of every view beside the database (~180 KB
+    a view); without (the default) the match viewer cuts views from the source
+    images when it shows them, and the database takes ~80 KB a view (docs/scale.md).
 
     runner: who computes the per-image results (builder/runners.py): None = this
     process with `embedder` and `extractor`; builder.pool.ProcessRunner (local
@@ -151,8 +156,9 @@ def add_records(database, records: Iterable[ImageRecord], embedder, extractor, p
     run_started = _dt.datetime.now(_dt.timezone.utc).isoformat()
     report = BuildReport(database=str(database))
     try:
-        return _add_records(database, records, embedder, extractor, panorama_headings, view_fov, progress,
-                            is_canceled, whitening, max_pixels, total, t0, run_started, report, runner)
+        settings = ViewSettings(panorama_headings, view_fov, max_pixels, keep_view_images=bool(keep_view_images))
+        return _add_records(database, records, embedder, extractor, settings.check(), progress,
+                            is_canceled, whitening, total, t0, run_started, report, runner)
     except (OSError, StoreError) as exc:
         message = fsutil.describe_write_error(exc, database)
         if message is None and isinstance(exc, StoreDatabaseError):
@@ -162,8 +168,8 @@ def add_records(database, records: Iterable[ImageRecord], embedder, extractor, p
         raise DatabaseError(message) from exc
 
 
-def _add_records(database, records, embedder, extractor, panorama_headings, view_fov, progress, is_canceled,
-                 whitening, max_pixels, total, t0, run_started, report, runner):
+def _add_records(database, records, embedder, extractor, settings, progress, is_canceled,
+                 whitening, total, t0, run_started, report, runner):
     db = ReferenceDatabase.create_or_open(
         database, embedder.preset_id, int(embedder.dim),
         getattr(extractor, "preset_id", None) if extractor is not None else None, whitening)
@@ -172,7 +178,7 @@ def _add_records(database, records, embedder, extractor, panorama_headings, view
             upgrade_features(db.store, extractor, report, progress, is_canceled)
             if report.canceled:
                 return report
-        settings = ViewSettings(panorama_headings, view_fov, max_pixels, int(db.meta["dim"])).check()
+        settings = replace(settings, dim=int(db.meta["dim"]))
         runners.run(db, records, runner or runners.SerialRunner(embedder, extractor), settings, report,
                     run_started, progress, is_canceled, total)
         db.store.update_counts_and_extent()
@@ -191,7 +197,7 @@ def _add_records(database, records, embedder, extractor, panorama_headings, view
 
 def build(input_dir, database, embedder, extractor, coordinates=None, panorama_headings=8, view_fov=90.0,
           progress=None, is_canceled=None, whitening=None, max_pixels=images.DEFAULT_MAX_PIXELS,
-          runner=None) -> BuildReport:
+          runner=None, keep_view_images=False) -> BuildReport:
     """Index every image under `input_dir` into `database` (created or appended).
 
     coordinates: CSV path (file, lat, lon[, heading, capture_time, pano_id]) or a
@@ -214,4 +220,5 @@ def build(input_dir, database, embedder, extractor, coordinates=None, panorama_h
             r.path = f
             records.append(r)
     return add_records(database, records, embedder, extractor, panorama_headings, view_fov, progress,
-                       is_canceled, whitening, max_pixels, total=len(records), runner=runner)
+                       is_canceled, whitening, max_pixels, total=len(records), runner=runner,
+                       keep_view_images=keep_view_images)

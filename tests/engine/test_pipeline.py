@@ -146,7 +146,8 @@ def test_a_rootsift_database_still_locates_and_an_upgrade_adds_xfeat(small_db, t
     old = tmp_path / "old.gpkg"
     shutil.copy2(db, old)
     views = Path(db).with_name(Path(db).stem + "_views")  # stored view paths name this folder
-    shutil.copytree(views, tmp_path / views.name)
+    if views.is_dir():  # view copies kept; else the upgrade cuts the views from their sources
+        shutil.copytree(views, tmp_path / views.name)
     # make it what a 0.1 database is: RootSIFT features only, and the meta saying so
     with ReferenceDatabase.open(old) as ref:
         n_views = ref.count

@@ -62,7 +62,7 @@ def test_import_makes_searchable_views_with_licence(name, server, fake_sleep, tm
         query = np.asarray(Image.open(path).convert("RGB"))
         if flat[0].pano:  # compare with the panorama's stored view instead
             mine = [v for v in views if v.source_id == flat[0].id]
-            query = np.asarray(Image.open(mine[0].view_image_path).convert("RGB"))
+            query = ref.load_view_image(mine[0].view_id)  # cut from the downloaded panorama
         hits = ref.search(TinyEmbedder().embed([query]), k=3)[0]
         top = ref.views([hits[0].view_id])[0]
         assert top.source_id == flat[0].id

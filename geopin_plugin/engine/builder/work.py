@@ -9,14 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-import cv2
 import numpy as np
 
 from .. import coords as _coords
 from .. import geo, images, panorama
 from ..store.viewfiles import encode_jpeg
+from ..views import PHOTO_VIEW_MAX_SIDE, photo_view, resize_max_side  # noqa: F401 (re-exported)
 
-PHOTO_VIEW_MAX_SIDE = 1024  # stored view of an ordinary photo: long side (no upscaling)
 MIN_IMAGE_SIDE = 32
 
 
@@ -27,6 +26,9 @@ class ViewSettings:
     view_fov: float = 90.0
     max_pixels: int = images.DEFAULT_MAX_PIXELS
     dim: int = 0  # the database's embedding dimension (0: not checked)
+    # a JPEG copy of every view beside the database (~180 KB a view); without one the
+    # views are cut from their source images when shown (views.SourceViews)
+    keep_view_images: bool = False
 
     def check(self):
         if int(self.panorama_headings) < 1:
@@ -52,14 +54,6 @@ class ImageResult:
     jpegs: List[bytes] = field(default_factory=list)
     error: Optional[str] = None
     seconds: Dict[str, float] = field(default_factory=dict)  # CPU seconds per stage (benchmarks)
-
-
-def resize_max_side(img, max_side):
-    h, w = img.shape[:2]
-    scale = max_side / max(h, w)
-    if scale >= 1.0:
-        return img
-    return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
 class _Clock:
@@ -144,7 +138,7 @@ def _process(rec, digest, embedder, extractor, settings, result):
                       heading=None if heading is None else (heading + r) % 360.0)
                  for i, r in enumerate(rel)]
     else:
-        view_imgs = [np.ascontiguousarray(resize_max_side(rgb, PHOTO_VIEW_MAX_SIDE))]
+        view_imgs = [photo_view(rgb)]
         views = [dict(base, pano_id=None, view_index=0, rel_heading=None, fov=None, heading=heading)]
     del rgb
     clock.lap("views")
@@ -157,6 +151,7 @@ def _process(rec, digest, embedder, extractor, settings, result):
     clock.lap("embed")
     feats = [extractor.extract(v) for v in view_imgs] if extractor is not None else None
     clock.lap("features")
-    result.jpegs = [encode_jpeg(img) for img in view_imgs]  # the store writes them (store/viewfiles.py)
+    if settings.keep_view_images:
+        result.jpegs = [encode_jpeg(img) for img in view_imgs]  # the store writes them (store/viewfiles.py)
     clock.lap("jpeg")
     result.views, result.embeddings, result.features = views, emb, feats

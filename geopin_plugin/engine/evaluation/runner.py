@@ -280,7 +280,7 @@ class DatabaseRunner:
         refs = []
         for v in db.views(db.ids()):
             group = v.pano_id or f"view:{v.view_id}"
-            refs.append(Item(v.view_image_path, float(v.lat), float(v.lon), group, group))
+            refs.append(_reference_item(v, group))
         self.ref_by_view = {int(v): r for v, r in zip(db.ids(), refs)}
         from ..protocols import mark_positives
 
@@ -327,3 +327,17 @@ class DatabaseRunner:
 
     def run(self, progress: Callable[[str, int, int], None] = None, is_canceled=None) -> List[QueryResult]:
         return run_queries(self, progress, is_canceled)
+
+
+def _reference_item(v, group) -> Item:
+    """A database view as a protocol item: its stored copy, or (a database without
+    view copies) the view cut from its source as the build cut it."""
+    from ..panorama import DEFAULT_MIN_ELEVATION_DEG
+    from ..views import PHOTO_VIEW_MAX_SIDE
+
+    if v.view_image_path:
+        return Item(v.view_image_path, float(v.lat), float(v.lon), group, group)
+    if v.rel_heading is None:
+        return Item(v.image_path, float(v.lat), float(v.lon), group, group, max_side=PHOTO_VIEW_MAX_SIDE)
+    return Item(v.image_path, float(v.lat), float(v.lon), group, group, heading=float(v.rel_heading),
+                fov=float(v.fov or 90.0), min_elevation=DEFAULT_MIN_ELEVATION_DEG)

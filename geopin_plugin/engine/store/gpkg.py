@@ -50,6 +50,7 @@ class GeoPackageStore:
         self._meta = None
         self._xy = None
         self._count = None
+        self._source_views = None  # views.SourceViews, on first need (databases without view copies)
         self._writable = None
         self.view_files = ViewFiles(self.path)
         self.warnings: List[str] = []  # shown to the user by the caller (Processing feedback, dock)
@@ -254,7 +255,7 @@ class GeoPackageStore:
                 f"INSERT INTO {LAYER} (geom, source, source_id, image_path, view_image, pano_id, view_index, "
                 "is_panorama, heading, rel_heading, fov, capture_time, lat, lon, x, y, outside_nl, content_hash, "
                 "licence, attribution, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (gpkg_point(v["x"], v["y"]), source, source_id, v["image_path"], v["view_image"], v.get("pano_id"),
+                (gpkg_point(v["x"], v["y"]), source, source_id, v["image_path"], v.get("view_image") or "", v.get("pano_id"),
                  int(v.get("view_index", i)), int(bool(v.get("is_panorama"))), v.get("heading"),
                  v.get("rel_heading"), v.get("fov"), v.get("capture_time"), float(v["lat"]), float(v["lon"]),
                  float(v["x"]), float(v["y"]), int(bool(v.get("outside_nl"))), content_hash,
@@ -337,7 +338,26 @@ class GeoPackageStore:
         return [found[v] for v in view_ids]
 
     def load_view_image(self, view_id):
+        """The view's pixels: its stored JPEG copy, or (a database built without
+        copies: an empty view_image) cut again from its source image (views.SourceViews)."""
         from ..images import ImageError, load_image
+
+        row = self._con.execute(f"SELECT view_image, image_path, content_hash, rel_heading, fov FROM {LAYER} "
+                                "WHERE fid = ?", (int(view_id),)).fetchone()
+        if row is None:
+            raise KeyError(f"unknown view ids: [{view_id}]")
+        stored, source, content_hash, rel_heading, fov = row
+        if not stored:
+            if self._source_views is None:
+                from ..views import SourceViews
+
+                self._source_views = SourceViews()
+            return self._source_views.view(source, content_hash, rel_heading, fov)
+        path = self.view_files.resolve(stored)
+        if not path:
+            raise ImageError(f"the stored image path of view {view_id} points outside the folder of {self.path.name}"
+                             "; the database is damaged or crafted: rebuild it")
+        return load_image(path)
 
         path = self.views([view_id])[0].view_image_path
         if not path:
@@ -390,15 +410,17 @@ class GeoPackageStore:
 
     def local_features(self, view_ids, extractor_id) -> Dict[int, LocalFeatures]:
         """Cached local features for the views that have them (missing ones are absent)."""
-        from ..features import decode_features, storage_of
+        from ..features import decode_features
 
-        storage = storage_of(extractor_id)
         out = {}
         for part in _chunks([int(v) for v in view_ids]):
             q = ("SELECT view_id, n, desc_dim, width, height, keypoints, descriptors, scores FROM "
                  f"geopin_local_features WHERE extractor_id=? AND view_id IN ({_marks(part)})")
             for vid, n, d, w, h, kp, desc, sc in self._con.execute(q, [extractor_id, *part]):
-                out[vid] = decode_features(n, d, kp, desc, sc, (w, h), storage)
+                try:
+                    out[vid] = decode_features(n, d, kp, desc, sc, (w, h))
+                except ValueError as exc:
+                    raise DatabaseError(f"{self.path} is damaged: the local features of view {vid}: {exc}") from exc
         return out
 
     def positions(self):

@@ -7,6 +7,7 @@ import sqlite3
 import numpy as np
 import pytest
 from fixtures_refdb import make_photos, scene
+from fixtures_refdb import panorama as fixture_panorama
 from refdb_helpers import PixelEmbedder
 
 from geopin.geopin_plugin.engine import ingest
@@ -161,3 +162,77 @@ def test_a_batch_of_images_is_stored_in_one_transaction_or_not_at_all(tmp_path):
     out = store.add_images([item("a"), item("e")])
     assert out[0] is None and len(out[1]) == 2 and store.count == 7
     store.close()
+
+
+def test_views_without_copies_are_cut_from_their_unchanged_source(tmp_path):
+    """A build without view copies (the default): each view is cut again from its
+    source, the same pixels the build cut; a moved or changed source, or a crafted
+    image_path, gives a clear error instead of other pixels."""
+    from PIL import Image
+
+    from geopin.geopin_plugin.engine import images, panorama
+
+    folder = tmp_path / "in"
+    make_photos(folder, 2)
+    fixture_panorama(folder / "pano.jpg", 5)
+    pano = images.load_image(folder / "pano.jpg")
+    db_path = tmp_path / "ref.gpkg"
+    report = ingest.build(folder, db_path, PixelEmbedder(), None,
+                          coordinates={"pano.jpg": {"lat": 52.372, "lon": 4.89}}, panorama_headings=4)
+    assert report.failed == 0 and report.views_added == 2 + 4, report.errors
+    assert not db_path.with_name("ref_views").exists()  # no copies written
+    with ReferenceDatabase.open(db_path) as db:
+        views = db.views(db.ids())
+        assert all(v.view_image_path == "" for v in views)
+        pano_views = [v for v in views if v.pano_id]
+        for v in pano_views:
+            want = panorama.perspective_views(pano, [v.rel_heading], fov_deg=v.fov)[0]
+            np.testing.assert_array_equal(db.load_view_image(v.view_id), want)
+        photo = next(v for v in views if not v.pano_id)
+        np.testing.assert_array_equal(db.load_view_image(photo.view_id), images.load_image(photo.image_path))
+    # the photo changed on disk: refused by its content hash
+    other = next(p for p in folder.glob("p0*.jpg") if str(p) != photo.image_path)
+    Image.fromarray(scene(9, (160, 120))).save(photo.image_path, quality=90)
+    with ReferenceDatabase.open(db_path) as db, pytest.raises(ImageError, match="has changed"):
+        db.load_view_image(photo.view_id)
+    # a crafted image_path naming another file: refused the same way
+    con = sqlite3.connect(db_path)
+    con.execute("UPDATE reference_views SET image_path=? WHERE fid=?", (str(other), pano_views[0].view_id))
+    con.commit()
+    con.close()
+    with ReferenceDatabase.open(db_path) as db, pytest.raises(ImageError, match="has changed"):
+        db.load_view_image(pano_views[0].view_id)
+    (folder / "pano.jpg").unlink()
+    with ReferenceDatabase.open(db_path) as db, pytest.raises(ImageError, match="cannot be read"):
+        db.load_view_image(pano_views[1].view_id)
+
+
+@pytest.mark.parametrize("storage", ["float16", "int8", "int4"])
+def test_feature_storages_round_trip_and_are_told_by_their_lengths(storage):
+    from geopin.geopin_plugin.engine.features import decode_features, encode_features, stored_format
+
+    rng = np.random.default_rng(3)
+    d = rng.normal(0, 0.125, (300, 64)).astype(np.float32)
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    f = LocalFeatures(rng.uniform(0, 1000, (300, 2)).astype(np.float32), d, (1024, 768),
+                      rng.uniform(0, 1, 300).astype(np.float32))
+    n, dim, kp, desc, sc = encode_features(f, storage)
+    assert stored_format(n, dim, kp, desc) == storage
+    back = decode_features(n, dim, kp, desc, sc, f.image_size)
+    cos = (np.asarray(back.descriptors, np.float32) * d).sum(1)
+    assert cos.min() > {"float16": 0.999, "int8": 0.999, "int4": 0.95}[storage]
+    assert np.abs(back.keypoints - f.keypoints).max() <= 0.5  # float16 keypoints: 0.5 px at 1000 px
+    with pytest.raises(ValueError, match="no known feature storage"):
+        stored_format(n, dim, kp, desc[:-1])
+
+
+def test_a_damaged_feature_row_is_a_database_error(empty_store):
+    d = np.eye(20, 64, dtype=np.float32)
+    empty_store.add_image("ef" * 32, "p.jpg", "file", None, [_view()], np.eye(1, 4, dtype=np.float32),
+                          features=[LocalFeatures(np.zeros((20, 2), np.float32), d, (64, 48), None)],
+                          extractor_id="xfeat-1024")
+    assert len(empty_store.local_features([1], "xfeat-1024")[1].keypoints) == 20
+    with empty_store.transaction() as con:
+        con.execute("UPDATE geopin_local_features SET descriptors=substr(descriptors, 1, 100)")
+    with pytest.raises(DatabaseError, match="damaged"):
+        empty_store.local_features([1], "xfeat-1024")
