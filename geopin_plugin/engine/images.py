@@ -99,8 +99,11 @@ def _load_with_opencv(path, max_pixels):
     return np.ascontiguousarray(arr)
 
 
-def load_image(path, max_pixels=DEFAULT_MAX_PIXELS):
+def load_image(path, max_pixels=DEFAULT_MAX_PIXELS, min_width=None):
     """Decode `path` to an RGB uint8 array (H, W, 3), EXIF orientation applied.
+    ``min_width``: a JPEG may be decoded at 1/2, 1/4 or 1/8 size (the DCT's own
+    scaling, several times faster) while at least this wide: for pictures shown,
+    never for what is embedded or matched.
 
     Raises ImageError with a readable reason: empty, not an image, truncated,
     above `max_pixels`, or undecodable. CMYK, 16-bit, grey, palette and alpha
@@ -110,6 +113,8 @@ def load_image(path, max_pixels=DEFAULT_MAX_PIXELS):
         w, h = im.size
         if w * h > max_pixels:
             raise ImageError(f"image has {w}x{h} pixels, above the limit of {max_pixels} (decompression bomb guard)")
+        if min_width and im.format == "JPEG" and w >= 2 * min_width:
+            im.draft("RGB", (int(min_width), max(1, int(h * min_width / w))))
         try:
             im.load()
         except OSError as exc:

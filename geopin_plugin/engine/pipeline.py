@@ -263,9 +263,10 @@ class Geolocator:
         )
 
     def reference_image(self, view_id: int) -> np.ndarray:
-        """The reference view's pixels (RGB), as verified."""
+        """The reference view's pixels (RGB) to show (a database without view copies
+        cuts them from the source, at the resolution shown)."""
         with self._lock:
-            return self.db.load_view_image(view_id)
+            return self.db.load_view_image(view_id, exact=False)
 
     def close(self):
         """Close this thread's database handle (handles of other threads close with them)."""

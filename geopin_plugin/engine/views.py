@@ -38,12 +38,12 @@ class SourceViews:
 
     def __init__(self, max_pixels=images.DEFAULT_MAX_PIXELS):
         self.max_pixels = max_pixels
-        self._path = None
+        self._path = None  # (path, exact) of the source held
         self._rgb = None
         self._prepared = {}
 
-    def _source(self, path, content_hash):
-        if path != self._path:
+    def _source(self, path, content_hash, min_width=None):
+        if (path, min_width) != self._path:
             self._path, self._rgb, self._prepared = None, None, {}
             try:
                 digest = sha256_file(path)
@@ -53,17 +53,26 @@ class SourceViews:
             if digest != content_hash:
                 raise images.ImageError(f"the source image {path} of this view has changed since the database was "
                                         "built; the database keeps no copy of its views")
-            self._rgb = images.load_image(path, max_pixels=self.max_pixels)
-            self._path = path
+            self._rgb = images.load_image(path, max_pixels=self.max_pixels, min_width=min_width)
+            self._path = (path, min_width)
         return self._rgb
 
-    def view(self, path, content_hash, rel_heading: Optional[float], fov: Optional[float]) -> np.ndarray:
+    def view(self, path, content_hash, rel_heading: Optional[float], fov: Optional[float],
+             exact: bool = True) -> np.ndarray:
         """The view (RGB uint8) of a panorama at ``rel_heading`` with horizontal FOV
-        ``fov``, or the photo itself (``rel_heading`` None), as the build cut it."""
-        rgb = self._source(str(path), content_hash)
+        ``fov``, or the photo itself (``rel_heading`` None), as the build cut it;
+        ``exact`` False (a picture to show): a panorama decoded at the smallest JPEG
+        scale that still gives the view 90 % of its resolution (8000 px wide: half
+        size), so the pixels differ slightly from the build's."""
+        fov = float(fov or 90.0)
+        min_width = None
+        if not exact and rel_heading is not None:  # 90 % of the view's resolution: 8000 px decodes at half
+            min_width = int(0.9 * panorama.VIEW_SIZE[0] * 360.0 / fov)
+        elif not exact:
+            min_width = PHOTO_VIEW_MAX_SIDE
+        rgb = self._source(str(path), content_hash, min_width)
         if rel_heading is None:
             return photo_view(rgb)
-        fov = float(fov or 90.0)
         key = (fov, panorama.VIEW_SIZE[0])
         if key not in self._prepared:
             self._prepared[key] = panorama._prepare(rgb, fov, panorama.VIEW_SIZE[0])

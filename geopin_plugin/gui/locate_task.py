@@ -94,7 +94,10 @@ class LocateTask(QgsTask):
                 focal_35mm=self.exif.get("focal_35mm"))  # the photo's field of view for the camera heading
             # pictures for the results list and the match viewer, read here (not in the GUI thread)
             self.query_image = shrink(image, VIEW_SIDE)
-            for cand in self.result.candidates[:THUMBNAILS]:
+            # grouped by source file: a database without view copies cuts them from
+            # the sources, one decode per panorama (the list keeps its order)
+            shown = sorted(self.result.candidates[:THUMBNAILS], key=lambda c: c.view.image_path or "")
+            for cand in shown:
                 if self.isCanceled():
                     return False
                 try:

@@ -21,6 +21,19 @@ def test_image_conversions(tmp_path):
         images.load_image(tmp_path / "ok.jpg", max_pixels=100)
 
 
+def test_a_picture_to_show_decodes_at_a_jpeg_scale_that_stays_wide_enough(tmp_path):
+    from PIL import Image
+
+    rgb = np.random.default_rng(1).integers(0, 255, (600, 1200, 3), dtype=np.uint8)
+    Image.fromarray(rgb).save(tmp_path / "a.jpg", quality=90)
+    Image.fromarray(rgb).save(tmp_path / "a.png")
+    assert images.load_image(tmp_path / "a.jpg").shape == (600, 1200, 3)
+    assert images.load_image(tmp_path / "a.jpg", min_width=300).shape == (150, 300, 3)  # 1/4: still 300 wide
+    assert images.load_image(tmp_path / "a.jpg", min_width=301).shape == (300, 600, 3)
+    assert images.load_image(tmp_path / "a.jpg", min_width=700).shape == (600, 1200, 3)
+    assert images.load_image(tmp_path / "a.png", min_width=300).shape == (600, 1200, 3)  # JPEG only
+
+
 def test_exif_orientation_applied(tmp_path):
     from PIL import Image
 

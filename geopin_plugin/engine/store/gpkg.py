@@ -337,9 +337,10 @@ class GeoPackageStore:
             raise KeyError(f"unknown view ids: {missing[:10]}")
         return [found[v] for v in view_ids]
 
-    def load_view_image(self, view_id):
+    def load_view_image(self, view_id, exact=True):
         """The view's pixels: its stored JPEG copy, or (a database built without
-        copies: an empty view_image) cut again from its source image (views.SourceViews)."""
+        copies: an empty view_image) cut again from its source image
+        (views.SourceViews; ``exact`` False: quicker, for a picture to show)."""
         from ..images import ImageError, load_image
 
         row = self._con.execute(f"SELECT view_image, image_path, content_hash, rel_heading, fov FROM {LAYER} "
@@ -352,7 +353,7 @@ class GeoPackageStore:
                 from ..views import SourceViews
 
                 self._source_views = SourceViews()
-            return self._source_views.view(source, content_hash, rel_heading, fov)
+            return self._source_views.view(source, content_hash, rel_heading, fov, exact)
         path = self.view_files.resolve(stored)
         if not path:
             raise ImageError(f"the stored image path of view {view_id} points outside the folder of {self.path.name}"
