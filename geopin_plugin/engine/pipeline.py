@@ -57,6 +57,10 @@ class PipelineConfig:
     # comes from the relative poses either way.
     position_method: str = "density"
     posterior: post.PosteriorConfig = field(default_factory=post.PosteriorConfig)
+    # Search-within-Cell (cells.CellSearch): the global hits vote for cells, the
+    # candidates come from the chosen cells. None (the default): one global search
+    # (measured on the shared protocols, docs/scale.md).
+    cells: Optional[object] = None
 
     def identity(self) -> str:
         blob = json.dumps(asdict(self), sort_keys=True, default=str).encode()
@@ -221,7 +225,7 @@ class Geolocator:
         timings: Dict[str, float] = {}
         db = self.db
         found = stages.retrieve(image, self.embedder, stages.DatabaseIndex(db), cfg.top_k, area=area,
-                                exclude=exclude_panos, report=report, check=check, timings=timings)
+                                exclude=exclude_panos, report=report, check=check, timings=timings, cells=cfg.cells)
         checked = stages.verify(image, found.candidates, self.extractor,
                                 lambda ids: db.local_features(ids, self.extractor.preset_id), self.verifier,
                                 cfg.verify_top, report=report, check=check, timings=timings)

@@ -256,12 +256,14 @@ class ReferenceDatabase:
         return files.path
 
     # ---- search -------------------------------------------------------------------------
-    def search(self, vectors, k=100, area=None, ef=None) -> List[List[SearchHit]]:
+    def search(self, vectors, k=100, area=None, ef=None, cells=None) -> List[List[SearchHit]]:
         """Top-k views per query vector (raw embeddings of this DB's embedder).
 
-        area: polygon in RD New (list of rings, each (N, 2)); the k hits then all
-        come from inside it (exact search over the subset when it is small,
-        filtered index search otherwise)."""
+        area: polygon in RD New (list of rings, each (N, 2)); cells: (cell_m, keys)
+        of geographic cells (cells.py). The k hits then all come from inside them
+        (exact search over the subset when it is small, filtered index search
+        otherwise); the views tested against the polygon are those of the cells its
+        bounding box touches."""
         q = np.asarray(vectors, dtype=np.float32)
         if q.ndim == 1:
             q = q[None, :]
@@ -272,11 +274,8 @@ class ReferenceDatabase:
         q = self._index_vectors(q)
         if self._index is None:
             self.ensure_index()
-        if area is not None:
-            from .geo import points_in_polygons
-
-            fids, xs, ys = self.store.positions()
-            allowed = fids[points_in_polygons(xs, ys, [area])]
+        if area is not None or cells is not None:
+            allowed = self._allowed(area, cells)
             if len(allowed) == 0:
                 return [[] for _ in range(len(q))]
             if len(allowed) <= EXACT_LIMIT or len(allowed) <= k:
@@ -286,6 +285,33 @@ class ReferenceDatabase:
         if kk == 0:
             return [[] for _ in range(len(q))]
         return self._hits(*self._index.search(q, kk, ef=ef))
+
+    def cell_grid(self, cell_m=None):
+        """The views grouped in cells of ``cell_m`` metres (cells.CellGrid), kept
+        until the store's positions change."""
+        from .cells import CELL_M, CellGrid
+
+        cell_m = float(cell_m or CELL_M)
+        positions = self.store.positions()
+        cached = getattr(self, "_grid", None)
+        if cached is None or cached[0] is not positions or cached[1].cell_m != cell_m:
+            self._grid = (positions, CellGrid(*positions, cell_m=cell_m))
+        return self._grid[1]
+
+    def _allowed(self, area, cells):
+        """View ids inside the area polygon and/or the given cells, sorted."""
+        from .geo import points_in_polygons
+
+        grid = self.cell_grid(cells[0] if cells is not None else None)
+        if area is not None:
+            pts = np.concatenate([np.asarray(r, np.float64).reshape(-1, 2) for r in area])
+            rows = grid.rows_in_box(*pts.min(axis=0), *pts.max(axis=0))
+            rows = rows[points_in_polygons(grid.xs[rows], grid.ys[rows], [area])]
+            allowed = np.sort(grid.fids[rows])
+            if cells is not None:
+                allowed = np.intersect1d(allowed, grid.ids_in_cells(cells[1]))
+            return allowed
+        return grid.ids_in_cells(cells[1])
 
     def exact_search(self, vectors, k=100):
         """Brute-force search over all views (reference for recall checks)."""

@@ -83,10 +83,10 @@ class DatabaseIndex:
     def __init__(self, db):
         self.db = db
 
-    def search(self, vector: np.ndarray, k: int, area=None, exclude=()) -> List[tuple]:
+    def search(self, vector: np.ndarray, k: int, area=None, exclude=(), cells=None) -> List[tuple]:
         db, exclude = self.db, set(exclude or ())
         wanted = int(k) + (EXCLUDE_MARGIN if exclude else 0)
-        hits = db.search(vector[None, :], k=min(wanted, int(db.count)), area=area)[0]
+        hits = db.search(vector[None, :], k=min(wanted, int(db.count)), area=area, cells=cells)[0]
         views = {v.view_id: v for v in db.views([h.view_id for h in hits])} if hits else {}
         if exclude:
             hits = [h for h in hits if views[h.view_id].pano_id not in exclude][: int(k)]
@@ -97,11 +97,14 @@ class DatabaseIndex:
 class Retrieval:
     vector: np.ndarray  # the query's embedding
     candidates: List[Candidate]  # by similarity
+    cells: List[Tuple[int, float]] = field(default_factory=list)  # searched cells and their prior (cells.py)
 
 
 def retrieve(query, embedder, index, top_k: int, area=None, exclude=(), report=None, check=None,
-             timings: Optional[Dict[str, float]] = None) -> Retrieval:
-    """Embed the query and search the index: the ``top_k`` most similar views."""
+             timings: Optional[Dict[str, float]] = None, cells=None) -> Retrieval:
+    """Embed the query and search the index: the ``top_k`` most similar views;
+    with ``cells`` (cells.CellSearch) the global hits vote for geographic cells and
+    the ``top_k`` come from the chosen cells (Search-within-Cell)."""
     report, check = report or _quiet, check or _go_on
     timings = {} if timings is None else timings
     report("embed", 0.0, "")
@@ -114,11 +117,20 @@ def retrieve(query, embedder, index, top_k: int, area=None, exclude=(), report=N
     report("search", 0.0, "")
     t0 = time.perf_counter()
     hits = index.search(vector, int(top_k), area=area, exclude=exclude)
+    searched = []
+    if cells is not None and hits:
+        from .cells import cell_prior, chosen_cells
+
+        prior = cell_prior([v for v, _ in hits], [s for _, s in hits], cells.tau, cells.cell_m)
+        keys = chosen_cells(prior, cells.mass, cells.max_cells)
+        p = dict(prior)
+        searched = [(k, p[k]) for k in keys]
+        hits = index.search(vector, int(top_k), area=area, exclude=exclude, cells=(cells.cell_m, keys))
     timings["search"] = time.perf_counter() - t0
     report("search", 1.0, f"{len(hits)}")
     check()
     return Retrieval(vector, [Candidate(rank=i + 1, retrieval_rank=i + 1, view=view, similarity=float(s))
-                              for i, (view, s) in enumerate(hits)])
+                              for i, (view, s) in enumerate(hits)], searched)
 
 
 # --- verify ---------------------------------------------------------------------------------

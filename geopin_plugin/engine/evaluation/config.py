@@ -16,7 +16,7 @@ ESTIMATORS = ("pipeline", "top1", "hybrid")
 TIERS = ("none", "fast", "cascade", "learned")
 _INT_KEYS = ("top_k", "verify_top", "learned_top", "learned_min_inliers", "min_inliers", "matcher_min_inliers",
              "band", "enough_verified", "anchor_min_inliers", "matcher_reranks", "matcher_keypoints",
-             "band_min_inliers")
+             "band_min_inliers", "cell_max")
 
 
 class EvaluationError(RuntimeError):
@@ -62,6 +62,12 @@ class EvalConfig:
     # how the references' local features are stored ("": the extractor's, XFeat int8;
     # int4: two descriptor components a byte, issue 14's compact storage)
     storage: str = ""
+    # Search-within-Cell (cells.py): cell side in metres (0: global search only, the
+    # default) and the prior's vote scale, mass and most cells (0: cells.CellSearch's)
+    cells: float = 0.0
+    cell_tau: float = 0.0
+    cell_mass: float = 0.0
+    cell_max: int = 0
 
     def resolved(self) -> "EvalConfig":
         from ..models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
@@ -79,9 +85,15 @@ class EvalConfig:
             posterior = replace(posterior, inlier_power=float(c.inlier_power))
         if c.best_point:
             posterior = replace(posterior, best_point=c.best_point)
+        cells = None
+        if c.cells:
+            from ..cells import CellSearch
+
+            d = CellSearch()
+            cells = CellSearch(float(c.cells), c.cell_tau or d.tau, c.cell_mass or d.mass, c.cell_max or d.max_cells)
         return PipelineConfig(top_k=c.top_k, verify_top=0 if c.tier == "none" else c.verify_top,
                               embedder=c.embedder, extractor=c.extractor, min_inliers=c.min_inliers or None,
-                              position_method=c.position, posterior=posterior)
+                              position_method=c.position, posterior=posterior, cells=cells)
 
     @property
     def name(self) -> str:
@@ -107,6 +119,9 @@ class EvalConfig:
         point += f" (inliers^{c.inlier_power:g})" if c.inlier_power else ""
         pos = "" if c.position == "density" else f" · {c.position}"
         pos += f" · features {c.storage}" if c.storage else ""
+        if c.cells:
+            cs = self.pipeline_config().cells
+            pos += f" · cells {cs.cell_m:g} m tau {cs.tau:g} mass {cs.mass:g} max {cs.max_cells}"
         return f"{c.embedder}{w} · {tier} · k{c.top_k}/v{c.verify_top} · {c.estimator}{point}{pos}"
 
     @classmethod
@@ -124,7 +139,7 @@ class EvalConfig:
                 raise ValueError(f"unknown preset key {k!r}; known: {', '.join(known)}")
             if k in _INT_KEYS:
                 kw[k] = int(v)
-            elif k == "inlier_power":
+            elif k in ("inlier_power", "cells", "cell_tau", "cell_mass"):
                 kw[k] = float(v)
             elif k == "whitening":
                 kw[k] = v.lower() in ("1", "true", "yes", "on")

@@ -51,8 +51,14 @@ class MaskedIndex:
     def visible(self, exclude) -> np.ndarray:
         return ~np.isin(self.groups, list(exclude)) if exclude else np.ones(len(self.groups), bool)
 
-    def search(self, vector: np.ndarray, k: int, area=None, exclude=()) -> List[tuple]:
+    def search(self, vector: np.ndarray, k: int, area=None, exclude=(), cells=None) -> List[tuple]:
         visible = self.visible(exclude)
+        if cells is not None:  # (cell_m, keys): the views of those cells only
+            from ..cells import cell_key
+
+            cell_m, keys = cells
+            visible = visible & np.isin(cell_key([v.x for v in self.views], [v.y for v in self.views], cell_m),
+                                        np.asarray(list(keys), np.int64))
         refs, qv = self.vectors, vector
         if self.whitening:
             from ..index.whitening import fit
@@ -173,7 +179,7 @@ class ProtocolRunner:
         cfg, pc = self.config, self.pipeline
         timings: Dict[str, float] = {}
         cands = stages.retrieve(q.item, self.embedder, self.index, pc.top_k, exclude=q.exclude_groups,
-                                timings=timings).candidates
+                                timings=timings, cells=pc.cells).candidates
         query_size, t_verify = self._verify(q, cands) if self.verifier is not None and cands else (None, 0.0)
         answer = stages.estimate(cands, query_size, pc.posterior_for(self.verifier), pc.position_method,
                                  self.calibration, timings=timings)
