@@ -82,21 +82,23 @@ def run_engine(name, recs, embedder, extractor, make_runner, work):
     wall, parent = time.perf_counter() - t0, time.process_time() - c0
     assert report.failed == 0 and not report.canceled, report.errors
     views = max(report.views_added, 1)
+    on_disk = disk_bytes(db.parent)
     row = {"config": name, "views": report.views_added, "seconds": round(wall, 2),
            "views_per_s": round(views / wall, 3), "load_before": round(load0, 2),
            "load_after": round(os.getloadavg()[0], 2),
            "ms_per_view_cpu": {k: round(1000 * v / views, 1) for k, v in runner.cpu.items()},
            "commit_ms_per_view_wall": round(1000 * runner.commit_wall / views, 1),
-           "writer_process_cpu_ms_per_view": round(1000 * parent / views, 1)}
+           "writer_process_cpu_ms_per_view": round(1000 * parent / views, 1),
+           "bytes_per_view_all_in": {k: round(v / views) for k, v in on_disk.items()}}
     # throughput once every worker has its models and before the last images run
     # alone: images after the first result / (last - first result); startup = the
-    # first result's arrival less one image at that rate
+    # first result's arrival less one worker's time for an image at that rate
     arrivals = runner.arrivals
     if len(arrivals) >= 3:
         rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
         row["steady_images_per_s"] = round(rate, 3)
         row["steady_views_per_s"] = round(rate * views / len(arrivals), 3)
-        row["startup_s"] = round(arrivals[0] - t0 - 1.0 / rate, 2)
+        row["startup_s"] = round(arrivals[0] - t0 - workers_of(inner) / rate, 2)
     if not isinstance(inner, runners.SerialRunner):
         # all CPU a view costs (workers' stages + the writer process: hashing, commit,
         # receiving results), and what that allows if the machine's cores were ours alone
@@ -104,6 +106,20 @@ def run_engine(name, recs, embedder, extractor, make_runner, work):
         row["all_cpu_ms_per_view"] = round(cost, 1)
         row["views_per_s_if_cores_idle"] = round(min(workers_of(inner), os.cpu_count() or 1) * 1000 / cost, 2)
     return row
+
+
+def disk_bytes(folder):
+    """Bytes a build left in its folder: the GeoPackage, the index and its sidecar,
+    the view copies (if kept), and all together."""
+    out = {"gpkg": 0, "index": 0, "view files": 0}
+    for f in Path(folder).rglob("*"):
+        if not f.is_file():
+            continue
+        kind = "gpkg" if f.suffix == ".gpkg" or f.name.endswith((".gpkg-wal", ".gpkg-shm")) else \
+            "view files" if f.suffix == ".jpg" else "index"
+        out[kind] += f.stat().st_size
+    out["all"] = sum(out.values())
+    return out
 
 
 def workers_of(runner):
@@ -204,6 +220,9 @@ def main():
               + (f"  steady {r['steady_views_per_s']:.2f} views/s, startup {r['startup_s']:.1f} s"
                  if "steady_views_per_s" in r else ""))
     print("ratios:", json.dumps(ratios), f"| remap grid, uncached: {grid_ms()} ms CPU per view")
+    sizes = next((r["bytes_per_view_all_in"] for r in rows if "bytes_per_view_all_in" in r), None)
+    if sizes:
+        print("bytes a view on disk (first build):", ", ".join(f"{k} {v / 1024:.1f} KB" for k, v in sizes.items()))
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "bench_scale.json").write_text(json.dumps({
