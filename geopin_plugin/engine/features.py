@@ -180,12 +180,13 @@ def _pack_int4(desc: np.ndarray) -> np.ndarray:
     return (q[:, :, 0] | (q[:, :, 1] << 4)).astype(np.uint8)
 
 
+# byte -> its two components (low nibble first): one table look-up a byte
+_INT4_TABLE = ((np.stack([np.arange(256) & 0x0F, np.arange(256) >> 4], axis=1) - 7.5) * INT4_STEP).astype(np.float32)
+
+
 def _unpack_int4(buf, n: int, dim: int) -> np.ndarray:
     b = np.frombuffer(buf, np.uint8).reshape(n, dim // 2)
-    q = np.empty((n, dim // 2, 2), np.float32)
-    q[:, :, 0] = b & 0x0F
-    q[:, :, 1] = b >> 4
-    return ((q.reshape(n, dim) - 8.0 + 0.5) * INT4_STEP).astype(np.float32)
+    return _INT4_TABLE[b].reshape(n, dim)
 
 
 def stored_copy(f: LocalFeatures, extractor_id: str, storage: Optional[str] = None) -> LocalFeatures:
