@@ -976,6 +976,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Sla een geldig token op in QGIS Instellingen ▸ Opties ▸ Authenticatie en kies die configuratie in de parameter AUTH_CONFIG (Authenticatieconfiguratie).</translation>
         </message>
         <message>
+            <source>Store local features compactly (4-bit descriptors: 76 KB a view instead of 140 KB)</source>
+            <translation>Lokale kenmerken compact opslaan (4-bit-descriptoren: 76 KB per weergave in plaats van 140 KB)</translation>
+        </message>
+        <message>
             <source>Taken {0}</source>
             <translation>Genomen op {0}</translation>
         </message>

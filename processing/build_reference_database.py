@@ -58,6 +58,7 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
     WHITENING = "WHITENING"
     WORKERS = "WORKERS"
     KEEP_VIEW_IMAGES = "KEEP_VIEW_IMAGES"
+    COMPACT_FEATURES = "COMPACT_FEATURES"
     ERRORS = "ERRORS"
     SKIPPED = "SKIPPED"
 
@@ -107,6 +108,9 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
             self.KEEP_VIEW_IMAGES, self.tr("Keep a JPEG copy of every view (about 180 KB a view; without it the "
                                            "match viewer cuts views from the source images)"),
             defaultValue=False), advanced=True)
+        self.add(QgsProcessingParameterBoolean(
+            self.COMPACT_FEATURES, self.tr("Store local features compactly (4-bit descriptors: 76 KB a view "
+                                           "instead of 140 KB)"), defaultValue=True), advanced=True)
         self.add_database_output()
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.ERRORS, self.tr("Files that could not be indexed"), QgsProcessing.TypeVector, optional=True,
@@ -210,7 +214,8 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
             report = ingest.build(input_dir, database, embedder, extractor, coordinates=coordinates,
                                   panorama_headings=headings, view_fov=fov, progress=self.progress_for(feedback),
                                   is_canceled=feedback.isCanceled, whitening=whitening, runner=runner,
-                                  keep_view_images=self.parameterAsBool(parameters, self.KEEP_VIEW_IMAGES, context))
+                                  keep_view_images=self.parameterAsBool(parameters, self.KEEP_VIEW_IMAGES, context),
+                                  compact_features=self.parameterAsBool(parameters, self.COMPACT_FEATURES, context))
         except DatabaseError as exc:
             raise QgsProcessingException(self.tr("Reference database problem: {0}").format(exc))
         except ValueError as exc:

@@ -9,7 +9,8 @@ descriptors unit-norm (float16 or float32), scores float32. How a preset's
 features are stored is its ``storage`` (``encode_features``/``decode_features``):
 float16 descriptors and float32 keypoints by default; "int8" keeps descriptors
 as int8 (x127) and keypoints/scores as float16 (XFeat 2048 kp: 140 KB); "int4"
-two descriptor components a byte (XFeat 2048 kp: 76 KB). A stored row's storage
+two descriptor components a byte (XFeat 2048 kp: 76 KB), what new databases store
+for presets that say int8 (storage_of, COMPACT). A stored row's storage
 is told by its byte lengths, so rows written before a preset changed storage read
 as they were written.
 
@@ -102,12 +103,20 @@ def load_extractor(preset_id: Optional[str] = None, **kwargs):
     return registry.load("extractor", preset_id, **kwargs)
 
 
-def storage_of(extractor_id: str) -> str:
-    """How an extractor's features are stored ("float16" unless its preset says)."""
+# Databases store unit-norm descriptors that their preset keeps as int8 at 4 bits
+# (issue 14: 76 instead of 140 KB a view; measured on the shared protocols,
+# docs/scale.md); compact=False keeps int8.
+COMPACT = {"int8": "int4"}
+
+
+def storage_of(extractor_id: str, compact: bool = True) -> str:
+    """How an extractor's features are stored: its preset's storage ("float16"
+    unless it says), made compact (COMPACT) unless ``compact`` is False."""
     try:
-        return get_preset(extractor_id).extra.get("storage", "float16")
+        storage = get_preset(extractor_id).extra.get("storage", "float16")
     except ModelError:
-        return "float16"
+        storage = "float16"
+    return COMPACT.get(storage, storage) if compact else storage
 
 
 def encode_features(f: LocalFeatures, storage: str = "float16"):
@@ -192,7 +201,7 @@ def _unpack_int4(buf, n: int, dim: int) -> np.ndarray:
 def stored_copy(f: LocalFeatures, extractor_id: str, storage: Optional[str] = None) -> LocalFeatures:
     """The features as a reference database returns them after storing (the
     evaluation verifies against exactly what the product reads); ``storage``
-    overrides the extractor's (a database's recorded feature_storage)."""
+    overrides what a new database stores (storage_of)."""
     storage = storage or storage_of(extractor_id)
     n, dim, kp, desc, scores = encode_features(f, storage)
     return decode_features(n, dim, kp, desc, scores, f.image_size)

@@ -139,13 +139,14 @@ def add_records(database, records: Iterable[ImageRecord], embedder, extractor, p
                 view_fov=90.0, progress: Optional[Callable[[float, str], None]] = None,
                 is_canceled: Optional[Callable[[], bool]] = None, whitening=None,
                 max_pixels=images.DEFAULT_MAX_PIXELS, total=None, runner=None,
-                keep_view_images=False) -> BuildReport:
+                keep_view_images=False, compact_features=True) -> BuildReport:
     """Add ImageRecords (local files with known or EXIF positions) to `database`,
     creating it when absent. Returns a BuildReport; errors are also in the DB.
 
     keep_view_images: write a JPEG copy of every view beside the database (~180 KB
     a view); without (the default) the match viewer cuts views from the source
-    images when it shows them, and the database takes ~80 KB a view (docs/scale.md).
+    images when it shows them. compact_features: XFeat descriptors at 4 bits (76 KB
+    a view) instead of int8 (140 KB); docs/scale.md has what each costs.
 
     runner: who computes the per-image results (builder/runners.py): None = this
     process with `embedder` and `extractor`; builder.pool.ProcessRunner (local
@@ -158,7 +159,7 @@ def add_records(database, records: Iterable[ImageRecord], embedder, extractor, p
     try:
         settings = ViewSettings(panorama_headings, view_fov, max_pixels, keep_view_images=bool(keep_view_images))
         return _add_records(database, records, embedder, extractor, settings.check(), progress,
-                            is_canceled, whitening, total, t0, run_started, report, runner)
+                            is_canceled, whitening, total, t0, run_started, report, runner, compact_features)
     except (OSError, StoreError) as exc:
         message = fsutil.describe_write_error(exc, database)
         if message is None and isinstance(exc, StoreDatabaseError):
@@ -169,10 +170,11 @@ def add_records(database, records: Iterable[ImageRecord], embedder, extractor, p
 
 
 def _add_records(database, records, embedder, extractor, settings, progress, is_canceled,
-                 whitening, total, t0, run_started, report, runner):
+                 whitening, total, t0, run_started, report, runner, compact_features=True):
     db = ReferenceDatabase.create_or_open(
         database, embedder.preset_id, int(embedder.dim),
         getattr(extractor, "preset_id", None) if extractor is not None else None, whitening)
+    db.store.compact_features = bool(compact_features)
     try:
         if extractor is not None and db.count:
             upgrade_features(db.store, extractor, report, progress, is_canceled)
@@ -197,7 +199,7 @@ def _add_records(database, records, embedder, extractor, settings, progress, is_
 
 def build(input_dir, database, embedder, extractor, coordinates=None, panorama_headings=8, view_fov=90.0,
           progress=None, is_canceled=None, whitening=None, max_pixels=images.DEFAULT_MAX_PIXELS,
-          runner=None, keep_view_images=False) -> BuildReport:
+          runner=None, keep_view_images=False, compact_features=True) -> BuildReport:
     """Index every image under `input_dir` into `database` (created or appended).
 
     coordinates: CSV path (file, lat, lon[, heading, capture_time, pano_id]) or a
@@ -221,4 +223,4 @@ def build(input_dir, database, embedder, extractor, coordinates=None, panorama_h
             records.append(r)
     return add_records(database, records, embedder, extractor, panorama_headings, view_fov, progress,
                        is_canceled, whitening, max_pixels, total=len(records), runner=runner,
-                       keep_view_images=keep_view_images)
+                       keep_view_images=keep_view_images, compact_features=compact_features)

@@ -138,6 +138,21 @@ _SELECTION_SETTINGS = ("band", "band_min_inliers", "threads", "enough_verified",
                        "matcher_reranks")
 
 
+def reference_storage(config: EvalConfig) -> str:
+    """How the preset's references are stored: its ``storage``, else a new database's."""
+    from ..features import storage_of
+
+    return config.storage or storage_of(config.resolved().extractor)
+
+
+def _add_storage(blob: dict, config: EvalConfig) -> None:
+    """Outcomes on references stored otherwise than int8 get their own cache name
+    (int8, the storage before int4, keeps the names its caches were filled under)."""
+    storage = reference_storage(config)
+    if storage != "int8":
+        blob["storage"] = storage
+
+
 def verifier_id(config: EvalConfig) -> str:
     """Cache name of the fast tier's pair outcomes: the extractor (its catalogue
     fingerprint) and every setting of the fast tier. The thresholds are left out
@@ -150,8 +165,7 @@ def verifier_id(config: EvalConfig) -> str:
         vc.pop("min_inliers")
         vc.pop("min_spread")
     blob = {"verify": vc, "entry": "fast()"}
-    if config.storage:  # the default storage keeps the caches' names
-        blob["storage"] = config.storage
+    _add_storage(blob, config)
     return _cache_name("verify-fast", config.resolved().extractor, blob)
 
 
@@ -165,8 +179,7 @@ def confirm_id(config: EvalConfig) -> str:
         vc.pop(k)
     vc["matcher_fp"] = get_preset(vc["matcher"]).fingerprint()
     blob = {"verify": vc, "entry": "confirm()"}
-    if config.storage:
-        blob["storage"] = config.storage
+    _add_storage(blob, config)
     return _cache_name("verify-confirm", config.resolved().extractor, blob)
 
 
@@ -306,7 +319,7 @@ class ReferenceFeatures:
             self.store.ensure([self.items[k] for k in todo], True)
         for k in todo:
             f = self.store.features(self.items[k])[0]
-            self._read[k] = stored_copy(f, self.store.config.extractor, self.store.config.storage or None) \
+            self._read[k] = stored_copy(f, self.store.config.extractor, reference_storage(self.store.config)) \
                 if self.as_stored else f
         return {k: self._read[k] for k in keys}
 

@@ -51,6 +51,9 @@ class GeoPackageStore:
         self._xy = None
         self._count = None
         self._source_views = None  # views.SourceViews, on first need (databases without view copies)
+        # local features this handle writes: compact (features.storage_of) unless a
+        # build asks for int8; rows of either storage read alike
+        self.compact_features = True
         self._writable = None
         self.view_files = ViewFiles(self.path)
         self.warnings: List[str] = []  # shown to the user by the caller (Processing feedback, dock)
@@ -270,7 +273,7 @@ class GeoPackageStore:
     def _put_features(self, view_id, extractor_id, f: LocalFeatures):
         from ..features import encode_features, storage_of
 
-        n, dim, kp, desc, scores = encode_features(f, storage_of(extractor_id))
+        n, dim, kp, desc, scores = encode_features(f, storage_of(extractor_id, self.compact_features))
         self._con.execute(
             "INSERT OR REPLACE INTO geopin_local_features VALUES (?,?,?,?,?,?,?,?,?)",
             (int(view_id), extractor_id, n, dim, int(f.image_size[0]), int(f.image_size[1]), kp, desc, scores))

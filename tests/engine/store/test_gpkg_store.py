@@ -236,3 +236,20 @@ def test_a_damaged_feature_row_is_a_database_error(empty_store):
         con.execute("UPDATE geopin_local_features SET descriptors=substr(descriptors, 1, 100)")
     with pytest.raises(DatabaseError, match="damaged"):
         empty_store.local_features([1], "xfeat-1024")
+
+
+@pytest.mark.parametrize("compact, storage", [(True, "int4"), (False, "int8")])
+def test_xfeat_features_are_stored_compactly_unless_asked(empty_store, compact, storage):
+    from geopin.geopin_plugin.engine.features import stored_format
+
+    rng = np.random.default_rng(5)
+    d = rng.normal(0, 0.125, (50, 64)).astype(np.float32)
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    empty_store.compact_features = compact
+    empty_store.add_image("ab" * 32, "p.jpg", "file", None, [_view()], np.eye(1, 4, dtype=np.float32),
+                          features=[LocalFeatures(rng.uniform(0, 60, (50, 2)).astype(np.float32), d, (64, 48), None)],
+                          extractor_id="xfeat-1024")
+    row = empty_store._con.execute("SELECT n, desc_dim, keypoints, descriptors FROM geopin_local_features").fetchone()
+    assert stored_format(*row) == storage and len(row[3]) == 50 * (32 if compact else 64)
+    back = empty_store.local_features([1], "xfeat-1024")[1]
+    assert (np.asarray(back.descriptors) * d).sum(1).min() > 0.95
