@@ -197,7 +197,8 @@ KILL_CHILD = textwrap.dedent("""
                 os.kill(os.getpid(), signal.SIGKILL)
             return real_atomic(path, data, fsync)
         fsutil.atomic_write_bytes = atomic
-    ingest.build(sys.argv[1], sys.argv[2], PixelEmbedder(), None)
+    # view copies only where their write is the moment killed
+    ingest.build(sys.argv[1], sys.argv[2], PixelEmbedder(), None, keep_view_images=where == "view JPEG half written")
 """)
 
 
