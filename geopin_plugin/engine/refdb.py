@@ -49,6 +49,7 @@ class ReferenceDatabase:
         self._index = None
         self._index_ids = None
         self._whitening = None
+        self._grid = None  # (the positions it was built from, cells.CellGrid)
 
     # ---- opening -------------------------------------------------------------------
     @classmethod
@@ -293,7 +294,7 @@ class ReferenceDatabase:
 
         cell_m = float(cell_m or CELL_M)
         positions = self.store.positions()
-        cached = getattr(self, "_grid", None)
+        cached = self._grid
         if cached is None or cached[0] is not positions or cached[1].cell_m != cell_m:
             self._grid = (positions, CellGrid(*positions, cell_m=cell_m))
         return self._grid[1]

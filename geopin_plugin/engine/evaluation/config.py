@@ -59,8 +59,9 @@ class EvalConfig:
     # (PipelineConfig.position_method); density: the posterior alone. The heading is
     # estimated either way.
     position: str = PipelineConfig.position_method
-    # how the references' local features are stored ("": the extractor's, XFeat int8;
-    # int4: two descriptor components a byte, issue 14's compact storage)
+    # how the references' local features are stored ("": as a new database stores
+    # them, features.storage_of: XFeat int4; int8: databases built before issue 14
+    # or with --int8-features)
     storage: str = ""
     # Search-within-Cell (cells.py): cell side in metres (0: global search only, the
     # default) and the prior's vote scale, mass and most cells (0: cells.CellSearch's)
