@@ -76,7 +76,9 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
             "or point layer when given, else from EXIF GPS. Each equirectangular panorama is cut into "
             "perspective views at evenly spaced headings. If the database exists, only new images are "
             "added (an image's content hash decides). Files that cannot be used are listed in the errors "
-            "table with the reason.")
+            "table with the reason. Unless 'Keep a JPEG copy of every view' is on, the database keeps no "
+            "copy of the views: leave the source images where they are, the match viewer cuts the views "
+            "from them.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
