@@ -692,6 +692,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Geen foto's opgegeven (INPUT is leeg of de mappen bevatten geen afbeeldingen)</translation>
         </message>
         <message>
+            <source>No picture for {0} of the references: {1}</source>
+            <translation>Geen afbeelding voor {0} van de referenties: {1}</translation>
+        </message>
+        <message>
             <source>No reference image for view {0}</source>
             <translation>Geen referentiebeeld voor beeld {0}</translation>
         </message>

@@ -359,6 +359,10 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
                      result.confidence, result.error_radius_m, result.n_verified, seconds)
             LOG.info("%s: %s", task.photo_path, cone_summary(result))
             self._show_result(item)
+            missing = getattr(task, "missing_pictures", None) or []
+            if missing:  # e.g. a database without view copies whose source images moved
+                self.notify(tr("No picture for {0} of the references: {1}").format(len(missing), missing[0][1]),
+                            warning=True)
             self.add_result_layers()
             self.parcels_panel.set_result(os.path.basename(task.photo_path), result)
         if self.queue and not (task is not None and task.isCanceled()):

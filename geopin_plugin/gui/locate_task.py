@@ -66,6 +66,7 @@ class LocateTask(QgsTask):
         self.exif = {}
         self.query_image = None
         self.reference_images = {}
+        self.missing_pictures = []  # (view id, reason): references whose picture could not be read
         self.coverage_m = None  # EXIF position to the nearest reference view
 
     def _progress(self, stage, fraction, message=""):
@@ -103,7 +104,8 @@ class LocateTask(QgsTask):
                 try:
                     self.reference_images[cand.view.view_id] = shrink(
                         geolocator.reference_image(cand.view.view_id), VIEW_SIDE)
-                except Exception as exc:  # a missing view image only costs its thumbnail
+                except Exception as exc:  # a missing view image only costs its thumbnail (the dock says so)
+                    self.missing_pictures.append((cand.view.view_id, str(exc)))
                     get_logger("dock").warning("No image for view %s: %s", cand.view.view_id, exc)
             return True
         except Cancelled:

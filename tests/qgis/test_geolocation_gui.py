@@ -374,3 +374,30 @@ def test_folder_input(qgis_app, small_db, tmp_path):
     assert results["LOCATED"] == 2 and results["CONFIDENT"] == 1
     _, est = features(tmp_path / "e.gpkg")
     assert sorted(f["photo_name"] for f in est) == ["a_elsewhere.JPG", "b_overtoom.jpg"]
+
+
+def test_dock_says_when_reference_pictures_cannot_be_read(qgis_app, qgis_iface, small_db, monkeypatch):
+    """A database without view copies whose sources moved: the answer stands, the
+    thumbnails are missing and the dock says why (not only in the log)."""
+    from geopin.geopin_plugin.engine.images import ImageError
+    from geopin.geopin_plugin.engine.pipeline import Geolocator
+    from geopin.geopin_plugin.gui.dock import GeoPinDock
+
+    def moved(self, view_id):
+        raise ImageError(f"the source image /gone/pano.jpg of this view cannot be read (view {view_id})")
+
+    monkeypatch.setattr(Geolocator, "reference_image", moved)
+    dock = GeoPinDock(qgis_iface)
+    said = []
+    monkeypatch.setattr(dock, "notify", lambda text, warning=False, error=False: said.append((text, warning)))
+    try:
+        dock.set_database(str(small_db[0]))
+        dock.set_photo(str(small_db[2]))
+        dock.locate()
+        wait_for(lambda: dock.task is None)
+        assert dock.result is not None and dock.result.label == "confident", dock.stage_label.text()
+        warnings = [t for t, w in said if w]
+        assert len(warnings) == 1 and "No picture for" in warnings[0] and "/gone/pano.jpg" in warnings[0]
+        assert dock.results_list.count() == len(dock.result.candidates)
+    finally:
+        dock.close_and_cleanup()
