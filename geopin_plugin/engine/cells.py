@@ -5,6 +5,9 @@ References fall in square cells of ``cell_m`` metres (``cell_key``). Two uses:
 * **Selecting before searching**: a search area (AREA / AREA_EXTENT) picks the cells
   its bounding box touches, and only their views are tested against the polygon
   (``CellGrid.ids_in_box``), so the cost follows the area, not the database.
+* **The local spacing of the references** (``local_spacing``): how far the reference
+  nearest a point is from its nearest neighbour elsewhere, which bounds the error
+  radius (posterior.bounded_radius).
 * **A cell prior from the retrieval scores** (``cell_prior``): the global top-k votes
   for cells, each hit with weight exp((s - s_best) / tau); the cells holding
   ``mass`` of the votes (at most ``max_cells``) are searched again on their own
@@ -108,3 +111,19 @@ def chosen_cells(prior: List[Tuple[int, float]], mass: float, max_cells: int) ->
         if held >= mass:
             break
     return out
+
+
+SPACING_REACH_M = 500.0  # references farther than this from the point are not looked at
+SAME_POSITION_M = 1.0  # views of one panorama (or photos this close) are one position
+
+
+def local_spacing(xs: np.ndarray, ys: np.ndarray, x: float, y: float) -> float:
+    """Distance from the reference position nearest (x, y) to its nearest other
+    position (more than SAME_POSITION_M away); inf when there is none."""
+    xs, ys = np.asarray(xs, np.float64), np.asarray(ys, np.float64)
+    if len(xs) == 0:
+        return float("inf")
+    i = int(np.argmin(np.hypot(xs - x, ys - y)))
+    d = np.hypot(xs - xs[i], ys - ys[i])
+    d = d[d > SAME_POSITION_M]
+    return float(d.min()) if len(d) else float("inf")

@@ -235,8 +235,10 @@ class Geolocator:
             from .pose import hfov_from_35mm
 
             hfov = hfov_from_35mm(focal_35mm, image.shape[1::-1])
+        index = stages.DatabaseIndex(db)
         answer = stages.estimate(found.candidates, checked.query_size, cfg.posterior_for(self.verifier),
-                                 cfg.position_method, self.calibration, hfov, timings)
+                                 cfg.position_method, self.calibration, hfov, timings,
+                                 spacing_at=lambda x, y: index.spacing_at(x, y, exclude_panos or ()))
         result = self._geolocation(answer, checked.query_size, timings)
         if self.notice:
             result.message = "; ".join(m for m in (result.message, self.notice) if m)

@@ -98,6 +98,14 @@ class PosteriorConfig:
     # the verifier's noise (XFeat's other-place pairs: median 12, p99.9 21), and the
     # similarity winner stays (verify.config_for sets it per extractor)
     anchor_min_inliers: int = 0
+    # The error radius is no wider than ``spacing_factor`` x the local spacing of the
+    # references (from the reference nearest the best point to its nearest neighbour
+    # elsewhere), nor narrower than ``radius_floor_m`` (about the GPS error of the
+    # references themselves), once something verified: an answer among references a
+    # few metres apart is about that precise, which the kernel's 12 m cannot say.
+    # 0.75 measured on the four protocols (docs/geolocation.md); 0 turns it off.
+    spacing_factor: float = 0.75
+    radius_floor_m: float = 3.0
 
 
 @dataclass
@@ -459,3 +467,10 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int 
         if np.max(np.abs(step)) < 1e-10:
             break
     return w[:-1], float(w[-1])
+
+
+def bounded_radius(radius: float, spacing: Optional[float], config: PosteriorConfig) -> float:
+    """The error radius bounded by the local reference spacing (PosteriorConfig)."""
+    if not config.spacing_factor or spacing is None or not np.isfinite(spacing):
+        return radius
+    return float(min(radius, max(config.radius_floor_m, config.spacing_factor * float(spacing))))

@@ -92,6 +92,19 @@ class DatabaseIndex:
             hits = [h for h in hits if views[h.view_id].pano_id not in exclude][: int(k)]
         return [(views[h.view_id], float(h.similarity)) for h in hits if h.view_id in views]
 
+    def spacing_at(self, x: float, y: float, exclude=()) -> float:
+        """The local spacing of the references around (x, y) (cells.local_spacing),
+        the left-out panoramas' views not counted."""
+        from .cells import SPACING_REACH_M, local_spacing
+
+        grid = self.db.cell_grid()
+        r = SPACING_REACH_M
+        rows = grid.rows_in_box(x - r, y - r, x + r, y + r)
+        if exclude and len(rows):
+            keep = {v.view_id for v in self.db.views(grid.fids[rows].tolist()) if v.pano_id not in set(exclude)}
+            rows = rows[np.isin(grid.fids[rows], list(keep))]
+        return local_spacing(grid.xs[rows], grid.ys[rows], x, y)
+
 
 @dataclass
 class Retrieval:
@@ -229,10 +242,12 @@ class Estimate:
 
 def estimate(candidates: List[Candidate], query_size, posterior_config: post.PosteriorConfig,
              position_method: str = "density", calibration=None, hfov: Optional[float] = None,
-             timings: Optional[Dict[str, float]] = None) -> Estimate:
+             timings: Optional[Dict[str, float]] = None, spacing_at: Optional[Callable] = None) -> Estimate:
     """The posterior over the candidates (sharpened by the verified references' bearing
     lines when ``position_method`` is "pose"), the heading from their relative poses,
-    the confidence and label (``calibration`` None: 0 and "uncalibrated")."""
+    the confidence and label (``calibration`` None: 0 and "uncalibrated").
+    ``spacing_at(x, y)``: the local spacing of the references, which bounds the error
+    radius once something verified (posterior.bounded_radius)."""
     timings = {} if timings is None else timings
     t0 = time.perf_counter()
     stage = None
@@ -255,6 +270,8 @@ def estimate(candidates: List[Candidate], query_size, posterior_config: post.Pos
     for i, c in enumerate(ranked):
         c.rank = i + 1
     n_verified = sum(1 for c in ranked if c.verified)
+    if n_verified and spacing_at is not None:
+        p.error_radius_m = post.bounded_radius(p.error_radius_m, spacing_at(p.x, p.y), posterior_config)
     if calibration is None:
         confidence, label = 0.0, "uncalibrated"
     else:

@@ -63,6 +63,9 @@ class EvalConfig:
     # them, features.storage_of: XFeat int4; int8: databases built before issue 14
     # or with --int8-features)
     storage: str = ""
+    # the error radius's bound by the local reference spacing (posterior.PosteriorConfig
+    # spacing_factor; -1: its default, 0: off)
+    spacing_factor: float = -1.0
     # Search-within-Cell (cells.py): cell side in metres (0: global search only, the
     # default) and the prior's vote scale, mass and most cells (0: cells.CellSearch's)
     cells: float = 0.0
@@ -86,6 +89,8 @@ class EvalConfig:
             posterior = replace(posterior, inlier_power=float(c.inlier_power))
         if c.best_point:
             posterior = replace(posterior, best_point=c.best_point)
+        if c.spacing_factor >= 0:
+            posterior = replace(posterior, spacing_factor=float(c.spacing_factor))
         cells = None
         if c.cells:
             from ..cells import CellSearch
@@ -118,6 +123,7 @@ class EvalConfig:
                 tier += " (matcher reranks)"
         point = f" ({c.best_point})" if c.best_point else ""
         point += f" (inliers^{c.inlier_power:g})" if c.inlier_power else ""
+        point += f" (radius ≤ {c.spacing_factor:g} x spacing)" if c.spacing_factor >= 0 else ""
         pos = "" if c.position == "density" else f" · {c.position}"
         pos += f" · features {c.storage}" if c.storage else ""
         if c.cells:
@@ -140,7 +146,7 @@ class EvalConfig:
                 raise ValueError(f"unknown preset key {k!r}; known: {', '.join(known)}")
             if k in _INT_KEYS:
                 kw[k] = int(v)
-            elif k in ("inlier_power", "cells", "cell_tau", "cell_mass"):
+            elif k in ("inlier_power", "cells", "cell_tau", "cell_mass", "spacing_factor"):
                 kw[k] = float(v)
             elif k == "whitening":
                 kw[k] = v.lower() in ("1", "true", "yes", "on")

@@ -51,6 +51,15 @@ class MaskedIndex:
     def visible(self, exclude) -> np.ndarray:
         return ~np.isin(self.groups, list(exclude)) if exclude else np.ones(len(self.groups), bool)
 
+    def spacing_at(self, x: float, y: float, exclude=()) -> float:
+        """The local spacing of the references the query may see (cells.local_spacing)."""
+        from ..cells import local_spacing
+
+        visible = self.visible(exclude)
+        xs = np.array([v.x for v in self.views], np.float64)[visible]
+        ys = np.array([v.y for v in self.views], np.float64)[visible]
+        return local_spacing(xs, ys, x, y)
+
     def search(self, vector: np.ndarray, k: int, area=None, exclude=(), cells=None) -> List[tuple]:
         visible = self.visible(exclude)
         if cells is not None:  # (cell_m, keys): the views of those cells only
@@ -182,7 +191,8 @@ class ProtocolRunner:
                                 timings=timings, cells=pc.cells).candidates
         query_size, t_verify = self._verify(q, cands) if self.verifier is not None and cands else (None, 0.0)
         answer = stages.estimate(cands, query_size, pc.posterior_for(self.verifier), pc.position_method,
-                                 self.calibration, timings=timings)
+                                 self.calibration, timings=timings,
+                                 spacing_at=lambda x, y: self.index.spacing_at(x, y, q.exclude_groups))
         post, stage = answer.posterior, answer.pose
         features = dict(post.features) if post is not None else {}
         if post is None:
