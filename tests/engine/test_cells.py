@@ -90,3 +90,35 @@ def test_retrieval_within_cells_takes_its_candidates_from_the_voted_cells(spread
         in_home = sum(1 for v in views if int(cells.cell_key(v.x, v.y, 2000.0)) == home)
         assert len(found.candidates) == min(12, in_home)
         assert {c.view.view_id for c in plain.candidates} != {c.view.view_id for c in found.candidates}
+
+
+def test_local_spacing_is_the_nearest_references_distance_to_its_neighbour():
+    xs = np.array([0.0, 0.5, 4.0, 10.0, 100.0])  # the first two: one position (views of a panorama)
+    ys = np.zeros(5)
+    assert cells.local_spacing(xs, ys, 1.0, 0.0) == pytest.approx(3.5)  # from x=0.5 to x=4
+    assert cells.local_spacing(xs, ys, 40.0, 0.0) == pytest.approx(6.0)  # nearest is x=10, its neighbour x=4
+    assert cells.local_spacing(xs, ys, 99.0, 0.0) == pytest.approx(90.0)
+    assert cells.local_spacing(xs[:2], ys[:2], 0.0, 0.0) == float("inf")  # one position only
+    assert cells.local_spacing(np.zeros(0), np.zeros(0), 0.0, 0.0) == float("inf")
+
+
+def test_the_error_radius_is_bounded_by_the_spacing_once_something_verified():
+    from geopin.geopin_plugin.engine.posterior import PosteriorConfig, bounded_radius
+
+    c = PosteriorConfig()
+    assert bounded_radius(20.0, 4.0, c) == pytest.approx(3.0)  # 0.75 x 4 m = 3 m: the floor
+    assert bounded_radius(20.0, 10.0, c) == pytest.approx(7.5)
+    assert bounded_radius(20.0, 40.0, c) == pytest.approx(20.0)  # sparse references: the posterior's radius
+    assert bounded_radius(20.0, float("inf"), c) == 20.0 and bounded_radius(20.0, None, c) == 20.0
+    assert bounded_radius(20.0, 4.0, PosteriorConfig(spacing_factor=0.0)) == 20.0
+
+
+def test_database_spacing_is_the_local_spacing_of_its_views(spread_db):
+    with ReferenceDatabase.open(spread_db) as db:
+        index = stages.DatabaseIndex(db)
+        views = db.views(db.ids())
+        v = views[0]
+        s = index.spacing_at(v.x, v.y)
+        fids, xs, ys = db.store.positions()
+        assert s == pytest.approx(cells.local_spacing(xs, ys, v.x, v.y))
+        assert 0 < s < 500
