@@ -64,9 +64,12 @@ def synthesize(real_path, big_path, views, noise, log):
     shutil.copyfile(real_path, big_path)
     real_views_dir = Path(real_path).with_name(Path(real_path).stem + "_views")
     copy = big_path.parent / real_views_dir.name  # the stored paths are relative to the GeoPackage's folder
-    if not copy.exists():
+    if real_views_dir.is_dir() and not copy.exists():  # a real database built with view copies
         shutil.copytree(real_views_dir, copy)
-    stored_view = [os.path.relpath(v.view_image_path, Path(real_path).parent) for v in real_views]
+    # a synthetic view names its real view's copy, or none (the default build keeps none:
+    # LentFeatures.load_view_image reads the real view instead)
+    stored_view = [os.path.relpath(v.view_image_path, Path(real_path).parent) if v.view_image_path else ""
+                   for v in real_views]
     store = GeoPackageStore.create_or_open(big_path, preset, dim)
     n_real = len(real_ids)
     rng = np.random.default_rng(11)
