@@ -14,7 +14,6 @@ from plugin_path import REPO
 import numpy as np
 from geopin.geopin_plugin.engine import protocols as pr, pose, geo, features, verify
 from geopin.geopin_plugin.engine.evaluation.items import render_items
-from geopin.geopin_plugin.engine.panorama import DEFAULT_MIN_ELEVATION_DEG
 
 refs = pr.amsterdam_references()
 by_pano = {}

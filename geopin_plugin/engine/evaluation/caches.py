@@ -26,7 +26,7 @@ import numpy as np
 from ..protocols import Item, item_digest
 from ..types import LocalFeatures
 from ..verify import Verifier
-from .config import EvalConfig, make_verifier
+from .config import EvalConfig, EvaluationError, make_verifier
 from .items import render_items
 
 

@@ -83,3 +83,17 @@ def test_rootsift_records_keep_their_verdict():
     c = VerifyConfig()  # RootSIFT: a second pass with all keypoints that depends on the thresholds
     assert CachedVerifier(c, None, None).decide_fast is False
     assert CachedVerifier(conf("xfeat"), None, None).decide_fast is True
+
+
+def test_canceling_while_the_caches_fill_is_an_evaluation_error(tmp_path):
+    """(It was a NameError: the cancel path named an exception it did not import.)"""
+    import pytest
+    from PIL import Image
+
+    from geopin.geopin_plugin.engine.evaluation.caches import FeatureStore
+    from geopin.geopin_plugin.engine.evaluation.config import EvalConfig, EvaluationError
+
+    Image.fromarray(np.full((64, 64, 3), 128, np.uint8)).save(tmp_path / "a.jpg")
+    store = FeatureStore(EvalConfig().resolved(), tmp_path / "cache")
+    with pytest.raises(EvaluationError, match="canceled"):
+        store.ensure([Item(str(tmp_path / "a.jpg"), None, None, "a", "a")], True, is_canceled=lambda: True)
