@@ -1,10 +1,10 @@
 """Geographic cells in RD New (Search-within-Cell for large databases).
 
-References fall in square cells of ``cell_m`` metres (``cell_key``). Two uses:
+References fall in square cells of ``cell_m`` metres (``cell_key``). Three uses:
 
 * **Selecting before searching**: a search area (AREA / AREA_EXTENT) picks the cells
   its bounding box touches, and only their views are tested against the polygon
-  (``CellGrid.ids_in_box``), so the cost follows the area, not the database.
+  (``CellGrid.rows_in_box``), so the cost follows the area, not the database.
 * **The local spacing of the references** (``local_spacing``): how far the reference
   nearest a point is from its nearest neighbour elsewhere, which bounds the error
   radius (posterior.bounded_radius).

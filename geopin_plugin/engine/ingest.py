@@ -16,8 +16,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 from . import coords as _coords
 from . import fsutil, images
 from .builder import runners
-from .builder.work import MIN_IMAGE_SIDE, PHOTO_VIEW_MAX_SIDE, ViewSettings  # noqa: F401 (re-exported)
-from .builder.work import resize_max_side as _resize_max_side  # noqa: F401 (evaluate.py)
+from .builder.work import MIN_IMAGE_SIDE, ViewSettings  # noqa: F401 (re-exported)
 from .fsutil import sha256_file  # noqa: F401 (re-exported)
 from .refdb import DatabaseError, ReferenceDatabase
 from .store import StoreDatabaseError, StoreError

@@ -64,7 +64,7 @@ class Item:
     # clear of the capture car's roof); None: horizon centred, like a phone photo.
     min_elevation: Optional[float] = None
     # A photo stored as a reference is shrunk as the ingest stores it (long side
-    # ingest.PHOTO_VIEW_MAX_SIDE); a query photo goes in as it is (None).
+    # views.PHOTO_VIEW_MAX_SIDE); a query photo goes in as it is (None).
     max_side: Optional[int] = None
     # a phone-photo condition applied after rendering (engine/perturb.py), "" none
     condition: str = ""
@@ -152,7 +152,7 @@ def mark_positives(references: Sequence[Item], queries: Iterable[Query], radius_
 
 def as_reference(photo: Item) -> Item:
     """A photo as the database stores it (views of panoramas are already)."""
-    from .ingest import PHOTO_VIEW_MAX_SIDE
+    from .views import PHOTO_VIEW_MAX_SIDE
 
     return photo if photo.is_view else replace(photo, max_side=PHOTO_VIEW_MAX_SIDE)
 

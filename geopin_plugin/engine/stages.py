@@ -101,7 +101,8 @@ class DatabaseIndex:
         r = SPACING_REACH_M
         rows = grid.rows_in_box(x - r, y - r, x + r, y + r)
         if exclude and len(rows):
-            keep = {v.view_id for v in self.db.views(grid.fids[rows].tolist()) if v.pano_id not in set(exclude)}
+            exclude = set(exclude)
+            keep = {v.view_id for v in self.db.views(grid.fids[rows].tolist()) if v.pano_id not in exclude}
             rows = rows[np.isin(grid.fids[rows], list(keep))]
         return local_spacing(grid.xs[rows], grid.ys[rows], x, y)
 

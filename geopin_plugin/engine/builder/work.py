@@ -14,7 +14,7 @@ import numpy as np
 from .. import coords as _coords
 from .. import geo, images, panorama
 from ..store.viewfiles import encode_jpeg
-from ..views import PHOTO_VIEW_MAX_SIDE, photo_view, resize_max_side  # noqa: F401 (re-exported)
+from ..views import photo_view
 
 MIN_IMAGE_SIDE = 32
 

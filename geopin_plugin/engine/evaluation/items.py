@@ -19,7 +19,7 @@ def render_items(items: Sequence[Item]) -> Iterator[Tuple[Item, np.ndarray]]:
     """Yield (item, RGB uint8) in the given order; each source file is read once
     per run of consecutive items from it (sort the items by path for that)."""
     from ..images import load_image
-    from ..ingest import _resize_max_side
+    from ..views import resize_max_side
     from ..panorama import perspective_view, _prepare
 
     current_path, pano, prepared = None, None, {}
@@ -29,7 +29,7 @@ def render_items(items: Sequence[Item]) -> Iterator[Tuple[Item, np.ndarray]]:
             current_path, prepared = it.path, {}
         if not it.is_view:
             yield it, _conditioned(it, pano if it.max_side is None else
-                                   np.ascontiguousarray(_resize_max_side(pano, it.max_side)))
+                                   np.ascontiguousarray(resize_max_side(pano, it.max_side)))
             continue
         pkey = (it.fov, it.size[0])
         if pkey not in prepared:

@@ -46,6 +46,8 @@ class MaskedIndex:
 
     def __init__(self, views: Sequence[ProtocolView], vectors: np.ndarray, groups: np.ndarray, whitening: bool):
         self.views, self.vectors, self.groups, self.whitening = list(views), vectors, groups, whitening
+        self.xs = np.array([v.x for v in self.views], np.float64)  # RD New, for cells and the spacing
+        self.ys = np.array([v.y for v in self.views], np.float64)
         self._whitenings: Dict[Tuple[str, ...], object] = {}
 
     def visible(self, exclude) -> np.ndarray:
@@ -56,9 +58,7 @@ class MaskedIndex:
         from ..cells import local_spacing
 
         visible = self.visible(exclude)
-        xs = np.array([v.x for v in self.views], np.float64)[visible]
-        ys = np.array([v.y for v in self.views], np.float64)[visible]
-        return local_spacing(xs, ys, x, y)
+        return local_spacing(self.xs[visible], self.ys[visible], x, y)
 
     def search(self, vector: np.ndarray, k: int, area=None, exclude=(), cells=None) -> List[tuple]:
         visible = self.visible(exclude)
@@ -66,8 +66,7 @@ class MaskedIndex:
             from ..cells import cell_key
 
             cell_m, keys = cells
-            visible = visible & np.isin(cell_key([v.x for v in self.views], [v.y for v in self.views], cell_m),
-                                        np.asarray(list(keys), np.int64))
+            visible = visible & np.isin(cell_key(self.xs, self.ys, cell_m), np.asarray(list(keys), np.int64))
         refs, qv = self.vectors, vector
         if self.whitening:
             from ..index.whitening import fit
