@@ -25,16 +25,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Hashable, List, Optional, Sequence, Tuple
+from typing import Callable, Hashable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 LINE_EPS = 0.05  # the likelihood floor of a line (an outlier's share)
 MIN_CROSSING_DEG = 12.0  # lines crossing at a smaller angle (or from one spot) only make a line
+MIN_CROSSING_SIGMA = 2.0  # ... or at less than this many of their combined bearing sds
 MIN_BASE_M = 3.0  # lines this close at their origins do not triangulate
 HEADING_GATE_DEG = 15.0
 LIKELIHOOD_REACH_M = 120.0  # the lines re-weight the grid this far from their origins
 FOV_HYPOTHESIS_SD_DEG = 2.0  # extra heading uncertainty when the query FOV was guessed
+# ... and bearing uncertainty: the hypothesis is off by a median 10 deg on the
+# amsterdam-lopo positives (only 4 of 34 exact), and a bearing moves about 1-1.6 deg
+# per degree of FOV (the demo query's two lines between 65 and 80 deg)
+FOV_HYPOTHESIS_BEARING_SD_DEG = 10.0
 
 
 @dataclass
@@ -101,15 +106,32 @@ def bearing_lines(observations: Sequence[PoseObservation]) -> List[BearingLine]:
     return lines
 
 
+def crossing_significance(a: BearingLine, b: BearingLine) -> float:
+    """The (axial) crossing angle of two lines over its uncertainty (the two bearing
+    sds combined): below 2, the lines cannot be told from parallel ones."""
+    cross = abs(float(_diff(a.bearing_deg, b.bearing_deg)))
+    cross = min(cross, 180.0 - cross)
+    return cross / max(math.hypot(a.sd_deg, b.sd_deg), 1e-9)
+
+
+def crosses(a: BearingLine, b: BearingLine) -> bool:
+    """Two lines triangulate: different spots, a crossing of at least MIN_CROSSING_DEG
+    and MIN_CROSSING_SIGMA of its uncertainty. (Measured: the Panoramax panoramas walk
+    one line 3 m apart, and their 10-deg lines 'crossed' at 12-27 deg by noise alone;
+    the Amsterdam partners' crossings are 31-90 deg, 2.2-6.8 of their sds.)"""
+    cross = abs(float(_diff(a.bearing_deg, b.bearing_deg)))
+    cross = min(cross, 180.0 - cross)
+    return (math.hypot(a.x - b.x, a.y - b.y) >= MIN_BASE_M and cross >= MIN_CROSSING_DEG
+            and crossing_significance(a, b) >= MIN_CROSSING_SIGMA)
+
+
 def position_method(lines: Sequence[BearingLine]) -> str:
     """triangulated (two lines from different spots crossing well), line, or density."""
     if not lines:
         return "density"
     for i in range(len(lines)):
         for j in range(i + 1, len(lines)):
-            a, b = lines[i], lines[j]
-            cross = abs(float(_diff(a.bearing_deg, b.bearing_deg)))
-            if math.hypot(a.x - b.x, a.y - b.y) >= MIN_BASE_M and MIN_CROSSING_DEG <= cross <= 180 - MIN_CROSSING_DEG:
+            if crosses(lines[i], lines[j]):
                 return "triangulated"
     return "line"
 
@@ -131,6 +153,28 @@ def intersect(lines: Sequence[BearingLine]) -> Optional[Tuple[float, float]]:
     except np.linalg.LinAlgError:
         return None
     return float(x), float(y)
+
+
+REFERENCE_POSITION_SD_M = 1.0  # the panorama cars' own position error (Overtoom: 0.1-0.5 m, one 6.4 m)
+
+
+def crossing_radius(lines: Sequence[BearingLine], point: Tuple[float, float], mass: float = 0.68) -> float:
+    """The radius around ``point`` (the lines' crossing) holding ``mass`` of its
+    uncertainty: each line's perpendicular sd at the point is its distance times its
+    bearing sd (plus the reference's own position error); their information sums, and
+    the radius of a 2-D Gaussian with that covariance's mean variance holds ``mass``
+    (Rayleigh: exact when round)."""
+    A = np.zeros((2, 2))
+    for ln in lines:
+        d = math.hypot(point[0] - ln.x, point[1] - ln.y)
+        u = np.array([math.sin(math.radians(ln.bearing_deg)), math.cos(math.radians(ln.bearing_deg))])
+        perp = math.hypot(d * math.radians(ln.sd_deg), REFERENCE_POSITION_SD_M)
+        A += (np.eye(2) - np.outer(u, u)) / perp ** 2
+    try:
+        cov = np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        return float("inf")
+    return float(math.sqrt(-2.0 * math.log(1.0 - mass)) * math.sqrt(max(np.trace(cov), 0.0) / 2.0))
 
 
 def line_likelihood(lines: Sequence[BearingLine], xs: np.ndarray, ys: np.ndarray, eps: float = LINE_EPS) -> np.ndarray:
@@ -198,13 +242,15 @@ class PoseStage:
 
 
 def pose_stage(query_size: Tuple[int, int], inputs: Sequence[PoseInput],
-               query_hfov_deg: Optional[float] = None) -> PoseStage:
+               query_hfov_deg: Optional[float] = None, query_camera: Optional[Callable] = None) -> PoseStage:
     """Relative poses of the best verified candidates -> observations, lines, heading.
     The query's FOV: ``query_hfov_deg`` (EXIF) or, when None, the hypothesis
     (pose.FOV_HYPOTHESES) whose essential matrices hold the most inliers on the
-    HYPOTHESIS_REFS best candidates."""
+    HYPOTHESIS_REFS best candidates. ``query_camera(size, hfov)``: the query's pinhole
+    for a FOV (default: principal point centred, as in a photo)."""
     from . import pose as P
 
+    camera = query_camera or P.centred_intrinsics
     todo = sorted(inputs, key=lambda p: -len(p.matches))[:MAX_POSE_REFS]
     todo = [p for p in todo if len(p.matches) >= P.MIN_POSE_INLIERS]
     if not todo:
@@ -215,12 +261,14 @@ def pose_stage(query_size: Tuple[int, int], inputs: Sequence[PoseInput],
         score = {fov: 0 for fov in P.FOV_HYPOTHESES}
         for j, inp in enumerate(todo[:HYPOTHESIS_REFS]):
             for fov in P.FOV_HYPOTHESES:
-                p = P.relative_pose(inp.matches, P.centred_intrinsics(query_size, fov), inp.ref_intrinsics)
+                p = P.relative_pose(inp.matches, camera(query_size, fov), inp.ref_intrinsics)
                 known[(j, fov)] = p
                 score[fov] += p.inliers if p is not None else 0
         query_hfov_deg = max(P.FOV_HYPOTHESES, key=lambda f: (score[f], -f))
-    kq = P.centred_intrinsics(query_size, query_hfov_deg)
-    extra_sd = FOV_HYPOTHESIS_SD_DEG if source == "hypotheses" else 0.0
+    kq = camera(query_size, query_hfov_deg)
+    guessed = source == "hypotheses"
+    extra_sd = FOV_HYPOTHESIS_SD_DEG if guessed else 0.0
+    extra_bearing_sd = FOV_HYPOTHESIS_BEARING_SD_DEG if guessed else 0.0
     observations, poses = [], {}
     for j, inp in enumerate(todo):
         p = known.get((j, query_hfov_deg)) if (j, query_hfov_deg) in known else \
@@ -233,6 +281,6 @@ def pose_stage(query_size: Tuple[int, int], inputs: Sequence[PoseInput],
             heading_deg=(inp.ref_heading_deg + p.yaw_deg) % 360.0,
             heading_sd_deg=math.hypot(p.yaw_sd_deg, extra_sd),
             bearing_deg=None if p.bearing_deg is None else (inp.ref_heading_deg + p.bearing_deg) % 360.0,
-            bearing_sd_deg=p.bearing_sd_deg, inliers=p.inliers, degenerate=p.degenerate, view_id=inp.view_id))
+            bearing_sd_deg=math.hypot(p.bearing_sd_deg, extra_bearing_sd), inliers=p.inliers, degenerate=p.degenerate, view_id=inp.view_id))
     heading, heading_sd = fuse_heading(observations)
     return PoseStage(observations, bearing_lines(observations), query_hfov_deg, source, heading, heading_sd, poses)

@@ -37,6 +37,9 @@ class PipelineError(Exception):
     """A database or model problem the user must fix; str() is the reason."""
 
 
+POSITION_METHODS = ("density", "pose", "crossing")  # PipelineConfig.position_method
+
+
 @dataclass
 class PipelineConfig:
     """The pipeline's settings and their defaults, in one place: the Geolocator, the
@@ -51,11 +54,12 @@ class PipelineConfig:
     min_spread: Optional[float] = None
     verify_threads: int = 2
     calibration_path: Optional[str] = None  # None: the extractor's (posterior.calibration_file)
-    # "pose": the verified references' bearing lines (engine/localize.py) sharpen the
-    # posterior; "density": the references' positions only (the default: on amsterdam-lopo
-    # pose gained within 10 m but lost within 25/50 m, docs/geolocation.md). The heading
-    # comes from the relative poses either way.
-    position_method: str = "density"
+    # "crossing" (the default): the verified references' bearing lines (engine/localize.py)
+    # sharpen the posterior where two of them triangulate; "pose": a single line too
+    # (it has no range: on amsterdam-lopo it lost within 25/50 m); "density": the
+    # references' positions only (docs/geolocation.md). The heading comes from the
+    # relative poses either way.
+    position_method: str = "crossing"
     posterior: post.PosteriorConfig = field(default_factory=post.PosteriorConfig)
     # Search-within-Cell (cells.CellSearch): the global hits vote for cells, the
     # candidates come from the chosen cells. None (the default): one global search

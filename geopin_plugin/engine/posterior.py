@@ -84,6 +84,11 @@ class PosteriorConfig:
     # the most overlap (the nearest) dominate it (lund-loo within 10 m 69.0 -> 89.7 %
     # with XFeat, whose far frames verify too); the density itself is unchanged
     inlier_power: float = 2.0
+    # ... over the groups within this distance of the heaviest witness (0: the whole
+    # cluster; 40 m: the clusters' own radius): DBSCAN's single linkage chains a street
+    # of references 3-10 m apart into one cluster, and a repeated facade 110 m down it,
+    # verified, dragged the mean (lund-loo 21.jpg: 12.2 -> 5.6 m; docs/geolocation.md)
+    mean_radius_m: float = 40.0
     best_point: str = "mean"  # "mean": weighted mean of the winning cluster; "mode": its density peak
     # With bearing lines from relative poses (engine/localize.py) the verified kernels are
     # a wide prior ("within reach of a reference that sees the same facades"), the lines
@@ -262,10 +267,12 @@ def _apply_lines(grid: "TileGrid", lines, reach_m: float) -> None:
 
 
 def estimate(observations: Sequence[Observation], config: Optional[PosteriorConfig] = None,
-             lines: Optional[Sequence] = None) -> Optional[Posterior]:
+             lines: Optional[Sequence] = None, crossing_only: bool = False) -> Optional[Posterior]:
     """The posterior for a list of candidates; None when there are none. ``lines``:
     bearing lines (localize.BearingLine) from the verified references' poses; only
-    those of the winning cluster's groups are used."""
+    those of the winning cluster's groups are used, and with ``crossing_only`` only
+    when two of them triangulate (a single line has no range: it moves the best point
+    along the line as far as the kernels' spread allows)."""
     config = config or PosteriorConfig()
     obs = list(observations)
     if not obs:
@@ -295,13 +302,20 @@ def estimate(observations: Sequence[Observation], config: Optional[PosteriorConf
     if fallback is not None:
         bx, by = float(obs[fallback].x), float(obs[fallback].y)
     else:
-        bx = float(np.dot(pw, [g.x for g in members]) / pw.sum())
-        by = float(np.dot(pw, [g.y for g in members]) / pw.sum())
-    from .localize import LIKELIHOOD_REACH_M, position_method
+        gx, gy = np.array([g.x for g in members]), np.array([g.y for g in members])
+        near = np.ones(len(members), bool)
+        if config.mean_radius_m > 0:
+            a = int(np.argmax(pw))
+            near = np.hypot(gx - gx[a], gy - gy[a]) <= config.mean_radius_m
+        bx = float(np.dot(pw[near], gx[near]) / pw[near].sum())
+        by = float(np.dot(pw[near], gy[near]) / pw[near].sum())
+    from .localize import LIKELIHOOD_REACH_M, crossing_radius, intersect, position_method
 
     win_keys = {g.key for g in members if g.verified}
     lines = [ln for ln in (lines or []) if ln.group in win_keys] if fallback is None else []
     method = position_method(lines)
+    if crossing_only and method == "line":
+        lines, method = [], "density"
     if method == "triangulated":  # one line alone keeps the references' own spread
         sigmas = np.array([max(s, config.sigma_pose_prior_m) if g.verified and g.cluster == win else s
                            for g, s in zip(groups, sigmas)])
@@ -326,6 +340,17 @@ def estimate(observations: Sequence[Observation], config: Optional[PosteriorConf
     masses, cxs, cys = masses[live], cxs[live], cys[live]
     if (config.best_point == "mode" or lines) and fallback is None:
         bx, by = _mode_in_cluster(members, sigmas_by_key, masses, cxs, cys, cell, (bx, by))
+    point = None
+    if method == "triangulated":
+        # the lines' least-squares crossing: the grid's peak can slide along a weak
+        # ridge of near-parallel lines (Panoramax 4.jpg h202.5: 12.9 m instead of 2.4),
+        # the crossing cannot; kept only within reach of the place's references
+        point = intersect(lines)
+        if point is not None and min(math.hypot(point[0] - g.x, point[1] - g.y) for g in members) <= \
+                2.0 * config.sigma_pose_prior_m:
+            bx, by = point
+        else:
+            point = None
 
     footprints = {level: [] for level in config.levels}
     thresholds = hdr_thresholds(masses, config.levels, total)
@@ -354,6 +379,11 @@ def estimate(observations: Sequence[Observation], config: Optional[PosteriorConf
     cum = np.cumsum(masses[order])
     idx = min(int(np.searchsorted(cum, config.error_mass * total)), len(order) - 1)
     radius = max(float(dist[order][idx]) + 0.5 * cell, cell)
+    if point is not None and float(mw.sum()) >= config.error_mass * total:
+        # a crossing says how well it is pinned; the kernels (25 m wide around the
+        # references) do not. Used while the place holds the radius's mass: a rival
+        # place keeps the wide radius.
+        radius = crossing_radius(lines, point, config.error_mass)
 
     verified_win = [g for g in members if g.verified]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0

@@ -243,17 +243,20 @@ class Estimate:
 
 def estimate(candidates: List[Candidate], query_size, posterior_config: post.PosteriorConfig,
              position_method: str = "density", calibration=None, hfov: Optional[float] = None,
-             timings: Optional[Dict[str, float]] = None, spacing_at: Optional[Callable] = None) -> Estimate:
+             timings: Optional[Dict[str, float]] = None, spacing_at: Optional[Callable] = None,
+             query_camera: Optional[Callable] = None) -> Estimate:
     """The posterior over the candidates (sharpened by the verified references' bearing
-    lines when ``position_method`` is "pose"), the heading from their relative poses,
-    the confidence and label (``calibration`` None: 0 and "uncalibrated").
-    ``spacing_at(x, y)``: the local spacing of the references, which bounds the error
-    radius once something verified (posterior.bounded_radius)."""
+    lines: all of them when ``position_method`` is "pose", only where two cross when
+    "crossing"), the heading from their relative poses, the confidence and label
+    (``calibration`` None: 0 and "uncalibrated"). ``spacing_at(x, y)``: the local
+    spacing of the references, which bounds the error radius once something verified
+    (posterior.bounded_radius). ``query_camera``: the query's pinhole per FOV for the
+    pose (localize.pose_stage; None: a photo's, principal point centred)."""
     timings = {} if timings is None else timings
     t0 = time.perf_counter()
     stage = None
     if query_size is not None:
-        stage = pose_stage_for(candidates, query_size, hfov)
+        stage = pose_stage_for(candidates, query_size, hfov, query_camera)
         timings["pose"] = time.perf_counter() - t0
         t0 = time.perf_counter()
     if not candidates:
@@ -261,8 +264,9 @@ def estimate(candidates: List[Candidate], query_size, posterior_config: post.Pos
         return Estimate(None, [], 0.0, "no match", 0, pose=stage)
     obs = [post.Observation(x=float(c.view.x), y=float(c.view.y), similarity=c.similarity, inliers=c.inliers,
                             verified=c.verified, group=group_key(c.view)) for c in candidates]
-    use_lines = stage is not None and position_method == "pose"
-    p = post.estimate(obs, posterior_config, lines=stage.lines if use_lines else None)
+    use_lines = stage is not None and position_method in ("pose", "crossing")
+    p = post.estimate(obs, posterior_config, lines=stage.lines if use_lines else None,
+                      crossing_only=position_method == "crossing")
     for c, w in zip(candidates, p.observation_weights):
         c.weight = float(w)
         c.distance_m = float(np.hypot(c.view.x - p.x, c.view.y - p.y))
@@ -303,10 +307,10 @@ def pose_inputs(candidates, query_size):
     return out
 
 
-def pose_stage_for(candidates, query_size, hfov=None):
+def pose_stage_for(candidates, query_size, hfov=None, query_camera=None):
     from .localize import pose_stage
 
-    return pose_stage(query_size, pose_inputs(candidates, query_size), hfov)
+    return pose_stage(query_size, pose_inputs(candidates, query_size), hfov, query_camera)
 
 
 def apply_pose_stage(stage, p, candidates):

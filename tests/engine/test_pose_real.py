@@ -65,11 +65,11 @@ def query_stage(datasets_dir, extractor):
             inputs.append(localize.PoseInput(v.matches, pose.view_intrinsics(90.0, refs[rid].image_size), h,
                                              *pos[partner], partner, (partner, h)))
     stage = localize.pose_stage(tuple(fq.image_size), inputs, query_hfov_deg=fov)
-    return stage, pos[name], heading
+    return stage, pos[name], heading, (tuple(fq.image_size), inputs)
 
 
 def test_left_out_overtoom_view_is_triangulated_from_its_partners(query_stage):
-    stage, (tx, ty), _ = query_stage
+    stage, (tx, ty), _, _ = query_stage
     assert {ln.group for ln in stage.lines} == set(PARTNERS)
     assert localize.position_method(stage.lines) == "triangulated"
     x, y = localize.intersect(stage.lines)
@@ -78,14 +78,14 @@ def test_left_out_overtoom_view_is_triangulated_from_its_partners(query_stage):
 
 
 def test_heading_of_a_cut_view_is_recovered_within_10_degrees(query_stage):
-    stage, _, truth = query_stage
+    stage, _, truth, _ = query_stage
     assert stage.heading_deg is not None and stage.heading_sd_deg is not None
     assert abs((stage.heading_deg - truth + 180.0) % 360.0 - 180.0) < 10.0
     assert stage.heading_sd_deg < 10.0
 
 
 def test_exif_fov_is_used_when_given(query_stage):
-    stage, _, _ = query_stage
+    stage, _, _, _ = query_stage
     assert stage.fov_source == "exif" and stage.hfov_deg == QUERY[2]
 
 
@@ -122,3 +122,17 @@ def test_line_likelihood_is_axial_and_floored():
     lik = localize.line_likelihood([ln], np.array([20.0, -20.0, 0.0]), np.array([0.0, 0.0, 20.0]))
     assert lik[0] == pytest.approx(1.0) and lik[1] == pytest.approx(1.0)  # east and west: on the line
     assert lik[2] == pytest.approx(localize.LINE_EPS, abs=1e-6)  # north: off it, but never vetoed
+
+
+def test_a_guessed_fov_widens_the_bearings(query_stage):
+    """Without a focal length the FOV is a hypothesis (off by a median 10 degrees on the
+    evaluation), so its bearing lines are looser than the same poses with EXIF."""
+    _, _, _, (size, inputs) = query_stage
+    guessed = localize.pose_stage(size, inputs)
+    known = localize.pose_stage(size, inputs, query_hfov_deg=guessed.hfov_deg)
+    assert guessed.fov_source == "hypotheses" and known.fov_source == "exif"
+    sd_known = {o.view_id: o.bearing_sd_deg for o in known.observations if o.bearing_deg is not None}
+    pairs = [(o.bearing_sd_deg, sd_known[o.view_id]) for o in guessed.observations if o.view_id in sd_known]
+    assert pairs
+    for g, k in pairs:
+        assert g == pytest.approx(math.hypot(k, localize.FOV_HYPOTHESIS_BEARING_SD_DEG))

@@ -165,3 +165,47 @@ def test_nothing_verified_anchors_on_most_inliers_not_on_dense_coverage():
     # no inliers anywhere: the similarity softmax decides as before
     bare = [Observation(o.x, o.y, o.similarity, 0, False, o.group) for o in obs]
     assert post.estimate(bare).x == post.estimate(bare, PosteriorConfig(unverified_winner="similarity")).x
+
+
+def _line_toward(ox, oy, tx, ty, sd=3.0, group="g"):
+    from geopin.geopin_plugin.engine.localize import BearingLine
+
+    return BearingLine(ox, oy, math.degrees(math.atan2(tx - ox, ty - oy)) % 360.0, sd, group)
+
+
+def _two_references():
+    """Two verified panoramas 30 m apart; the camera stood 15 m north of their midpoint."""
+    a = Observation(X0, Y0, 0.9, 80, True, "a")
+    b = Observation(X0 + 30.0, Y0, 0.9, 60, True, "b")
+    return [a, b], (X0 + 15.0, Y0 + 15.0)
+
+
+def test_crossing_only_ignores_a_single_line_but_not_two_that_cross():
+    obs, (tx, ty) = _two_references()
+    plain = post.estimate(obs)
+    one = [_line_toward(X0, Y0, tx, ty, group="a")]
+    both = one + [_line_toward(X0 + 30.0, Y0, tx, ty, group="b")]
+    single = post.estimate(obs, lines=one, crossing_only=True)
+    assert single.position_method == "density" and single.lines == []
+    assert (single.x, single.y) == (plain.x, plain.y)
+    # without crossing_only the lone line moves the point along it (no range: that is the risk)
+    assert post.estimate(obs, lines=one).position_method == "line"
+    crossed = post.estimate(obs, lines=both, crossing_only=True)
+    assert crossed.position_method == "triangulated"
+    assert math.hypot(crossed.x - tx, crossed.y - ty) < 4.0
+    assert math.hypot(plain.x - tx, plain.y - ty) > 14.0
+
+
+def test_best_point_is_not_dragged_along_a_chained_street():
+    """References every 5 m along a street form one DBSCAN cluster; a repeated facade
+    110 m down it verifies too. The mean is taken near the heaviest witness only."""
+    street = [Observation(X0 + 5.0 * i, Y0, 0.9, 0, False, f"s{i}") for i in range(30)]
+    witnesses = [Observation(X0 + 20.0, Y0, 0.9, 160, True, "w1"), Observation(X0 + 25.0, Y0, 0.9, 50, True, "w2"),
+                 Observation(X0 + 130.0, Y0, 0.9, 50, True, "far")]
+    obs = street + witnesses
+    whole = post.estimate(obs, PosteriorConfig(mean_radius_m=0.0))
+    near = post.estimate(obs, PosteriorConfig())
+    assert near.winning_cluster == whole.winning_cluster  # one place either way
+    assert PosteriorConfig().mean_radius_m == PosteriorConfig().cluster_eps_m
+    assert abs(near.y - Y0) < 1e-6 and 20.0 < near.x - X0 < 25.0
+    assert whole.x - X0 > near.x - X0 + 3.0  # the far witness pulled the whole-cluster mean
