@@ -9,7 +9,7 @@ qs = [q for q in p.queries if q.positive]
 if nmax: qs = qs[:: max(1, len(qs)//nmax)][:nmax]
 p = replace(p, queries=qs)
 r = ev.ProtocolRunner(p, ev.EvalConfig(position=pos))
-r._ref_vectors = r.store.embeddings(p.references)
+r.prepare()
 out = []
 for q in qs:
     res = r.run_query(q); out.append(res)

@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 CONDITIONS = ("night", "blur", "jpeg40", "tilt", "zoom", "portrait")
+REFRAMING = ("tilt", "zoom", "portrait")  # these crop, zoom or turn: the view's pinhole changes
 
 
 def _rng(key: str) -> np.random.Generator:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from ..pipeline import PipelineConfig
+from ..pipeline import POSITION_METHODS, PipelineConfig
 
 ESTIMATORS = ("pipeline", "top1", "hybrid")
 TIERS = ("none", "fast", "cascade", "learned")
@@ -55,9 +55,10 @@ class EvalConfig:
     matcher_keypoints: int = 0  # 0: verify.py's default
     band_min_inliers: int = -1  # -1: verify.py's default
     inlier_power: float = 0.0  # 0: posterior.PosteriorConfig's
-    # pose: the verified references' bearing lines sharpen the posterior
-    # (PipelineConfig.position_method); density: the posterior alone. The heading is
-    # estimated either way.
+    mean_radius: float = -1.0  # -1: posterior.PosteriorConfig's mean_radius_m; 0: the whole cluster
+    # PipelineConfig.position_method: crossing (the default: bearing lines sharpen the
+    # posterior where two cross), pose (a single line too), density (the posterior
+    # alone). The heading is estimated either way.
     position: str = PipelineConfig.position_method
     # how the references' local features are stored ("": as a new database stores
     # them, features.storage_of: XFeat int4; int8: databases built before issue 14
@@ -89,6 +90,8 @@ class EvalConfig:
             posterior = replace(posterior, inlier_power=float(c.inlier_power))
         if c.best_point:
             posterior = replace(posterior, best_point=c.best_point)
+        if c.mean_radius >= 0:
+            posterior = replace(posterior, mean_radius_m=float(c.mean_radius))
         if c.spacing_factor >= 0:
             posterior = replace(posterior, spacing_factor=float(c.spacing_factor))
         cells = None
@@ -123,8 +126,9 @@ class EvalConfig:
                 tier += " (matcher reranks)"
         point = f" ({c.best_point})" if c.best_point else ""
         point += f" (inliers^{c.inlier_power:g})" if c.inlier_power else ""
+        point += f" (mean within {c.mean_radius:g} m)" if c.mean_radius >= 0 else ""
         point += f" (radius ≤ {c.spacing_factor:g} x spacing)" if c.spacing_factor >= 0 else ""
-        pos = "" if c.position == "density" else f" · {c.position}"
+        pos = "" if c.position == PipelineConfig.position_method else f" · {c.position}"
         pos += f" · features {c.storage}" if c.storage else ""
         if c.cells:
             cs = self.pipeline_config().cells
@@ -146,7 +150,8 @@ class EvalConfig:
                 raise ValueError(f"unknown preset key {k!r}; known: {', '.join(known)}")
             if k in _INT_KEYS:
                 kw[k] = int(v)
-            elif k in ("inlier_power", "cells", "cell_tau", "cell_mass", "spacing_factor"):
+            elif k in ("inlier_power", "cells", "cell_tau", "cell_mass", "spacing_factor",
+                       "mean_radius"):
                 kw[k] = float(v)
             elif k == "whitening":
                 kw[k] = v.lower() in ("1", "true", "yes", "on")
@@ -157,8 +162,8 @@ class EvalConfig:
             raise ValueError(f"tier must be one of {', '.join(TIERS)}, not {cfg.tier!r}")
         if cfg.estimator not in ESTIMATORS:
             raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, not {cfg.estimator!r}")
-        if cfg.position not in ("pose", "density"):
-            raise ValueError(f"position must be pose or density, not {cfg.position!r}")
+        if cfg.position not in POSITION_METHODS:
+            raise ValueError(f"position must be one of {', '.join(POSITION_METHODS)}, not {cfg.position!r}")
         if cfg.storage not in ("", "int8", "int4", "float16"):
             raise ValueError(f"storage must be int8, int4 or float16, not {cfg.storage!r}")
         if cfg.learned_top < 0 or cfg.learned_min_inliers < 0:

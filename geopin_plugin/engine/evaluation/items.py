@@ -7,6 +7,7 @@ reference item as stages.py sees a database view.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Optional, Sequence, Tuple
 
@@ -55,10 +56,28 @@ def reference_heading(item: Item) -> Optional[float]:
     """The compass heading of a panorama view's optical axis, where the panorama's
     orientation is known: the Amsterdam panoramas are published north-centred (the
     panorama API's convention; measured on the partner panoramas, docs/geolocation.md),
-    so a view's heading in the panorama is its compass heading. None elsewhere."""
-    if item.is_view and Path(item.path).parent.name == "amsterdam-panoramas":
+    so a view's heading in the panorama is its compass heading; a panorama with an EXIF
+    GPSImgDirection (the Panoramax GoPro samples) faces it with its centre column, as
+    the ingest reads it (builder/work.py). None elsewhere."""
+    if not item.is_view:
+        return None
+    if Path(item.path).parent.name == "amsterdam-panoramas":
         return float(item.heading) % 360.0
-    return None
+    centre = _exif_heading(item.path)
+    return None if centre is None else (centre + float(item.heading)) % 360.0
+
+
+@lru_cache(maxsize=256)
+def _exif_heading(path: str) -> Optional[float]:
+    """The panorama's centre-column heading as the ingest reads it: EXIF GPSImgDirection,
+    else GPano PoseHeadingDegrees; None when it has neither."""
+    from .. import images
+
+    heading = images.read_exif(path)["heading"]
+    if heading is None:
+        gpano = images.read_gpano(path)
+        heading = images.gpano_heading(gpano) if "PoseHeadingDegrees" in gpano else None
+    return None if heading is None else float(heading)
 
 
 @dataclass(frozen=True)

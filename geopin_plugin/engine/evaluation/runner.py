@@ -191,7 +191,8 @@ class ProtocolRunner:
         query_size, t_verify = self._verify(q, cands) if self.verifier is not None and cands else (None, 0.0)
         answer = stages.estimate(cands, query_size, pc.posterior_for(self.verifier), pc.position_method,
                                  self.calibration, timings=timings,
-                                 spacing_at=lambda x, y: self.index.spacing_at(x, y, q.exclude_groups))
+                                 spacing_at=lambda x, y: self.index.spacing_at(x, y, q.exclude_groups),
+                                 query_camera=query_camera(q.item))
         post, stage = answer.posterior, answer.pose
         features = dict(post.features) if post is not None else {}
         if post is None:
@@ -274,6 +275,25 @@ def run_queries(runner, progress: Callable[[str, int, int], None] = None, is_can
         if progress is not None:
             progress("evaluate", i + 1, n)
     return out
+
+
+def query_camera(item):
+    """The pose stage's query pinhole per FOV for a view cut from a panorama: its bottom
+    row at ``min_elevation`` moves the principal point down (panorama.perspective_view),
+    which a photo's centred pinhole would get wrong by up to 177 px (90 deg views).
+    The FOV stays unknown to the stage. None (a photo's) for everything else, and for
+    the phone-photo conditions that crop, zoom or turn the view (perturb.py: their
+    principal point is not the cut's)."""
+    if getattr(item, "min_elevation", None) is None or not getattr(item, "size", None) or item.pitch:
+        return None
+    from ..perturb import REFRAMING
+
+    if item.condition in REFRAMING:
+        return None
+    from ..pose import view_intrinsics
+
+    return lambda size, hfov: view_intrinsics(hfov, size, view_size=tuple(item.size),
+                                              min_elevation_deg=item.min_elevation)
 
 
 # --- evaluating an existing database through the product pipeline ------------------------------
