@@ -202,3 +202,28 @@ def test_spatial_folds_link_nearby_truths():
     folds = cb.spatial_folds([a, b, c, n1, n2])
     assert folds[0] == folds[1] != folds[2]
     assert folds[3] == folds[4] and folds[3] not in folds[:3]
+
+
+def test_query_camera_of_a_cut_view_is_the_cut_and_photos_stay_centred():
+    """The pose stage gets the principal point a panorama cut gives its query view
+    (bottom row at min_elevation), never its FOV; crops, zooms and turns keep the
+    photo's centred pinhole."""
+    import math
+    from dataclasses import replace
+
+    from geopin.geopin_plugin.engine import pose
+    from geopin.geopin_plugin.engine.evaluation.runner import query_camera
+
+    q = next(q for q in pr.amsterdam_lopo().queries if q.positive)
+    assert q.item.min_elevation is not None and q.item.pitch == 0
+    camera = query_camera(q.item)
+    k = camera((512, 384), 90.0)  # features at half size, a FOV hypothesis of 90 degrees
+    assert k.f == pytest.approx(256.0) and k.cx == pytest.approx(255.5)
+    assert k.cy == pytest.approx(((767 - 512 * math.tan(math.radians(22.0))) + 0.5) * 0.5 - 0.5)
+    assert k.cy > pose.centred_intrinsics((512, 384), 90.0).cy + 80  # 177 px at full size
+    assert camera((512, 384), 65.0).f > k.f  # the FOV is the hypothesis, not the truth
+    for cond in ("tilt", "zoom", "portrait"):
+        assert query_camera(replace(q.item, condition=cond)) is None
+    assert query_camera(replace(q.item, condition="night")) is not None
+    assert query_camera(replace(q.item, min_elevation=None)) is None
+    assert query_camera(replace(q.item, pitch=10.0)) is None
