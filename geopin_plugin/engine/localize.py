@@ -106,12 +106,16 @@ def bearing_lines(observations: Sequence[PoseObservation]) -> List[BearingLine]:
     return lines
 
 
+def _crossing_deg(a: BearingLine, b: BearingLine) -> float:
+    """The angle (0-90 deg) at which two axial lines cross."""
+    cross = abs(float(_diff(a.bearing_deg, b.bearing_deg)))
+    return min(cross, 180.0 - cross)
+
+
 def crossing_significance(a: BearingLine, b: BearingLine) -> float:
     """The (axial) crossing angle of two lines over its uncertainty (the two bearing
     sds combined): below 2, the lines cannot be told from parallel ones."""
-    cross = abs(float(_diff(a.bearing_deg, b.bearing_deg)))
-    cross = min(cross, 180.0 - cross)
-    return cross / max(math.hypot(a.sd_deg, b.sd_deg), 1e-9)
+    return _crossing_deg(a, b) / max(math.hypot(a.sd_deg, b.sd_deg), 1e-9)
 
 
 def crosses(a: BearingLine, b: BearingLine) -> bool:
@@ -119,9 +123,7 @@ def crosses(a: BearingLine, b: BearingLine) -> bool:
     and MIN_CROSSING_SIGMA of its uncertainty. (Measured: the Panoramax panoramas walk
     one line 3 m apart, and their 10-deg lines 'crossed' at 12-27 deg by noise alone;
     the Amsterdam partners' crossings are 31-90 deg, 2.2-6.8 of their sds.)"""
-    cross = abs(float(_diff(a.bearing_deg, b.bearing_deg)))
-    cross = min(cross, 180.0 - cross)
-    return (math.hypot(a.x - b.x, a.y - b.y) >= MIN_BASE_M and cross >= MIN_CROSSING_DEG
+    return (math.hypot(a.x - b.x, a.y - b.y) >= MIN_BASE_M and _crossing_deg(a, b) >= MIN_CROSSING_DEG
             and crossing_significance(a, b) >= MIN_CROSSING_SIGMA)
 
 

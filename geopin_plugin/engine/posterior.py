@@ -338,19 +338,19 @@ def estimate(observations: Sequence[Observation], config: Optional[PosteriorConf
     grid_mass = float(masses.sum())
     live = masses > total * 1e-12
     masses, cxs, cys = masses[live], cxs[live], cys[live]
-    if (config.best_point == "mode" or lines) and fallback is None:
-        bx, by = _mode_in_cluster(members, sigmas_by_key, masses, cxs, cys, cell, (bx, by))
     point = None
     if method == "triangulated":
         # the lines' least-squares crossing: the grid's peak can slide along a weak
         # ridge of near-parallel lines (Panoramax 4.jpg h202.5: 12.9 m instead of 2.4),
         # the crossing cannot; kept only within reach of the place's references
         point = intersect(lines)
-        if point is not None and min(math.hypot(point[0] - g.x, point[1] - g.y) for g in members) <= \
+        if point is not None and min(math.hypot(point[0] - g.x, point[1] - g.y) for g in members) > \
                 2.0 * config.sigma_pose_prior_m:
-            bx, by = point
-        else:
             point = None
+    if point is not None:
+        bx, by = point
+    elif (config.best_point == "mode" or lines) and fallback is None:
+        bx, by = _mode_in_cluster(members, sigmas_by_key, masses, cxs, cys, cell, (bx, by))
 
     footprints = {level: [] for level in config.levels}
     thresholds = hdr_thresholds(masses, config.levels, total)
