@@ -354,9 +354,10 @@ class GeoPackageStore:
         stored, source, content_hash, rel_heading, fov = row
         if not stored:
             if self._source_views is None:
+                from ..source_files import recorded_roots
                 from ..views import SourceViews
 
-                self._source_views = SourceViews()
+                self._source_views = SourceViews(roots=recorded_roots(self.meta))
             return self._source_views.view(source, content_hash, rel_heading, fov, exact)
         path = self.view_files.resolve(stored)
         if not path:
