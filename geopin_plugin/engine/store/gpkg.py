@@ -425,8 +425,9 @@ class GeoPackageStore:
             for vid, n, d, w, h, kp, desc, sc in self._con.execute(q, [extractor_id, *part]):
                 try:
                     out[vid] = decode_features(n, d, kp, desc, sc, (w, h))
-                except ValueError as exc:
-                    raise DatabaseError(f"{self.path} is damaged: the local features of view {vid}: {exc}") from exc
+                except (ValueError, TypeError) as exc:  # this view only: logged, left out of verification
+                    self.warn(f"{self.path} is damaged: the local features of view {vid} cannot be read ({exc}); "
+                              "that view is not verified. Rebuild the database to repair it")
         return out
 
     def positions(self):
