@@ -167,6 +167,27 @@ class IndexFiles:
             return "vectors in the index differ from the stored embeddings"
         return None
 
+    def trusted_copy(self, ids, recorded_checksum):
+        """(labels, vectors) of the saved index when it is byte for byte what the
+        builder saved (its vectors hash to the checksum the database recorded) and
+        holds the first ids of `ids`; else None. Such a file is the one good copy of
+        the embeddings when the GeoPackage's differ: a rebuild from those would
+        launder damaged embeddings into a fresh, "valid" index (issue 26)."""
+        if recorded_checksum is None or not (self.path.exists() and self.sidecar.exists()):
+            return None
+        try:
+            info = read_sidecar(self.sidecar)
+            n = int(info.get("count", -1))
+            if info.get("checksum") != recorded_checksum or not 0 < n <= len(ids) \
+                    or self.backend.validate(self.path, ids[:n], self.identity.dim) is not None:
+                return None
+            labels, vectors = self.backend.stored_vectors(self.path)
+        except (OSError, ValueError, TypeError):
+            return None
+        if not np.array_equal(labels, ids[:n]) or checksum(labels, vectors) != recorded_checksum:
+            return None  # float16 copies (IVF-PQ) never hash equal: no trusted copy there
+        return labels, vectors
+
     def reusable(self, ids, recorded_checksum, vectors_of) -> Optional[np.ndarray]:
         """The ids held by a valid saved index when they are the first ids of `ids`
         (views are only appended), so new views can be added to it; else None."""
