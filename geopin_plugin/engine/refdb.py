@@ -267,7 +267,7 @@ class ReferenceDatabase:
         if trusted is None:
             return False
         labels, kept = trusted
-        differ = ~np.all(np.isclose(kept, self._vectors_of(labels), atol=files.backend.vector_tolerance), axis=1)
+        differ = np.abs(kept - self._vectors_of(labels)).max(axis=1) > files.backend.vector_tolerance
         if not differ.any():
             return False
         bad = labels[differ]
