@@ -244,6 +244,7 @@ class ReferenceDatabase:
         with self._lock():
             ids = self.ids()
             files = self._current_index_files()
+            files.remove_leftover_tmp()  # a killed build's half-written index
             old = None if refitted else files.reusable(ids, self.meta.get("index_checksum"), self._vectors_of)
             if old is None and not refitted and self._kept_from_trusted_index(files, ids, num_threads):
                 return files.path

@@ -236,6 +236,17 @@ class IndexFiles:
         fsutil.atomic_write_bytes(self.sidecar, json.dumps(info, indent=1).encode())
         self._remove_stale()
 
+    def remove_leftover_tmp(self):
+        """Temp files of this index and sidecar that a killed writer left (kill -9
+        between write and rename: 5.7 GB once). Callers hold the database's index
+        lock, so no writer of these files is running; only fsutil.unique_tmp's
+        names (<name>.<pid>-<thread>-<8 hex>.tmp) are removed."""
+        own = re.compile(r"\.\d+-\d+-[0-9a-f]{8}\.tmp")
+        for name in (self.path.name, self.sidecar.name):
+            for leftover in self.db_path.parent.glob(glob.escape(name) + ".*.tmp"):
+                if own.fullmatch(leftover.name[len(name):]):
+                    fsutil.remove_quietly(leftover)
+
     def _remove_stale(self):
         """This database's indexes of the same backend and embedder for an older
         whitening. The names carry the database's full file name, so `city.gpkg`
