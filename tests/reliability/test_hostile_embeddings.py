@@ -17,8 +17,8 @@ pytestmark = pytest.mark.timeout(180)
 def _damage(db_path, view_id):
     con = sqlite3.connect(db_path)
     blob = bytearray(con.execute("SELECT vector FROM geopin_embeddings WHERE view_id=?", (view_id,)).fetchone()[0])
-    for i in range(5, len(blob), 16):
-        blob[i] ^= 0x40
+    for i in range(3, len(blob), 8):  # the sign of every other component: another direction
+        blob[i] ^= 0x80
     con.execute("UPDATE geopin_embeddings SET vector=? WHERE view_id=?", (bytes(blob), view_id))
     con.commit()
     con.close()

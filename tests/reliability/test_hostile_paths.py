@@ -69,7 +69,7 @@ def test_a_stored_source_path_cannot_name_a_device_fifo_or_other_file(tmp_path, 
         out, rc, hung = "", 0, True
     refused = "REFUSED" in out and ("rebuild it" in out or "cannot be read" in out)
     record("source image paths", case, clear_error=refused, crash=rc < 0 or rc >= 128,
-           traceback="Traceback" in out, data_lost=hung)
+           traceback="Traceback" in out, hang=hung, data_lost="LOADED" in out)
     assert not hung, f"{case}: the read hung"
     assert rc == 0 and refused, out[-2000:]
 
