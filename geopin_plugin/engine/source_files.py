@@ -39,10 +39,18 @@ def roots_of(paths: Iterable[str]) -> List[str]:
 def record_roots(store, paths: Iterable[str]) -> None:
     """Add the folders of a build's input files to the database's recorded ones."""
     new = roots_of(paths)
-    old = recorded_roots(store.meta) or []
+    old = recorded_roots(store.meta)
+    if old is None:  # first build since roots are recorded: the folders of the views it already has
+        old = roots_of(_stored_source_paths(store)) if store.count else []
     merged = roots_of(os.path.join(r, "x") for r in old + new)
     if merged != old and store.writable:
         store.set_meta(**{ROOTS_KEY: merged})
+
+
+def _stored_source_paths(store):
+    """The distinct absolute source paths of a store's views (one scan, once per database)."""
+    rows = store._con.execute("SELECT DISTINCT image_path FROM reference_views")  # the store's own connection
+    return [p for (p,) in rows if isinstance(p, str) and os.path.isabs(p)]
 
 
 def recorded_roots(meta) -> Optional[List[str]]:

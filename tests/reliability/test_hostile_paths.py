@@ -78,3 +78,23 @@ def test_a_source_under_the_recorded_folders_still_loads(tmp_path):
     db_path, _ = build_db(tmp_path, n=3)
     proc = run_child(CHILD, db_path, 2, timeout=60, memory_limit=MEMORY_LIMIT)
     assert "LOADED" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_a_database_built_before_roots_were_recorded_keeps_its_sources(tmp_path):
+    """Its first build from another folder records the folders of the views it has too."""
+    db_path, _ = build_db(tmp_path, n=3)
+    con = sqlite3.connect(db_path)
+    con.execute("DELETE FROM geopin_metadata WHERE key='source_roots'")  # as built before issue 26
+    con.commit()
+    con.close()
+    from helpers import make_photos
+    from refdb_helpers import PixelEmbedder
+
+    from geopin.geopin_plugin.engine import ingest
+
+    other = tmp_path / "other_folder"
+    make_photos(other, 2, start=10)
+    assert ingest.build(other, db_path, PixelEmbedder(), None).added == 2
+    for view_id in (1, 4):
+        proc = run_child(CHILD, db_path, view_id, timeout=60, memory_limit=MEMORY_LIMIT)
+        assert "LOADED" in proc.stdout, proc.stdout + proc.stderr
