@@ -39,13 +39,24 @@ def default_cache_path():
     return os.path.join(QgsApplication.qgisSettingsDirPath(), "geopin", "pdok_cache.gpkg")
 
 
+# A posterior GeoPin writes is a few hundred cells a side (3 m cells where something
+# verified, 15 m else); 16 M cells (a 12 km square at 3 m) is 128 MB as float64. A
+# sparse GeoTIFF claiming 30000 x 30000 (112 KB on disk) once made this read 24 GB.
+MAX_POSTERIOR_CELLS = 16_000_000
+
+
 def read_raster(layer):
-    """(grid, geotransform) of a single-band raster layer in EPSG:28992."""
+    """(grid, geotransform) of a single-band raster layer in EPSG:28992; OSError
+    when it cannot be read or has more cells than a posterior can have."""
     from osgeo import gdal
 
     ds = gdal.Open(layer.source())
     if ds is None:
         raise OSError(layer.source())
+    cols, rows = ds.RasterXSize, ds.RasterYSize
+    if cols * rows > MAX_POSTERIOR_CELLS:
+        raise OSError(f"{layer.source()}: {cols} x {rows} cells, more than a GeoPin posterior has "
+                      f"(at most {MAX_POSTERIOR_CELLS // 1_000_000} million); resample it to coarser cells")
     grid = ds.GetRasterBand(1).ReadAsArray()
     return grid, ds.GetGeoTransform()
 
@@ -141,7 +152,7 @@ class WhatIsInView(GeoPinAlgorithm):
                     layer.name()))
             try:
                 out.append((layer.name(), *read_raster(layer)))
-            except OSError as exc:
+            except (OSError, RuntimeError) as exc:
                 raise QgsProcessingException(self.tr("Cannot read the posterior raster {0}").format(exc))
         return out
 

@@ -53,6 +53,9 @@ def read_coordinates_csv(path) -> Dict[str, dict]:
         except csv.Error as exc:
             raise ValueError(f"coordinates file {path} cannot be parsed near line {reader.line_num}: {exc} "
                              "(an unterminated quote?); fix the file") from None
+        except UnicodeDecodeError:  # a binary file, or text in another encoding than UTF-8
+            raise ValueError(f"coordinates file {path} is not UTF-8 text (near line {reader.line_num + 1}); "
+                             "save it as a UTF-8 CSV with columns file, lat, lon") from None
     return out
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from . import coords as _coords
-from . import fsutil, images
+from . import fsutil, images, source_files
 from .builder import runners
 from .builder.work import MIN_IMAGE_SIDE, ViewSettings  # noqa: F401 (re-exported)
 from .fsutil import sha256_file  # noqa: F401 (re-exported)
@@ -180,6 +180,7 @@ def _add_records(database, records, embedder, extractor, settings, progress, is_
             if report.canceled:
                 return report
         settings = replace(settings, dim=int(db.meta["dim"]))
+        source_files.record_roots(db.store, (r.path for r in records))  # where stored paths may point
         runners.run(db, records, runner or runners.SerialRunner(embedder, extractor), settings, report,
                     run_started, progress, is_canceled, total)
         db.store.update_counts_and_extent()

@@ -244,7 +244,10 @@ class ReferenceDatabase:
         with self._lock():
             ids = self.ids()
             files = self._current_index_files()
+            files.remove_leftover_tmp()  # a killed build's half-written index
             old = None if refitted else files.reusable(ids, self.meta.get("index_checksum"), self._vectors_of)
+            if old is None and not refitted and self._kept_from_trusted_index(files, ids, num_threads):
+                return files.path
             if old is not None and len(old) == len(ids):
                 return files.path if self._index is not None else self._load(files, ids)
             if old is not None:
@@ -255,6 +258,32 @@ class ReferenceDatabase:
                 index, vectors = self._built(ids, num_threads)
             self._save_index(index, files, ids, vectors)
         return files.path
+
+    def _kept_from_trusted_index(self, files, ids, num_threads=None) -> bool:
+        """When the saved index is the builder's intact copy and the stored embeddings
+        of some of its views differ from it, the GeoPackage is what is damaged: keep
+        the index (new views added to it, their vectors from the store), warn with the
+        ids, and return True; a rebuild would silently turn those views into misses."""
+        trusted = files.trusted_copy(ids, self.meta.get("index_checksum"))
+        if trusted is None:
+            return False
+        labels, kept = trusted
+        differ = np.abs(kept - self._vectors_of(labels)).max(axis=1) > files.backend.vector_tolerance
+        if not differ.any():
+            return False
+        bad = labels[differ]
+        self.warn(f"the stored embeddings of {len(bad)} view(s) (ids {', '.join(map(str, bad[:5].tolist()))}) "
+                  "differ from the search index built from them: the GeoPackage is damaged. GeoPin keeps the "
+                  "intact index instead of rebuilding it from them; restore the database from a backup")
+        index = self._backend()(files.identity.dim).load(files.path, len(ids))
+        new = ids[len(labels):]
+        if len(new):
+            fresh = self._vectors_of(new)
+            index.add(new, fresh, num_threads)
+            self._save_index(index, files, ids, np.concatenate([kept, fresh]))
+        else:
+            self._use(index, ids)
+        return True
 
     # ---- search -------------------------------------------------------------------------
     def search(self, vectors, k=100, area=None, ef=None, cells=None) -> List[List[SearchHit]]:

@@ -25,6 +25,7 @@ import numpy as np
 
 from . import posterior as post
 from .errors import Cancelled
+from .feature_rows import comparable  # a damaged feature row excludes only its view
 
 EXCLUDE_MARGIN = 64  # extra hits fetched when panoramas are left out of the search
 
@@ -187,7 +188,7 @@ def verify(query, candidates: List[Candidate], extractor, features: Callable, ve
 
 
 def _run_verifier(verifier, qf, refs, to_verify, report, check):
-    ordered = {c.view.view_id: refs[c.view.view_id] for c in to_verify if c.view.view_id in refs}
+    ordered = comparable(qf, {c.view.view_id: refs[c.view.view_id] for c in to_verify if c.view.view_id in refs})
     n_check = len(to_verify)
     canceled = [False]
 
@@ -219,7 +220,8 @@ def confirm_band(query, candidates: List[Candidate], extractor, features: Callab
         return Verified(None, {})
     qf = extractor.extract(query)
     refs = features([c.view.view_id for c in band])
-    outcomes = verifier.verify(qf, {c.view.view_id: refs[c.view.view_id] for c in band if c.view.view_id in refs})
+    outcomes = verifier.verify(qf, comparable(qf, {c.view.view_id: refs[c.view.view_id] for c in band
+                                                   if c.view.view_id in refs}))
     for c in band:
         v = outcomes.get(c.view.view_id)
         if v is not None and v.verified:

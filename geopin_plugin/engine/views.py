@@ -14,8 +14,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from . import images, panorama
-from .fsutil import sha256_file
+from . import images, panorama, source_files
 
 PHOTO_VIEW_MAX_SIDE = 1024  # stored view of an ordinary photo: long side (no upscaling)
 
@@ -36,8 +35,9 @@ class SourceViews:
     """Cuts stored views from their source images, keeping the last source decoded
     (a panorama's views are usually asked for together: one decode, one hash)."""
 
-    def __init__(self, max_pixels=images.DEFAULT_MAX_PIXELS):
+    def __init__(self, max_pixels=images.DEFAULT_MAX_PIXELS, roots=None):
         self.max_pixels = max_pixels
+        self.roots = roots  # the folders the database's builds recorded (source_files.py)
         self._path = None  # (path, exact) of the source held
         self._rgb = None
         self._prepared = {}
@@ -45,11 +45,7 @@ class SourceViews:
     def _source(self, path, content_hash, min_width=None):
         if (path, min_width) != self._path:
             self._path, self._rgb, self._prepared = None, None, {}
-            try:
-                digest = sha256_file(path)
-            except OSError as exc:
-                raise images.ImageError(f"the source image {path} of this view cannot be read "
-                                        f"({exc.strerror or exc}); the database keeps no copy of its views") from exc
+            digest = source_files.checked_sha256(path, self.roots)  # no FIFO, device or file elsewhere
             if digest != content_hash:
                 raise images.ImageError(f"the source image {path} of this view has changed since the database was "
                                         "built; the database keeps no copy of its views")

@@ -21,10 +21,12 @@ OUT_DIR = REPO / "build" / "reliability"
 
 @pytest.fixture
 def record(request):
-    """record(area, case, clear_error=..., crash=..., traceback=..., data_lost=...)"""
-    def _record(area, case, clear_error=False, crash=False, traceback=False, data_lost=False):
+    """record(area, case, clear_error=..., crash=..., traceback=..., hang=..., data_lost=...);
+    data_lost: committed data missing or a silent wrong answer; hang: over the case's deadline."""
+    def _record(area, case, clear_error=False, crash=False, traceback=False, data_lost=False, hang=False):
         RESULTS.append({"area": area, "case": case, "test": request.node.nodeid, "clear_error": bool(clear_error),
-                        "crash": bool(crash), "traceback": bool(traceback), "data_lost": bool(data_lost)})
+                        "crash": bool(crash), "traceback": bool(traceback), "hang": bool(hang),
+                        "data_lost": bool(data_lost)})
     return _record
 
 
@@ -35,20 +37,21 @@ def pytest_sessionfinish(session, exitstatus):
     (OUT_DIR / "results.json").write_text(json.dumps(RESULTS, indent=1))
     areas = OrderedDict()
     for r in RESULTS:
-        a = areas.setdefault(r["area"], {"cases": 0, "clear_error": 0, "crash": 0, "traceback": 0, "data_lost": 0})
+        a = areas.setdefault(r["area"], {"cases": 0, "clear_error": 0, "crash": 0, "traceback": 0, "hang": 0,
+                                         "data_lost": 0})
         a["cases"] += 1
-        for k in ("clear_error", "crash", "traceback", "data_lost"):
-            a[k] += r[k]
-    lines = ["| area | cases tried | clear error | crash | traceback shown | data lost |",
-             "|---|---|---|---|---|---|"]
-    total = {"cases": 0, "clear_error": 0, "crash": 0, "traceback": 0, "data_lost": 0}
+        for k in ("clear_error", "crash", "traceback", "hang", "data_lost"):
+            a[k] += r.get(k, False)
+    lines = ["| area | cases tried | clear error | crash | traceback shown | hang | data lost / silent wrong answer |",
+             "|---|---|---|---|---|---|---|"]
+    total = {"cases": 0, "clear_error": 0, "crash": 0, "traceback": 0, "hang": 0, "data_lost": 0}
     for name, a in areas.items():
         lines.append(f"| {name} | {a['cases']} | {a['clear_error']} | {a['crash']} | {a['traceback']} | "
-                     f"{a['data_lost']} |")
+                     f"{a['hang']} | {a['data_lost']} |")
         for k in total:
             total[k] += a[k]
     lines.append(f"| **all** | {total['cases']} | {total['clear_error']} | {total['crash']} | {total['traceback']} "
-                 f"| {total['data_lost']} |")
+                 f"| {total['hang']} | {total['data_lost']} |")
     (OUT_DIR / "table.md").write_text("\n".join(lines) + "\n")
 
 

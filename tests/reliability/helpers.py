@@ -14,12 +14,25 @@ from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_child(code, *args, timeout=120):
+MEMORY_LIMIT = 2 * 1024 ** 3  # crafted inputs must stay under 2 GB (the goal of issue 26)
+
+
+def _limit_memory(limit):
+    def apply():
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    return apply
+
+
+def run_child(code, *args, timeout=120, memory_limit=None):
     """Run `code` in a fresh interpreter with the plugin importable (crashes are
-    seen as a negative return code instead of killing pytest)."""
+    seen as a negative return code instead of killing pytest). `memory_limit`
+    (bytes of address space) makes an allocation bomb fail in the child instead
+    of taking the machine down."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "build" / "plugins"), str(REPO / "tests" / "engine")]))
     return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+                          timeout=timeout, env=env, preexec_fn=_limit_memory(memory_limit) if memory_limit else None)
 
 
 def remount(mnt, mode):

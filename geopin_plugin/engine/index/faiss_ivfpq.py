@@ -17,6 +17,8 @@ from typing import Optional
 
 import numpy as np
 
+from . import faiss_check
+
 MAGIC = b"GPIVFPQ1"
 _HEADER = struct.Struct("<8sIIQQQ")  # magic, dim, json length, faiss length, count, reserved
 PQ_M = 64  # sub-quantisers: 64 bytes a code (512-d: 8 dimensions each)
@@ -116,7 +118,8 @@ class FaissIvfPqIndex:
         import faiss
 
         blob = faiss.serialize_index(self._index).tobytes()
-        meta = json.dumps({"kind": self.kind, "nlist": int(self._index.nlist), **self.file_params}).encode()
+        meta = json.dumps({"kind": self.kind, "nlist": int(self._index.nlist), **self.file_params,
+                           "checks": faiss_check.checks(blob, self._ids, self._vectors)}).encode()
         with open(path, "wb") as fh:
             fh.write(_HEADER.pack(MAGIC, self.dim, len(meta), len(blob), len(self._ids), 0))
             fh.write(meta)
@@ -157,7 +160,12 @@ class FaissIvfPqIndex:
         stored = np.fromfile(path, dtype="<i8", count=lay.count, offset=lay.ids_at)
         if not np.array_equal(np.sort(stored), np.sort(np.asarray(ids, np.int64))):
             return f"index file {path} labels other views than the database holds"
-        return None
+        with open(path, "rb") as fh:  # faiss aborts or divides by zero on a bad block: walk it first
+            fh.seek(lay.json_at)
+            meta, blob = fh.read(lay.faiss_at - lay.json_at), fh.read(lay.faiss_len)
+        vectors = np.memmap(path, dtype="<f2", mode="r", offset=lay.vectors_at, shape=(lay.count, lay.dim))
+        problem = faiss_check.file_problem(meta, blob, stored, vectors, lay.dim, PQ_M, PQ_BITS)
+        return None if problem is None else f"index file {path}: {problem}"
 
     @staticmethod
     def stored_vectors(path, sample=None):

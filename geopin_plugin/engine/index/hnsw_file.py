@@ -18,6 +18,8 @@ from typing import Optional
 
 import numpy as np
 
+from . import hnsw_check
+
 HEADER_BYTES = 96
 _HEADER_FORMAT = "<6Q i I 3Q d Q"
 _HEADER_KEYS = ("offset_level0", "max_elements", "count", "size_data_per_element", "label_offset",
@@ -60,6 +62,9 @@ def validate_hnsw_file(path, count, dim, ids) -> Optional[str]:
     if h["count"] > h["max_elements"] or (count and h["enterpoint"] >= count) or h["maxlevel"] < 0 \
             or h["M"] == 0 or h["maxM0"] != 2 * h["M"]:
         return "inconsistent header fields"
+    problem = hnsw_check.header_problem(h, count)
+    if problem:
+        return problem
     file_size = os.path.getsize(path)
     level0_end = HEADER_BYTES + count * h["size_data_per_element"]
     if file_size < level0_end + 4 * count:
@@ -88,6 +93,9 @@ def level0_problem(path, h) -> Optional[str]:
         for start in range(0, count, _CHUNK):
             block = np.ascontiguousarray(mm[start:start + _CHUNK, :4 + 4 * max_m0]).view("<u4")
             sizes = block[:, 0] & 0xFFFF
+            problem = hnsw_check.deleted_problem(block[:, 0], start)
+            if problem:
+                return problem
             if int(sizes.max()) > max_m0:
                 bad = start + int(np.argmax(sizes > max_m0))
                 return f"element {bad} claims {int(sizes[bad - start])} level-0 links (at most {max_m0})"

@@ -167,6 +167,27 @@ class IndexFiles:
             return "vectors in the index differ from the stored embeddings"
         return None
 
+    def trusted_copy(self, ids, recorded_checksum):
+        """(labels, vectors) of the saved index when it is byte for byte what the
+        builder saved (its vectors hash to the checksum the database recorded) and
+        holds the first ids of `ids`; else None. Such a file is the one good copy of
+        the embeddings when the GeoPackage's differ: a rebuild from those would
+        launder damaged embeddings into a fresh, "valid" index (issue 26)."""
+        if recorded_checksum is None or not (self.path.exists() and self.sidecar.exists()):
+            return None
+        try:
+            info = read_sidecar(self.sidecar)
+            n = int(info.get("count", -1))
+            if info.get("checksum") != recorded_checksum or not 0 < n <= len(ids) \
+                    or self.backend.validate(self.path, ids[:n], self.identity.dim) is not None:
+                return None
+            labels, vectors = self.backend.stored_vectors(self.path)
+        except (OSError, ValueError, TypeError):
+            return None
+        if not np.array_equal(labels, ids[:n]) or checksum(labels, vectors) != recorded_checksum:
+            return None  # float16 copies (IVF-PQ) never hash equal: no trusted copy there
+        return labels, vectors
+
     def reusable(self, ids, recorded_checksum, vectors_of) -> Optional[np.ndarray]:
         """The ids held by a valid saved index when they are the first ids of `ids`
         (views are only appended), so new views can be added to it; else None."""
@@ -214,6 +235,17 @@ class IndexFiles:
                 "built_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()}
         fsutil.atomic_write_bytes(self.sidecar, json.dumps(info, indent=1).encode())
         self._remove_stale()
+
+    def remove_leftover_tmp(self):
+        """Temp files of this index and sidecar that a killed writer left (kill -9
+        between write and rename: 5.7 GB once). Callers hold the database's index
+        lock, so no writer of these files is running; only fsutil.unique_tmp's
+        names (<name>.<pid>-<thread>-<8 hex>.tmp) are removed."""
+        own = re.compile(r"\.\d+-\d+-[0-9a-f]{8}\.tmp")
+        for name in (self.path.name, self.sidecar.name):
+            for leftover in self.db_path.parent.glob(glob.escape(name) + ".*.tmp"):
+                if own.fullmatch(leftover.name[len(name):]):
+                    fsutil.remove_quietly(leftover)
 
     def _remove_stale(self):
         """This database's indexes of the same backend and embedder for an older

@@ -18,6 +18,7 @@ from typing import List, Optional, Tuple
 from ...log import get_logger
 from ..store.schema import APPLICATION_ID, UNDEFINED_SRS, init_geopackage
 from ..store.sqlite import StoreDatabaseError, connect, transaction
+from . import shapes
 
 LOG = get_logger("pdok")
 TABLE = "geopin_pdok_cache"
@@ -89,7 +90,7 @@ class PdokCache:
         con = self._connect()
         try:
             row = con.execute(
-                f"SELECT geojson FROM {TABLE} WHERE base_url=? AND collection=? AND min_x<=? AND min_y<=? "
+                f"SELECT geojson, fid FROM {TABLE} WHERE base_url=? AND collection=? AND min_x<=? AND min_y<=? "
                 f"AND max_x>=? AND max_y>=? AND fetched_at>=? AND truncated=0 "
                 f"ORDER BY (max_x-min_x)*(max_y-min_y) LIMIT 1",
                 (base_url, collection, bbox[0], bbox[1], bbox[2], bbox[3], oldest)).fetchone()
@@ -97,12 +98,31 @@ class PdokCache:
             con.close()
         if row is None:
             return None
+        problem = None
         try:
             features = json.loads(row[0])
-        except json.JSONDecodeError:
-            LOG.warning("Ignoring a damaged cache entry in %s", self.path)
+        except (ValueError, TypeError) as exc:  # a BLOB that is not UTF-8 JSON, a NULL
+            problem = f"not JSON text ({type(exc).__name__})"
+        else:
+            kept, skipped, _ = shapes.clean(features)
+            if skipped:  # only checked features are written: anything else is damage
+                problem = skipped.most_common(1)[0][0]
+        if problem:
+            LOG.warning("Dropped a damaged PDOK cache entry for %s in %s (%s); fetching it again", collection,
+                        self.path, problem)
+            self._drop(row[1])
             return None
-        return [f for f in features if _intersects(f, bbox)]
+        return [f for f in kept if _intersects(f, bbox)]
+
+    def _drop(self, fid):
+        con = self._connect()
+        try:
+            with transaction(con):
+                con.execute(f"DELETE FROM {TABLE} WHERE fid=?", (fid,))
+        except StoreDatabaseError as exc:  # a read-only cache: the entry is skipped each time
+            LOG.warning("Cannot drop the damaged cache entry in %s: %s", self.path, exc)
+        finally:
+            con.close()
 
     def put(self, base_url: str, collection: str, bbox: BBox, features: List[dict], truncated: bool = False):
         con = self._connect()

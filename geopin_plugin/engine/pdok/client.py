@@ -25,7 +25,7 @@ from typing import Callable, List, Optional, Tuple
 from ...log import get_logger
 from ..errors import Cancelled
 from ..sources.base import HttpClient, RetryPolicy
-from ..sources.transport import TransportError, parse_retry_after, sleep_cancelable
+from ..sources.transport import LimitExceeded, TransportError, parse_retry_after, sleep_cancelable
 from .services import PDOK_PAGE_LIMIT, RD_NEW_URI, SERVICES  # noqa: F401  (re-exported)
 
 LOG = get_logger("pdok")
@@ -43,6 +43,7 @@ class Limits:
     max_pages: int = 50
     max_features: int = 20000
     deadline_s: float = 120.0  # for all pages of one items request, retries included
+    max_total_bytes: int = 96 * 1024 * 1024  # all pages of one items request (20 full PDOK pages: ~60 MB)
 
 
 @dataclass
@@ -66,6 +67,7 @@ class OgcFeaturesClient:
         self.clock = clock
         self.is_canceled = is_canceled or (lambda: False)
         self.requests_made = 0
+        self.bytes_received = 0
         origin = urllib.parse.urlsplit(self.base_url)
         self._origin = (origin.scheme, origin.netloc)
 
@@ -97,17 +99,19 @@ class OgcFeaturesClient:
         features: List[dict] = []
         pages = 0
         seen = set()
+        bytes_before = self.bytes_received
         while url is not None:
-            if pages >= self.limits.max_pages or len(features) >= self.limits.max_features:
-                LOG.warning("%s %s: stopped after %d pages / %d features", self.title, collection_id,
-                            pages, len(features))
+            if pages >= self.limits.max_pages or len(features) >= self.limits.max_features \
+                    or self.bytes_received - bytes_before >= self.limits.max_total_bytes:
+                LOG.warning("%s %s: stopped after %d pages / %d features / %d bytes", self.title, collection_id,
+                            pages, len(features), self.bytes_received - bytes_before)
                 return ItemsResult(features[: self.limits.max_features], pages, True)
             page = self.get_json(url, params, deadline=deadline)
             pages += 1
             items = page.get("features") if isinstance(page, dict) else None
             if not isinstance(items, list) or page.get("type") not in (None, "FeatureCollection"):
                 raise PdokError(f"{self.title}: the answer for '{collection_id}' is not a GeoJSON FeatureCollection")
-            features.extend(f for f in items if isinstance(f, dict) and isinstance(f.get("geometry"), dict))
+            features.extend(items)  # checked by shapes.clean, which counts what it skips
             url = self._next_link(page)
             if url in seen:  # a server that links a page to itself must not loop us
                 url = None
@@ -118,7 +122,8 @@ class OgcFeaturesClient:
 
     # -- plumbing ------------------------------------------------------------------
     def _next_link(self, page: dict) -> Optional[str]:
-        for link in page.get("links") or []:
+        links = page.get("links")
+        for link in links if isinstance(links, list) else []:
             if not isinstance(link, dict) or link.get("rel") != "next" or not link.get("href"):
                 continue
             href = urllib.parse.urljoin(self.base_url + "/", str(link["href"]))
@@ -130,6 +135,7 @@ class OgcFeaturesClient:
 
     def get_json(self, url: str, params=None, deadline: Optional[float] = None):
         response = self._request(url, params, deadline)
+        self.bytes_received += len(response.body or b"")
         if response.status != 200:
             raise PdokError(f"{self.title} answered HTTP {response.status} for {_strip_query(url)}")
         if len(response.body) > self.limits.max_bytes:
@@ -151,6 +157,8 @@ class OgcFeaturesClient:
             self.requests_made += 1
             try:
                 response = self.http.get(url, params=params, headers={"Accept": "application/geo+json, application/json"})
+            except LimitExceeded as exc:  # an endless or huge answer: asking again would cost as much
+                raise PdokError(f"{self.title}: {exc} ({_strip_query(url)})") from None
             except TransportError as exc:
                 response, problem = None, f"network error: {exc}"
             else:

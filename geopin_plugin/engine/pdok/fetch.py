@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from . import shapes
 from .cache import PdokCache
 from .client import SERVICES, BBox, Limits, PdokError, service_client
 from .features import Address, Building, Parcel, parse_addresses, parse_buildings, parse_parcels
@@ -56,9 +57,13 @@ class PdokFetcher:
         if result.truncated:
             data.warnings.append(f"{client.title} {collection}: the area holds more features than fetched "
                                  f"({len(result.features)} in {result.pages} pages); make the area smaller")
+        features, skipped, thinned = shapes.clean(result.features)  # a server is untrusted input
+        warning = shapes.warning(client.title, collection, skipped, thinned)
+        if warning:
+            data.warnings.append(warning)
         if self.cache is not None:
-            self.cache.put(client.base_url, collection, bbox, result.features, result.truncated)
-        return result.features
+            self.cache.put(client.base_url, collection, bbox, features, result.truncated)
+        return features
 
     def fetch(self, bbox: BBox, buildings_from: str = "bag", want=("parcels", "buildings", "addresses")) -> AreaData:
         if buildings_from not in BUILDINGS:

@@ -32,6 +32,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from ...log import get_logger
 from ..errors import Cancelled, ImageError  # an image the import skips; the caller asked to stop
+from .limits import SearchBudget, SearchCapReached, SkippedItems, image_problem
 from .transport import (  # noqa: F401 (the sources' interface, importable from here as before)
     DOWNLOAD_DEADLINE_S, MAX_BODY_BYTES, MAX_REDIRECTS, SENSITIVE_HEADERS, HttpClient, HttpResponse, LimitExceeded,
     TransportError, check_scheme, origin, parse_retry_after, sleep_cancelable)
@@ -180,6 +181,8 @@ class StreetImagerySource:
         self.sleep = sleep
         self.is_canceled = is_canceled or (lambda: False)
         self.requests_made = 0
+        self.budget = SearchBudget(self.title)  # API pages and bytes of one search (limits.py)
+        self.skipped = SkippedItems()
 
     # -- what subclasses implement ----------------------------------------------
 
@@ -234,6 +237,8 @@ class StreetImagerySource:
         failed: List[Tuple[BBox, str]] = []
         answered = 0  # cell rounds that worked
         self.search_warnings = []  # adapters add what the user must know (e.g. a cell still capped)
+        self.budget, self.skipped = SearchBudget(self.title), SkippedItems()
+        capped = None
         streams = [(cell, self._cell_stream(area, cell, cap, start, end, image_size)) for cell in cells]
         # round 1 gives every cell the same budget; later rounds hand what sparse
         # cells left unused to the cells that still have images, until ``cap``
@@ -252,6 +257,9 @@ class StreetImagerySource:
                             break
                 except AuthError:
                     raise  # the token is wrong for every cell: stop with the fix
+                except SearchCapReached as exc:  # keep what was found, search no further
+                    capped = str(exc)
+                    break
                 except SourceError as exc:  # this cell only: the others still count
                     failed.append((cell, str(exc)))
                     LOG.warning("%s: part %s of the area failed: %s", self.title, _cell_text(cell), exc)
@@ -263,7 +271,7 @@ class StreetImagerySource:
                 answered += 1
                 if len(found) >= cap:
                     break
-            streams = alive
+            streams = alive if capped is None else []
         if failed and len(failed) == len(cells) and not found:
             raise SourceError(f"{self.title}: every part of the area failed; first: {failed[0][1]}")
         if failed:
@@ -271,6 +279,7 @@ class StreetImagerySource:
                             f"{self.title} (first: {_cell_text(failed[0][0])}: {failed[0][1]}); the rest "
                             f"was imported. Run again later to fill them in.")
         warnings.extend(self.search_warnings)
+        warnings.extend(w for w in (capped, self.skipped.warning(self.title)) if w)
         images = list(found.values())
         truncated = len(images) > max_images
         selected = self.finalize(even_sample(images, max_images, area.bbox))
@@ -347,6 +356,7 @@ class StreetImagerySource:
     def get_json(self, url: str, params=None, headers=None, method: str = "GET", data=None):
         """One JSON answer with retries; raises SourceError on anything unusable."""
         response = self.request(method, url, params=params, headers=headers, data=data)
+        self.budget.count(len(response.body or b""))
         if response.status != 200:
             raise SourceError(f"{self.title} answered HTTP {response.status} for {_strip_query(url)}")
         try:
@@ -364,11 +374,19 @@ class StreetImagerySource:
         return node
 
     def parsed(self, items, image_size: int) -> Iterator[SourceImage]:
-        """The items that parse into images (the adapter's _parse); malformed ones are skipped."""
+        """The items that parse into images (the adapter's _parse); malformed ones are
+        skipped and counted with their reason (self.skipped), never stop the import."""
         for item in items:
-            image = self._parse(item, image_size)
-            if image is not None:
-                yield image
+            try:
+                image = self._parse(item, image_size)
+            except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:
+                self.skipped.add(f"{type(exc).__name__}: {exc}")
+                continue
+            problem = "no usable position or image" if image is None else image_problem(image)
+            if problem:
+                self.skipped.add(problem)
+                continue
+            yield image
 
     def request(self, method: str, url: str, params=None, headers=None, data=None) -> HttpResponse:
         """One HTTP exchange with the rate-limit/backoff policy. Returns the final

@@ -18,6 +18,7 @@ with no evidence either way the ingest decides from the file (None).
 from __future__ import annotations
 
 from .base import SourceImage, StreetImagerySource, normalise_heading, pick_size
+from .limits import MAX_EMPTY_PAGES
 
 SIZES = [(500, "thumb"), (2048, "sd"), (1_000_000, "hd")]
 
@@ -47,13 +48,19 @@ class PanoramaxSource(StreetImagerySource):
             params["datetime"] = (f"{start.isoformat()}T00:00:00Z" if start else "..") + "/" + (
                 f"{end.isoformat()}T23:59:59Z" if end else "..")
         url = f"{self.base_url}/api/search"
-        seen = 0
+        seen = empty = 0
         while url and seen < limit:
             page = self.get_json(url, params=params)
             features = self.page_items(page, "features")
+            before = seen
             for image in self.parsed(features, image_size):
                 seen += 1
                 yield image
+            empty = empty + 1 if seen == before else 0  # a `next` link on pages of nothing usable
+            if empty >= MAX_EMPTY_PAGES:
+                self.search_warnings.append(f"{self.title}: {empty} pages in a row held no usable picture; "
+                                            "stopped paging that part of the area")
+                return
             url, params = next_link(page) if features else None, None
 
     def _parse(self, feature, image_size):
@@ -84,7 +91,8 @@ class PanoramaxSource(StreetImagerySource):
 
 
 def next_link(page):
-    for link in page.get("links") or []:
+    links = page.get("links") if isinstance(page, dict) else None
+    for link in links if isinstance(links, list) else []:
         if isinstance(link, dict) and link.get("rel") == "next" and link.get("href"):
             return link["href"]
     return None

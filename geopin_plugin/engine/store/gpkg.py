@@ -354,9 +354,10 @@ class GeoPackageStore:
         stored, source, content_hash, rel_heading, fov = row
         if not stored:
             if self._source_views is None:
+                from ..source_files import recorded_roots
                 from ..views import SourceViews
 
-                self._source_views = SourceViews()
+                self._source_views = SourceViews(roots=recorded_roots(self.meta))
             return self._source_views.view(source, content_hash, rel_heading, fov, exact)
         path = self.view_files.resolve(stored)
         if not path:
@@ -424,8 +425,9 @@ class GeoPackageStore:
             for vid, n, d, w, h, kp, desc, sc in self._con.execute(q, [extractor_id, *part]):
                 try:
                     out[vid] = decode_features(n, d, kp, desc, sc, (w, h))
-                except ValueError as exc:
-                    raise DatabaseError(f"{self.path} is damaged: the local features of view {vid}: {exc}") from exc
+                except (ValueError, TypeError) as exc:  # this view only: logged, left out of verification
+                    self.warn(f"{self.path} is damaged: the local features of view {vid} cannot be read ({exc}); "
+                              "that view is not verified. Rebuild the database to repair it")
         return out
 
     def positions(self):
