@@ -324,6 +324,12 @@ BUILTIN = {
 }
 
 
+# the album protocols (sequences with capture times) live in their own module
+from .album_protocols import ALBUM_PROTOCOLS  # noqa: E402  (it imports this module's names)
+
+BUILTIN.update(ALBUM_PROTOCOLS)
+
+
 def builtin_protocol(name: str, root: Optional[Path] = None) -> Protocol:
     try:
         factory = BUILTIN[name]
