@@ -109,3 +109,37 @@ def test_track_is_styled_with_arrows_on_load(qgis_app, project, small_db, walk):
     symbol = track.renderer().symbol()
     assert track.featureCount() == 1 and symbol.symbolLayerCount() == 2
     assert symbol.symbolLayer(1).layerType() == "MarkerLine"  # the arrows along each leg
+
+
+def test_dock_shows_the_album_as_one_entry(qgis_app, qgis_iface, small_db, walk):
+    from qgis.core import QgsProject
+    from qgis.PyQt.QtCore import Qt
+    from qgis.PyQt.QtTest import QTest
+
+    from geopin.geopin_plugin.gui.dock import GeoPinDock
+
+    photos, blurred, truth = walk
+    project = QgsProject.instance()
+    project.clear()
+    dock = GeoPinDock(qgis_iface)
+    try:
+        dock.set_database(str(small_db[0]))
+        dock.add_photos([str(p) for p in photos])
+        QTest.mouseClick(dock.locate_button, Qt.LeftButton)
+        qgis_helpers.wait_for(lambda: dock.task is None and not dock.queue)
+        assert dock.albums_list.isVisible() or dock.albums_list.count() == 1
+        assert dock.albums_list.count() == 1
+        entry = dock.albums_list.item(0).text()
+        assert "3 photos, 1 placed by the album" in entry and blurred.name in entry
+        placed = dock.results[str(blurred)].result
+        assert placed.position_method == "album" and placed.label == "uncertain"
+        assert math.hypot(placed.x - truth[0], placed.y - truth[1]) <= placed.error_radius_m
+        group = project.layerTreeRoot().findGroup("GeoPin: album-1")
+        layers = {n.layer().name(): n.layer() for n in group.findLayers()}
+        assert layers["Album estimates"].featureCount() == 3 and layers["Album track"].featureCount() == 1
+        assert layers["View cones"].featureCount() >= 2  # the located photos' cones together
+        dock.photos_list.setCurrentRow(1)  # the blurred photo: its summary says the album placed it
+        assert "album" in dock.summary_label.text().lower()
+    finally:
+        dock.close_and_cleanup()
+        project.clear()
