@@ -62,6 +62,14 @@
             <translation>Geavanceerd</translation>
         </message>
         <message>
+            <source>Album estimates</source>
+            <translation>Albumschattingen</translation>
+        </message>
+        <message>
+            <source>Album track</source>
+            <translation>Albumroute</translation>
+        </message>
+        <message>
             <source>Album tracks</source>
             <translation>Albumroutes</translation>
         </message>
@@ -304,6 +312,10 @@
         <message>
             <source>Could not get parcels and addresses: {0}</source>
             <translation>Kon geen percelen en adressen ophalen: {0}</translation>
+        </message>
+        <message>
+            <source>Could not locate the albums: {0}</source>
+            <translation>Kon de albums niet lokaliseren: {0}</translation>
         </message>
         <message>
             <source>Could not open the PDOK layers (see the GeoPin log)</source>
@@ -904,6 +916,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Onleesbare foto's</translation>
         </message>
         <message>
+            <source>Placed by its album (the photos taken just before and after it), not by its own pixels</source>
+            <translation>Geplaatst door het album (de foto's die vlak ervoor en erna zijn genomen), niet door de eigen pixels</translation>
+        </message>
+        <message>
             <source>Polygon layer</source>
             <translation>Polygoonlaag</translation>
         </message>
@@ -1462,6 +1478,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>{0}: {1} photos, {2} placed by the album</source>
             <translation>{0}: {1} foto's, {2} geplaatst door het album</translation>
+        </message>
+        <message>
+            <source>{0}: {1} photos, {2} placed by the album — {3}</source>
+            <translation>{0}: {1} foto's, {2} geplaatst door het album — {3}</translation>
         </message>
         <message>
             <source>{0}: {1}, confidence {2:.2f}, ±{3:.0f} m, {4} verified; {5:.1f} s</source>
