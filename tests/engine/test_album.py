@@ -124,3 +124,31 @@ def test_a_degraded_lund_frame_is_located_from_its_neighbours(datasets_dir, tmp_
     for before, after in ((alone[0], album[0]), (alone[2], album[2])):  # the located neighbours keep their answers
         assert before.label != "no match" and (after.est_lat, after.est_lon) == (before.est_lat, before.est_lon)
     assert np.isfinite(album[1].raw["album_seconds"]) and album[1].raw["album_seconds"] < 1.0
+
+
+def test_album_protocols_say_which_frames_are_degraded(datasets_dir):
+    from geopin.geopin_plugin.engine import protocols as pr
+    from geopin.geopin_plugin.engine.album_protocols import OVERTOOM_WALK
+
+    lund = pr.builtin_protocol("lund-album", datasets_dir)
+    assert len(lund.queries) == 29 and lund.albums == [[q.item.key for q in lund.queries]]
+    names = {q.item.key: q.item.label for q in lund.queries}
+    assert sorted(names[k] for k in lund.degraded) == [
+        "02.jpg blur40", "05.jpg dark", "08.jpg ground", "11.jpg sky", "14.jpg facade", "17.jpg blur40",
+        "20.jpg dark", "23.jpg ground", "26.jpg sky", "29.jpg facade"]
+    times = [lund.times[k] for k in lund.albums[0]]
+    assert times[0] == 0.0 and all(b - a >= 5.0 for a, b in zip(times, times[1:]))
+    assert all(q.exclude_groups == (q.item.group,) for q in lund.queries)
+
+    px = pr.builtin_protocol("panoramax-album", datasets_dir)
+    assert [len(a) for a in px.albums] == [20, 5]
+    assert sorted(q.item.label for q in px.queries if q.item.key in px.degraded) == [
+        "1.jpg h22.5 fov65 blur40", "2.jpg h112.5 fov65 dark", "3.jpg h202.5 fov65 ground",
+        "4.jpg h292.5 fov65 sky", "5.jpg h22.5 fov65 facade", "e2.jpg blur40", "e4.jpg dark"]
+    e = [px.times[k] for k in px.albums[1]]
+    assert [b - a for a, b in zip(e, e[1:])] == [2.0, 2.0, 2.0, 2.0]  # e1-e5's EXIF times
+
+    walk = pr.builtin_protocol("amsterdam-walk", datasets_dir)
+    assert len(walk.queries) == 32 and len(walk.degraded) == 8
+    assert [q.item.group for q in walk.queries[::8]] == list(OVERTOOM_WALK)
+    assert walk.subset(max_queries=10).queries == walk.queries  # whole albums only
