@@ -23,10 +23,11 @@ import numpy as np
 
 CONDITIONS = ("night", "blur", "jpeg40", "tilt", "zoom", "portrait")
 # Frames that should fail alone (the album protocols, engine/album_protocols.py):
-# ``blur40`` motion blur 40 px at 1024 px width; ``dark`` a night frame at ~8 %
-# brightness, noise sigma 10, JPEG 60; ``ground`` the bottom 30 % (road, cobbles),
-# ``sky`` the top 25 %, ``facade`` the central 20 % x 20 % (a detail with no
-# context), each upscaled back to the frame size.
+# ``blur40`` motion blur 40 px at 1024 px width; ``dark`` a night frame (gamma 2.2
+# x 0.25, warm cast: 13-15 % of the mean brightness on Lund 05 and 20), noise
+# sigma 10, JPEG 60; ``ground`` the bottom 30 % (road, cobbles), ``sky`` the top
+# 25 %, ``facade`` the central 20 % x 20 % (a detail with no context), each
+# upscaled back to the frame size. Not all of them fail alone (docs/geolocation.md).
 DEGRADATIONS = ("blur40", "dark", "ground", "sky", "facade")
 REFRAMING = ("tilt", "zoom", "portrait", "ground", "sky", "facade")  # these crop, zoom or turn: the pinhole changes
 
