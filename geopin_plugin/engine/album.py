@@ -219,7 +219,11 @@ class AlbumConfig:
     max_states: int = 600
     max_witnesses: int = 30  # per photo, heaviest first
     snap_m: float = 2.0  # places closer than this are one state
-    inconsistent_m: float = 25.0  # album vs alone farther than radius + this: inconsistent
+    # album vs alone farther apart than the answer's radius + this: inconsistent. 50 m: the
+    # distance within which a confident answer counts as right; at 25 m the three best
+    # answers of amsterdam-walk (crossings 1-3 m off) were flagged, the album's consensus
+    # being the partner panoramas 34-43 m away (docs/geolocation.md)
+    inconsistent_m: float = 50.0
 
 
 @dataclass
