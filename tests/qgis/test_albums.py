@@ -143,3 +143,54 @@ def test_dock_shows_the_album_as_one_entry(qgis_app, qgis_iface, small_db, walk)
     finally:
         dock.close_and_cleanup()
         project.clear()
+
+
+def test_albums_in_a_model_and_in_batch_rows(qgis_app, small_db, walk, tmp_path):
+    """The Model Designer: a model whose child is geopin:geolocatephotos with the album
+    parameters as static values; the batch dialog: one run per row, each its own albums."""
+    from qgis.core import (QgsApplication, QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm,
+                           QgsProcessingModelChildParameterSource, QgsProcessingModelOutput)
+
+    from geopin.processing.geolocate_photos import GeolocatePhotos
+    from geopin.processing.provider import GeoPinProvider
+
+    registry = QgsApplication.processingRegistry()
+    added = registry.providerById("geopin") is None
+    if added:
+        registry.addProvider(GeoPinProvider())
+    try:
+        photos, blurred, _ = walk
+        model = QgsProcessingModelAlgorithm("album model", "tests")
+        child = QgsProcessingModelChildAlgorithm("geopin:geolocatephotos")
+        child.setChildId("locate")
+        static = QgsProcessingModelChildParameterSource.fromStaticValue
+        for name, value in (("INPUT", [str(p) for p in photos]), ("DATABASE", str(small_db[0])), ("ALBUMS", 1),
+                            ("ALBUM_SPEED", 0), ("ALBUM_GAP", 30.0)):
+            child.addParameterSources(name, [static(value)])
+        outputs = {}
+        for name in ("OUTPUT_ESTIMATES", "OUTPUT_TRACK"):
+            out = QgsProcessingModelOutput(name.lower())
+            out.setChildOutputName(name)
+            out.setChildId("locate")
+            outputs[name.lower()] = out
+        child.setModelOutputs(outputs)
+        model.addChildAlgorithm(child)
+        assert model.childAlgorithm("locate").algorithm() is not None  # found through the provider
+        est, track = tmp_path / "model_est.gpkg", tmp_path / "model_track.gpkg"
+        _, ok, messages, _ = qgis_helpers.run_algorithm(model, {"locate:output_estimates": str(est),
+                                                                "locate:output_track": str(track)})
+        assert ok, messages
+        rows = _features(est)
+        assert rows[blurred.name]["position_method"] == "album" and len(_features(track)) == 1
+
+        # two batch rows: each run groups only its own photos
+        for k, inputs in enumerate(([photos[0], photos[1]], [photos[2]])):
+            out = tmp_path / f"row{k}.gpkg"
+            _, ok, messages, _ = qgis_helpers.run_algorithm(GeolocatePhotos(), {
+                "INPUT": [str(p) for p in inputs], "DATABASE": str(small_db[0]), "OUTPUT_ESTIMATES": str(out)})
+            assert ok, messages
+            positions = sorted(f["album_position"] or 0 for f in _features(out).values())
+            assert positions == ([1, 2] if k == 0 else [0])
+    finally:
+        if added:
+            registry.removeProvider("geopin")
