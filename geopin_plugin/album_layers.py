@@ -60,7 +60,8 @@ class AlbumStep:
         for album in albums:
             rows = [self.rows[located[i]] for i in album.members]
             if len(rows) == 1:
-                self._fill(rows[0][2], album.album_id if self.grouping != "off" else None, None, "", album.note)
+                note = self.tr("no capture time: located alone") if album.note else ""
+                self._fill(rows[0][2], album.album_id if self.grouping != "off" else None, None, "", note)
                 if album.note and self.grouping != "off":
                     feedback.pushInfo(self.tr("{0}: no capture time, located alone").format(
                         os.path.basename(rows[0][0])))
@@ -69,22 +70,45 @@ class AlbumStep:
             evidence = [al.evidence_of(geo.candidates, None if geo.x is None else (geo.x, geo.y),
                                        geo.error_radius_m, geo.label) for _, geo, _ in rows]
             outcome = al.locate_album(evidence, album.times, config)
+            notes, jumps = self._notes(rows, outcome)
             for k, ((path, geo, feature), est) in enumerate(zip(rows, outcome.estimates)):
                 if est.method == "album":
                     self._move(feature, est)
-                self._fill(feature, album.album_id, k + 1, est.album_label, est.note)
+                self._fill(feature, album.album_id, k + 1, est.album_label, notes[k])
             if track_sink is not None:
-                track_sink.addFeature(self._track(album, rows, outcome), QgsFeatureSink.FastInsert)
+                track_sink.addFeature(self._track(album, rows, outcome, jumps), QgsFeatureSink.FastInsert)
             moved = sum(1 for e in outcome.estimates if e.method == "album")
             feedback.pushInfo(self.tr("{0}: {1} photos, {2} placed by the album").format(
                 album.album_id, len(rows), moved))
-            if outcome.jumps:
-                feedback.pushWarning(self.tr("{0}: {1}").format(album.album_id, outcome.message))
+            if jumps:
+                feedback.pushWarning(self.tr("{0}: {1}").format(album.album_id, jumps))
         for _, _, feature in self.rows:
             est_sink.addFeature(feature, QgsFeatureSink.FastInsert)
         if n_albums:
             feedback.pushInfo(self.tr("Albums located jointly in {0} s").format(number(time.perf_counter() - t0, 2)))
         return n_albums
+
+    def _notes(self, rows, outcome):
+        """Each photo's album note and the album's jump message, in the user's language."""
+        import math
+
+        name = [os.path.basename(path) for path, _, _ in rows]
+        notes = [[] for _ in rows]
+        for k, est in enumerate(outcome.estimates):
+            if est.method == "album":
+                notes[k].append(self.tr("placed by the album (the photos taken just before and after it), not by "
+                                        "its own pixels"))
+            elif est.album_label == "inconsistent":
+                notes[k].append(self.tr("the album puts this photo {0} m from its own answer: check it").format(
+                    number(math.hypot(est.album_x - est.x, est.album_y - est.y), 0)))
+        jumps = []
+        for i, j, d, allowed in outcome.jumps:
+            text = self.tr("{0} and {1} are {2} m apart, more than the {3} m the camera can move in between: "
+                           "implausible jump").format(name[i], name[j], number(d, 0), number(allowed, 0))
+            jumps.append(text)
+            notes[i].append(text)
+            notes[j].append(text)
+        return ["; ".join(n) for n in notes], "; ".join(jumps)
 
     @staticmethod
     def _fill(feature, album_id, position, label, note):
@@ -104,7 +128,7 @@ class AlbumStep:
                             ("position_method", "album")):
             feature.setAttribute(name, value)
 
-    def _track(self, album, rows, outcome):
+    def _track(self, album, rows, outcome, jumps):
         points = [QgsPointXY(f.geometry().asPoint()) for _, _, f in rows if not f.geometry().isEmpty()]
         feature = QgsFeature(track_fields())
         geom = QgsGeometry.fromPolylineXY(points) if len(points) >= 2 else QgsGeometry()
@@ -113,5 +137,5 @@ class AlbumStep:
         feature.setAttributes([album.album_id, len(rows), ", ".join(os.path.basename(p) for p, _, _ in rows),
                                float(geom.length()) if len(points) >= 2 else None,
                                (max(times) - min(times)) / 60.0 if times else None, len(outcome.jumps),
-                               outcome.message or None])
+                               jumps or None])
         return feature
