@@ -1280,6 +1280,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>inliers</translation>
         </message>
         <message>
+            <source>no capture time: located alone</source>
+            <translation>geen opnametijd: apart gelokaliseerd</translation>
+        </message>
+        <message>
             <source>no match</source>
             <translation>geen overeenkomst</translation>
         </message>
@@ -1304,6 +1308,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>pip is mislukt (afsluitcode {0}); zie het logboek hierboven.</translation>
         </message>
         <message>
+            <source>placed by the album (the photos taken just before and after it), not by its own pixels</source>
+            <translation>geplaatst door het album (de foto's die vlak ervoor en erna zijn genomen), niet door de eigen pixels</translation>
+        </message>
+        <message>
             <source>posterior density (1/m²)</source>
             <translation>posterior-dichtheid (1/m²)</translation>
         </message>
@@ -1314,6 +1322,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>similarity {0}–{1}</source>
             <translation>overeenkomst {0}–{1}</translation>
+        </message>
+        <message>
+            <source>the album puts this photo {0} m from its own answer: check it</source>
+            <translation>het album plaatst deze foto {0} m van het eigen antwoord: controleer het</translation>
         </message>
         <message>
             <source>to the matched references</source>
@@ -1346,6 +1358,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>{0} OGC API address</source>
             <translation>Adres van de {0} OGC API</translation>
+        </message>
+        <message>
+            <source>{0} and {1} are {2} m apart, more than the {3} m the camera can move in between: implausible jump</source>
+            <translation>{0} en {1} liggen {2} m uit elkaar, meer dan de {3} m die de camera ertussen kan afleggen: onwaarschijnlijke sprong</translation>
         </message>
         <message>
             <source>{0} cannot be read back (incomplete)</source>
