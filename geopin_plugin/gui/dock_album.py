@@ -39,6 +39,8 @@ def albums_list(dock):
         widget.setMaximumHeight(70)
         layout = dock.photos_list.parentWidget().layout()
         layout.insertWidget(layout.indexOf(dock.photos_list) + 1, widget)
+        dock.clear_button.clicked.connect(widget.clear)  # a cleared photo list has no albums
+        dock.clear_button.clicked.connect(widget.hide)
         dock.albums_list = widget
     return widget
 

@@ -127,8 +127,7 @@ def test_dock_shows_the_album_as_one_entry(qgis_app, qgis_iface, small_db, walk)
         dock.add_photos([str(p) for p in photos])
         QTest.mouseClick(dock.locate_button, Qt.LeftButton)
         qgis_helpers.wait_for(lambda: dock.task is None and not dock.queue)
-        assert dock.albums_list.isVisible() or dock.albums_list.count() == 1
-        assert dock.albums_list.count() == 1
+        assert dock.albums_list.count() == 1 and not dock.albums_list.isHidden()
         entry = dock.albums_list.item(0).text()
         assert "3 photos, 1 placed by the album" in entry and blurred.name in entry
         placed = dock.results[str(blurred)].result
@@ -140,6 +139,8 @@ def test_dock_shows_the_album_as_one_entry(qgis_app, qgis_iface, small_db, walk)
         assert layers["View cones"].featureCount() >= 2  # the located photos' cones together
         dock.photos_list.setCurrentRow(1)  # the blurred photo: its summary says the album placed it
         assert "album" in dock.summary_label.text().lower()
+        QTest.mouseClick(dock.clear_button, Qt.LeftButton)
+        assert dock.albums_list.count() == 0 and dock.albums_list.isHidden()
     finally:
         dock.close_and_cleanup()
         project.clear()
