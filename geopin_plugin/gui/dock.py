@@ -122,6 +122,9 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         layout.addWidget(self.database_widget)
 
         self.advanced = AdvancedBox()
+        from .dock_album import add_album_settings
+
+        add_album_settings(self.advanced)  # albums: gui/dock_album.py
         layout.addWidget(self.advanced)
 
         self.locate_button = button(tr("Locate"), "geopinLocate", self.locate)

@@ -30,6 +30,19 @@ class _Messages:
         self.lines.append(text)
 
 
+def add_album_settings(advanced):
+    """The Advanced section's album choices (GeoPin/album_grouping, GeoPin/album_speed)."""
+    from .dock_advanced import setting_combo_box
+
+    advanced.album_grouping = setting_combo_box("album_grouping", "geopinAlbumGrouping", (
+        ("time", tr("By capture time and camera")), ("one", tr("All photos one album")),
+        ("off", tr("Off: each photo alone"))))
+    advanced.album_speed = setting_combo_box("album_speed", "geopinAlbumSpeed", (
+        ("walking", tr("Walking (2 m/s)")), ("cycling", tr("Cycling (8 m/s)")), ("driving", tr("Driving (20 m/s)"))))
+    advanced.layout().addRow(tr("Albums"), advanced.album_grouping)
+    advanced.layout().addRow(tr("Album: moving by"), advanced.album_speed)
+
+
 def albums_list(dock):
     """The album entries under the photo list (made on first use)."""
     widget = getattr(dock, "albums_list", None)
@@ -52,10 +65,11 @@ def locate_albums(dock, project=None):
     widget = albums_list(dock)
     widget.clear()
     widget.setVisible(False)
-    if len(paths) < 2:
+    grouping = dock.advanced.album_grouping.currentData() or "time"
+    if len(paths) < 2 or grouping == "off":
         return []
     fields = album_estimate_fields(rl.estimate_fields())
-    step = AlbumStep("time", "walking", 30 * 60.0, None, tr)
+    step = AlbumStep(grouping, dock.advanced.album_speed.currentData() or "walking", 30 * 60.0, None, tr)
     for path in paths:
         item = dock.results[path]
         step.add(path, item.result, rl.estimate_feature(path, item.result, fields, coverage_m=item.coverage_m))

@@ -123,6 +123,7 @@ def test_dock_shows_the_album_as_one_entry(qgis_app, qgis_iface, small_db, walk)
     project.clear()
     dock = GeoPinDock(qgis_iface)
     try:
+        dock.advanced.album_grouping.setCurrentIndex(dock.advanced.album_grouping.findData("time"))
         dock.set_database(str(small_db[0]))
         dock.add_photos([str(p) for p in photos])
         QTest.mouseClick(dock.locate_button, Qt.LeftButton)
@@ -141,7 +142,15 @@ def test_dock_shows_the_album_as_one_entry(qgis_app, qgis_iface, small_db, walk)
         assert "album" in dock.summary_label.text().lower()
         QTest.mouseClick(dock.clear_button, Qt.LeftButton)
         assert dock.albums_list.count() == 0 and dock.albums_list.isHidden()
+
+        # Advanced > Albums: Off: the same photos stay alone
+        dock.advanced.album_grouping.setCurrentIndex(dock.advanced.album_grouping.findData("off"))
+        dock.add_photos([str(p) for p in photos])
+        QTest.mouseClick(dock.locate_button, Qt.LeftButton)
+        qgis_helpers.wait_for(lambda: dock.task is None and not dock.queue)
+        assert dock.albums_list.count() == 0 and dock.results[str(blurred)].result.label == "no match"
     finally:
+        dock.advanced.album_grouping.setCurrentIndex(dock.advanced.album_grouping.findData("time"))
         dock.close_and_cleanup()
         project.clear()
 
