@@ -35,10 +35,11 @@ def apply_albums(protocol, results: Sequence[QueryResult], evidence: Dict[str, P
         if not keys:
             continue
         outcome = locate_album([evidence[k] for k in keys], [protocol.times[k] for k in keys], config)
-        for k, est in zip(keys, outcome.estimates):
+        jumped = {n for pair in outcome.jumps for n in pair[:2]}
+        for n, (k, est) in enumerate(zip(keys, outcome.estimates)):
             r = out[by_key[k]]
             raw = dict(r.raw, album_seconds=outcome.seconds, album_inconsistent=float(est.album_label == "inconsistent"),
-                       album_jump=float(bool(est.note and "jump" in est.note)))
+                       album_jump=float(n in jumped))
             if est.method != "album":
                 out[by_key[k]] = replace(r, raw=raw)
                 continue
