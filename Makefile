@@ -83,6 +83,7 @@ screenshot: setup
 
 eval: setup models
 	$(PY) scripts/evaluate.py
+	$(PY) scripts/evaluate.py --protocol lund-album panoramax-album amsterdam-walk --compare "" album=walking --name albums
 
 bench: setup models
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done

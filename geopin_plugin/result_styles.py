@@ -23,6 +23,7 @@ STYLE_FILES = {
     "footprints": "geopin_footprints.qml",
     "coverage": "geopin_coverage.qml",
     "viewcones": "geopin_viewcones.qml",
+    "track": "geopin_track.qml",  # album tracks (processing/album_step.py)
     "parcels": "geopin_parcels.qml",  # what is in view (parcel_layers.py)
     "buildings": "geopin_buildings.qml",
     "addresses": "geopin_addresses.qml",

@@ -62,8 +62,52 @@
             <translation>Geavanceerd</translation>
         </message>
         <message>
+            <source>Album estimates</source>
+            <translation>Albumschattingen</translation>
+        </message>
+        <message>
+            <source>Album track</source>
+            <translation>Albumroute</translation>
+        </message>
+        <message>
+            <source>Album tracks</source>
+            <translation>Albumroutes</translation>
+        </message>
+        <message>
+            <source>Album: a pause longer than this starts a new album (minutes)</source>
+            <translation>Album: een pauze langer dan dit begint een nieuw album (minuten)</translation>
+        </message>
+        <message>
+            <source>Album: field naming the album</source>
+            <translation>Album: veld met de naam van het album</translation>
+        </message>
+        <message>
+            <source>Album: moving by</source>
+            <translation>Album: verplaatsing te</translation>
+        </message>
+        <message>
+            <source>Album: table naming each photo's album</source>
+            <translation>Album: tabel met het album van elke foto</translation>
+        </message>
+        <message>
+            <source>Albums</source>
+            <translation>Albums</translation>
+        </message>
+        <message>
+            <source>Albums by a field need a table and its album field (Album: table naming each photo's album)</source>
+            <translation>Albums per veld hebben een tabel en het albumveld daarvan nodig (Album: tabel met het album van elke foto)</translation>
+        </message>
+        <message>
+            <source>Albums located jointly in {0} s</source>
+            <translation>Albums samen gelokaliseerd in {0} s</translation>
+        </message>
+        <message>
             <source>All dependencies are installed and import correctly.</source>
             <translation>Alle afhankelijkheden zijn geïnstalleerd en laten zich correct importeren.</translation>
+        </message>
+        <message>
+            <source>All photos one album</source>
+            <translation>Alle foto's één album</translation>
         </message>
         <message>
             <source>Amsterdam panoramas (City of Amsterdam)</source>
@@ -128,6 +172,14 @@
         <message>
             <source>Buildings from (PDOK)</source>
             <translation>Gebouwen uit (PDOK)</translation>
+        </message>
+        <message>
+            <source>By a field of a table</source>
+            <translation>Volgens een veld van een tabel</translation>
+        </message>
+        <message>
+            <source>By capture time and camera</source>
+            <translation>Volgens opnametijd en camera</translation>
         </message>
         <message>
             <source>Camera heading {0}°</source>
@@ -262,6 +314,10 @@
             <translation>Kon geen percelen en adressen ophalen: {0}</translation>
         </message>
         <message>
+            <source>Could not locate the albums: {0}</source>
+            <translation>Kon de albums niet lokaliseren: {0}</translation>
+        </message>
+        <message>
             <source>Could not open the PDOK layers (see the GeoPin log)</source>
             <translation>Kon de PDOK-lagen niet openen (zie het GeoPin-logboek)</translation>
         </message>
@@ -274,12 +330,20 @@
             <translation>Eigen: de query's en referenties hieronder</translation>
         </message>
         <message>
+            <source>Cycling (8 m/s)</source>
+            <translation>Fietsen (8 m/s)</translation>
+        </message>
+        <message>
             <source>Done in {0:.1f} s</source>
             <translation type="vanished">Klaar in {0:.1f} s</translation>
         </message>
         <message>
             <source>Done in {0} s</source>
             <translation>Klaar in {0} s</translation>
+        </message>
+        <message>
+            <source>Driving (20 m/s)</source>
+            <translation>Rijden (20 m/s)</translation>
         </message>
         <message>
             <source>Drop a photo here</source>
@@ -416,6 +480,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Gebieden</translation>
         </message>
         <message>
+            <source>For 'By a field of a table': a table (e.g. an earlier Estimates layer) with a column photo, photo_name or file and the album field.</source>
+            <translation>Voor 'Volgens een veld van een tabel': een tabel (bijv. een eerdere laag Schattingen) met een kolom photo, photo_name of file en het albumveld.</translation>
+        </message>
+        <message>
             <source>For each photo located by 'Geolocate photos': the cadastral parcels (BRK) with the probability that the camera stood on them (the posterior integrated over each parcel), the buildings (BAG or BGT pand) ranked by the probability that the photo shows them (nearest facade first, as seen from camera positions drawn from the posterior) and the addresses (BAG verblijfsobjecten) of those buildings. Data: PDOK's open OGC API Features (cached in a GeoPackage) or your own layers. Without a posterior raster the estimate's error radius is used. An optional view-cone layer limits the buildings to those in view. All outputs are in EPSG:28992. See docs/pdok.md.</source>
             <translation>Voor elke foto die met 'Foto's geolokaliseren' is gevonden: de kadastrale percelen (BRK) met de kans dat de camera erop stond (de posterior geïntegreerd over elk perceel), de gebouwen (BAG- of BGT-pand) gerangschikt naar de kans dat de foto ze toont (dichtstbijzijnde gevel eerst, gezien vanaf cameraposities uit de posterior) en de adressen (BAG-verblijfsobjecten) van die gebouwen. Gegevens: de open OGC API Features van PDOK (bewaard in een GeoPackage-cache) of uw eigen lagen. Zonder posterior-raster wordt de foutstraal van de schatting gebruikt. Een optionele laag met kijkkegels beperkt de gebouwen tot wat in beeld is. Alle uitvoer is in EPSG:28992. Zie docs/pdok.md.</translation>
         </message>
@@ -426,6 +494,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>GeoPin</source>
             <translation>GeoPin</translation>
+        </message>
+        <message>
+            <source>GeoPin album tracks — {0}</source>
+            <translation>GeoPin albumroutes — {0}</translation>
         </message>
         <message>
             <source>GeoPin candidates — {0}</source>
@@ -524,6 +596,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Horizontale beeldhoek van panoramabeelden (graden)</translation>
         </message>
         <message>
+            <source>How far the camera can move between two photos: at most this speed.</source>
+            <translation>Hoe ver de camera tussen twee foto's kan bewegen: hoogstens met deze snelheid.</translation>
+        </message>
+        <message>
             <source>How many of the most similar reference views are retrieved per photo.</source>
             <translation>Hoeveel van de meest gelijkende referentiebeelden per foto worden opgehaald.</translation>
         </message>
@@ -558,6 +634,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>Import street-level imagery</source>
             <translation>Straatbeelden importeren</translation>
+        </message>
+        <message>
+            <source>In file order</source>
+            <translation>In bestandsvolgorde</translation>
         </message>
         <message>
             <source>Indexes geotagged photos and 360° panoramas from a folder (searched recursively; jpg, jpeg, png, tif) into a GeoPackage reference database with a search index. Positions come from the coordinates CSV (file, lat, lon, optional heading, capture_time) or point layer when given, else from EXIF GPS. Each equirectangular panorama is cut into perspective views at evenly spaced headings. If the database exists, only new images are added (an image's content hash decides). Files that cannot be used are listed in the errors table with the reason. Unless 'Keep a JPEG copy of every view' is on, the database keeps no copy of the views: leave the source images where they are, the match viewer cuts the views from them.</source>
@@ -712,6 +792,14 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Niet gelokaliseerd: geen betrouwbare overeenkomst ({0} geverifieerd van {1} kandidaten). De kandidaten staan ter inspectie op de kaart.</translation>
         </message>
         <message>
+            <source>Off: each photo alone</source>
+            <translation>Uit: elke foto apart</translation>
+        </message>
+        <message>
+            <source>One line per album through its photos' positions in capture order.</source>
+            <translation>Eén lijn per album door de posities van de foto's, in opnamevolgorde.</translation>
+        </message>
+        <message>
             <source>One row per photo; a point only where it was located.</source>
             <translation>Eén rij per foto; alleen een punt waar die gelokaliseerd is.</translation>
         </message>
@@ -808,8 +896,16 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Zeker gelokaliseerde foto's</translation>
         </message>
         <message>
+            <source>Photos of one camera further apart in time than this are separate albums.</source>
+            <translation>Foto's van één camera die in tijd verder uit elkaar liggen dan dit, zijn aparte albums.</translation>
+        </message>
+        <message>
             <source>Photos or folders of photos</source>
             <translation>Foto's of mappen met foto's</translation>
+        </message>
+        <message>
+            <source>Photos taken together are located together: a photo that fails alone gets a position from the photos taken just before and after it (labelled 'album', never confident). By capture time and camera: EXIF time and camera; a pause longer than the gap starts a new album. In file order: for photos without times (one minute apart is assumed).</source>
+            <translation>Foto's die samen zijn genomen, worden samen gelokaliseerd: een foto die alleen niet lukt, krijgt een positie van de foto's die vlak ervoor en erna zijn genomen (gelabeld 'album', nooit zeker). Volgens opnametijd en camera: EXIF-tijd en camera; een pauze langer dan de onderbreking begint een nieuw album. In bestandsvolgorde: voor foto's zonder tijd (er wordt één minuut ertussen aangenomen).</translation>
         </message>
         <message>
             <source>Photos that could not be answered</source>
@@ -818,6 +914,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>Photos that could not be read</source>
             <translation>Onleesbare foto's</translation>
+        </message>
+        <message>
+            <source>Placed by its album (the photos taken just before and after it), not by its own pixels</source>
+            <translation>Geplaatst door het album (de foto's die vlak ervoor en erna zijn genomen), niet door de eigen pixels</translation>
         </message>
         <message>
             <source>Polygon layer</source>
@@ -996,6 +1096,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Het API-adres moet beginnen met http:// of https://</translation>
         </message>
         <message>
+            <source>The album table has no column photo, photo_name or file with the photos' names</source>
+            <translation>De albumtabel heeft geen kolom photo, photo_name of file met de namen van de foto's</translation>
+        </message>
+        <message>
             <source>The area holds more images than the maximum ({0}); a spatially even sample of {1} was taken. Raise the maximum or draw a smaller area for more.</source>
             <translation>Het gebied bevat meer beelden dan het maximum ({0}); er is een ruimtelijk gelijkmatige steekproef van {1} genomen. Verhoog het maximum of teken een kleiner gebied voor meer.</translation>
         </message>
@@ -1056,6 +1160,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>De begindatum ligt na de einddatum</translation>
         </message>
         <message>
+            <source>The table's field whose values name the albums.</source>
+            <translation>Het veld van de tabel waarvan de waarden de albums benoemen.</translation>
+        </message>
+        <message>
             <source>There is no map canvas to take the extent from</source>
             <translation>Er is geen kaartvenster om de extent van te nemen</translation>
         </message>
@@ -1094,6 +1202,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>Views per panorama</source>
             <translation>Beelden per panorama</translation>
+        </message>
+        <message>
+            <source>Walking (2 m/s)</source>
+            <translation>Lopen (2 m/s)</translation>
         </message>
         <message>
             <source>What</source>
@@ -1168,6 +1280,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>inliers</translation>
         </message>
         <message>
+            <source>no capture time: located alone</source>
+            <translation>geen opnametijd: apart gelokaliseerd</translation>
+        </message>
+        <message>
             <source>no match</source>
             <translation>geen overeenkomst</translation>
         </message>
@@ -1192,6 +1308,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>pip is mislukt (afsluitcode {0}); zie het logboek hierboven.</translation>
         </message>
         <message>
+            <source>placed by the album (the photos taken just before and after it), not by its own pixels</source>
+            <translation>geplaatst door het album (de foto's die vlak ervoor en erna zijn genomen), niet door de eigen pixels</translation>
+        </message>
+        <message>
             <source>posterior density (1/m²)</source>
             <translation>posterior-dichtheid (1/m²)</translation>
         </message>
@@ -1202,6 +1322,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>similarity {0}–{1}</source>
             <translation>overeenkomst {0}–{1}</translation>
+        </message>
+        <message>
+            <source>the album puts this photo {0} m from its own answer: check it</source>
+            <translation>het album plaatst deze foto {0} m van het eigen antwoord: controleer het</translation>
         </message>
         <message>
             <source>to the matched references</source>
@@ -1234,6 +1358,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>{0} OGC API address</source>
             <translation>Adres van de {0} OGC API</translation>
+        </message>
+        <message>
+            <source>{0} and {1} are {2} m apart, more than the {3} m the camera can move in between: implausible jump</source>
+            <translation>{0} en {1} liggen {2} m uit elkaar, meer dan de {3} m die de camera ertussen kan afleggen: onwaarschijnlijke sprong</translation>
         </message>
         <message>
             <source>{0} cannot be read back (incomplete)</source>
@@ -1332,6 +1460,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>{0}: de EXIF-positie ligt {1} km van het dichtstbijzijnde referentiebeeld, buiten de dekking van deze database; verwacht geen overeenkomst</translation>
         </message>
         <message>
+            <source>{0}: no capture time, located alone</source>
+            <translation>{0}: geen opnametijd, apart gelokaliseerd</translation>
+        </message>
+        <message>
             <source>{0}: no estimate (error row); skipped</source>
             <translation>{0}: geen schatting (foutregel); overgeslagen</translation>
         </message>
@@ -1358,6 +1490,14 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>{0}: {1} holds {2} of the {3} features written</source>
             <translation>{0}: {1} bevat {2} van de {3} geschreven objecten</translation>
+        </message>
+        <message>
+            <source>{0}: {1} photos, {2} placed by the album</source>
+            <translation>{0}: {1} foto's, {2} geplaatst door het album</translation>
+        </message>
+        <message>
+            <source>{0}: {1} photos, {2} placed by the album — {3}</source>
+            <translation>{0}: {1} foto's, {2} geplaatst door het album — {3}</translation>
         </message>
         <message>
             <source>{0}: {1}, confidence {2:.2f}, ±{3:.0f} m, {4} verified; {5:.1f} s</source>

@@ -29,6 +29,7 @@ from ..geopin_plugin.areas import geometries_in, rings_of
 from ..geopin_plugin.i18n import number
 from ..geopin_plugin.log import get_logger
 from ..geopin_plugin.output_check import CountingSink, output_problems
+from .album_step import TRACK_WKB, AlbumParameters, album_estimate_fields, track_fields
 from .base import GeoPinAlgorithm
 from .outputs import destination_given, style_on_load
 from .params import DatabaseInput, SearchDepth
@@ -50,7 +51,7 @@ def expand_inputs(paths):
     return photos
 
 
-class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
+class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, GeoPinAlgorithm):
     INPUT = "INPUT"
     AREA = "AREA"
     AREA_EXTENT = "AREA_EXTENT"
@@ -118,6 +119,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
         self.add(QgsProcessingParameterFeatureSink(
             self.OUTPUT_VIEWCONES, self.tr("View cones"), QgsProcessing.TypeVectorPolygon, optional=True,
             createByDefault=True), self.tr("Where each located camera looked: heading, field of view and depth."))
+        self.add_album_parameters()
         self.addOutput(QgsProcessingOutputNumber(self.LOCATED, self.tr("Photos located")))
         self.addOutput(QgsProcessingOutputNumber(self.CONFIDENT, self.tr("Photos located confidently")))
         self.addOutput(QgsProcessingOutputNumber(self.FAILED, self.tr("Photos that could not be read")))
@@ -160,6 +162,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
         database = self.existing_database(parameters, context)
         config = self.search_config(parameters, context)
         area = self._area_rings(parameters, context, feedback)
+        albums = self.album_step(parameters, context)
         feedback.pushInfo(self.tr("Loading the database and models…"))
         try:
             geolocator = get_geolocator(database, config)
@@ -178,16 +181,18 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
         rd = rl.rd_crs()
         sinks, ids = {}, {}
         for dest, fields, wkb in ((self.OUTPUT_CANDIDATES, rl.candidate_fields(), QgsWkbTypes.Point),
-                                  (self.OUTPUT_ESTIMATES, rl.estimate_fields(), QgsWkbTypes.Point),
+                                  (self.OUTPUT_ESTIMATES, album_estimate_fields(rl.estimate_fields()), QgsWkbTypes.Point),
                                   (self.OUTPUT_FOOTPRINTS, rl.footprint_fields(), QgsWkbTypes.MultiPolygon),
-                                  (self.OUTPUT_VIEWCONES, rl.viewcone_fields(), QgsWkbTypes.Polygon)):
+                                  (self.OUTPUT_VIEWCONES, rl.viewcone_fields(), QgsWkbTypes.Polygon),
+                                  (self.OUTPUT_TRACK, track_fields(), TRACK_WKB)):
             optional = dest != self.OUTPUT_ESTIMATES
             if optional and not destination_given(parameters.get(dest)):
                 sinks[dest], ids[dest] = None, None  # skipped: nothing to write or load
                 continue
             sinks[dest], ids[dest] = self.required_sink(parameters, dest, context, fields, wkb, rd)
         labels = {self.OUTPUT_CANDIDATES: self.tr("Candidates"), self.OUTPUT_ESTIMATES: self.tr("Estimates"),
-                  self.OUTPUT_FOOTPRINTS: self.tr("Footprints"), self.OUTPUT_VIEWCONES: self.tr("View cones")}
+                  self.OUTPUT_FOOTPRINTS: self.tr("Footprints"), self.OUTPUT_VIEWCONES: self.tr("View cones"),
+                  self.OUTPUT_TRACK: self.tr("Album tracks")}
         # counted, so that outputs are verified once all writers are closed (a full disk is not success)
         sinks = {dest: CountingSink(sink, labels[dest]) if sink is not None else None for dest, sink in sinks.items()}
         cand_sink, est_sink, fp_sink, cone_sink = (sinks[self.OUTPUT_CANDIDATES], sinks[self.OUTPUT_ESTIMATES],
@@ -197,13 +202,15 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
         for dest, kind, title in ((self.OUTPUT_CANDIDATES, "candidates", self.tr("GeoPin candidates — {0}")),
                                   (self.OUTPUT_ESTIMATES, "estimates", self.tr("GeoPin estimates — {0}")),
                                   (self.OUTPUT_FOOTPRINTS, "footprints", self.tr("GeoPin footprints — {0}")),
-                                  (self.OUTPUT_VIEWCONES, "viewcones", self.tr("GeoPin view cones — {0}"))):
+                                  (self.OUTPUT_VIEWCONES, "viewcones", self.tr("GeoPin view cones — {0}")),
+                                  (self.OUTPUT_TRACK, "track", self.tr("GeoPin album tracks — {0}"))):
             style_on_load(context, ids[dest], kind, title.format(run_name), group)
         posterior_path = None
         if destination_given(parameters.get(self.OUTPUT_POSTERIOR)):
             posterior_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_POSTERIOR, context)
         posterior_written = []
 
+        est_sink_fields = album_estimate_fields(rl.estimate_fields())
         located = confident = failed = 0
         n = len(photos)
         for i, path in enumerate(photos):
@@ -222,7 +229,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
             except (ImageError, OSError) as exc:
                 failed += 1
                 feedback.reportError(self.tr("{0}: cannot read the photo ({1}); skipped").format(name, exc), False)
-                est_sink.addFeature(rl.error_feature(path, str(exc)), QgsFeatureSink.FastInsert)
+                albums.add(path, None, rl.error_feature(path, str(exc), est_sink_fields))
                 continue
             gps = (exif["lat"], exif["lon"]) if exif.get("lat") is not None and exif.get("lon") is not None else None
             coverage_m = self._coverage_warning(database, name, gps, feedback)
@@ -235,13 +242,13 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
                 failed += 1
                 get_logger("processing").exception("Geolocation of %s failed", path)
                 feedback.reportError(self.tr("{0}: geolocation failed ({1}); skipped").format(name, exc), False)
-                est_sink.addFeature(rl.error_feature(path, str(exc)), QgsFeatureSink.FastInsert)
+                albums.add(path, None, rl.error_feature(path, str(exc), est_sink_fields))
                 continue
             located += 1
             confident += geo.label == "confident"
             if cand_sink is not None:
                 cand_sink.addFeatures(rl.candidate_features(path, geo), QgsFeatureSink.FastInsert)
-            est_sink.addFeature(rl.estimate_feature(path, geo, coverage_m=coverage_m), QgsFeatureSink.FastInsert)
+            albums.add(path, geo, rl.estimate_feature(path, geo, est_sink_fields, coverage_m=coverage_m))
             if fp_sink is not None:
                 fp_sink.addFeatures(rl.footprint_features(path, geo), QgsFeatureSink.FastInsert)
             feedback.pushInfo(self._summary(name, geo))
@@ -263,6 +270,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
                     feedback.pushInfo(self.tr("Posterior of {0} written to {1}").format(name, target))
             feedback.setProgress(100.0 * (i + 1) / n)
 
+        albums.finish(est_sink, sinks[self.OUTPUT_TRACK], feedback)
         problems = output_problems([(sinks[d], ids[d]) for d in sinks if sinks[d] is not None],
                                    [target for target, _ in posterior_written])
         if problems:  # a full disk must not look like success

@@ -96,6 +96,11 @@ def main(argv=None) -> int:
     report = er.write_report(run_dir, runs, command=command, gallery_limit=args.gallery)
     print(er.markdown_table(rows))
     print("\n" + bootstrap_table(runs))
+    from geopin.geopin_plugin.engine.evaluation.album_run import album_table
+
+    albums = album_table(runs)
+    if albums:
+        print("\n" + albums)
     print(f"\nreport: {report}")
     return 0
 

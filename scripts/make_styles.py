@@ -134,6 +134,20 @@ def viewcones_style(layer):
     layer.setRenderer(QgsSingleSymbolRenderer(sym))
 
 
+def track_style(layer):
+    # an album's track: a dark line with an arrow at the middle of every leg (capture order)
+    from qgis.core import QgsLineSymbol, QgsMarkerLineSymbolLayer
+
+    sym = QgsLineSymbol.createSimple({"line_color": "#5b2c6f", "line_width": "0.6", "line_style": "dash"})
+    arrows = QgsMarkerLineSymbolLayer(True)
+    arrows.setPlacement(QgsMarkerLineSymbolLayer.SegmentCenter)
+    head = QgsMarkerSymbol.createSimple({"name": "filled_arrowhead", "color": "#5b2c6f", "outline_color": "#ffffff",
+                                         "outline_width": "0.2", "size": "3.2"})
+    arrows.setSubSymbol(head)
+    sym.appendSymbolLayer(arrows)
+    layer.setRenderer(QgsSingleSymbolRenderer(sym))
+
+
 def coverage_fields():
     from qgis.core import QgsField, QgsFields
     from qgis.PyQt.QtCore import QVariant
@@ -148,6 +162,7 @@ def main():
     app = QgsApplication([], False)
     app.initQgis()
     from geopin.geopin_plugin import result_layers as rl
+    from geopin.processing.album_step import track_fields
 
     out = Path(rl.STYLES_DIR)
     out.mkdir(parents=True, exist_ok=True)
@@ -157,6 +172,7 @@ def main():
         ("footprints", "MultiPolygon", rl.footprint_fields(), footprints_style),
         ("coverage", "Point", coverage_fields(), coverage_style),
         ("viewcones", "Polygon", rl.viewcone_fields(), viewcones_style),
+        ("track", "LineString", track_fields(), track_style),
     ):
         layer = QgsVectorLayer(f"{geometry}?crs=EPSG:28992", kind, "memory")
         layer.dataProvider().addAttributes(fields.toList())

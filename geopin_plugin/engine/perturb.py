@@ -22,7 +22,14 @@ import math
 import numpy as np
 
 CONDITIONS = ("night", "blur", "jpeg40", "tilt", "zoom", "portrait")
-REFRAMING = ("tilt", "zoom", "portrait")  # these crop, zoom or turn: the view's pinhole changes
+# Frames that should fail alone (the album protocols, engine/album_protocols.py):
+# ``blur40`` motion blur 40 px at 1024 px width; ``dark`` a night frame (gamma 2.2
+# x 0.25, warm cast: 13-15 % of the mean brightness on Lund 05 and 20), noise
+# sigma 10, JPEG 60; ``ground`` the bottom 30 % (road, cobbles), ``sky`` the top
+# 25 %, ``facade`` the central 20 % x 20 % (a detail with no context), each
+# upscaled back to the frame size. Not all of them fail alone (docs/geolocation.md).
+DEGRADATIONS = ("blur40", "dark", "ground", "sky", "facade")
+REFRAMING = ("tilt", "zoom", "portrait", "ground", "sky", "facade")  # these crop, zoom or turn: the pinhole changes
 
 
 def _rng(key: str) -> np.random.Generator:
@@ -87,12 +94,50 @@ def portrait(rgb: np.ndarray, rng) -> np.ndarray:
     return np.ascontiguousarray(rgb[:, x0:x0 + cw])
 
 
+def _motion_blur(rgb: np.ndarray, rng, px_at_1024: int) -> np.ndarray:
+    import cv2
+
+    length = max(3, int(round(px_at_1024 * rgb.shape[1] / 1024.0)))
+    angle = float(rng.uniform(0, 180))
+    k = np.zeros((length, length), np.float32)
+    c = (length - 1) / 2.0
+    dx, dy = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    for t in np.linspace(-c, c, 4 * length):
+        k[int(round(c + t * dy)), int(round(c + t * dx))] = 1.0
+    return cv2.filter2D(rgb, -1, k / k.sum(), borderType=cv2.BORDER_REFLECT)
+
+
+def _crop_up(rgb: np.ndarray, top: float, bottom: float, left: float, right: float) -> np.ndarray:
+    """The crop (fractions of the frame) upscaled back to the frame's size."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    crop = rgb[int(round(top * h)):int(round(bottom * h)), int(round(left * w)):int(round(right * w))]
+    return cv2.resize(np.ascontiguousarray(crop), (w, h), interpolation=cv2.INTER_CUBIC)
+
+
+def dark(rgb: np.ndarray, rng) -> np.ndarray:
+    x = (rgb.astype(np.float32) / 255.0) ** 2.2 * 0.25
+    x *= np.array([1.15, 0.95, 0.7], np.float32)
+    x = x * 255.0 + rng.normal(0.0, 10.0, x.shape).astype(np.float32)
+    return _jpeg(np.clip(x, 0, 255).astype(np.uint8), 60)
+
+
+DEGRADE = {
+    "blur40": lambda rgb, rng: _motion_blur(rgb, rng, 40),
+    "dark": dark,
+    "ground": lambda rgb, rng: _crop_up(rgb, 0.70, 1.0, 0.0, 1.0),
+    "sky": lambda rgb, rng: _crop_up(rgb, 0.0, 0.25, 0.0, 1.0),
+    "facade": lambda rgb, rng: _crop_up(rgb, 0.40, 0.60, 0.40, 0.60),
+}
+
+
 def apply(rgb: np.ndarray, condition: str, key: str) -> np.ndarray:
     """The view as a phone would have taken it under ``condition``."""
     rng = _rng(key)
     if condition == "jpeg40":
         return _jpeg(rgb, 40)
-    fns = {"night": night, "blur": blur, "tilt": tilt, "zoom": zoom, "portrait": portrait}
+    fns = {"night": night, "blur": blur, "tilt": tilt, "zoom": zoom, "portrait": portrait, **DEGRADE}
     if condition not in fns:
-        raise ValueError(f"unknown condition {condition!r}; known: {', '.join(CONDITIONS)}")
+        raise ValueError(f"unknown condition {condition!r}; known: {', '.join(CONDITIONS + DEGRADATIONS)}")
     return fns[condition](np.ascontiguousarray(rgb), rng)

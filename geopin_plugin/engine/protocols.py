@@ -324,6 +324,19 @@ BUILTIN = {
 }
 
 
+def _album_protocol(name):
+    """The album protocols (sequences with capture times) live in engine/album_protocols.py,
+    which builds on this module: imported when one is asked for."""
+    def factory(root: Optional[Path] = None) -> Protocol:
+        from .album_protocols import ALBUM_PROTOCOLS
+
+        return ALBUM_PROTOCOLS[name](root)
+    return factory
+
+
+BUILTIN.update({name: _album_protocol(name) for name in ("lund-album", "panoramax-album", "amsterdam-walk")})
+
+
 def builtin_protocol(name: str, root: Optional[Path] = None) -> Protocol:
     try:
         factory = BUILTIN[name]

@@ -122,6 +122,9 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         layout.addWidget(self.database_widget)
 
         self.advanced = AdvancedBox()
+        from .dock_album import add_album_settings
+
+        add_album_settings(self.advanced)  # albums: gui/dock_album.py
         layout.addWidget(self.advanced)
 
         self.locate_button = button(tr("Locate"), "geopinLocate", self.locate)
@@ -370,7 +373,18 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         else:
             self.queue = []
             self.task = None
+            self._locate_albums()
             self._update_buttons()
+
+    def _locate_albums(self):
+        """Photos taken together, located jointly once all are done (gui/dock_album.py)."""
+        from .dock_album import locate_albums
+
+        try:
+            locate_albums(self)
+        except Exception as exc:  # the photos' own results stand
+            LOG.exception("Could not locate the albums")
+            self.notify(tr("Could not locate the albums: {0}").format(exc), warning=True)
 
     # --- results --------------------------------------------------------------
     def _show_result(self, item):

@@ -59,6 +59,8 @@ def summary_lines(item):
         number(r.lat, 6), number(r.lon, 6), number(r.x, 0), number(r.y, 0)))
     if r.exif_distance_m is not None:
         lines.append(tr("{0} m from the photo's EXIF position").format(number(r.exif_distance_m, 0)))
+    if getattr(r, "position_method", "") == "album":
+        lines.append(tr("Placed by its album (the photos taken just before and after it), not by its own pixels"))
     lines.append(sentence(cone_summary(r)))
     return lines
 

@@ -73,6 +73,9 @@ class EvalConfig:
     cell_tau: float = 0.0
     cell_mass: float = 0.0
     cell_max: int = 0
+    # album protocols (engine/album_protocols.py): "" each frame alone; walking /
+    # cycling / driving: the album's joint estimate (engine/album.py) with that motion preset
+    album: str = ""
 
     def resolved(self) -> "EvalConfig":
         from ..models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
@@ -133,6 +136,7 @@ class EvalConfig:
         if c.cells:
             cs = self.pipeline_config().cells
             pos += f" · cells {cs.cell_m:g} m tau {cs.tau:g} mass {cs.mass:g} max {cs.max_cells}"
+        pos += f" · album {c.album}" if c.album else ""
         return f"{c.embedder}{w} · {tier} · k{c.top_k}/v{c.verify_top} · {c.estimator}{point}{pos}"
 
     @classmethod
@@ -166,6 +170,10 @@ class EvalConfig:
             raise ValueError(f"position must be one of {', '.join(POSITION_METHODS)}, not {cfg.position!r}")
         if cfg.storage not in ("", "int8", "int4", "float16"):
             raise ValueError(f"storage must be int8, int4 or float16, not {cfg.storage!r}")
+        if cfg.album:
+            from .album_run import album_config
+
+            album_config(cfg.album)  # raises ValueError naming the presets
         if cfg.learned_top < 0 or cfg.learned_min_inliers < 0:
             raise ValueError("learned_top and learned_min_inliers must be >= 0")
         return cfg

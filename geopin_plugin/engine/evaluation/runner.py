@@ -120,6 +120,7 @@ class ProtocolRunner:
         self.calibration = calibration
         self._ref_vectors = None
         self.index: Optional[MaskedIndex] = None
+        self.evidence = {}  # query key -> album.PhotoEvidence (preset album=...)
 
     def _init_learned(self):
         """tier=learned: the registry's learned verifier on the band, its DISK features
@@ -136,7 +137,7 @@ class ProtocolRunner:
 
     def settings(self) -> dict:
         """What this run ran with, in full (the report prints it)."""
-        out = {"pipeline": dict(asdict(self.pipeline), identity=self.pipeline.identity())}
+        out = {"pipeline": dict(asdict(self.pipeline), identity=self.pipeline.identity()), "album": self.config.album}
         for name, v in (("verifier", self.verifier), ("learned verifier", self.learned)):
             if v is not None:
                 out[name] = asdict(v.config)
@@ -194,6 +195,12 @@ class ProtocolRunner:
                                  spacing_at=lambda x, y: self.index.spacing_at(x, y, q.exclude_groups),
                                  query_camera=query_camera(q.item))
         post, stage = answer.posterior, answer.pose
+        if cfg.album:  # the album sees each query's witnesses (evaluation/album_run.py)
+            from ..album import evidence_of
+
+            self.evidence[q.item.key] = evidence_of(
+                answer.candidates, (post.x, post.y) if post is not None else None,
+                post.error_radius_m if post is not None else 0.0, answer.label, pc.posterior_for(self.verifier))
         features = dict(post.features) if post is not None else {}
         if post is None:
             est_lat = est_lon = radius = None
@@ -261,7 +268,12 @@ class ProtocolRunner:
 
     def run(self, progress: Callable[[str, int, int], None] = None, is_canceled=None) -> List[QueryResult]:
         self.prepare(progress, is_canceled)
-        return run_queries(self, progress, is_canceled)
+        results = run_queries(self, progress, is_canceled)
+        if self.config.album and getattr(self.protocol, "albums", None):
+            from .album_run import album_config, apply_albums
+
+            results = apply_albums(self.protocol, results, self.evidence, album_config(self.config.album))
+        return results
 
 
 def run_queries(runner, progress: Callable[[str, int, int], None] = None, is_canceled=None) -> List[QueryResult]:
