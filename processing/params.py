@@ -99,8 +99,8 @@ class DatabaseBuild:
             return load_models(*args)
         except Exception as exc:  # missing/corrupt model files: a user error with the reason
             raise QgsProcessingException(
-                self.tr("Cannot load the models: {0}. Build them with `make models` or install them "
-                        "from the GeoPin menu.").format(exc))
+                self.tr("Cannot load the models: {0}. Install them from Plugins ▸ GeoPin ▸ Models… (a models "
+                        "ZIP or an ONNX file with its card); the plugin ZIP ships them.").format(exc))
 
     @staticmethod
     def progress_for(feedback):
