@@ -7,9 +7,13 @@ import sys
 # import name -> pip requirement name (versions pinned in requirements/runtime.txt)
 REQUIRED = {
     "onnxruntime": "onnxruntime",
-    "hnswlib": "hnswlib",
     "cv2": "opencv-python-headless",
 }
+# The vector index: either library serves (engine/index: hnswlib where it has a wheel,
+# faiss's HNSW elsewhere); faiss-cpu is named when neither is there (it has wheels
+# for every platform and Python, and the compressed index of large databases needs it).
+INDEX_LIBRARIES = {"hnswlib": "chroma-hnswlib", "faiss": "faiss-cpu"}
+INDEX_PIP = "faiss-cpu"
 # Packages QGIS itself brings (Debian: python3-* packages; OSGeo4W and the macOS
 # bundle ship them). Checked as well, but never pip-installed by GeoPin: a pip numpy
 # or pyproj (with its own PROJ) would clash with QGIS's own.
@@ -45,11 +49,21 @@ def add_deps_dir_to_path(path=None):
     return path
 
 
+def _found(module):
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a broken package (half-installed, __spec__ None)
+        return False
+
+
 def missing(required=None):
     """Pip names of required packages that cannot be found (nothing is imported);
-    by default GeoPin's own (REQUIRED) and those QGIS should bring (FROM_QGIS)."""
-    required = {**REQUIRED, **FROM_QGIS} if required is None else required
-    return [pip for mod, pip in required.items() if importlib.util.find_spec(mod) is None]
+    by default GeoPin's own (REQUIRED, an index library) and those QGIS should bring
+    (FROM_QGIS)."""
+    if required is None:
+        out = missing({**REQUIRED, **FROM_QGIS})
+        return out + ([] if any(_found(m) for m in INDEX_LIBRARIES) else [INDEX_PIP])
+    return [pip for mod, pip in required.items() if not _found(mod)]
 
 
 def missing_message(names):
@@ -129,8 +143,14 @@ def pip_command(target, constraints_file, requirements_file=None, extra_args=())
 
 
 def verify_imports(required=None):
-    """Import each dependency for real; returns {pip name: error message} for failures."""
-    required = REQUIRED if required is None else required
+    """Import each dependency for real; returns {pip name: error message} for failures
+    (by default REQUIRED plus one index library that imports)."""
+    if required is None:
+        errors = verify_imports(REQUIRED)
+        index_errors = verify_imports(INDEX_LIBRARIES)
+        if len(index_errors) == len(INDEX_LIBRARIES):
+            errors[INDEX_PIP] = index_errors.get(INDEX_PIP, "")
+        return errors
     errors = {}
     for mod, pip in required.items():
         try:
