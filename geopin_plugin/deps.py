@@ -130,15 +130,23 @@ def python_executable():
         "%d.%d.%d" % sys.version_info[:3], sys.base_exec_prefix))
 
 
-def pip_command(target, constraints_file, requirements_file=None, extra_args=()):
-    """pip into `target` with QGIS's own interpreter. --target also keeps pip clear of
-    Debian's PEP 668 "externally managed" guard; the constraints pin whatever QGIS
-    already brings (numpy, PROJ...) to its versions, and because the folder is
-    appended to sys.path QGIS's own copies keep precedence."""
+def pip_command(target, constraints_file, requirements_file=None, extra_args=(), wheel_dir=None, report=None):
+    """pip into `target` with QGIS's own interpreter. Wheels only (--only-binary :all:):
+    a QGIS user has no compiler, and a package without a wheel must fail with its
+    name, not try to build. --target also keeps pip clear of Debian's PEP 668
+    "externally managed" guard; the constraints pin whatever QGIS already brings
+    (numpy, PROJ...) to its versions, and because the folder is appended to sys.path
+    QGIS's own copies keep precedence. `wheel_dir`: install offline from that folder
+    of wheel files (--no-index --find-links). `report`: only plan (--dry-run) and
+    write pip's JSON report there (what would be downloaded)."""
+    from .pip_plan import PIP_NETWORK_ARGS
+
+    source = ["--no-index", "--find-links", wheel_dir] if wheel_dir else list(PIP_NETWORK_ARGS)
+    plan = ["--dry-run", "--ignore-installed", "--report", report] if report else []
     return [
         python_executable(), "-m", "pip", "install", "--disable-pip-version-check",
-        "--no-input", "--prefer-binary", "--target", target, "--upgrade", "-c", constraints_file,
-        "-r", requirements_file or REQUIREMENTS_FILE, *extra_args,
+        "--no-input", "--only-binary", ":all:", *source, *plan, "--target", target, "--upgrade",
+        "-c", constraints_file, "-r", requirements_file or REQUIREMENTS_FILE, *extra_args,
     ]
 
 
