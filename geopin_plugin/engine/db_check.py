@@ -15,7 +15,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from .store.schema import LAYER
+# store/schema.py's LAYER (not imported: the dock checks without loading the store
+# package, which the plugin's unload could not purge; tests/engine/test_db_check.py)
+LAYER = "reference_views"
 
 GEOPIN_TABLES = {LAYER, "geopin_metadata", "geopin_embeddings"}
 

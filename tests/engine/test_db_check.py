@@ -9,6 +9,12 @@ from geopin.geopin_plugin.engine import db_check, ingest
 from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
 
 
+def test_layer_name_is_the_stores():
+    from geopin.geopin_plugin.engine.store import schema
+
+    assert db_check.LAYER == schema.LAYER
+
+
 def test_reference_database_facts(tmp_path):
     make_photos(tmp_path / "in", 5)
     db_path = tmp_path / "ref.gpkg"
