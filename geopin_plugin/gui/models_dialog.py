@@ -83,15 +83,14 @@ class ModelsDialog(QDialog):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
         missing = model_install.missing_runtime()
-        if not self.status.text() or not missing:
-            self.status.setText(tr("Missing models: {0}.").format(", ".join(missing)) if missing else
-                                tr("The default models are installed."))
+        self.status.setText(tr("Missing models: {0}.").format(", ".join(missing)) if missing else
+                            tr("The default models are installed."))
         return rows
 
     def _done(self, message, ok=True):
-        self.status.setText(message)
         (LOG.info if ok else LOG.warning)(message)
         self.refresh()
+        self.status.setText(message)
         if ok:
             self.changed.emit()
 
