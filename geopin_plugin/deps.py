@@ -9,10 +9,10 @@ REQUIRED = {
     "onnxruntime": "onnxruntime",
     "cv2": "opencv-python-headless",
 }
-# The vector index: either library serves (engine/index: hnswlib where it has a wheel,
-# faiss's HNSW elsewhere); faiss-cpu is named when neither is there (it has wheels
-# for every platform and Python, and the compressed index of large databases needs it).
-INDEX_LIBRARIES = {"hnswlib": "chroma-hnswlib", "faiss": "faiss-cpu"}
+# The vector index: either library serves (engine/index: hnswlib 0.8 in a checkout,
+# faiss's HNSW in QGIS); faiss-cpu is named when neither is there (it has wheels for
+# every platform and Python, and the compressed index of large databases needs it).
+INDEX_LIBRARIES = {"hnswlib": "hnswlib", "faiss": "faiss-cpu"}
 INDEX_PIP = "faiss-cpu"
 # Packages QGIS itself brings (Debian: python3-* packages; OSGeo4W and the macOS
 # bundle ship them). Checked as well, but never pip-installed by GeoPin: a pip numpy

@@ -113,7 +113,7 @@ def main(argv=None):
         ok, result = resolve(platform, python, args.requirements)
         if ok:
             wheels = ", ".join(f"{n} {v}" for n, (v, _f) in sorted(result.items())
-                               if n in ("onnxruntime", "opencv-python-headless", "faiss-cpu", "chroma-hnswlib"))
+                               if n in ("onnxruntime", "opencv-python-headless", "faiss-cpu"))
             print(f"ok    {platform:17s} Python {python:5s} {wheels}")
         else:
             failed += 1

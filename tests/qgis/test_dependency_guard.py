@@ -43,11 +43,11 @@ def test_every_algorithm_refuses_to_run_without_dependencies(provider, monkeypat
 def test_an_index_library_is_enough_and_faiss_is_named_when_neither_is_there(monkeypatch):
     from geopin.geopin_plugin import deps
 
-    monkeypatch.setattr(deps, "INDEX_LIBRARIES", {"hnswlib": "chroma-hnswlib", "geopin_no_faiss": "faiss-cpu"})
+    monkeypatch.setattr(deps, "INDEX_LIBRARIES", {"hnswlib": "hnswlib", "geopin_no_faiss": "faiss-cpu"})
     assert "faiss-cpu" not in deps.missing() or not deps._found("hnswlib")
-    monkeypatch.setattr(deps, "INDEX_LIBRARIES", {"geopin_no_hnswlib": "chroma-hnswlib", "faiss": "faiss-cpu"})
+    monkeypatch.setattr(deps, "INDEX_LIBRARIES", {"geopin_no_hnswlib": "hnswlib", "faiss": "faiss-cpu"})
     assert "faiss-cpu" not in deps.missing()
-    monkeypatch.setattr(deps, "INDEX_LIBRARIES", {"geopin_no_hnswlib": "chroma-hnswlib",
+    monkeypatch.setattr(deps, "INDEX_LIBRARIES", {"geopin_no_hnswlib": "hnswlib",
                                                   "geopin_no_faiss": "faiss-cpu"})
     assert "faiss-cpu" in deps.missing()
     assert "faiss-cpu" in deps.verify_imports()

@@ -21,8 +21,9 @@ COMPRESSED_BACKEND = "faiss-ivfpq"
 # to train its 2048+ lists; below it hnswlib is faster to build and exact-er
 COMPRESSED_FROM = 200_000
 backends = {"hnswlib": HnswIndex, "faiss-ivfpq": FaissIvfPqIndex, "faiss-hnsw": FaissHnswIndex}
-# the small-database graph index in either library: where one is not installed (no
-# hnswlib wheel for Python 3.13) the other serves, rebuilt from the stored embeddings
+# the small-database graph index in either library: where one is not installed (QGIS
+# gets faiss from wheels; hnswlib is source-only) the other serves, rebuilt from the
+# stored embeddings
 GRAPH_BACKENDS = ("hnswlib", "faiss-hnsw")
 
 
@@ -35,9 +36,18 @@ def faiss_available():
 
 
 def hnswlib_available():
+    """hnswlib itself (its 0.8 file layout, which hnsw_file.py checks), not the
+    chroma-hnswlib fork that also installs a module `hnswlib` but writes another layout."""
+    import importlib.metadata
     import importlib.util
 
-    return importlib.util.find_spec("hnswlib") is not None
+    if importlib.util.find_spec("hnswlib") is None:
+        return False
+    try:
+        importlib.metadata.version("hnswlib")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def installed_graph_backend(kind):
