@@ -70,20 +70,20 @@ class FirstRunChecklist(QFrame):
             "database": [(tr("Choose…"), "geopinChecklistChooseDb", self.choose_database),
                          (tr("Create for the map view…"), "geopinChecklistCreateDb", self.create_database)],
         }
-        for row, key in enumerate(self.ROWS, start=1):
-            label = QLabel("")
+        for i, key in enumerate(self.ROWS):
+            label = QLabel("")  # the state on its own line, its fixes under it
             label.setObjectName(f"geopinChecklist_{key}")
             label.setWordWrap(True)
-            grid.addWidget(label, row, 0)
+            grid.addWidget(label, 1 + 2 * i, 0, 1, 3)
             self.labels[key] = label
             self.buttons[key] = []
-            for col, (text, name, slot) in enumerate(fixes[key], start=1):
+            for col, (text, name, slot) in enumerate(fixes[key]):
                 btn = QPushButton(text)
                 btn.setObjectName(name)
                 btn.clicked.connect(slot)
-                grid.addWidget(btn, row, col)
+                grid.addWidget(btn, 2 + 2 * i, col)
                 self.buttons[key].append(btn)
-        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(2, 1)
         self.database_label = QLabel("")
         self.database_label.setObjectName("geopinDatabaseCheck")
         self.database_label.setWordWrap(True)
