@@ -14,8 +14,10 @@ records every block's length, so a truncated or foreign file is refused before
 faiss parses a byte of it.
 """
 import json
+import logging
 import os
 import struct
+import time
 from typing import Optional
 
 import numpy as np
@@ -25,6 +27,8 @@ from .hnsw import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 MAGIC = b"GPFHNSW1"
 _HEADER = struct.Struct("<8sIIQQQ")  # magic, dim, json length, faiss length, count, reserved
 EXACT_ALLOWED = 50_000  # a search area with fewer views is searched exactly
+BATCH = 10_000  # views added per step of a build; each step is logged (a 100k rebuild takes minutes)
+LOG = logging.getLogger("geopin.index")  # the GeoPin log in QGIS (log.py bridges "geopin")
 
 
 def _threads(num_threads):
@@ -76,10 +80,15 @@ class FaissHnswIndex:
         return index
 
     def build(self, ids, vectors, num_threads=None):
+        """Build in steps of BATCH views, logging the progress of a long build."""
         self._index = self._new()
         self._ids = np.zeros(0, np.int64)
-        if len(ids):
-            self.add(ids, vectors, num_threads)
+        t0, n = time.perf_counter(), len(ids)
+        for start in range(0, n, BATCH):
+            self.add(ids[start:start + BATCH], vectors[start:start + BATCH], num_threads)
+            if n > BATCH:
+                LOG.info("Building the search index (faiss HNSW): %d of %d views, %.0f s", min(start + BATCH, n),
+                         n, time.perf_counter() - t0)
         return self
 
     def add(self, ids, vectors, num_threads=None):

@@ -24,10 +24,16 @@ def unit(n, dim=DIM, seed=0):
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
-def test_recall_files_filter_and_add(tmp_path):
+def test_recall_files_filter_and_add(tmp_path, caplog, monkeypatch):
+    from geopin.geopin_plugin.engine.index import faiss_hnsw
+
+    monkeypatch.setattr(faiss_hnsw, "BATCH", 500)
     x = unit(3000)
     ids = np.arange(3000, dtype=np.int64) * 3 + 7  # labels are view ids, not rows
-    ix = FaissHnswIndex(DIM).build(ids[:2000], x[:2000])
+    with caplog.at_level("INFO", logger="geopin.index"):
+        ix = FaissHnswIndex(DIM).build(ids[:2000], x[:2000])
+    steps = [r.getMessage() for r in caplog.records if "Building the search index" in r.getMessage()]
+    assert len(steps) == 4 and "2000 of 2000 views" in steps[-1]
     ix.add(ids[2000:], x[2000:])
     assert ix.count == 3000
     q = x[::30] + 0.05 * unit(100, seed=1)
