@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # qgis* + python3-*: QGIS and its Python with the packages GeoPin takes from it (never
 # from pip: numpy, SciPy, pyproj/PROJ, Pillow, matplotlib, GDAL); xvfb, xauth, imagemagick: real QGIS desktop
 # screenshots; qttools5-dev-tools: lrelease; python3-pip: the in-QGIS installer's pip;
-# g++, python3-dev: hnswlib is a source-only package on PyPI and is compiled by pip.
+# g++, python3-dev: hnswlib (dev venv only; QGIS users get faiss) is a source-only package on PyPI and is compiled by pip.
 DEB_PACKAGES := qgis python3-qgis qgis-providers python3-venv python3-pip python3-pyproj \
                 python3-numpy python3-scipy python3-pil python3-matplotlib python3-gdal \
                 xvfb xauth imagemagick qttools5-dev-tools git g++ python3-dev
@@ -74,7 +74,8 @@ demo-pdok: setup
 	$(PY) scripts/demo_pdok.py
 
 # --- the rest ---------------------------------------------------------------------
-package: translations
+# the ZIP carries the runtime models (scripts/package.py), so they are built first
+package: translations models
 	$(SYS_PYTHON) scripts/package.py
 
 # Real QGIS desktop under Xvfb, GeoPin dock open, Dutch: build/screenshots/qgis-geopin-nl.png

@@ -7,9 +7,13 @@ import sys
 # import name -> pip requirement name (versions pinned in requirements/runtime.txt)
 REQUIRED = {
     "onnxruntime": "onnxruntime",
-    "hnswlib": "hnswlib",
     "cv2": "opencv-python-headless",
 }
+# The vector index: either library serves (engine/index: hnswlib 0.8 in a checkout,
+# faiss's HNSW in QGIS); faiss-cpu is named when neither is there (it has wheels for
+# every platform and Python, and the compressed index of large databases needs it).
+INDEX_LIBRARIES = {"hnswlib": "hnswlib", "faiss": "faiss-cpu"}
+INDEX_PIP = "faiss-cpu"
 # Packages QGIS itself brings (Debian: python3-* packages; OSGeo4W and the macOS
 # bundle ship them). Checked as well, but never pip-installed by GeoPin: a pip numpy
 # or pyproj (with its own PROJ) would clash with QGIS's own.
@@ -45,11 +49,21 @@ def add_deps_dir_to_path(path=None):
     return path
 
 
+def _found(module):
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a broken package (half-installed, __spec__ None)
+        return False
+
+
 def missing(required=None):
     """Pip names of required packages that cannot be found (nothing is imported);
-    by default GeoPin's own (REQUIRED) and those QGIS should bring (FROM_QGIS)."""
-    required = {**REQUIRED, **FROM_QGIS} if required is None else required
-    return [pip for mod, pip in required.items() if importlib.util.find_spec(mod) is None]
+    by default GeoPin's own (REQUIRED, an index library) and those QGIS should bring
+    (FROM_QGIS)."""
+    if required is None:
+        out = missing({**REQUIRED, **FROM_QGIS})
+        return out + ([] if any(_found(m) for m in INDEX_LIBRARIES) else [INDEX_PIP])
+    return [pip for mod, pip in required.items() if not _found(mod)]
 
 
 def missing_message(names):
@@ -116,21 +130,35 @@ def python_executable():
         "%d.%d.%d" % sys.version_info[:3], sys.base_exec_prefix))
 
 
-def pip_command(target, constraints_file, requirements_file=None, extra_args=()):
-    """pip into `target` with QGIS's own interpreter. --target also keeps pip clear of
-    Debian's PEP 668 "externally managed" guard; the constraints pin whatever QGIS
-    already brings (numpy, PROJ...) to its versions, and because the folder is
-    appended to sys.path QGIS's own copies keep precedence."""
+def pip_command(target, constraints_file, requirements_file=None, extra_args=(), wheel_dir=None, report=None):
+    """pip into `target` with QGIS's own interpreter. Wheels only (--only-binary :all:):
+    a QGIS user has no compiler, and a package without a wheel must fail with its
+    name, not try to build. --target also keeps pip clear of Debian's PEP 668
+    "externally managed" guard; the constraints pin whatever QGIS already brings
+    (numpy, PROJ...) to its versions, and because the folder is appended to sys.path
+    QGIS's own copies keep precedence. `wheel_dir`: install offline from that folder
+    of wheel files (--no-index --find-links). `report`: only plan (--dry-run) and
+    write pip's JSON report there (what would be downloaded)."""
+    from .pip_plan import PIP_NETWORK_ARGS
+
+    source = ["--no-index", "--find-links", wheel_dir] if wheel_dir else list(PIP_NETWORK_ARGS)
+    plan = ["--dry-run", "--ignore-installed", "--report", report] if report else []
     return [
         python_executable(), "-m", "pip", "install", "--disable-pip-version-check",
-        "--no-input", "--prefer-binary", "--target", target, "--upgrade", "-c", constraints_file,
-        "-r", requirements_file or REQUIREMENTS_FILE, *extra_args,
+        "--no-input", "--only-binary", ":all:", *source, *plan, "--target", target, "--upgrade",
+        "-c", constraints_file, "-r", requirements_file or REQUIREMENTS_FILE, *extra_args,
     ]
 
 
 def verify_imports(required=None):
-    """Import each dependency for real; returns {pip name: error message} for failures."""
-    required = REQUIRED if required is None else required
+    """Import each dependency for real; returns {pip name: error message} for failures
+    (by default REQUIRED plus one index library that imports)."""
+    if required is None:
+        errors = verify_imports(REQUIRED)
+        index_errors = verify_imports(INDEX_LIBRARIES)
+        if len(index_errors) == len(INDEX_LIBRARIES):
+            errors[INDEX_PIP] = index_errors.get(INDEX_PIP, "")
+        return errors
     errors = {}
     for mod, pip in required.items():
         try:

@@ -21,6 +21,7 @@ class GeoPinPlugin:
         self.provider = None
         self.dock = None
         self.installer = None
+        self.models_dialog = None
         self.check_timer = None
         self.deps_message = None  # the message bar item about missing packages
         self.actions = []  # (action, on toolbar too)
@@ -48,7 +49,11 @@ class GeoPinPlugin:
         self.install_action.setObjectName("geopinInstallDeps")
         self.install_action.triggered.connect(self.show_installer)
         self.iface.addPluginToMenu(MENU, self.install_action)
-        self.actions = [(self.toggle_action, True), (self.install_action, False)]
+        self.models_action = QAction(tr("Models…"), self.iface.mainWindow())
+        self.models_action.setObjectName("geopinModels")
+        self.models_action.triggered.connect(self.show_models)
+        self.iface.addPluginToMenu(MENU, self.models_action)
+        self.actions = [(self.toggle_action, True), (self.install_action, False), (self.models_action, False)]
         # Non-blocking: run the (cheap) check once the event loop is idle; a timer we
         # own, so an unload before it fires cancels it.
         self.check_timer = QTimer()
@@ -72,9 +77,28 @@ class GeoPinPlugin:
             item.setLevel(Qgis.Warning)
             bar.pushItem(item)
             self.deps_message = item
+        else:
+            self._warn_missing_models()
         if self.dock is not None:
             self.dock.refresh_dependencies()
         return missing
+
+    def _warn_missing_models(self):
+        """Models are checked at start too (their sha256 against the manifest), with a Models… button."""
+        from .engine.model_install import missing_runtime
+
+        models = missing_runtime()
+        if models:
+            bar = self.iface.messageBar()
+            item = bar.createMessage("GeoPin", tr("Models missing: {0}.").format(", ".join(models)))
+            button = QPushButton(tr("Models…"), item)
+            button.setObjectName("geopinModelsBar")
+            button.clicked.connect(self.show_models)
+            item.layout().addWidget(button)
+            item.setLevel(Qgis.Warning)
+            bar.pushItem(item)
+            self.deps_message = item
+        return models
 
     def _clear_deps_message(self):
         if self.deps_message is not None:
@@ -94,6 +118,17 @@ class GeoPinPlugin:
         self.installer.show()
         self.installer.raise_()
         self.installer.activateWindow()
+
+    def show_models(self):
+        from .gui.models_dialog import ModelsDialog
+
+        if self.models_dialog is None:
+            self.models_dialog = ModelsDialog(self.iface.mainWindow())
+            self.models_dialog.changed.connect(lambda: self.dock is not None and self.dock.refresh_dependencies())
+        self.models_dialog.refresh()
+        self.models_dialog.show()
+        self.models_dialog.raise_()
+        return self.models_dialog
 
     def installation_finished(self, ok):
         if ok:
@@ -116,6 +151,9 @@ class GeoPinPlugin:
         if self.check_timer is not None:
             self.check_timer.stop()
             self.check_timer = None
+        if self.models_dialog is not None:
+            self.models_dialog.deleteLater()
+            self.models_dialog = None
         if self.installer is not None:
             self.installer.reject()  # stops a running pip
             self.installer.deleteLater()

@@ -42,8 +42,20 @@
             <translation>Een GeoPin-referentiedatabase (.gpkg), gemaakt met Referentiedatabase bouwen.</translation>
         </message>
         <message>
+            <source>A folder of geotagged photos and panoramas</source>
+            <translation>Een map met foto's en panorama's met GPS-positie</translation>
+        </message>
+        <message>
             <source>API address (a Panoramax instance, or a mirror)</source>
             <translation>API-adres (een Panoramax-instantie of een mirror)</translation>
+        </message>
+        <message>
+            <source>Access token</source>
+            <translation>Toegangstoken</translation>
+        </message>
+        <message>
+            <source>Add to this existing reference database</source>
+            <translation>Toevoegen aan deze bestaande referentiedatabase</translation>
         </message>
         <message>
             <source>Added {0} local features to {1} stored views (no re-embedding)</source>
@@ -114,12 +126,28 @@
             <translation>Amsterdamse panorama's (gemeente Amsterdam)</translation>
         </message>
         <message>
+            <source>An existing GeoPin database: the new views are added to it (images it already holds are skipped). Leave empty to create a new database below.</source>
+            <translation>Een bestaande GeoPin-database: de nieuwe aanzichten worden eraan toegevoegd (beelden die er al in zitten worden overgeslagen). Laat leeg om hieronder een nieuwe database te maken.</translation>
+        </message>
+        <message>
             <source>Area (extent)</source>
             <translation>Gebied (extent)</translation>
         </message>
         <message>
+            <source>Area: the map view ({0})</source>
+            <translation>Gebied: het kaartbeeld ({0})</translation>
+        </message>
+        <message>
+            <source>Area: wherever the photos were taken (their EXIF GPS)</source>
+            <translation>Gebied: waar de foto's gemaakt zijn (hun EXIF-GPS)</translation>
+        </message>
+        <message>
             <source>Asking PDOK for parcels, buildings and addresses…</source>
             <translation>PDOK wordt gevraagd om percelen, gebouwen en adressen…</translation>
+        </message>
+        <message>
+            <source>At most this many images</source>
+            <translation>Hoogstens zoveel beelden</translation>
         </message>
         <message>
             <source>At most this many queries (0: all)</source>
@@ -144,6 +172,10 @@
         <message>
             <source>Background map</source>
             <translation>Achtergrondkaart</translation>
+        </message>
+        <message>
+            <source>Before the first photo</source>
+            <translation>Voor de eerste foto</translation>
         </message>
         <message>
             <source>Browse photos…</source>
@@ -202,6 +234,10 @@
             <translation>Geannuleerd</translation>
         </message>
         <message>
+            <source>Cancelled; the views stored so far stay in the database and a new run continues it.</source>
+            <translation>Geannuleerd; de tot nu toe opgeslagen aanzichten blijven in de database en een nieuwe run gaat verder.</translation>
+        </message>
+        <message>
             <source>Cancelling…</source>
             <translation>Bezig met annuleren…</translation>
         </message>
@@ -223,7 +259,11 @@
         </message>
         <message>
             <source>Cannot load the models: {0}. Build them with `make models` or install them from the GeoPin menu.</source>
-            <translation>De modellen kunnen niet worden geladen: {0}. Bouw ze met `make models` of installeer ze via het GeoPin-menu.</translation>
+            <translation type="vanished">De modellen kunnen niet worden geladen: {0}. Bouw ze met `make models` of installeer ze via het GeoPin-menu.</translation>
+        </message>
+        <message>
+            <source>Cannot load the models: {0}. Install them from Plugins ▸ GeoPin ▸ Models… (a models ZIP or an ONNX file with its card); the plugin ZIP ships them.</source>
+            <translation>Kan de modellen niet laden: {0}. Installeer ze via Plugins ▸ GeoPin ▸ Modellen… (een modellen-ZIP of een ONNX-bestand met zijn modelkaart); de plugin-ZIP bevat ze.</translation>
         </message>
         <message>
             <source>Cannot make the background map {0}</source>
@@ -278,12 +318,28 @@
             <translation>Kies een polygoonlaag voor het zoekgebied</translation>
         </message>
         <message>
+            <source>Choose a reference database</source>
+            <translation>Kies een referentiedatabase</translation>
+        </message>
+        <message>
             <source>Choose an existing reference database first.</source>
             <translation>Kies eerst een bestaande referentiedatabase.</translation>
         </message>
         <message>
             <source>Choose photos</source>
             <translation>Foto's kiezen</translation>
+        </message>
+        <message>
+            <source>Choose the folder with the photos.</source>
+            <translation>Kies de map met de foto's.</translation>
+        </message>
+        <message>
+            <source>Choose where to save the new database.</source>
+            <translation>Kies waar de nieuwe database wordt opgeslagen.</translation>
+        </message>
+        <message>
+            <source>Choose…</source>
+            <translation>Kiezen…</translation>
         </message>
         <message>
             <source>Clear</source>
@@ -314,6 +370,14 @@
             <translation>Kon geen percelen en adressen ophalen: {0}</translation>
         </message>
         <message>
+            <source>Could not install models from {0}: {1}</source>
+            <translation>Kan de modellen uit {0} niet installeren: {1}</translation>
+        </message>
+        <message>
+            <source>Could not install {0}: {1}</source>
+            <translation>Kan {0} niet installeren: {1}</translation>
+        </message>
+        <message>
             <source>Could not locate the albums: {0}</source>
             <translation>Kon de albums niet lokaliseren: {0}</translation>
         </message>
@@ -324,6 +388,22 @@
         <message>
             <source>Could not start Python ({0}): {1}</source>
             <translation>Kan Python niet starten ({0}): {1}</translation>
+        </message>
+        <message>
+            <source>Create</source>
+            <translation>Maken</translation>
+        </message>
+        <message>
+            <source>Create for the map view…</source>
+            <translation>Maken voor het kaartbeeld…</translation>
+        </message>
+        <message>
+            <source>Created {0}; Locate now searches it.</source>
+            <translation>{0} gemaakt; Lokaliseren zoekt er nu in.</translation>
+        </message>
+        <message>
+            <source>Creating {0}…</source>
+            <translation>{0} wordt gemaakt…</translation>
         </message>
         <message>
             <source>Custom: the queries and references below</source>
@@ -340,6 +420,10 @@
         <message>
             <source>Done in {0} s</source>
             <translation>Klaar in {0} s</translation>
+        </message>
+        <message>
+            <source>Download {0:.0f} MB and install</source>
+            <translation>{0:.0f} MB downloaden en installeren</translation>
         </message>
         <message>
             <source>Driving (20 m/s)</source>
@@ -406,12 +490,20 @@
             <translation>Verste gevel in beeld (m)</translation>
         </message>
         <message>
+            <source>File</source>
+            <translation>Bestand</translation>
+        </message>
+        <message>
             <source>Files that could not be indexed</source>
             <translation>Bestanden die niet geïndexeerd konden worden</translation>
         </message>
         <message>
             <source>Find parcels and addresses</source>
             <translation>Percelen en adressen zoeken</translation>
+        </message>
+        <message>
+            <source>Finding the packages for this QGIS…</source>
+            <translation>Pakketten voor deze QGIS zoeken…</translation>
         </message>
         <message>
             <source>Finds street-level images inside an area through a public API (Mapillary, Panoramax, KartaView, Mapilio or the City of Amsterdam panoramas), downloads them and adds them to a reference database with their position, heading, capture time, source id, licence and attribution. 360° panoramas are cut into perspective views. When the area holds more images than the maximum, a spatially even sample is taken. Images already in the database are skipped, so an interrupted import can simply be run again. Mapillary needs an access token: store it in QGIS Settings ▸ Options ▸ Authentication (for example as an API header or in the password of a Basic configuration) and choose it as the authentication configuration. Respect each source's licence and terms of use.</source>
@@ -472,8 +564,16 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation type="vanished">Bepaalt alleen uit de pixels waar foto's zijn genomen, met een GeoPin-referentiedatabase. Per foto: de meest gelijkende referentiebeelden worden opgehaald (TOP_K), de beste VERIFY_TOP worden geometrisch gecontroleerd met lokale kenmerken, en een kerndichtheid over de geverifieerde referenties geeft de schatting, een gekalibreerde betrouwbaarheid (zeker / onzeker / geen match), een foutstraal en de gebieden met de hoogste dichtheid (50 % en 90 %). Invoer: foto's en/of mappen met foto's. Een onleesbare foto krijgt een foutregel en de reeks gaat door. AREA (een polygoonlaag) of AREA_EXTENT beperkt de zoektocht. Alle uitvoer is in EPSG:28992 (RD New).</translation>
         </message>
         <message>
+            <source>Folder</source>
+            <translation>Map</translation>
+        </message>
+        <message>
             <source>Folder with photos and panoramas</source>
             <translation>Map met foto's en panorama's</translation>
+        </message>
+        <message>
+            <source>Folder with the wheel files</source>
+            <translation>Map met de wheel-bestanden</translation>
         </message>
         <message>
             <source>Footprints</source>
@@ -504,6 +604,14 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>GeoPin-kandidaten — {0}</translation>
         </message>
         <message>
+            <source>GeoPin could not reach the Python package index (pypi.org): connect to the internet, set QGIS's proxy under Settings ▸ Options ▸ Network, or install from a folder of wheel files.</source>
+            <translation>GeoPin kan de Python-pakketindex (pypi.org) niet bereiken: maak verbinding met internet, stel de proxy van QGIS in onder Instellingen ▸ Opties ▸ Netwerk, of installeer uit een map met wheel-bestanden.</translation>
+        </message>
+        <message>
+            <source>GeoPin database (*.gpkg)</source>
+            <translation>GeoPin-database (*.gpkg)</translation>
+        </message>
+        <message>
             <source>GeoPin estimates — {0}</source>
             <translation>GeoPin-schattingen — {0}</translation>
         </message>
@@ -516,8 +624,16 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>GeoPin mist Python-pakketten: {0}.</translation>
         </message>
         <message>
+            <source>GeoPin looks for its models in these folders, in this order: {0}. The plugin ZIP ships the default models; install others from a models ZIP or an ONNX file with its model card.</source>
+            <translation>GeoPin zoekt zijn modellen in deze mappen, in deze volgorde: {0}. De plugin-ZIP bevat de standaardmodellen; installeer andere uit een modellen-ZIP of een ONNX-bestand met zijn modelkaart.</translation>
+        </message>
+        <message>
             <source>GeoPin match: view {0}</source>
             <translation>GeoPin-overeenkomst: beeld {0}</translation>
+        </message>
+        <message>
+            <source>GeoPin may not write to the folder for Python packages: check its permissions.</source>
+            <translation>GeoPin mag niet schrijven in de map voor Python-pakketten: controleer de rechten.</translation>
         </message>
         <message>
             <source>GeoPin needs these Python packages: {0}.</source>
@@ -540,12 +656,20 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>GeoPin-kijkkegels — {0}</translation>
         </message>
         <message>
+            <source>GeoPin: create a reference database</source>
+            <translation>GeoPin: een referentiedatabase maken</translation>
+        </message>
+        <message>
             <source>GeoPin: install Python dependencies</source>
             <translation>GeoPin: Python-afhankelijkheden installeren</translation>
         </message>
         <message>
             <source>GeoPin: locating {0}</source>
             <translation>GeoPin: {0} lokaliseren</translation>
+        </message>
+        <message>
+            <source>GeoPin: models</source>
+            <translation>GeoPin: modellen</translation>
         </message>
         <message>
             <source>GeoPin: parcels and addresses</source>
@@ -652,16 +776,44 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Installeren</translation>
         </message>
         <message>
+            <source>Install ONNX model…</source>
+            <translation>ONNX-model installeren…</translation>
+        </message>
+        <message>
             <source>Install dependencies…</source>
             <translation>Afhankelijkheden installeren…</translation>
+        </message>
+        <message>
+            <source>Install models ZIP…</source>
+            <translation>Modellen-ZIP installeren…</translation>
+        </message>
+        <message>
+            <source>Install models…</source>
+            <translation>Modellen installeren…</translation>
+        </message>
+        <message>
+            <source>Install the Python dependencies first ({0}).</source>
+            <translation>Installeer eerst de Python-afhankelijkheden ({0}).</translation>
         </message>
         <message>
             <source>Install {0} from the menu Plugins ▸ GeoPin ▸ Install dependencies…, or with pip into QGIS's Python (see the GeoPin README).</source>
             <translation>Installeer {0} via het menu Plugins ▸ GeoPin ▸ Afhankelijkheden installeren…, of met pip in de Python van QGIS (zie de README van GeoPin).</translation>
         </message>
         <message>
+            <source>Installed {0}.</source>
+            <translation>{0} geïnstalleerd.</translation>
+        </message>
+        <message>
+            <source>Installed {0}: choose it as the embedding model under Advanced.</source>
+            <translation>{0} geïnstalleerd: kies het als embeddingmodel onder Geavanceerd.</translation>
+        </message>
+        <message>
             <source>Installed, but these packages cannot be imported: {0}. Restart QGIS and try again.</source>
             <translation>Geïnstalleerd, maar deze pakketten kunnen niet worden geïmporteerd: {0}. Start QGIS opnieuw en probeer het nog eens.</translation>
+        </message>
+        <message>
+            <source>Installing from the wheels in {0} (no internet needed).</source>
+            <translation>Installeren uit de wheels in {0} (geen internet nodig).</translation>
         </message>
         <message>
             <source>Installing… (this can take a few minutes)</source>
@@ -724,8 +876,16 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Mapilio</translation>
         </message>
         <message>
+            <source>Mapillary (access token in a QGIS authentication configuration)</source>
+            <translation>Mapillary (toegangstoken in een QGIS-authenticatieconfiguratie)</translation>
+        </message>
+        <message>
             <source>Mapillary (token needed)</source>
             <translation>Mapillary (token vereist)</translation>
+        </message>
+        <message>
+            <source>Mapillary needs an access token: choose or add an authentication configuration that holds it.</source>
+            <translation>Mapillary heeft een toegangstoken nodig: kies of maak een authenticatieconfiguratie die het bevat.</translation>
         </message>
         <message>
             <source>Maximum number of images</source>
@@ -744,12 +904,44 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Ontbrekende Python-pakketten: {0}. Lokaliseren heeft ze nodig.</translation>
         </message>
         <message>
+            <source>Missing models: {0}.</source>
+            <translation>Ontbrekende modellen: {0}.</translation>
+        </message>
+        <message>
+            <source>Missing models: {0}: install them with Models….</source>
+            <translation>Ontbrekende modellen: {0}: installeer ze met Modellen….</translation>
+        </message>
+        <message>
             <source>Missing now: {0}.</source>
             <translation>Ontbreekt nu: {0}.</translation>
         </message>
         <message>
+            <source>Models ZIP</source>
+            <translation>Modellen-ZIP</translation>
+        </message>
+        <message>
+            <source>Models missing: {0}.</source>
+            <translation>Modellen ontbreken: {0}.</translation>
+        </message>
+        <message>
+            <source>Models: installed.</source>
+            <translation>Modellen: geïnstalleerd.</translation>
+        </message>
+        <message>
+            <source>Models…</source>
+            <translation>Modellen…</translation>
+        </message>
+        <message>
             <source>My own layers</source>
             <translation>Mijn eigen lagen</translation>
+        </message>
+        <message>
+            <source>New database</source>
+            <translation>Nieuwe database</translation>
+        </message>
+        <message>
+            <source>New reference database</source>
+            <translation>Nieuwe referentiedatabase</translation>
         </message>
         <message>
             <source>Next ▶</source>
@@ -776,6 +968,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Geen afbeelding voor {0} van de referenties: {1}</translation>
         </message>
         <message>
+            <source>No reference database chosen: choose one or create one for the map view.</source>
+            <translation>Geen referentiedatabase gekozen: kies er een of maak er een voor het kaartbeeld.</translation>
+        </message>
+        <message>
             <source>No reference image for view {0}</source>
             <translation>Geen referentiebeeld voor beeld {0}</translation>
         </message>
@@ -792,8 +988,20 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Niet gelokaliseerd: geen betrouwbare overeenkomst ({0} geverifieerd van {1} kandidaten). De kandidaten staan ter inspectie op de kaart.</translation>
         </message>
         <message>
+            <source>ONNX model</source>
+            <translation>ONNX-model</translation>
+        </message>
+        <message>
+            <source>ONNX models (*.onnx)</source>
+            <translation>ONNX-modellen (*.onnx)</translation>
+        </message>
+        <message>
             <source>Off: each photo alone</source>
             <translation>Uit: elke foto apart</translation>
+        </message>
+        <message>
+            <source>Offline: install from .whl files downloaded on another machine with pip download --only-binary :all: -r requirements/runtime.txt</source>
+            <translation>Offline: installeer uit .whl-bestanden die op een andere computer zijn gedownload met pip download --only-binary :all: -r requirements/runtime.txt</translation>
         </message>
         <message>
             <source>One line per album through its photos' positions in capture order.</source>
@@ -802,6 +1010,14 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>One row per photo; a point only where it was located.</source>
             <translation>Eén rij per foto; alleen een punt waar die gelokaliseerd is.</translation>
+        </message>
+        <message>
+            <source>Open a map first: the database covers the map view.</source>
+            <translation>Open eerst een kaart: de database beslaat het kaartbeeld.</translation>
+        </message>
+        <message>
+            <source>Open user models folder</source>
+            <translation>Map met gebruikersmodellen openen</translation>
         </message>
         <message>
             <source>OpenStreetMap</source>
@@ -834,6 +1050,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>Panoramax</source>
             <translation>Panoramax</translation>
+        </message>
+        <message>
+            <source>Panoramax (open, no account)</source>
+            <translation>Panoramax (open, geen account)</translation>
         </message>
         <message>
             <source>Parcel layer (own data)</source>
@@ -964,6 +1184,14 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Python-afhankelijkheden geïnstalleerd.</translation>
         </message>
         <message>
+            <source>Python packages missing: {0}.</source>
+            <translation>Python-pakketten ontbreken: {0}.</translation>
+        </message>
+        <message>
+            <source>Python packages: installed.</source>
+            <translation>Python-pakketten: geïnstalleerd.</translation>
+        </message>
+        <message>
             <source>Query images (custom protocol)</source>
             <translation>Query-afbeeldingen (eigen protocol)</translation>
         </message>
@@ -1002,6 +1230,14 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>Reference database problem: {0}</source>
             <translation>Probleem met de referentiedatabase: {0}</translation>
+        </message>
+        <message>
+            <source>Reference database: not ready.</source>
+            <translation>Referentiedatabase: niet klaar.</translation>
+        </message>
+        <message>
+            <source>Reference database: ready.</source>
+            <translation>Referentiedatabase: klaar.</translation>
         </message>
         <message>
             <source>Reference database: {0}</source>
@@ -1076,6 +1312,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Bron</translation>
         </message>
         <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
             <source>Store a valid token in QGIS Settings ▸ Options ▸ Authentication and choose that configuration in the AUTH_CONFIG parameter (Authentication configuration).</source>
             <translation>Sla een geldig token op in QGIS Instellingen ▸ Opties ▸ Authenticatie en kies die configuratie in de parameter AUTH_CONFIG (Authenticatieconfiguratie).</translation>
         </message>
@@ -1120,8 +1360,28 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>De authenticatieconfiguratie {0} voor {1} kan niet worden gelezen. Controleer haar in QGIS Instellingen ▸ Opties ▸ Authenticatie (mogelijk is het hoofdwachtwoord nodig) en kies haar in de parameter AUTH_CONFIG.</translation>
         </message>
         <message>
+            <source>The database could not be created: {0}</source>
+            <translation>De database kon niet worden gemaakt: {0}</translation>
+        </message>
+        <message>
+            <source>The database to add to does not exist: {0}</source>
+            <translation>De database om aan toe te voegen bestaat niet: {0}</translation>
+        </message>
+        <message>
+            <source>The default models are installed.</source>
+            <translation>De standaardmodellen zijn geïnstalleerd.</translation>
+        </message>
+        <message>
+            <source>The disk is full: free some space and install again.</source>
+            <translation>De schijf is vol: maak ruimte vrij en installeer opnieuw.</translation>
+        </message>
+        <message>
             <source>The estimates layer has no '{0}' field: use the Estimates output of Geolocate photos</source>
             <translation>De schattingenlaag heeft geen veld '{0}': gebruik de uitvoer Schattingen van Foto's geolokaliseren</translation>
+        </message>
+        <message>
+            <source>The folder of wheels has no wheel of {0} for this QGIS ({1}): add it and install again.</source>
+            <translation>De map met wheels heeft geen wheel van {0} voor deze QGIS ({1}): voeg het toe en installeer opnieuw.</translation>
         </message>
         <message>
             <source>The layer {0} has no polygons</source>
@@ -1168,6 +1428,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Er is geen kaartvenster om de extent van te nemen</translation>
         </message>
         <message>
+            <source>There is no ready-made package (wheel) of {0} for this QGIS ({1}); GeoPin does not compile packages. Please report it to GeoPin.</source>
+            <translation>Er is geen kant-en-klaar pakket (wheel) van {0} voor deze QGIS ({1}); GeoPin compileert geen pakketten. Meld het alstublieft bij GeoPin.</translation>
+        </message>
+        <message>
             <source>They are installed with pip into {0} (outside the plugin folder).</source>
             <translation>Ze worden met pip geïnstalleerd in {0} (buiten de pluginmap).</translation>
         </message>
@@ -1178,6 +1442,14 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>This reference pinned the camera heading: {0}° ± {1}°</source>
             <translation>Dit referentiebeeld legde de kijkrichting van de camera vast: {0}° ± {1}°</translation>
+        </message>
+        <message>
+            <source>Use a folder of wheels…</source>
+            <translation>Een map met wheels gebruiken…</translation>
+        </message>
+        <message>
+            <source>Used as</source>
+            <translation>Gebruikt als</translation>
         </message>
         <message>
             <source>Verifying</source>
@@ -1212,8 +1484,16 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Wat</translation>
         </message>
         <message>
+            <source>Where</source>
+            <translation>Waar</translation>
+        </message>
+        <message>
             <source>Where each located camera looked: heading, field of view and depth.</source>
             <translation>Waar elke gevonden camera naartoe keek: kijkrichting, beeldhoek en diepte.</translation>
+        </message>
+        <message>
+            <source>Where to create a new database (ignored when a database to add to is chosen above).</source>
+            <translation>Waar een nieuwe database wordt gemaakt (genegeerd als hierboven een database om aan toe te voegen is gekozen).</translation>
         </message>
         <message>
             <source>Worker processes (0: one per CPU core)</source>
@@ -1226,6 +1506,14 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>Your photo</source>
             <translation>Uw foto</translation>
+        </message>
+        <message>
+            <source>ZIP files (*.zip)</source>
+            <translation>ZIP-bestanden (*.zip)</translation>
+        </message>
+        <message>
+            <source>area {0}–{1} N, {2}–{3} E</source>
+            <translation>gebied {0}–{1} N, {2}–{3} O</translation>
         </message>
         <message>
             <source>assumed</source>
@@ -1300,20 +1588,40 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>niet geverifieerd</translation>
         </message>
         <message>
+            <source>ok</source>
+            <translation>ok</translation>
+        </message>
+        <message>
             <source>own layer</source>
             <translation>eigen laag</translation>
         </message>
         <message>
             <source>pip failed (exit code {0}); see the log above.</source>
-            <translation>pip is mislukt (afsluitcode {0}); zie het logboek hierboven.</translation>
+            <translation type="vanished">pip is mislukt (afsluitcode {0}); zie het logboek hierboven.</translation>
+        </message>
+        <message>
+            <source>pip failed (exit code {0}); the log above says why.</source>
+            <translation>pip is mislukt (afsluitcode {0}); het logboek hierboven zegt waarom.</translation>
+        </message>
+        <message>
+            <source>pip will download {0} packages, {1:.0f} MB in all, into {2}. Click Install to download and install them.</source>
+            <translation>pip downloadt {0} pakketten, {1:.0f} MB in totaal, naar {2}. Klik op Installeren om ze te downloaden en te installeren.</translation>
         </message>
         <message>
             <source>placed by the album (the photos taken just before and after it), not by its own pixels</source>
             <translation>geplaatst door het album (de foto's die vlak ervoor en erna zijn genomen), niet door de eigen pixels</translation>
         </message>
         <message>
+            <source>plugin</source>
+            <translation>plugin</translation>
+        </message>
+        <message>
             <source>posterior density (1/m²)</source>
             <translation>posterior-dichtheid (1/m²)</translation>
+        </message>
+        <message>
+            <source>see the GeoPin log (View ▸ Panels ▸ Log Messages)</source>
+            <translation>zie het GeoPin-logboek (Beeld ▸ Panelen ▸ Logberichten)</translation>
         </message>
         <message>
             <source>similarity</source>
@@ -1334,6 +1642,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>uncertain</source>
             <translation>onzeker</translation>
+        </message>
+        <message>
+            <source>user</source>
+            <translation>gebruiker</translation>
         </message>
         <message>
             <source>verified</source>
@@ -1372,6 +1684,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>In {0} kon niet worden gezocht: {1}</translation>
         </message>
         <message>
+            <source>{0} does not exist.</source>
+            <translation>{0} bestaat niet.</translation>
+        </message>
+        <message>
             <source>{0} has no images in this area (or in this date range).</source>
             <translation>{0} heeft geen beelden in dit gebied (of in deze periode).</translation>
         </message>
@@ -1388,8 +1704,24 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>{0} beelden gevonden, {1} toegevoegd ({2} views), {3} al in de database, {4} mislukt</translation>
         </message>
         <message>
+            <source>{0} is a GeoPackage but not a GeoPin reference database (layers {1}).</source>
+            <translation>{0} is een GeoPackage maar geen GeoPin-referentiedatabase (lagen {1}).</translation>
+        </message>
+        <message>
+            <source>{0} is a GeoPin database without views yet.</source>
+            <translation>{0} is een GeoPin-database nog zonder aanzichten.</translation>
+        </message>
+        <message>
+            <source>{0} is a GeoPin results GeoPackage (layers {1}), not a reference database: choose the database the photos are searched in.</source>
+            <translation>{0} is een GeoPackage met GeoPin-resultaten (lagen {1}), geen referentiedatabase: kies de database waarin de foto's worden gezocht.</translation>
+        </message>
+        <message>
             <source>{0} is missing or empty</source>
             <translation>{0} ontbreekt of is leeg</translation>
+        </message>
+        <message>
+            <source>{0} is not a GeoPackage.</source>
+            <translation>{0} is geen GeoPackage.</translation>
         </message>
         <message>
             <source>{0} m from the estimate</source>
@@ -1430,6 +1762,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>{0} refused the access token (HTTP {1}).</source>
             <translation>{0} weigerde het toegangstoken (HTTP {1}).</translation>
+        </message>
+        <message>
+            <source>{0} views from {1}; models {2}</source>
+            <translation>{0} aanzichten van {1}; modellen {2}</translation>
         </message>
         <message>
             <source>{0} {1} · {2:.0f} m</source>

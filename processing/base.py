@@ -1,5 +1,12 @@
 """Shared base for GeoPin algorithms: translation, group, dependency gate, and adding
-a parameter with its help (shared parameter groups: params.py)."""
+a parameter with its help (shared parameter groups: params.py).
+
+The dependency gate holds however an algorithm is run: the toolbox asks canExecute(),
+processing.run() and qgis_process call checkParameterValues(), and a direct alg.run()
+reaches prepareAlgorithm()/processAlgorithm(), which every subclass gets wrapped
+(__init_subclass__): each raises a QgsProcessingException naming the missing
+packages before any of the engine is imported."""
+import functools
 import os
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterDefinition
@@ -14,9 +21,44 @@ ICON = os.path.join(PLUGIN_ROOT, "resources", "icon.svg")
 README = os.path.join(PLUGIN_ROOT, "README.md")
 
 
+def missing_dependencies(required=None):
+    """Pip names of the packages an algorithm needs and this QGIS lacks."""
+    return deps.missing(required)
+
+
+def _guarded(method):
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        self.require_dependencies()
+        return method(self, *args, **kwargs)
+    run._geopin_guarded = True
+    return run
+
+
 class GeoPinAlgorithm(QgsProcessingAlgorithm):
+    # import name -> pip name of what the algorithm needs; None: all of GeoPin's (deps.missing())
+    dependencies = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in ("prepareAlgorithm", "processAlgorithm"):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "_geopin_guarded", False):
+                setattr(cls, name, _guarded(method))
+
     def tr(self, text):
         return tr(text)
+
+    def require_dependencies(self):
+        missing = missing_dependencies(self.dependencies)
+        if missing:
+            raise QgsProcessingException(deps.missing_message(missing))
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        missing = missing_dependencies(self.dependencies)
+        if missing:
+            return False, deps.missing_message(missing)
+        return super().checkParameterValues(parameters, context)
 
     def createInstance(self):  # noqa: N802
         return type(self)()
@@ -31,7 +73,7 @@ class GeoPinAlgorithm(QgsProcessingAlgorithm):
         return "geolocation"
 
     def canExecute(self):  # noqa: N802
-        missing = deps.missing()
+        missing = missing_dependencies(self.dependencies)
         if missing:
             return False, deps.missing_message(missing)
         return True, ""

@@ -224,8 +224,8 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
             raise QgsProcessingException(self.tr("Invalid input: {0}").format(exc))
         except ModelError as exc:  # a worker process could not load the models
             raise QgsProcessingException(
-                self.tr("Cannot load the models: {0}. Build them with `make models` or install them "
-                        "from the GeoPin menu.").format(exc))
+                self.tr("Cannot load the models: {0}. Install them from Plugins ▸ GeoPin ▸ Models… (a models "
+                        "ZIP or an ONNX file with its card); the plugin ZIP ships them.").format(exc))
 
         self.warn_skipped_and_canceled(report, feedback)
         if sink is not None:

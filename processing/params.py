@@ -65,14 +65,23 @@ class DatabaseBuild:
     per panorama, the counts they output, loading the models and the closing warnings."""
 
     DATABASE = "DATABASE"
+    ADD_TO = "ADD_TO"
     PANORAMA_HEADINGS = "PANORAMA_HEADINGS"
     ADDED = "ADDED"
     FAILED = "FAILED"
     VIEWS = "VIEWS"
 
     def add_database_output(self):
+        """A new database (a save-as destination) or an existing one to add to: the
+        latter is an input file, so choosing it never asks "Do you want to replace it?"."""
+        self.add(QgsProcessingParameterFile(
+            self.ADD_TO, self.tr("Add to this existing reference database"), extension="gpkg", optional=True),
+            self.tr("An existing GeoPin database: the new views are added to it (images it already holds are "
+                    "skipped). Leave empty to create a new database below."))
         self.add(QgsProcessingParameterFileDestination(
-            self.DATABASE, self.tr("Reference database"), fileFilter=self.tr("GeoPackage (*.gpkg)")))
+            self.DATABASE, self.tr("New reference database"), fileFilter=self.tr("GeoPackage (*.gpkg)"),
+            optional=True, createByDefault=True),
+            self.tr("Where to create a new database (ignored when a database to add to is chosen above)."))
 
     def add_panorama_headings(self, advanced=False):
         self.add(QgsProcessingParameterNumber(
@@ -89,7 +98,10 @@ class DatabaseBuild:
 
     def output_database(self, parameters, context):
         """The database path, with .gpkg added when missing."""
-        database = self.parameterAsFileOutput(parameters, self.DATABASE, context)
+        database = self.parameterAsFile(parameters, self.ADD_TO, context)
+        if database and not os.path.isfile(database):
+            raise QgsProcessingException(self.tr("The database to add to does not exist: {0}").format(database))
+        database = database or self.parameterAsFileOutput(parameters, self.DATABASE, context)
         if not database:
             raise QgsProcessingException(self.tr("No output database given"))
         return database if database.lower().endswith(".gpkg") else database + ".gpkg"
@@ -99,8 +111,8 @@ class DatabaseBuild:
             return load_models(*args)
         except Exception as exc:  # missing/corrupt model files: a user error with the reason
             raise QgsProcessingException(
-                self.tr("Cannot load the models: {0}. Build them with `make models` or install them "
-                        "from the GeoPin menu.").format(exc))
+                self.tr("Cannot load the models: {0}. Install them from Plugins ▸ GeoPin ▸ Models… (a models "
+                        "ZIP or an ONNX file with its card); the plugin ZIP ships them.").format(exc))
 
     @staticmethod
     def progress_for(feedback):

@@ -32,7 +32,8 @@ def test_zip_has_one_geopin_folder_and_only_plugin_files(package):
     version = next(line.split("=", 1)[1] for line in (REPO / "metadata.txt").read_text().splitlines()
                    if line.startswith("version="))
     assert package.name == f"geopin-{version}.zip"
-    assert package.stat().st_size <= 25 * 1024 * 1024
+    # plugins.qgis.org refuses uploads over PLUGIN_MAX_UPLOAD_SIZE = 25000000 bytes
+    assert package.stat().st_size <= 25_000_000, package.stat().st_size
     names = zipfile.ZipFile(package).namelist()
     assert all(n.startswith("geopin/") for n in names)
     for required in ["__init__.py", "metadata.txt", "LICENSE", "README.md", "requirements/runtime.txt",
@@ -42,11 +43,28 @@ def test_zip_has_one_geopin_folder_and_only_plugin_files(package):
     for name in names:
         parts = name.split("/")
         assert not {"tests", "benchmarks", "build", ".venv", "dist", "__pycache__", ".git", "scripts"} & set(parts), name
-        assert not name.endswith((".pyc", ".so", ".onnx", ".pth", ".bin", ".whl", ".npy", ".jpg", ".ts")), name
+        assert not name.endswith((".pyc", ".so", ".pth", ".bin", ".whl", ".npy", ".jpg", ".ts")), name
+        assert not name.endswith(".onnx") or name.startswith("geopin/models/"), name
     # the runtime requirements the installer reads are the pinned ones, never torch
     runtime = zipfile.ZipFile(package).read("geopin/requirements/runtime.txt").decode()
     pins = [line.split("==")[0] for line in runtime.splitlines() if line.strip() and not line.startswith("#")]
     assert "onnxruntime" in pins and "torch" not in pins
+
+
+def test_zip_ships_the_runtime_models_with_manifest_cards_and_licences(package):
+    import hashlib
+
+    zf = zipfile.ZipFile(package)
+    manifest = json.loads(zf.read("geopin/models/manifest.json"))["files"]
+    # the default embedder, XFeat and LighterGlue; not the evaluation-only DISK/LightGlue
+    assert sorted(manifest) == ["lighterglue-xfeat.onnx", "mobilenetv2-gem512.onnx", "xfeat.onnx"]
+    for name, entry in manifest.items():
+        assert hashlib.sha256(zf.read(f"geopin/models/{name}")).hexdigest() == entry["sha256"], name
+    cards = zf.read("geopin/models/MODELS.md").decode()
+    assert all(name in cards and manifest[name]["licence"] in cards for name in manifest)
+    licences = [n for n in zf.namelist() if n.startswith("geopin/models/LICENSE-")]
+    assert "geopin/models/LICENSE-Apache-2.0.txt" in licences
+    assert any("BSD-3-Clause" in n for n in licences)
 
 
 def test_zip_loads_in_empty_qgis_profile(package, tmp_path):

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .fsutil import sha256_file  # noqa: F401 (models.sha256_file: the manifest's file hashes)
-from .paths import models_dir
+from .paths import models_dir, plugin_models_dir, user_models_dir
 
 MANIFEST_NAME = "manifest.json"
 # Written into every ONNX file's metadata_props under this prefix (the "model card").
@@ -213,11 +214,29 @@ def get_preset(preset_id: str) -> ModelPreset:
 
 
 def model_path(preset_id: str, directory: Optional[Path] = None) -> Path:
-    """Where the built ONNX file of a preset lives (it may not exist yet)."""
+    """Where the built ONNX file of a preset lives in `directory` (default: the first
+    folder of model_dirs() that has it, else the user models folder; it may not exist)."""
     p = get_preset(preset_id)
     if not p.onnx_file:
         raise ModelError(f"preset {preset_id!r} is model-free (no ONNX file)")
-    return Path(directory or models_dir()) / p.onnx_file
+    if directory is None:
+        directory = next((d for d in model_dirs() if (d / p.onnx_file).exists()), models_dir())
+    return Path(directory) / p.onnx_file
+
+
+def model_dirs() -> List[Path]:
+    """Where models are looked for, in order: the plugin's own folder (the ZIP ships the
+    runtime models there), the user models folder (Models… installs there), then
+    $GEOPIN_MODELS_DIR (a developer's `make models` output); duplicates dropped."""
+    dirs = [plugin_models_dir(), user_models_dir()]
+    override = os.environ.get("GEOPIN_MODELS_DIR")
+    if override:
+        dirs.append(Path(override))
+    out = []
+    for d in dirs:
+        if all(os.path.abspath(d) != os.path.abspath(o) for o in out):
+            out.append(Path(d))
+    return out
 
 
 def read_manifest(directory: Optional[Path] = None) -> dict:
@@ -231,27 +250,49 @@ def read_manifest(directory: Optional[Path] = None) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def check_built(preset_id: str, directory: Optional[Path] = None) -> Path:
-    """Path of a built preset after checking it against the manifest (sha256, fingerprint).
+NOT_BUILT_FIX = "install them from Plugins > GeoPin > Models..., or in a checkout run `make models`"
 
-    Raises ModelError with the fix ("run `make models`") when missing or altered.
+
+def check_built(preset_id: str, directory: Optional[Path] = None) -> Path:
+    """Path of a built preset after checking it against its folder's manifest (sha256,
+    fingerprint). Without `directory` every folder of model_dirs() is tried in order
+    and the first copy that passes is taken (a damaged copy does not hide a good one).
+
+    Raises ModelError with the fix when missing or altered everywhere.
     """
-    directory = Path(directory or models_dir())
+    if directory is not None:
+        return _check_in(preset_id, Path(directory))
+    errors = []
+    for d in model_dirs():
+        if not (d / get_preset(preset_id).onnx_file).exists():
+            continue
+        try:
+            return _check_in(preset_id, d)
+        except ModelError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+    searched = ", ".join(str(d) for d in model_dirs())
+    raise ModelError(f"model {preset_id!r} is not built: {get_preset(preset_id).onnx_file} is in none of "
+                     f"{searched}; {NOT_BUILT_FIX}")
+
+
+def _check_in(preset_id: str, directory: Path) -> Path:
     path = model_path(preset_id, directory)
     if not path.exists():
-        raise ModelError(f"model {preset_id!r} is not built: {path} missing; run `make models`")
+        raise ModelError(f"model {preset_id!r} is not built: {path} missing; {NOT_BUILT_FIX}")
     entry = read_manifest(directory).get("files", {}).get(path.name)
     if not entry:
-        raise ModelError(f"{path} is not in {directory / MANIFEST_NAME}; run `make models`")
+        raise ModelError(f"{path} is not in {directory / MANIFEST_NAME}; {NOT_BUILT_FIX}")
     digest = sha256_file(path)
     if digest != entry.get("sha256"):
         raise ModelError(
             f"{path} does not match its manifest sha256 (corrupt or replaced); "
-            "delete it and run `make models`"
+            f"delete it and {NOT_BUILT_FIX}"
         )
     want = get_preset(preset_id)
     if entry.get("fingerprint") not in (None, _file_fingerprint(want.onnx_file)):
-        raise ModelError(f"{path} was built from an older catalogue entry; run `make models`")
+        raise ModelError(f"{path} was built from an older catalogue entry; {NOT_BUILT_FIX}")
     return path
 
 

@@ -13,9 +13,20 @@ def user_data_dir() -> Path:
 
 
 def models_dir() -> Path:
-    """Built ONNX models ($GEOPIN_MODELS_DIR, else <user data>/models)."""
+    """Where `make models` writes ($GEOPIN_MODELS_DIR, else the user models folder).
+    Reading looks in more places: models.model_dirs()."""
     override = os.environ.get("GEOPIN_MODELS_DIR")
-    return Path(override) if override else user_data_dir() / "models"
+    return Path(override) if override else user_models_dir()
+
+
+def user_models_dir() -> Path:
+    """Models the user installed (Plugins > GeoPin > Models...): <user data>/models."""
+    return user_data_dir() / "models"
+
+
+def plugin_models_dir() -> Path:
+    """The runtime models shipped inside the plugin ZIP (geopin/models/, scripts/package.py)."""
+    return Path(__file__).resolve().parents[2] / "models"
 
 
 def datasets_dir() -> Path:

@@ -80,6 +80,7 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.current = None  # the PhotoResult shown
         self.match_viewer = None
         self.missing_packages = []
+        self.first_run = None  # the checklist (gui/first_run.py), attached below
 
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -165,6 +166,8 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
 
         self.setWidget(body)
         match_actions.register_dock(self)
+        from . import first_run
+        self.first_run = first_run.attach(self)
         self.refresh_dependencies()
 
     # --- compatibility: the shown result --------------------------------------------
@@ -199,6 +202,8 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         if missing:
             self.deps_label.setText(tr("Missing Python packages: {0}. Locate needs them.").format(
                 ", ".join(self.missing_packages)))
+        if self.first_run is not None:
+            self.first_run.refresh()
         self._update_buttons()
         return self.missing_packages
 
@@ -289,6 +294,7 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
     def _update_buttons(self):
         running = self.task is not None
         ready = bool(self.photo_paths) and bool(self.database_path()) and not self.missing_packages
+        ready = ready and (self.first_run is None or self.first_run.database_ok)
         self.locate_button.setEnabled(ready and not running)
         self.cancel_button.setEnabled(running)
         self.matches_button.setEnabled(self._selected_candidate() is not None and not running)

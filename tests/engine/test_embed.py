@@ -101,6 +101,7 @@ def _fake_build(directory, preset_id, dim):
 
 def test_preset_is_checked_against_the_manifest(tmp_path, monkeypatch):
     monkeypatch.setenv("GEOPIN_MODELS_DIR", str(tmp_path))
+    monkeypatch.setenv("GEOPIN_DATA_DIR", str(tmp_path / "no-user-models"))  # the user folder is searched too
     with pytest.raises(EmbedderError, match="not built.*make models"):
         load_embedder(M.DEFAULT_EMBEDDER)
     path = _fake_build(tmp_path, M.DEFAULT_EMBEDDER, 512)
@@ -117,6 +118,7 @@ def test_preset_is_checked_against_the_manifest(tmp_path, monkeypatch):
 
 def test_preset_with_wrong_dim_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("GEOPIN_MODELS_DIR", str(tmp_path))
+    monkeypatch.setenv("GEOPIN_DATA_DIR", str(tmp_path / "no-user-models"))
     _fake_build(tmp_path, M.DEFAULT_EMBEDDER, 64)
     with pytest.raises(EmbedderError, match="outputs 64-d vectors but its card says dim 512"):
         load_embedder(M.DEFAULT_EMBEDDER)

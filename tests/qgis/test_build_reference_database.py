@@ -158,3 +158,34 @@ def test_qgis_process_end_to_end_with_real_models(tmp_path):
         assert rdb.meta["model_preset"] == models.DEFAULT_EMBEDDER and rdb.count == 2
         hits = rdb.search(rdb.embeddings(rdb.ids()), k=2)
         assert [h[0].view_id for h in hits] == rdb.ids().tolist()
+
+
+def test_add_to_an_existing_database_is_an_input_not_a_save_as(qgis_app, tmp_path, alg_module):
+    """"Add to this existing reference database" is an input file (no "replace it?"
+    prompt); the new database stays a save-as output; a missing one is a clear error."""
+    from qgis.core import QgsProcessingException, QgsProcessingParameterFile, QgsProcessingParameterFileDestination
+
+    alg = alg_module.BuildReferenceDatabase()
+    alg.initAlgorithm()
+    add_to = alg.parameterDefinition("ADD_TO")
+    assert isinstance(add_to, QgsProcessingParameterFile) and add_to.behavior() == QgsProcessingParameterFile.File
+    assert add_to.extension() == "gpkg" and add_to.flags() & add_to.FlagOptional
+    assert isinstance(alg.parameterDefinition("DATABASE"), QgsProcessingParameterFileDestination)
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for i in range(2):
+        photo(tmp_path / "a" / f"a{i}.jpg", 10 + i, AMSTERDAM[0] + 0.001 * i, AMSTERDAM[1])
+        photo(tmp_path / "b" / f"b{i}.jpg", 20 + i, AMSTERDAM[0] - 0.001 * i, AMSTERDAM[1])
+    db = tmp_path / "ref.gpkg"
+    common = {"ERRORS": "TEMPORARY_OUTPUT", "MODEL": 0, "WHITENING": False}
+    results, _ = run_alg(alg_module, {**common, "INPUT": str(tmp_path / "a"), "DATABASE": str(db)})
+    assert results["ADDED"] == 2
+    results, _ = run_alg(alg_module, {**common, "INPUT": str(tmp_path / "b"), "ADD_TO": str(db)})
+    assert results["DATABASE"] == str(db) and results["ADDED"] == 2
+    layer = QgsVectorLayer(f"{db}|layername=reference_views", "refs", "ogr")
+    assert layer.featureCount() == 4
+    missing = alg_module.BuildReferenceDatabase()
+    missing.initAlgorithm()
+    with pytest.raises(QgsProcessingException, match="does not exist"):
+        missing.output_database({"ADD_TO": str(tmp_path / "nowhere.gpkg")}, QgsProcessingContext())

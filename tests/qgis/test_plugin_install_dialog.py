@@ -87,7 +87,9 @@ def test_pip_failure_is_reported_not_raised(qgis_app, tmp_path):
     try:
         ok = run_dialog(dialog)
         assert ok is False and dialog.succeeded is False
-        assert "pip failed (exit code 1)" in dialog.status.text()
+        # one plain sentence, the package named; pip's own words stay in the log
+        assert dialog.status.text().startswith("There is no ready-made package (wheel) of "
+                                               "geopin-package-that-does-not-exist for this QGIS")
         assert "No matching distribution" in dialog.log_view.toPlainText()
     finally:
         dialog.close()
@@ -101,3 +103,106 @@ def test_constraints_keep_qgis_numpy():
     lines = constraints.constraints()
     assert f"numpy=={numpy.__version__}" in lines
     assert all("==" in line for line in lines)
+
+
+def test_online_install_checks_the_index_says_the_size_then_installs(qgis_app, tmp_path, monkeypatch):
+    """The index is a local folder here (--find-links): pip plans with --dry-run, the
+    dialog names the packages and their size, and the second click installs."""
+    from geopin.geopin_plugin import deps, pip_plan
+    from geopin.geopin_plugin.gui.install_dialog import InstallDependenciesDialog
+
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    wheel = make_wheel(wheels)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("geopin_probe==0.1\n")
+    target = tmp_path / "python-packages"
+    required = {"geopin_probe": "geopin-probe"}
+    monkeypatch.setattr(pip_plan, "index_reachable", lambda *a, **k: True)
+    dialog = InstallDependenciesDialog(requirements_file=str(requirements), target=str(target), required=required,
+                                       pip_args=["--no-index", "--find-links", str(wheels)], plan_first=True,
+                                       proxy_url="")
+    try:
+        finished = []
+        dialog.installFinished.connect(finished.append)
+        dialog.install_button.click()
+        deadline = time.monotonic() + 120
+        while dialog.planned is None and not finished and time.monotonic() < deadline:
+            QCoreApplication.processEvents()
+            time.sleep(0.02)
+        assert dialog.planned == [("geopin_probe", "0.1", wheel.stat().st_size)], dialog.log_view.toPlainText()
+        assert "--only-binary :all:" in dialog.log_view.toPlainText() and "--dry-run" in dialog.log_view.toPlainText()
+        assert "pip will download 1 packages" in dialog.status.text()
+        assert not (target / "geopin_probe").exists()  # planning installs nothing
+        assert run_dialog(dialog), dialog.log_view.toPlainText()
+        assert (target / "geopin_probe" / "__init__.py").is_file()
+        assert deps.missing(required) == []
+    finally:
+        dialog.close()
+        sys.modules.pop("geopin_probe", None)
+        if str(target) in sys.path:
+            sys.path.remove(str(target))
+
+
+def test_offline_without_a_folder_says_so_in_one_sentence_and_a_folder_of_wheels_installs(qgis_app, tmp_path,
+                                                                                          monkeypatch):
+    from geopin.geopin_plugin import pip_plan
+    from geopin.geopin_plugin.gui.install_dialog import InstallDependenciesDialog
+
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("geopin_probe==0.1\n")
+    target = tmp_path / "python-packages"
+    monkeypatch.setattr(pip_plan, "index_reachable", lambda *a, **k: False)
+    dialog = InstallDependenciesDialog(requirements_file=str(requirements), target=str(target),
+                                       required={"geopin_probe": "geopin-probe"}, proxy_url="")
+    try:
+        finished = []
+        dialog.installFinished.connect(finished.append)
+        dialog.install_button.click()
+        assert finished == [False] and dialog.process is None  # pip never started
+        assert dialog.status.text().startswith("GeoPin could not reach the Python package index")
+        assert "proxy" in dialog.status.text() and "folder of wheel files" in dialog.status.text()
+        wheels = tmp_path / "wheels"
+        wheels.mkdir()
+        make_wheel(wheels)
+        dialog.succeeded = None
+        finished.clear()
+        dialog.choose_wheel_folder(str(wheels))
+        deadline = time.monotonic() + 120
+        while not finished and time.monotonic() < deadline:
+            QCoreApplication.processEvents()
+            time.sleep(0.02)
+        assert finished == [True], dialog.log_view.toPlainText()
+        assert f"--no-index --find-links {wheels}" in dialog.log_view.toPlainText()
+    finally:
+        dialog.close()
+        sys.modules.pop("geopin_probe", None)
+        if str(target) in sys.path:
+            sys.path.remove(str(target))
+
+
+def test_qgis_proxy_reaches_pip_and_failures_read_as_one_sentence():
+    from geopin.geopin_plugin import pip_plan
+
+    settings = {"proxy/proxyEnabled": "true", "proxy/proxyType": "HttpProxy", "proxy/proxyHost": "proxy.example",
+                "proxy/proxyPort": "3128", "proxy/proxyUser": "me", "proxy/proxyPassword": "p@ss"}
+
+    class Settings:
+        def value(self, key, default=None):
+            return settings.get(key, default)
+
+    assert pip_plan.qgis_proxy_url(Settings()) == "http://me:p%40ss@proxy.example:3128"
+    assert pip_plan.proxy_environment("http://x:1")["HTTPS_PROXY"] == "http://x:1"
+    settings["proxy/proxyType"] = "DefaultProxy"  # the system's: pip reads it from the environment itself
+    assert pip_plan.qgis_proxy_url(Settings()) == ""
+    offline = ("WARNING: Retrying (Retry(total=0, connect=None)) after connection broken by "
+               "'NewConnectionError(...: Failed to establish a new connection: [Errno -3] Temporary failure "
+               "in name resolution')': /simple/onnxruntime/\nERROR: Could not find a version that satisfies the "
+               "requirement onnxruntime==1.32.0 (from versions: none)\n")
+    assert pip_plan.explain_failure(offline, 1).startswith("GeoPin could not reach the Python package index")
+    assert "no ready-made package (wheel) of hnswlib" in pip_plan.explain_failure(
+        "ERROR: No matching distribution found for hnswlib==0.8.0", 1)
+    assert "folder of wheels has no wheel of onnxruntime" in pip_plan.explain_failure(
+        "ERROR: Could not find a version that satisfies the requirement onnxruntime==1.32.0", 1, "/w")
+    assert pip_plan.explain_failure("OSError: [Errno 28] No space left on device", 1).startswith("The disk is full")
+    assert "\n" not in pip_plan.explain_failure("something else", 2)

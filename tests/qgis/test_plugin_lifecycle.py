@@ -109,7 +109,7 @@ def assert_loaded(utils, iface):
     names = {a.objectName() for a in iface.toolbar}
     assert names == {"geopinToggleDock"}
     menu = iface.menus["&GeoPin"]
-    assert {a.objectName() for a in menu} == {"geopinToggleDock", "geopinInstallDeps"}
+    assert {a.objectName() for a in menu} == {"geopinToggleDock", "geopinInstallDeps", "geopinModels"}
     toggle = next(a for a in menu if a.objectName() == "geopinToggleDock")
     assert toggle.isCheckable() and toggle.text()
     return utils.plugins["geopin"]

@@ -13,13 +13,18 @@ from .hnsw import HnswIndex
 from .stored import IndexFiles, IndexIdentity  # noqa: F401
 
 from .faiss_ivfpq import FaissIvfPqIndex
+from .faiss_hnsw import FaissHnswIndex
 
 DEFAULT_BACKEND = "hnswlib"
 COMPRESSED_BACKEND = "faiss-ivfpq"
 # hnswlib's RAM (2.2 KB a view) passes 0.4 GB here, and IVF-PQ has enough views
 # to train its 2048+ lists; below it hnswlib is faster to build and exact-er
 COMPRESSED_FROM = 200_000
-backends = {"hnswlib": HnswIndex, "faiss-ivfpq": FaissIvfPqIndex}
+backends = {"hnswlib": HnswIndex, "faiss-ivfpq": FaissIvfPqIndex, "faiss-hnsw": FaissHnswIndex}
+# the small-database graph index in either library: where one is not installed (QGIS
+# gets faiss from wheels; hnswlib is source-only) the other serves, rebuilt from the
+# stored embeddings
+GRAPH_BACKENDS = ("hnswlib", "faiss-hnsw")
 
 
 def faiss_available():
@@ -30,16 +35,43 @@ def faiss_available():
     return True
 
 
+def hnswlib_available():
+    """hnswlib itself (its 0.8 file layout, which hnsw_file.py checks), not the
+    chroma-hnswlib fork that also installs a module `hnswlib` but writes another layout."""
+    import importlib.metadata
+    import importlib.util
+
+    if importlib.util.find_spec("hnswlib") is None:
+        return False
+    try:
+        importlib.metadata.version("hnswlib")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def installed_graph_backend(kind):
+    """`kind` when its library is installed, else the other graph backend when that
+    one is (the database then rebuilds its index with it); `kind` otherwise."""
+    if kind not in GRAPH_BACKENDS:
+        return kind
+    have = {"hnswlib": hnswlib_available(), "faiss-hnsw": faiss_available()}
+    if have[kind]:
+        return kind
+    other = next(k for k in GRAPH_BACKENDS if k != kind)
+    return other if have[other] else kind
+
+
 def backend_for(count, recorded=None):
     """The backend kind for a database of `count` views: the recorded one, else by
     size. IVF-PQ cannot train on a handful of views: there hnswlib serves."""
     if recorded == COMPRESSED_BACKEND and count < FaissIvfPqIndex.min_train():
-        return DEFAULT_BACKEND
+        return installed_graph_backend(DEFAULT_BACKEND)
     if recorded:
-        return recorded
+        return installed_graph_backend(recorded)
     if count >= COMPRESSED_FROM and faiss_available():
         return COMPRESSED_BACKEND
-    return DEFAULT_BACKEND
+    return installed_graph_backend(DEFAULT_BACKEND)
 
 
 def backend(kind):

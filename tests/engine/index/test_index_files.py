@@ -104,8 +104,8 @@ def test_old_named_index_of_another_database_is_left_alone(tmp_path, caplog):
 
 
 def test_backend_registry_and_the_recorded_backend(tmp_path, caplog, monkeypatch):
-    assert set(index.backends) == {"hnswlib", "faiss-ivfpq"} and index.backend("hnswlib") is HnswIndex
-    with pytest.raises(KeyError, match="faiss-ivfpq, hnswlib"):
+    assert set(index.backends) == {"hnswlib", "faiss-ivfpq", "faiss-hnsw"} and index.backend("hnswlib") is HnswIndex
+    with pytest.raises(KeyError, match="faiss-hnsw, faiss-ivfpq, hnswlib"):
         index.backend("annoy")
     db_path = _build(tmp_path)
     with ReferenceDatabase.open(db_path) as db:

@@ -1,0 +1,194 @@
+"""faiss's HNSW as a VectorIndex: the small-database index where hnswlib has no
+wheel (Python 3.13 on every platform; requirements/runtime.txt), with hnswlib's
+graph parameters (M 16, efConstruction 128, efSearch 300) over the same
+L2-normalised vectors by inner product.
+
+A database records the backend that built it (index_backend), but the index is
+only a cache of the stored embeddings: index.backend_for() swaps hnswlib and this
+backend when the recorded one is not installed, and the database rebuilds the
+index under its own file name (the backend is part of it) from its embeddings.
+
+One file, laid out as faiss_ivfpq.py's: a fixed header, a JSON block, faiss's
+serialised IndexHNSWFlat and the view ids (int64, in row order). The header
+records every block's length, so a truncated or foreign file is refused before
+faiss parses a byte of it.
+"""
+import json
+import logging
+import os
+import struct
+import time
+from typing import Optional
+
+import numpy as np
+
+from .hnsw import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
+
+MAGIC = b"GPFHNSW1"
+_HEADER = struct.Struct("<8sIIQQQ")  # magic, dim, json length, faiss length, count, reserved
+EXACT_ALLOWED = 50_000  # a search area with fewer views is searched exactly
+BATCH = 10_000  # views added per step of a build; each step is logged (a 100k rebuild takes minutes)
+LOG = logging.getLogger("geopin.index")  # the GeoPin log in QGIS (log.py bridges "geopin")
+
+
+def _threads(num_threads):
+    return num_threads or min(2, os.cpu_count() or 1)
+
+
+class _Layout:
+    """Where each block of a file starts, from its header (problem set when it is not ours)."""
+
+    def __init__(self, path):
+        self.problem = None
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            head = fh.read(_HEADER.size)
+        if len(head) < _HEADER.size:
+            self.problem = f"index file {path} is {size} bytes, shorter than its header"
+            return
+        magic, self.dim, jlen, flen, self.count, _ = _HEADER.unpack(head)
+        if magic != MAGIC:
+            self.problem = f"index file {path} is not a GeoPin faiss HNSW index"
+            return
+        self.faiss_at = _HEADER.size + jlen
+        self.faiss_len = flen
+        self.ids_at = self.faiss_at + flen
+        self.end = self.ids_at + 8 * self.count
+        if size != self.end:
+            self.problem = f"index file {path} is {size} bytes, its header says {self.end}"
+
+
+class FaissHnswIndex:
+    kind = "faiss-hnsw"
+    suffix = ".fhnsw"
+    vector_tolerance = 1e-6  # float32 copies of the stored embeddings
+    file_params = {"M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "space": "ip"}
+    params = {"M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": HNSW_EF_SEARCH, "space": "ip"}
+
+    def __init__(self, dim):
+        self.dim = int(dim)
+        self._index = None
+        self._ids = np.zeros(0, np.int64)
+        self._order = np.zeros(0, np.int64)
+
+    def _new(self):
+        import faiss
+
+        index = faiss.IndexHNSWFlat(self.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+        return index
+
+    def build(self, ids, vectors, num_threads=None):
+        """Build in steps of BATCH views, logging the progress of a long build."""
+        self._index = self._new()
+        self._ids = np.zeros(0, np.int64)
+        t0, n = time.perf_counter(), len(ids)
+        for start in range(0, n, BATCH):
+            self.add(ids[start:start + BATCH], vectors[start:start + BATCH], num_threads)
+            if n > BATCH:
+                LOG.info("Building the search index (faiss HNSW): %d of %d views, %.0f s", min(start + BATCH, n),
+                         n, time.perf_counter() - t0)
+        return self
+
+    def add(self, ids, vectors, num_threads=None):
+        import faiss
+
+        faiss.omp_set_num_threads(_threads(num_threads))
+        self._index.add(np.ascontiguousarray(vectors, np.float32))
+        self._ids = np.concatenate([self._ids, np.asarray(ids, np.int64)])
+        self._order = np.argsort(self._ids, kind="stable")
+
+    def save(self, path):
+        import faiss
+
+        blob = faiss.serialize_index(self._index).tobytes()
+        meta = json.dumps({"kind": self.kind, **self.file_params}).encode()
+        with open(path, "wb") as fh:
+            fh.write(_HEADER.pack(MAGIC, self.dim, len(meta), len(blob), len(self._ids), 0))
+            fh.write(meta)
+            fh.write(blob)
+            fh.write(np.ascontiguousarray(self._ids, "<i8").tobytes())
+
+    def load(self, path, max_elements=None):
+        """Load a file that validate() accepted."""
+        import faiss
+
+        lay = _Layout(path)
+        if lay.problem:
+            raise ValueError(lay.problem)
+        with open(path, "rb") as fh:
+            fh.seek(lay.faiss_at)
+            blob = np.frombuffer(fh.read(lay.faiss_len), dtype=np.uint8)
+        self._index = faiss.deserialize_index(blob)
+        self._index.hnsw.efSearch = HNSW_EF_SEARCH
+        self._ids = np.fromfile(path, dtype="<i8", count=lay.count, offset=lay.ids_at)
+        self._order = np.argsort(self._ids, kind="stable")
+        return self
+
+    @property
+    def count(self):
+        return int(len(self._ids))
+
+    @staticmethod
+    def validate(path, ids, dim) -> Optional[str]:
+        lay = _Layout(path)
+        if lay.problem:
+            return lay.problem
+        if lay.dim != int(dim):
+            return f"index file {path} holds {lay.dim}-d vectors, the database {dim}-d"
+        if lay.count != len(ids):
+            return f"index file {path} holds {lay.count} vectors, the database {len(ids)} views"
+        stored = np.fromfile(path, dtype="<i8", count=lay.count, offset=lay.ids_at)
+        if not np.array_equal(np.sort(stored), np.sort(np.asarray(ids, np.int64))):
+            return f"index file {path} labels other views than the database holds"
+        return None
+
+    def _matrix(self):
+        """The float32 vectors faiss keeps in the graph's flat storage (row order)."""
+        import faiss
+
+        storage = faiss.downcast_index(self._index.storage)
+        return faiss.vector_to_array(storage.codes).view(np.float32).reshape(-1, self.dim)
+
+    @staticmethod
+    def stored_vectors(path, sample=None):
+        lay = _Layout(path)
+        index = FaissHnswIndex(lay.dim).load(path)
+        rows = np.arange(lay.count) if not sample or sample >= lay.count else \
+            np.linspace(0, lay.count - 1, sample).astype(np.int64)
+        return index._ids[rows], np.array(index._matrix()[rows], np.float32)
+
+    # --- search -----------------------------------------------------------------
+    def _rows(self, labels):
+        pos = np.searchsorted(self._ids, labels, sorter=self._order)
+        rows = self._order[np.clip(pos, 0, max(len(self._order) - 1, 0))]
+        return rows[self._ids[rows] == labels]
+
+    def search(self, q, k, allowed=None, ef=None):
+        """(labels, distances = 1 - inner product), k per query row; `allowed`: only
+        these labels (exact over them when few, else a filtered graph search)."""
+        import faiss
+
+        q = np.ascontiguousarray(np.atleast_2d(q), np.float32)
+        labels = np.full((len(q), k), -1, np.int64)
+        dist = np.full((len(q), k), np.inf, np.float32)
+        params = faiss.SearchParametersHNSW()
+        params.efSearch = max(int(ef or HNSW_EF_SEARCH), k)
+        if allowed is not None:
+            rows = np.sort(self._rows(np.unique(np.asarray(allowed, np.int64))))
+            if len(rows) <= EXACT_ALLOWED:
+                sims = q @ self._matrix()[rows].T
+                for i, row in enumerate(sims):
+                    top = np.argsort(-row, kind="stable")[:k]
+                    labels[i, :len(top)] = self._ids[rows[top]]
+                    dist[i, :len(top)] = 1.0 - row[top]
+                return labels, dist
+            selector = faiss.IDSelectorBatch(rows)  # held here: params.sel does not keep it alive
+            params.sel = selector
+            params.efSearch = max(params.efSearch, int(k * self.count / max(len(rows), 1)))
+        sims, found = self._index.search(q, k, params=params)
+        ok = found >= 0
+        labels[ok] = self._ids[found[ok]]
+        dist[ok] = 1.0 - sims[ok]
+        return labels, dist
