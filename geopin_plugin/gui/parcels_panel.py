@@ -86,10 +86,11 @@ class ParcelsPanel(QGroupBox):
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.find_button = QPushButton(tr("Find parcels and addresses"))
-        self.find_button.clicked.connect(self.find)
+        # clicked(bool) would reach find() as load=False: call it without arguments
+        self.find_button.clicked.connect(lambda _checked=False: self.find())
         self.load_button = QPushButton(tr("Load PDOK layers"))
         self.load_button.setToolTip(tr("BRK parcels, BAG buildings and addresses as live layers (PDOK OGC API)"))
-        self.load_button.clicked.connect(self.load_pdok_layers)
+        self.load_button.clicked.connect(lambda _checked=False: self.load_pdok_layers())
         row.addWidget(self.find_button)
         row.addWidget(self.load_button)
         layout.addLayout(row)
