@@ -33,7 +33,7 @@ from qgis.PyQt.QtWidgets import (
 from .. import deps, settings
 from ..i18n import number, tr
 from ..log import get_logger
-from ..result_layers import cone_summary, is_located
+from ..result_layers import cone_summary, is_located, label_text
 from . import match_actions
 from .dock_actions import DockResultActions
 from .dock_advanced import AdvancedBox
@@ -49,11 +49,12 @@ RD_NEW = "EPSG:28992"
 LOG = get_logger("dock")
 
 
-def button(text, object_name, slot):
-    """A push button with an object name (tests and screenshots find it by it)."""
+def button(text, object_name, slot, tip=""):
+    """A push button with an object name (tests and screenshots find it by it) and a tooltip."""
     widget = QPushButton(text)
     widget.setObjectName(object_name)
-    widget.clicked.connect(slot)
+    widget.setToolTip(tip)
+    widget.clicked.connect(lambda _checked=False: slot())  # clicked(bool) must not reach the slot
     return widget
 
 
@@ -88,7 +89,8 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.deps_label.setObjectName("geopinDepsMissing")
         self.deps_label.setWordWrap(True)
         self.deps_label.setStyleSheet("QLabel { background: #fff3cd; padding: 4px; }")
-        self.deps_button = button(tr("Install dependencies…"), "geopinDepsInstall", self.install_requested.emit)
+        self.deps_button = button(tr("Install dependencies…"), "geopinDepsInstall", self.install_requested.emit,
+                                 tr("Install the Python packages GeoPin needs into your QGIS profile"))
         layout.addWidget(self.deps_label)
         layout.addWidget(self.deps_button)
 
@@ -99,11 +101,14 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.photos_list = QListWidget()
         self.photos_list.setObjectName("geopinPhotos")
         self.photos_list.setMaximumHeight(90)
+        self.photos_list.setToolTip(tr("The photos to locate; click one to see its result"))
         self.photos_list.currentRowChanged.connect(self._photo_selected)
         layout.addWidget(self.photos_list)
 
-        self.browse_button = button(tr("Browse photos…"), "geopinBrowse", self.browse_photo)
-        self.clear_button = button(tr("Clear"), "geopinClearPhotos", self.clear_photos)
+        self.browse_button = button(tr("Browse photos…"), "geopinBrowse", self.browse_photo,
+                                    tr("Choose one or more photos to locate"))
+        self.clear_button = button(tr("Clear"), "geopinClearPhotos", self.clear_photos,
+                                   tr("Remove all photos from the list"))
         layout.addLayout(button_row(self.browse_button, self.clear_button, stretch=True))
 
         self.exif_label = QLabel("")
@@ -117,6 +122,11 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.database_widget.setObjectName("geopinDatabase")
         self.database_widget.setStorageMode(QgsFileWidget.GetFile)
         self.database_widget.setFilter(DATABASE_FILTER)
+        self.database_widget.setDialogTitle(tr("Choose a GeoPin reference database"))
+        database_tip = tr("The GeoPin reference database (.gpkg) to search: made by Processing ▸ GeoPin ▸ "
+                          "Build reference database")
+        self.database_widget.setToolTip(database_tip)
+        self.database_widget.lineEdit().setToolTip(database_tip)
         self.database_widget.setFilePath(settings.value("database") or "")
         self.database_widget.fileChanged.connect(self._database_changed)
         layout.addWidget(self.database_widget)
@@ -124,8 +134,9 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.advanced = AdvancedBox()
         layout.addWidget(self.advanced)
 
-        self.locate_button = button(tr("Locate"), "geopinLocate", self.locate)
-        self.cancel_button = button(tr("Cancel"), "geopinCancel", self.cancel)
+        self.locate_button = button(tr("Locate"), "geopinLocate", self.locate,
+                                    tr("Find where each photo of the list was taken"))
+        self.cancel_button = button(tr("Cancel"), "geopinCancel", self.cancel, tr("Stop locating"))
         self.cancel_button.setEnabled(False)
         layout.addLayout(button_row(self.locate_button, self.cancel_button))
 
@@ -148,12 +159,16 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.results_list.setObjectName("geopinResults")
         self.results_list.setIconSize(RESULT_ICON)
         self.results_list.setWordWrap(True)
+        self.results_list.setToolTip(tr("The reference views most like the photo; click one to see it on the map, "
+                                        "double-click to compare the pictures"))
         self.results_list.itemClicked.connect(self._result_clicked)
         self.results_list.itemDoubleClicked.connect(self._result_double_clicked)
         layout.addWidget(self.results_list, 1)
 
-        self.matches_button = button(tr("Show matches"), "geopinShowMatches", self.show_matches)
-        self.save_button = button(tr("Save results…"), "geopinSaveResults", self.save_results_dialog)
+        self.matches_button = button(tr("Show matches"), "geopinShowMatches", self.show_matches,
+                                     tr("The photo and the chosen reference side by side, with the matched points"))
+        self.save_button = button(tr("Save results…"), "geopinSaveResults", self.save_results_dialog,
+                                  tr("Write the results of all photos into a GeoPackage of your choice"))
         layout.addLayout(button_row(self.matches_button, self.save_button))
 
         from .parcels_panel import ParcelsPanel
@@ -340,6 +355,8 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
     def _stage_changed(self, stage, overall, message):
         self.progress.setValue(int(round(overall * 100)))
         title = stage_title(stage)
+        if stage == "posterior" and message:  # the engine reports the label's code ("no match")
+            message = label_text(message)
         name = os.path.basename(self.task.photo_path) if self.task is not None else ""
         self.stage_label.setText(f"{name}: {title}: {message}" if message else f"{name}: {title}")
 

@@ -86,6 +86,8 @@ class ParcelsPanel(QGroupBox):
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.find_button = QPushButton(tr("Find parcels and addresses"))
+        self.find_button.setToolTip(tr("Which parcels the camera probably stood on and which buildings and "
+                                       "addresses are in the photo (PDOK)"))
         # clicked(bool) would reach find() as load=False: call it without arguments
         self.find_button.clicked.connect(lambda _checked=False: self.find())
         self.load_button = QPushButton(tr("Load PDOK layers"))
@@ -99,6 +101,7 @@ class ParcelsPanel(QGroupBox):
         layout.addWidget(self.status)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels([tr("What"), tr("Probability")])
+        self.tree.setToolTip(tr("Click a row to show it on the map"))
         self.tree.itemClicked.connect(self._clicked)
         layout.addWidget(self.tree, 1)
         self.set_result(None, None)

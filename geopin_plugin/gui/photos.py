@@ -25,6 +25,7 @@ class PhotoDropArea(QLabel):
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         self.setStyleSheet("QLabel#geopinPhotoDrop { border: 2px dashed #999; border-radius: 6px; color: #666; }")
         self.setText(tr("Drop photos here"))
+        self.setToolTip(tr("Drop photos or a folder of photos here"))
 
     @staticmethod
     def _local_files(mime):

@@ -10,6 +10,7 @@ import pytest
 from qgis.core import QgsProject, QgsSettings
 from qgis.PyQt.QtCore import QLocale, Qt
 from qgis.PyQt.QtTest import QTest
+from qgis.PyQt.QtWidgets import QWidget
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -73,5 +74,50 @@ def test_lang_nl_gives_a_dutch_dock(lang_nl, plugin):
     assert dock.locate_button.text() == "Lokaliseren", dock.locate_button.text()
     texts = [w.text() for w in dock.findChildren(type(dock.locate_button))]
     texts += [dock.drop_area.text(), dock.windowTitle()]
+    texts += [w.toolTip() for w in dock.findChildren(QWidget) if w.toolTip()]
     left = {t: english_words(t) for t in texts if english_words(t)}
     assert left == {}, left
+
+
+def test_lang_nl_locate_says_everything_in_dutch(lang_nl, plugin, small_db):
+    """A no match located through the buttons: stage, summary and list are Dutch."""
+    db, _, _, unlocated = small_db
+    dock = open_dock(plugin)
+    dock.set_database(str(db))
+    dock.add_photos([str(unlocated)])
+    QTest.mouseClick(dock.locate_button, Qt.LeftButton)
+    stages = []
+    dock.task.stage_changed.connect(lambda *_: stages.append(dock.stage_label.text()))
+    wait_for(lambda: dock.task is None)
+    assert dock.result is not None, dock.stage_label.text()
+    texts = stages + [dock.stage_label.text(), dock.summary_label.text()]
+    texts += [dock.results_list.item(i).text() for i in range(dock.results_list.count())]
+    ignore = [unlocated.name, "amsterdam", "panorama"]
+    left = {t: english_words(t, ignore) for t in texts if english_words(t, ignore)}
+    assert left == {}, left
+
+
+def test_processing_messages_are_dutch_under_lang_nl(lang_nl, plugin, small_db, tmp_path, datasets_dir):
+    """Every message the batch writes to the Processing log (a located photo, an
+    unreadable one, one far outside the coverage, a no match) is Dutch; LOCATED counts
+    only the photos that got a position (item 3)."""
+    from geopin.processing.geolocate_photos import GeolocatePhotos
+
+    db, _, query, unlocated = small_db
+    broken = tmp_path / "kapot.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    lund = datasets_dir / "lund" / "01.jpg"
+    photos = [query, broken, unlocated, lund]
+    params = {"INPUT": [str(p) for p in photos], "DATABASE": str(db),
+              "OUTPUT_ESTIMATES": str(tmp_path / "est.gpkg"), "OUTPUT_CANDIDATES": "memory:"}
+    results, ok, messages, _ = qgis_helpers.run_algorithm(GeolocatePhotos(), params)
+    assert ok, messages
+    from qgis.core import QgsVectorLayer
+
+    rows = list(QgsVectorLayer(str(tmp_path / "est.gpkg"), "e", "ogr").getFeatures())
+    with_position = [f for f in rows if f["label"] in ("confident", "uncertain")]
+    assert results["LOCATED"] == len(with_position), (results, [(f["photo_name"], f["label"]) for f in rows])
+    assert results["FAILED"] == 1
+    ignore = [*photos, *(p.name for p in photos), db, db.name, tmp_path]
+    left = [(kind, text, english_words(text, ignore)) for kind, text in messages if english_words(text, ignore)]
+    assert left == [], left
