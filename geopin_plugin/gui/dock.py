@@ -427,12 +427,29 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
             self.summary_label.setText(self.summary_label.text() + "\n" + tr("Could not add layers: {0}").format(exc))
             self.notify(tr("Could not add layers: {0}").format(exc), error=True)
             return []
+        self.keep_result_layers(item, project)
         self.zoom_to_result()
         # QGIS zooms to the first layer of a fresh project once the layer tree settles:
         # zoom again after it, so the estimate's footprint is what the user sees.
         QTimer.singleShot(0, self.zoom_to_result)
         QTimer.singleShot(100, self.zoom_to_result)
         return item.layers
+
+    def keep_result_layers(self, item, project):
+        """Write the layers into the results GeoPackage (beside the project, or in the
+        profile while it has no file), so they survive saving and reopening the project."""
+        from ..results_file import results_path, store_result
+
+        path = results_path(project)
+        try:
+            store_result(path, item.photo, item.layers, project)
+        except (OSError, RuntimeError) as exc:
+            LOG.exception("Could not write the results to %s", path)
+            self.notify(tr("The results of {0} could not be written to {1} ({2}): they are lost when the project is "
+                           "closed unless you use Save results…").format(os.path.basename(item.photo), path, exc),
+                        warning=True)
+            return None
+        return path
 
     def zoom_to_result(self):
         if self.current is None:

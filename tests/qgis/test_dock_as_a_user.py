@@ -10,7 +10,7 @@ import pytest
 from qgis.core import QgsProject, QgsSettings
 from qgis.PyQt.QtCore import QLocale, Qt
 from qgis.PyQt.QtTest import QTest
-from qgis.PyQt.QtWidgets import QWidget
+from qgis.PyQt.QtWidgets import QApplication, QWidget
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -121,3 +121,75 @@ def test_processing_messages_are_dutch_under_lang_nl(lang_nl, plugin, small_db, 
     ignore = [*photos, *(p.name for p in photos), db, db.name, tmp_path]
     left = [(kind, text, english_words(text, ignore)) for kind, text in messages if english_words(text, ignore)]
     assert left == [], left
+
+
+def drop_files(widget, paths):
+    """Drag `paths` over `widget` and drop them, as a file manager does; returns whether accepted."""
+    from qgis.PyQt.QtCore import QMimeData, QPoint, QUrl
+    from qgis.PyQt.QtGui import QDragEnterEvent, QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(QPoint(5, 5), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    if not enter.isAccepted():
+        return False
+    drop = QDropEvent(QPoint(5, 5), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(widget, drop)
+    return drop.isAccepted()
+
+
+def click_locate(dock):
+    QTest.mouseClick(dock.locate_button, Qt.LeftButton)
+    assert dock.task is not None, dock.stage_label.text()
+    wait_for(lambda: dock.task is None)
+
+
+def result_groups(project):
+    return [g for g in project.layerTreeRoot().findGroups() if g.name().startswith("GeoPin: ")]
+
+
+# --- items 4 and 7: one group per photo, named layers, kept across a project reload -----------
+def test_results_survive_save_and_reopen(plugin, project, small_db, tmp_path):
+    db, _, query, unlocated = small_db
+    dock = open_dock(plugin)
+    dock.set_database(str(db))
+    assert drop_files(dock.drop_area, [query])
+    click_locate(dock)
+    click_locate(dock)  # the same photo again: its group is replaced, not doubled
+    groups = result_groups(project)
+    assert [g.name() for g in groups] == [f"GeoPin: {query.name}"]
+    names = [node.layer().name() for node in groups[0].findLayers()]
+    assert names == [f"{kind} — {query.name}" for kind in
+                     ("Estimate", "Candidates", "View cone", "Footprints", "Posterior density")]
+    assert len(project.mapLayers()) == len(names) + 1  # and the coverage: no orphans of the first run
+
+    # another photo, then the project is saved for the first time
+    QTest.mouseClick(dock.clear_button, Qt.LeftButton)
+    assert drop_files(dock.drop_area, [unlocated])
+    click_locate(dock)
+    before = {layer.name(): layer.featureCount() for layer in project.mapLayers().values()
+              if hasattr(layer, "featureCount")}
+    assert before[f"Candidates — {unlocated.name}"] > 0 and before[f"Estimate — {query.name}"] == 1
+    path = tmp_path / "analysis.qgz"
+    assert project.write(str(path))
+    project.clear()
+    assert project.read(str(path))
+    after = {layer.name(): layer.featureCount() for layer in project.mapLayers().values()
+             if hasattr(layer, "featureCount")}
+    assert after == before
+    rasters = [layer for layer in project.mapLayers().values() if layer.name().startswith("Posterior density")]
+    assert rasters and all(layer.isValid() for layer in rasters)
+
+    # located in the saved project: its results go beside it
+    dock.add_photos([str(query)])
+    dock.photos_list.setCurrentRow(0)
+    click_locate(dock)
+    assert (tmp_path / "analysis_geopin.gpkg").exists()
+    assert len(result_groups(project)) == 2
+    assert project.write(str(path))
+    project.clear()
+    assert project.read(str(path))
+    counts = {layer.name(): layer.featureCount() for layer in project.mapLayers().values()
+              if hasattr(layer, "featureCount")}
+    assert counts[f"Estimate — {query.name}"] == 1 and counts[f"Candidates — {unlocated.name}"] > 0
