@@ -18,12 +18,15 @@ DEFAULTS = {
     "pdok_tile_url": "",  # "" = PDOK's own address (gui/map_context.py); a mirror or test server
     "osm_tile_url": "",
     "search_area": "",  # "", "extent" or "layer"
+    "dock_open": False,  # the panel was open when QGIS closed: open it again at start
 }
 
 
 def value(key, default=None):
     fallback = DEFAULTS.get(key) if default is None else default
     raw = QgsSettings().value(PREFIX + key, fallback)
+    if isinstance(fallback, bool):
+        return raw in (True, "true", "True", "1", 1)
     if isinstance(fallback, int) and not isinstance(fallback, bool):
         try:
             return int(raw)

@@ -8,6 +8,7 @@ footprint. Texts and numbers of a result: gui/dock_results.py; the "Advanced"
 section: gui/dock_advanced.py.
 """
 import os
+import time
 
 from qgis.core import (
     Qgis,
@@ -16,9 +17,10 @@ from qgis.core import (
     QgsRectangle,
 )
 from qgis.gui import QgsDockWidget, QgsFileWidget
-from qgis.PyQt.QtCore import QSize, Qt, QTimer, pyqtSignal
+from qgis.PyQt.QtCore import QEvent, QSize, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QIcon, QPixmap
 from qgis.PyQt.QtWidgets import (
+    QAction,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -26,6 +28,8 @@ from qgis.PyQt.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -103,13 +107,23 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.photos_list.setMaximumHeight(90)
         self.photos_list.setToolTip(tr("The photos to locate; click one to see its result"))
         self.photos_list.currentRowChanged.connect(self._photo_selected)
+        self.remove_action = QAction(tr("Remove from the list"), self.photos_list)
+        self.remove_action.setObjectName("geopinRemovePhoto")
+        self.remove_action.triggered.connect(lambda _checked=False: self.remove_selected_photos())
+        self.photos_list.addAction(self.remove_action)
+        self.photos_list.setContextMenuPolicy(Qt.ActionsContextMenu)
+        self.photos_list.installEventFilter(self)  # the Delete key removes the selected photos
         layout.addWidget(self.photos_list)
 
         self.browse_button = button(tr("Browse photos…"), "geopinBrowse", self.browse_photo,
                                     tr("Choose one or more photos to locate"))
         self.clear_button = button(tr("Clear"), "geopinClearPhotos", self.clear_photos,
                                    tr("Remove all photos from the list"))
-        layout.addLayout(button_row(self.browse_button, self.clear_button, stretch=True))
+        self.help_button = button(tr("Help"), "geopinHelp", self.show_help,
+                                  tr("How to use GeoPin: the manual opens in your web browser"))
+        row = button_row(self.browse_button, self.clear_button, stretch=True)
+        row.addWidget(self.help_button)
+        layout.addLayout(row)
 
         self.exif_label = QLabel("")
         self.exif_label.setObjectName("geopinExif")
@@ -127,6 +141,8 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
                           "Build reference database")
         self.database_widget.setToolTip(database_tip)
         self.database_widget.lineEdit().setToolTip(database_tip)
+        for browse in self.database_widget.findChildren(QToolButton):
+            browse.setToolTip(tr("Choose a GeoPin reference database"))
         self.database_widget.setFilePath(settings.value("database") or "")
         self.database_widget.fileChanged.connect(self._database_changed)
         layout.addWidget(self.database_widget)
@@ -169,13 +185,22 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
                                      tr("The photo and the chosen reference side by side, with the matched points"))
         self.save_button = button(tr("Save results…"), "geopinSaveResults", self.save_results_dialog,
                                   tr("Write the results of all photos into a GeoPackage of your choice"))
-        layout.addLayout(button_row(self.matches_button, self.save_button))
+        self.table_button = button(tr("Results table…"), "geopinResultsTableButton", self.show_results_table,
+                                   tr("All located photos in one table, with CSV export"))
+        layout.addLayout(button_row(self.matches_button, self.table_button, self.save_button))
 
         from .parcels_panel import ParcelsPanel
         self.parcels_panel = ParcelsPanel(iface)
         layout.addWidget(self.parcels_panel)
 
-        self.setWidget(body)
+        # a short screen scrolls the panel rather than squeezing the results list to one row
+        self.results_list.setMinimumHeight(3 * (RESULT_ICON.height() + 8))
+        scroll = QScrollArea()
+        scroll.setObjectName("geopinScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
         match_actions.register_dock(self)
         self.refresh_dependencies()
 
@@ -242,6 +267,25 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
             self.photos_list.setCurrentRow(self.photo_paths.index(paths[-1]) if len(paths) == 1 else 0)
         self._update_buttons()
 
+    def eventFilter(self, watched, event):  # noqa: N802
+        if watched is self.photos_list and event.type() == QEvent.KeyPress and \
+                event.key() in (Qt.Key_Delete, Qt.Key_Backspace):
+            self.remove_selected_photos()
+            return True
+        return super().eventFilter(watched, event)
+
+    def remove_selected_photos(self):
+        """Delete key or the list's context menu: drop the selected photos (not while locating)."""
+        if self.task is not None:
+            return
+        rows = sorted({self.photos_list.row(item) for item in self.photos_list.selectedItems()}, reverse=True)
+        for row in rows:
+            self.photos_list.takeItem(row)
+            del self.photo_paths[row]
+        if not self.photo_paths:
+            self.clear_photos()
+        self._update_buttons()
+
     def clear_photos(self):
         self.photo_paths = []
         self.photos_list.clear()
@@ -263,6 +307,12 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.exif_label.setText(self._exif_facts(path))
         if path in self.results:
             self._show_result(self.results[path])
+        elif self.task is None:  # another photo's answer or error must not look like this one's
+            self.current = None
+            self.summary_label.setText("")
+            self.stage_label.setText("")
+            self.results_list.clear()
+            self.progress.setValue(0)
         self._update_buttons()
 
     def _exif_facts(self, path):
@@ -305,6 +355,7 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.cancel_button.setEnabled(running)
         self.matches_button.setEnabled(self._selected_candidate() is not None and not running)
         self.save_button.setEnabled(bool(self.results) and not running)
+        self.table_button.setEnabled(bool(self.results))
 
     # --- run ----------------------------------------------------------------
     def locate(self):
@@ -321,6 +372,7 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
             self._fail(str(exc))
             return None
         self.queue = list(self.photo_paths)
+        self.run_started, self.run_count = time.monotonic(), len(self.queue)
         return self._start_next()
 
     def _start_next(self):
@@ -368,7 +420,8 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         else:
             self.progress.setValue(100)
             seconds = sum(result.timings.values())
-            self.stage_label.setText(tr("Done in {0} s").format(number(seconds, 1)))
+            if not self.queue:
+                self.stage_label.setText(self._done_text())
             item = PhotoResult(task.photo_path, result, getattr(task, "query_image", None),
                                getattr(task, "reference_images", {}) or {}, getattr(task, "coverage_m", None))
             self.results[task.photo_path] = item
@@ -389,7 +442,32 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
             self.task = None
             self._update_buttons()
 
+    def _done_text(self):
+        """The whole run's time (wall clock from Locate), not the last photo's."""
+        elapsed = number(time.monotonic() - getattr(self, "run_started", time.monotonic()), 1)
+        count = getattr(self, "run_count", 1)
+        if count > 1:
+            return tr("Done: {0} photos in {1} s").format(count, elapsed)
+        return tr("Done in {0} s").format(elapsed)
+
     # --- results --------------------------------------------------------------
+    def show_help(self):
+        from ..help import open_help
+
+        return open_help()
+
+    def show_results_table(self):
+        """A table of every located photo (list order) with CSV export; returns the dialog."""
+        from .results_table import ResultsTable, result_row
+
+        rows = [result_row(path, self.results[path].result) for path in self.photo_paths if path in self.results]
+        rows += [result_row(path, item.result) for path, item in self.results.items() if path not in self.photo_paths]
+        dialog = ResultsTable(rows, self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.show()
+        self.results_table = dialog
+        return dialog
+
     def _show_result(self, item):
         self.current = item
         self.summary_label.setText("\n".join(summary_lines(item)))

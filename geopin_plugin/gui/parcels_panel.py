@@ -13,7 +13,8 @@ import os
 from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsTask, QgsVectorLayer, QgsWkbTypes
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor
-from qgis.PyQt.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout
+from qgis.gui import QgsCollapsibleGroupBox
+from qgis.PyQt.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout
 
 from .. import settings
 from ..i18n import tr
@@ -77,9 +78,13 @@ class ParcelsTask(QgsTask):
         self.done.emit(self.answer if ok else None, "" if ok else (self.error or tr("Cancelled")))
 
 
-class ParcelsPanel(QGroupBox):
+class ParcelsPanel(QgsCollapsibleGroupBox):
+    """Collapsed until asked (keeps room for the dock's results list); opens on Find."""
+
     def __init__(self, iface, parent=None):
         super().__init__(tr("Parcels and addresses"), parent)
+        self.setObjectName("geopinParcels")
+        self.setCollapsed(True)
         self.iface = iface
         self.geo = self.photo = self.task = self.answer = None
         self.layers, self.rubber_band = [], None
@@ -124,6 +129,7 @@ class ParcelsPanel(QGroupBox):
         self.task = ParcelsTask(posterior_grid(self.geo), (self.geo.x, self.geo.y), service_urls(), cache, load=load)
         self.task.done.connect(self._done)
         self.find_button.setEnabled(False)
+        self.setCollapsed(False)
         self.status.setText(tr("Asking PDOK for parcels, buildings and addresses…"))
         QgsApplication.taskManager().addTask(self.task)
         return self.task

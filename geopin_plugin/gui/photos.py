@@ -9,6 +9,20 @@ from qgis.PyQt.QtWidgets import QLabel, QSizePolicy
 from ..i18n import tr
 
 THUMB = 160
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")  # the dock's photo filter
+
+
+def photo_files(paths):
+    """The photos among dropped `paths`: image files, and the images of a folder (sorted,
+    not its subfolders); anything else (README.md, a spreadsheet) is left out."""
+    photos = []
+    for path in paths:
+        if os.path.isdir(path):
+            photos += [os.path.join(path, name) for name in sorted(os.listdir(path))
+                       if os.path.isfile(os.path.join(path, name)) and name.lower().endswith(PHOTO_EXTENSIONS)]
+        elif os.path.isfile(path) and path.lower().endswith(PHOTO_EXTENSIONS):
+            photos.append(path)
+    return photos
 
 
 class PhotoDropArea(QLabel):
@@ -30,7 +44,7 @@ class PhotoDropArea(QLabel):
     @staticmethod
     def _local_files(mime):
         paths = [url.toLocalFile() for url in (mime.urls() if mime.hasUrls() else [])]
-        return [p for p in paths if p and os.path.isfile(p)]
+        return photo_files([p for p in paths if p])
 
     def dragEnterEvent(self, event):  # noqa: N802
         if self._local_files(event.mimeData()):

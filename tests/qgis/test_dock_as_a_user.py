@@ -193,3 +193,153 @@ def test_results_survive_save_and_reopen(plugin, project, small_db, tmp_path):
     counts = {layer.name(): layer.featureCount() for layer in project.mapLayers().values()
               if hasattr(layer, "featureCount")}
     assert counts[f"Estimate — {query.name}"] == 1 and counts[f"Candidates — {unlocated.name}"] > 0
+
+
+# --- item 6: inputs and what stays on screen ---------------------------------------------------
+def test_drops_removal_and_stale_results(plugin, project, small_db, tmp_path):
+    import shutil
+
+    db, _, query, unlocated = small_db
+    dock = open_dock(plugin)
+    dock.set_database(str(db))
+    readme = tmp_path / "README.md"
+    readme.write_text("# not a photo")
+    assert not drop_files(dock.drop_area, [readme])  # refused: not a photo
+    assert dock.photo_paths == []
+    folder = tmp_path / "holiday"
+    folder.mkdir()
+    shutil.copy(query, folder / "a.jpg")
+    shutil.copy(unlocated, folder / "b.jpg")
+    (folder / "notes.txt").write_text("no photo")
+    assert drop_files(dock.drop_area, [folder])  # a folder adds its photos
+    assert dock.photo_paths == [str(folder / "a.jpg"), str(folder / "b.jpg")]
+    click_locate(dock)
+    assert len(dock.results) == 2
+    done = dock.stage_label.text()
+    assert done.startswith("Done: 2 photos in "), done
+    run_seconds = float(re.search(r"([\d.,]+) s", done).group(1).replace(",", "."))
+    photo_seconds = [sum(item.result.timings.values()) for item in dock.results.values()]
+    assert run_seconds >= sum(photo_seconds) * 0.9, (done, photo_seconds)  # the run, not the last photo
+
+    # another photo without a result: the earlier answer leaves the screen
+    dock.photos_list.setCurrentRow(0)
+    assert dock.summary_label.text() and dock.results_list.count()
+    dock.add_photos([str(query)])
+    dock.photos_list.setCurrentRow(2)
+    assert dock.summary_label.text() == "" and dock.results_list.count() == 0 and dock.stage_label.text() == ""
+
+    # Delete removes the selected photo; the list's context menu offers the same
+    dock.photos_list.setFocus()
+    QTest.keyClick(dock.photos_list, Qt.Key_Delete)
+    assert dock.photo_paths == [str(folder / "a.jpg"), str(folder / "b.jpg")]
+    assert dock.photos_list.contextMenuPolicy() == Qt.ActionsContextMenu
+    remove = [a for a in dock.photos_list.actions() if a.objectName() == "geopinRemovePhoto"]
+    dock.photos_list.setCurrentRow(0)
+    remove[0].trigger()
+    assert dock.photo_paths == [str(folder / "b.jpg")]
+
+
+# --- item 10: results table and CSV; the panel after a restart; the shortcut ------------------
+def test_results_table_and_csv(plugin, project, small_db, tmp_path, monkeypatch):
+    import csv
+
+    from qgis.PyQt.QtWidgets import QFileDialog
+
+    db, (lat, lon), query, unlocated = small_db
+    dock = open_dock(plugin)
+    dock.set_database(str(db))
+    assert not dock.table_button.isEnabled()
+    dock.add_photos([str(query), str(unlocated)])
+    click_locate(dock)
+    QTest.mouseClick(dock.table_button, Qt.LeftButton)
+    dialog = dock.results_table
+    table = dialog.table
+    assert table.rowCount() == 2
+    header = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert header == ["Photo", "Label", "Confidence", "Latitude", "Longitude", "Radius (m)", "Heading (°)",
+                      "Best reference"]
+    rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in range(table.columnCount())]
+            for r in range(table.rowCount())}
+    assert rows[query.name][1] == "confident" and rows[query.name][7].startswith("amsterdam-panorama")
+    assert rows[unlocated.name][3] == "–"  # a no match has no position
+    target = tmp_path / "results.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    QTest.mouseClick(dialog.export_button, Qt.LeftButton)
+    with open(target, newline="", encoding="utf-8") as fh:
+        written = {r["photo_name"]: r for r in csv.DictReader(fh)}
+    assert set(written) == {query.name, unlocated.name}
+    good = written[query.name]
+    assert good["label"] == "confident" and good["photo"] == str(query)
+    assert abs(float(good["lat"]) - dock.results[str(query)].result.lat) < 1e-6
+    assert float(good["error_radius_m"]) > 0 and good["best_reference"]
+    assert written[unlocated.name]["lat"] == ""
+    dialog.close()
+
+
+class ShortcutIface(RecordingIface):
+    """QGIS gives a registered action its shortcut and keeps it in the main window."""
+
+    def registerMainWindowAction(self, action, shortcut):  # noqa: N802
+        action.setShortcut(shortcut)
+        self.window.addAction(action)
+        return True
+
+    def unregisterMainWindowAction(self, action):  # noqa: N802
+        return True
+
+
+def test_panel_reopens_after_restart_and_has_a_shortcut(qgis_app, qgis_iface):
+    from geopin import classFactory
+    from geopin.geopin_plugin import settings
+
+    settings.set_value("dock_open", False)
+    iface = ShortcutIface(qgis_iface)
+    iface.window.show()
+    QApplication.setActiveWindow(iface.window)
+    first = classFactory(iface)
+    first.initGui()
+    try:
+        assert first.dock is None  # closed before: stays closed
+        assert first.toggle_action.shortcut().toString() == "Ctrl+Alt+G"
+        QTest.keyClick(iface.window, Qt.Key_G, Qt.ControlModifier | Qt.AltModifier)
+        assert first.dock is not None and first.dock.isVisible()
+    finally:
+        first.unload()  # QGIS quits with the panel open
+    second = classFactory(iface)
+    second.initGui()
+    try:
+        assert second.dock is not None and second.dock.isVisible()
+        second.dock.close()  # the user closes it: not reopened next time
+        assert settings.value("dock_open") is False
+    finally:
+        second.unload()
+        iface.window.hide()
+
+
+# --- item 9: help ------------------------------------------------------------------------------
+def test_help_opens_the_rendered_manual(plugin, monkeypatch):
+    from qgis.PyQt.QtGui import QDesktopServices
+
+    from geopin.processing.geolocate_photos import GeolocatePhotos
+
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    dock = open_dock(plugin)
+    QTest.mouseClick(dock.help_button, Qt.LeftButton)
+    assert len(opened) == 1
+    url = opened[0]
+    assert url.isLocalFile() and url.toLocalFile().endswith(".html") and url.fragment() == "using-geopin-in-qgis"
+    html = Path(url.toLocalFile()).read_text(encoding="utf-8")
+    assert '<a name="using-geopin-in-qgis"' in html and "<h2" in html and "](" not in html  # rendered
+    assert '<a name="processing-algorithms"' in html
+    processing = GeolocatePhotos().helpUrl()  # what the Processing dialog's Help button opens
+    assert processing.startswith("file://") and ".html#processing-algorithms" in processing
+    # every control a user can press or set explains itself
+    from qgis.PyQt.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox
+
+    qgis_own = ("qt_", "collapseButton")  # the dock's float/close and group boxes' arrows are QGIS's
+    silent = [(type(w).__name__, w.objectName(), w.parent().objectName())
+              for w in dock.findChildren((QAbstractButton, QComboBox, QAbstractSpinBox))
+              if not w.toolTip() and not w.objectName().startswith(qgis_own)
+              and type(w.parent()).__name__ != "QgsFilterLineEdit"]  # its clear button
+    assert silent == [], silent
