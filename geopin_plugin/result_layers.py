@@ -21,7 +21,8 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from .i18n import number, tr
-from .result_styles import STYLE_FILES, STYLES_DIR, apply_style, style_path, style_posterior  # noqa: F401
+from .result_styles import (  # noqa: F401
+    STYLE_FILES, STYLES_DIR, apply_style, style_path, style_posterior, style_unlocated_candidates)
 
 RD_NEW = "EPSG:28992"
 
@@ -232,7 +233,7 @@ def write_posterior_geotiff(path, grid, geotransform):
     band = ds.GetRasterBand(1)
     band.WriteArray(grid)
     band.SetNoDataValue(0.0)
-    band.SetDescription(tr("posterior density (1/m²)"))
+    band.SetDescription(tr("probability per m² that the camera stood here"))  # what Identify shows
     ds.FlushCache()
     ds = None
     return str(path)
@@ -270,6 +271,8 @@ def geolocation_layers(photo, geo, posterior_dir=None, coverage_m=None):
         memory_layer("candidates", "Point", tr("Candidates — {0}").format(name), candidate_fields(),
                      candidate_features(photo, geo)),
     ]
+    if not is_located(geo):  # a no match's candidates are not evidence: not in the strong colours
+        style_unlocated_candidates(layers[1])
     cones = viewcone_features(photo, geo)
     if cones:
         layers.append(memory_layer("viewcones", "Polygon", tr("View cone — {0}").format(name), viewcone_fields(),

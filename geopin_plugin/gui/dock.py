@@ -490,12 +490,13 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
     def add_result_layers(self):
         """The shown photo's layers (one group per photo), the map context, then the zoom."""
         from ..result_layers import add_geolocation_to_project
-        from .map_context import add_map_context
+        from .map_context import add_background_when_online, add_map_context
 
         item = self.current
         project = QgsProject.instance()
         try:
-            add_map_context(self.database_path(), self.advanced.background_map(), project)
+            add_map_context(self.database_path(), "", project)
+            add_background_when_online(self.advanced.background_map(), project)  # offline: no background
         except ValueError as exc:  # no coverage or background: the results still load
             self.notify(str(exc), warning=True)
         try:

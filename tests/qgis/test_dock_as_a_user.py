@@ -343,3 +343,74 @@ def test_help_opens_the_rendered_manual(plugin, monkeypatch):
               if not w.toolTip() and not w.objectName().startswith(qgis_own)
               and type(w.parent()).__name__ != "QgsFilterLineEdit"]  # its clear button
     assert silent == [], silent
+
+
+# --- item 8: legend, raster band, no-match colours, background map, room for the list ---------
+def legend_texts(project, layer):
+    from qgis.core import QgsLayerTreeModel
+
+    model = QgsLayerTreeModel(project.layerTreeRoot())
+    node = project.layerTreeRoot().findLayer(layer.id())
+    return [n.data(Qt.DisplayRole) for n in model.layerLegendNodes(node)]
+
+
+def test_map_reads_without_guessing(plugin, project, small_db):
+    from tile_server import TileServer
+
+    from geopin.geopin_plugin import settings
+    from geopin.geopin_plugin.result_layers import layer_kind
+
+    db, _, query, unlocated = small_db
+    QgsSettings().remove("GeoPin/background_map")  # a new user: the default
+    dock = open_dock(plugin)
+    dock.resize(380, 900)  # a right-hand panel on a 1080p screen
+    dock.show()
+    dock.set_database(str(db))
+    dock.add_photos([str(query), str(unlocated)])
+    with TileServer() as server:
+        settings.set_value("pdok_tile_url", server.url)
+        try:
+            click_locate(dock)
+            group = project.layerTreeRoot().findGroup("GeoPin")
+            wait_for(lambda: len(group.findLayers()) == 2, timeout=30)  # coverage, then the background
+        finally:
+            settings.set_value("pdok_tile_url", "http://127.0.0.1:9/{z}/{x}/{y}.png")
+    background = group.findLayers()[1].layer()
+    assert "127.0.0.1" in background.source() and background.isValid()
+
+    layers = {(Path(item.photo).name, layer_kind(layer)): layer for item in dock.results.values()
+              for layer in item.layers}
+    estimate = layers[(query.name, "estimates")]
+    assert any("68 %" in text and "circle" in text for text in legend_texts(project, estimate))
+    raster = layers[(query.name, "posterior")]
+    assert "probability per m²" in raster.dataProvider().generateBandName(1)
+    located = layers[(query.name, "candidates")].renderer()
+    strongest = located.ranges()[-1].symbol().color().name()
+    no_match = layers[(unlocated.name, "candidates")]
+    from qgis.core import QgsRenderContext
+
+    colours = {s.color().name() for s in no_match.renderer().symbols(QgsRenderContext())}
+    assert strongest not in colours and colours == {"#9e9e9e"}
+    assert legend_texts(project, no_match) == ["not located: candidates only"]
+
+    # the results list shows several candidates, not one row
+    dock.photos_list.setCurrentRow(0)
+    QApplication.processEvents()
+    row = dock.results_list.visualItemRect(dock.results_list.item(0)).height()
+    assert dock.results_list.viewport().height() >= 3 * row, (dock.results_list.viewport().height(), row)
+
+
+def test_no_background_offline(plugin, project, small_db):
+    """The default tile address in tests refuses at once (conftest): no background layer."""
+    from geopin.geopin_plugin.gui import map_context
+
+    db, _, query, _ = small_db
+    dock = open_dock(plugin)
+    dock.set_database(str(db))
+    dock.add_photos([str(query)])
+    answered = []
+    click_locate(dock)
+    map_context.add_background_when_online("pdok", project, answered.append)
+    wait_for(lambda: answered, timeout=30)
+    assert answered == [None]
+    assert len(project.layerTreeRoot().findGroup("GeoPin").findLayers()) == 1  # the coverage only
