@@ -517,11 +517,11 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
     def keep_result_layers(self, item, project):
         """Write the layers into the results GeoPackage (beside the project, or in the
         profile while it has no file), so they survive saving and reopening the project."""
-        from ..results_file import results_path, store_result
+        from ..results_file import results_folder, store_result
 
-        path = results_path(project)
+        path = results_folder(project)
         try:
-            store_result(path, item.photo, item.layers, project)
+            path = store_result(path, item.photo, item.layers, project)
         except (OSError, RuntimeError) as exc:
             LOG.exception("Could not write the results to %s", path)
             self.notify(tr("The results of {0} could not be written to {1} ({2}): they are lost when the project is "

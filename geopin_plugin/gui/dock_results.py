@@ -158,9 +158,8 @@ def save_results(path, items, project=None):
         for table in TABLES:
             layer = layer_of(item, table)
             if isinstance(layer, QgsVectorLayer) and table in written:
-                layer.setDataSource(f"{path}|layername={table}", layer.name(), "ogr")
-                photo = item.photo.replace("'", "''")
-                layer.setSubsetString(f"\"photo\" = '{photo}'")
+                photo = item.photo.replace("'", "''")  # the filter in the source (see results_file.py)
+                layer.setDataSource(f"{path}|layername={table}|subset=\"photo\" = '{photo}'", layer.name(), "ogr")
         raster = layer_of(item, "posterior")
         if isinstance(raster, QgsRasterLayer):
             target = f"{os.path.splitext(path)[0]}_posterior_{file_stem(item.photo)}.tif"

@@ -185,7 +185,9 @@ def test_results_survive_save_and_reopen(plugin, project, small_db, tmp_path):
     dock.add_photos([str(query)])
     dock.photos_list.setCurrentRow(0)
     click_locate(dock)
-    assert (tmp_path / "analysis_geopin.gpkg").exists()
+    beside = sorted(p.name for p in (tmp_path / "analysis_geopin").iterdir())
+    # one GeoPackage per photo (the list holds both), the earlier file of a photo removed
+    assert sorted(p.rsplit("_", 3)[0] for p in beside if p.endswith(".gpkg")) == ["overtoom_query", "unlocated_query"]
     assert len(result_groups(project)) == 2
     assert project.write(str(path))
     project.clear()

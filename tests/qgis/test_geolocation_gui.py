@@ -258,8 +258,9 @@ def test_dock_full_locate_adds_layers_and_zooms(qgis_app, qgis_iface, qgis_canva
         group = project.layerTreeRoot().findGroup(f"GeoPin: {query.name}")
         assert group is not None
         names = [node.layer().name() for node in group.findLayers()]
-        assert names == ["Estimate", "Candidates", "View cone", "Footprints", "Posterior density"]
-        layers = {node.layer().name(): node.layer() for node in group.findLayers()}
+        assert names == [f"{kind} — {query.name}" for kind in  # named after the photo (issue 25)
+                         ("Estimate", "Candidates", "View cone", "Footprints", "Posterior density")]
+        layers = {node.layer().name().split(" — ")[0]: node.layer() for node in group.findLayers()}
         for layer in layers.values():
             assert layer.isValid() and layer.crs().authid() == "EPSG:28992"
         assert layers["Candidates"].featureCount() == len(result.candidates)
