@@ -17,7 +17,7 @@ from qgis.core import (
     QgsRectangle,
 )
 from qgis.gui import QgsDockWidget, QgsFileWidget
-from qgis.PyQt.QtCore import QEvent, QSize, Qt, QTimer, pyqtSignal
+from qgis.PyQt.QtCore import QSize, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QIcon, QPixmap
 from qgis.PyQt.QtWidgets import (
     QAction,
@@ -41,9 +41,9 @@ from ..result_layers import cone_summary, is_located, label_text
 from . import match_actions
 from .dock_actions import DockResultActions
 from .dock_advanced import AdvancedBox
-from .dock_results import PhotoResult, candidate_text, summary_lines, zoom_canvas, zoom_rectangle
+from .dock_results import PhotoResult, candidate_text, run_done_text, summary_lines, zoom_canvas, zoom_rectangle
 from .locate_task import LocateTask, stage_title
-from .photos import THUMB, PhotoDropArea, thumbnail
+from .photos import THUMB, PhotoDropArea, PhotoListActions, exif_facts, thumbnail
 
 PHOTO_FILTER = "Images (*.jpg *.jpeg *.JPG *.JPEG *.png *.PNG *.tif *.tiff *.webp)"
 DATABASE_FILTER = "GeoPin database (*.gpkg)"
@@ -71,7 +71,7 @@ def button_row(*buttons, stretch=False):
     return row
 
 
-class GeoPinDock(DockResultActions, QgsDockWidget):
+class GeoPinDock(PhotoListActions, DockResultActions, QgsDockWidget):
     install_requested = pyqtSignal()  # the plugin opens its dependency installer
 
     def __init__(self, iface, parent=None):
@@ -267,25 +267,6 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
             self.photos_list.setCurrentRow(self.photo_paths.index(paths[-1]) if len(paths) == 1 else 0)
         self._update_buttons()
 
-    def eventFilter(self, watched, event):  # noqa: N802
-        if watched is self.photos_list and event.type() == QEvent.KeyPress and \
-                event.key() in (Qt.Key_Delete, Qt.Key_Backspace):
-            self.remove_selected_photos()
-            return True
-        return super().eventFilter(watched, event)
-
-    def remove_selected_photos(self):
-        """Delete key or the list's context menu: drop the selected photos (not while locating)."""
-        if self.task is not None:
-            return
-        rows = sorted({self.photos_list.row(item) for item in self.photos_list.selectedItems()}, reverse=True)
-        for row in rows:
-            self.photos_list.takeItem(row)
-            del self.photo_paths[row]
-        if not self.photo_paths:
-            self.clear_photos()
-        self._update_buttons()
-
     def clear_photos(self):
         self.photo_paths = []
         self.photos_list.clear()
@@ -304,7 +285,7 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
             self.drop_area.setText(tr("Cannot read {0}").format(os.path.basename(path)))
         else:
             self.drop_area.setPixmap(pixmap.scaled(THUMB * 2, THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation))
-        self.exif_label.setText(self._exif_facts(path))
+        self.exif_label.setText(exif_facts(path))
         if path in self.results:
             self._show_result(self.results[path])
         elif self.task is None:  # another photo's answer or error must not look like this one's
@@ -314,28 +295,6 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
             self.results_list.clear()
             self.progress.setValue(0)
         self._update_buttons()
-
-    def _exif_facts(self, path):
-        facts = [os.path.basename(path)]
-        try:
-            from ..engine.images import read_exif
-
-            exif = read_exif(path) or {}
-        except Exception as exc:  # a broken EXIF block is a fact to show, not an error
-            LOG.info("No EXIF for %s: %s", path, exc)
-            exif = {}
-        if exif.get("lat") is not None and exif.get("lon") is not None:
-            facts.append(tr("EXIF position {0}, {1}").format(number(exif["lat"], 6), number(exif["lon"], 6)))
-        else:
-            facts.append(tr("No GPS position in EXIF"))
-        if exif.get("capture_time"):
-            facts.append(tr("Taken {0}").format(exif["capture_time"]))
-        if exif.get("heading") is not None:
-            facts.append(tr("Heading {0}°").format(number(exif["heading"], 0)))
-        for key in ("make", "model"):
-            if exif.get(key):
-                facts.append(str(exif[key]))
-        return " · ".join(facts)
 
     def set_database(self, path):
         self.database_widget.setFilePath(path)
@@ -421,7 +380,7 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
             self.progress.setValue(100)
             seconds = sum(result.timings.values())
             if not self.queue:
-                self.stage_label.setText(self._done_text())
+                self.stage_label.setText(run_done_text(self.run_started, self.run_count))
             item = PhotoResult(task.photo_path, result, getattr(task, "query_image", None),
                                getattr(task, "reference_images", {}) or {}, getattr(task, "coverage_m", None))
             self.results[task.photo_path] = item
@@ -442,32 +401,7 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
             self.task = None
             self._update_buttons()
 
-    def _done_text(self):
-        """The whole run's time (wall clock from Locate), not the last photo's."""
-        elapsed = number(time.monotonic() - getattr(self, "run_started", time.monotonic()), 1)
-        count = getattr(self, "run_count", 1)
-        if count > 1:
-            return tr("Done: {0} photos in {1} s").format(count, elapsed)
-        return tr("Done in {0} s").format(elapsed)
-
     # --- results --------------------------------------------------------------
-    def show_help(self):
-        from ..help import open_help
-
-        return open_help()
-
-    def show_results_table(self):
-        """A table of every located photo (list order) with CSV export; returns the dialog."""
-        from .results_table import ResultsTable, result_row
-
-        rows = [result_row(path, self.results[path].result) for path in self.photo_paths if path in self.results]
-        rows += [result_row(path, item.result) for path, item in self.results.items() if path not in self.photo_paths]
-        dialog = ResultsTable(rows, self)
-        dialog.setAttribute(Qt.WA_DeleteOnClose)
-        dialog.show()
-        self.results_table = dialog
-        return dialog
-
     def _show_result(self, item):
         self.current = item
         self.summary_label.setText("\n".join(summary_lines(item)))
@@ -513,22 +447,6 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         QTimer.singleShot(0, self.zoom_to_result)
         QTimer.singleShot(100, self.zoom_to_result)
         return item.layers
-
-    def keep_result_layers(self, item, project):
-        """Write the layers into the results GeoPackage (beside the project, or in the
-        profile while it has no file), so they survive saving and reopening the project."""
-        from ..results_file import results_folder, store_result
-
-        path = results_folder(project)
-        try:
-            path = store_result(path, item.photo, item.layers, project)
-        except (OSError, RuntimeError) as exc:
-            LOG.exception("Could not write the results to %s", path)
-            self.notify(tr("The results of {0} could not be written to {1} ({2}): they are lost when the project is "
-                           "closed unless you use Save results…").format(os.path.basename(item.photo), path, exc),
-                        warning=True)
-            return None
-        return path
 
     def zoom_to_result(self):
         if self.current is None:

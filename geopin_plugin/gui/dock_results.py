@@ -3,6 +3,7 @@ texts (locale numbers, "not located" for a no match), the extent to zoom to, and
 "Save results…" into a GeoPackage."""
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -61,6 +62,14 @@ def summary_lines(item):
         lines.append(tr("{0} m from the photo's EXIF position").format(number(r.exif_distance_m, 0)))
     lines.append(sentence(cone_summary(r)))
     return lines
+
+
+def run_done_text(started, count):
+    """The whole run's time (wall clock from Locate, time.monotonic()), not the last photo's."""
+    elapsed = number(time.monotonic() - started, 1)
+    if count > 1:
+        return tr("Done: {0} photos in {1} s").format(count, elapsed)
+    return tr("Done in {0} s").format(elapsed)
 
 
 def sentence(text):

@@ -203,6 +203,7 @@ def test_drops_removal_and_stale_results(plugin, project, small_db, tmp_path):
 
     db, _, query, unlocated = small_db
     dock = open_dock(plugin)
+    assert dock.database_widget.dialogTitle() == "Choose a GeoPin reference database"  # not "Select a file"
     dock.set_database(str(db))
     readme = tmp_path / "README.md"
     readme.write_text("# not a photo")
