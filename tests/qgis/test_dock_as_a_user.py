@@ -396,6 +396,19 @@ def test_map_reads_without_guessing(plugin, project, small_db):
     assert strongest not in colours and colours == {"#9e9e9e"}
     assert legend_texts(project, no_match) == ["not located: candidates only"]
 
+    # item 7: point layers a picker lists are told apart, and "in view" offers the newest estimate
+    from qgis.core import QgsWkbTypes
+
+    from geopin.processing.what_is_in_view import WhatIsInView
+
+    points = [layer.name() for layer in project.mapLayers().values()
+              if getattr(layer, "geometryType", lambda: None)() == QgsWkbTypes.PointGeometry]
+    assert len(points) == len(set(points)), points
+    alg = WhatIsInView()
+    alg.initAlgorithm()
+    default = project.mapLayer(alg.parameterDefinition("ESTIMATES").defaultValue())
+    assert default is not None and default.name() == f"Estimate — {unlocated.name}"  # the last located
+
     # the results list shows several candidates, not one row
     dock.photos_list.setCurrentRow(0)
     QApplication.processEvents()
