@@ -12,13 +12,12 @@ def tr(text):
 
 
 def user_locale():
-    """QGIS's chosen UI locale (locale/userLocale), else the system locale, e.g. "nl_NL"."""
+    """QGIS's UI language, e.g. "nl_NL". QGIS writes it to locale/userLocale at every start
+    (from `--lang`, the override in Options, or the system locale), so plugins follow QGIS;
+    the override flag only says where QGIS took it from."""
     from qgis.core import QgsSettings
 
-    settings = QgsSettings()
-    if settings.value("locale/overrideFlag", False, type=bool):
-        return settings.value("locale/userLocale", "") or QLocale.system().name()
-    return QLocale.system().name()
+    return QgsSettings().value("locale/userLocale", "") or QLocale.system().name()
 
 
 def install_translator(locale=None):

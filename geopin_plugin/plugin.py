@@ -6,13 +6,14 @@ from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction, QPushButton
 
-from . import deps
+from . import deps, settings
 from .i18n import install_translator, remove_translator, tr
 from .log import get_logger, install_qgis_handler, remove_qgis_handler
 
 PLUGIN_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ICON = os.path.join(PLUGIN_ROOT, "resources", "icon.svg")
 MENU = "&GeoPin"
+SHORTCUT = "Ctrl+Alt+G"  # show/hide the panel; changeable in Settings ▸ Keyboard Shortcuts
 
 
 class GeoPinPlugin:
@@ -42,6 +43,9 @@ class GeoPinPlugin:
         self.toggle_action.setObjectName("geopinToggleDock")
         self.toggle_action.setCheckable(True)
         self.toggle_action.toggled.connect(self.set_dock_visible)
+        self.toggle_action.setToolTip(tr("Show or hide the GeoPin panel ({0})").format(SHORTCUT))
+        if hasattr(self.iface, "registerMainWindowAction"):  # QGIS's shortcut manager lists it
+            self.iface.registerMainWindowAction(self.toggle_action, SHORTCUT)
         self.iface.addToolBarIcon(self.toggle_action)
         self.iface.addPluginToMenu(MENU, self.toggle_action)
 
@@ -60,6 +64,8 @@ class GeoPinPlugin:
         self.check_timer.setSingleShot(True)
         self.check_timer.timeout.connect(self.check_dependencies)
         self.check_timer.start(0)
+        if settings.value("dock_open"):  # it was open when QGIS closed
+            self.toggle_action.setChecked(True)
 
     def check_dependencies(self):
         """Warn (once) with a short text and an "Install dependencies…" button; the full
@@ -141,13 +147,22 @@ class GeoPinPlugin:
 
             self.dock = GeoPinDock(self.iface, self.iface.mainWindow())
             self.dock.visibilityChanged.connect(self.toggle_action.setChecked)
+            self.dock.visibilityChanged.connect(self.remember_dock)
             self.dock.install_requested.connect(self.show_installer)
             self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         if self.dock is not None:
             self.dock.setVisible(visible)
 
+    def remember_dock(self, visible):
+        """The user opened or closed the panel (not QGIS closing its window)."""
+        window = self.iface.mainWindow()
+        if window is not None and window.isVisible():
+            settings.set_value("dock_open", bool(visible))
+
     def unload(self):
         self._clear_deps_message()
+        if hasattr(self.iface, "unregisterMainWindowAction") and self.actions:
+            self.iface.unregisterMainWindowAction(self.toggle_action)
         if self.check_timer is not None:
             self.check_timer.stop()
             self.check_timer = None
@@ -165,6 +180,7 @@ class GeoPinPlugin:
             action.deleteLater()
         self.actions = []
         if self.dock is not None:
+            self.dock.visibilityChanged.disconnect(self.remember_dock)  # unloading is not closing the panel
             self.iface.removeDockWidget(self.dock)
             self.dock.close_and_cleanup()
             self.dock.deleteLater()

@@ -21,7 +21,8 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from .i18n import number, tr
-from .result_styles import STYLE_FILES, STYLES_DIR, apply_style, style_path, style_posterior  # noqa: F401
+from .result_styles import (  # noqa: F401
+    STYLE_FILES, STYLES_DIR, apply_style, style_path, style_posterior, style_unlocated_candidates)
 
 RD_NEW = "EPSG:28992"
 
@@ -232,7 +233,7 @@ def write_posterior_geotiff(path, grid, geotransform):
     band = ds.GetRasterBand(1)
     band.WriteArray(grid)
     band.SetNoDataValue(0.0)
-    band.SetDescription(tr("posterior density (1/m²)"))
+    band.SetDescription(tr("probability per m² that the camera stood here"))  # what Identify shows
     ds.FlushCache()
     ds = None
     return str(path)
@@ -261,22 +262,28 @@ def layer_kind(layer):
 def geolocation_layers(photo, geo, posterior_dir=None, coverage_m=None):
     """Styled layers for one result (`photo`: its full path), top to bottom: estimate,
     candidates, the view cone (located with a camera heading), footprints and, when
-    located, the posterior raster (in posterior_dir, else a temp folder)."""
+    located, the posterior raster (in posterior_dir, else a temp folder). Each is named
+    after the photo ("Estimate — IMG_2041.jpg"), so layer pickers tell them apart."""
+    name = os.path.basename(photo)
     layers = [
-        memory_layer("estimates", "Point", tr("Estimate"), estimate_fields(),
+        memory_layer("estimates", "Point", tr("Estimate — {0}").format(name), estimate_fields(),
                      [estimate_feature(photo, geo, coverage_m=coverage_m)]),
-        memory_layer("candidates", "Point", tr("Candidates"), candidate_fields(), candidate_features(photo, geo)),
+        memory_layer("candidates", "Point", tr("Candidates — {0}").format(name), candidate_fields(),
+                     candidate_features(photo, geo)),
     ]
+    if not is_located(geo):  # a no match's candidates are not evidence: not in the strong colours
+        style_unlocated_candidates(layers[1])
     cones = viewcone_features(photo, geo)
     if cones:
-        layers.append(memory_layer("viewcones", "Polygon", tr("View cone"), viewcone_fields(), cones))
-    layers.append(memory_layer("footprints", "MultiPolygon", tr("Footprints"), footprint_fields(),
-                               footprint_features(photo, geo)))
+        layers.append(memory_layer("viewcones", "Polygon", tr("View cone — {0}").format(name), viewcone_fields(),
+                                   cones))
+    layers.append(memory_layer("footprints", "MultiPolygon", tr("Footprints — {0}").format(name),
+                               footprint_fields(), footprint_features(photo, geo)))
     if is_located(geo) and geo.posterior is not None and geo.posterior.size:
         folder = posterior_dir or tempfile.mkdtemp(prefix="geopin_")
         path = write_posterior_geotiff(os.path.join(folder, f"posterior_{file_stem(photo)}.tif"), geo.posterior,
                                        geo.geotransform)
-        raster = QgsRasterLayer(path, tr("Posterior density"))
+        raster = QgsRasterLayer(path, tr("Posterior density — {0}").format(name))
         if raster.isValid():
             style_posterior(raster)
             raster.setCustomProperty(KIND_PROPERTY, "posterior")
@@ -294,13 +301,32 @@ def result_group_name(photo):
     return tr("GeoPin: {0}").format(os.path.basename(photo))
 
 
+PHOTO_PROPERTY = "geopin/photo"  # the full path of the photo a dock result group belongs to
+
+
+def remove_result_group(project, photo):
+    """Remove the group (and its layers) of an earlier result of `photo`; returns its
+    position in its parent, or 0."""
+    root = project.layerTreeRoot()
+    for group in root.findGroups():
+        if group.customProperty(PHOTO_PROPERTY) == photo:
+            parent = group.parent()
+            index = parent.children().index(group) if parent is root else 0
+            project.removeMapLayers([node.layerId() for node in group.findLayers()])
+            parent.removeChildNode(group)
+            return index
+    return 0
+
+
 def add_geolocation_to_project(project, photo, geo, posterior_dir=None, coverage_m=None):
     """Add the result layers in a group "GeoPin: <photo name>" at the top of the layer
-    tree. The layers are in EPSG:28992; QGIS reprojects them on the fly to any project CRS."""
+    tree, in place of an earlier result of the same photo. The layers are in EPSG:28992;
+    QGIS reprojects them on the fly to any project CRS."""
     project = project or QgsProject.instance()
     layers = geolocation_layers(photo, geo, posterior_dir, coverage_m)
     root = project.layerTreeRoot()
-    group = root.insertGroup(0, result_group_name(photo))
+    group = root.insertGroup(remove_result_group(project, photo), result_group_name(photo))
+    group.setCustomProperty(PHOTO_PROPERTY, photo)
     for layer in layers:
         project.addMapLayer(layer, False)
         group.addLayer(layer)

@@ -7,8 +7,10 @@ import os
 from qgis.core import (
     QgsAction,
     QgsColorRampShader,
+    QgsMarkerSymbol,
     QgsRasterBandStats,
     QgsRasterShader,
+    QgsRendererCategory,
     QgsSingleBandPseudoColorRenderer,
     QgsStyle,
 )
@@ -69,13 +71,55 @@ def translate_legend(layer, kind):
         from .result_layers import label_text
 
         for i, category in enumerate(renderer.categories()):
-            renderer.updateCategoryLabel(i, label_text(str(category.value())))
+            if category.value() == ERROR_CIRCLE:
+                renderer.updateCategoryLabel(i, error_circle_text())
+            else:
+                renderer.updateCategoryLabel(i, label_text(str(category.value())))
+        add_error_circle_legend(renderer)
     elif kind == "footprints" and renderer.type() == "categorizedSymbol":
         for i, category in enumerate(renderer.categories()):
             renderer.updateCategoryLabel(i, tr("{0} % region").format(number(float(category.value()) * 100, 0)))
     elif kind == "candidates" and renderer.type() == "graduatedSymbol":
         for i, rng in enumerate(renderer.ranges()):
             renderer.updateRangeLabel(i, _similarity_range_label(rng.lowerValue(), rng.upperValue()))
+
+
+ERROR_CIRCLE = "error circle"  # a legend-only category: no estimate has this label
+
+
+def error_circle_text():
+    """The error radius holds PosteriorConfig.error_mass (68 %) of the posterior's mass."""
+    from .engine.posterior import PosteriorConfig
+
+    return tr("dashed circle: the camera stood inside it with {0} % probability").format(
+        number(PosteriorConfig().error_mass * 100, 0))
+
+
+def add_error_circle_legend(renderer):
+    """A legend entry that says what the dashed circle around an estimate means."""
+    if any(category.value() == ERROR_CIRCLE for category in renderer.categories()):
+        return None
+    symbol = QgsMarkerSymbol.createSimple({"name": "circle", "size": "5", "color": "0,0,0,0",
+                                           "outline_color": "#555555", "outline_style": "dash",
+                                           "outline_width": "0.5"})
+    category = QgsRendererCategory(ERROR_CIRCLE, symbol, error_circle_text())
+    renderer.addCategory(category)
+    return category
+
+
+def style_unlocated_candidates(layer):
+    """Candidates of a photo that was not located: small grey dots (the similarity colours
+    would make the strongest of them look like an answer)."""
+    from qgis.core import QgsRuleBasedRenderer
+
+    symbol = QgsMarkerSymbol.createSimple({"name": "circle", "size": "2", "color": "#9e9e9e",
+                                           "outline_color": "#555555", "outline_width": "0.2"})
+    root = QgsRuleBasedRenderer.Rule(None)
+    root.appendChild(QgsRuleBasedRenderer.Rule(symbol, 0, 0, "", tr("not located: candidates only")))
+    renderer = QgsRuleBasedRenderer(root)
+    layer.setRenderer(renderer)
+    layer.triggerRepaint()
+    return renderer
 
 
 def map_tip_template(kind):

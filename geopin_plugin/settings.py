@@ -14,16 +14,19 @@ DEFAULTS = {
     "top_k": _ENGINE_DEFAULTS.top_k,
     "verify_top": _ENGINE_DEFAULTS.verify_top,
     "deps_dir": "",
-    "background_map": "",  # "", "pdok" or "osm": added with the results only when chosen
+    "background_map": "pdok",  # "", "pdok" or "osm": the dock adds it when its server answers ("" = none)
     "pdok_tile_url": "",  # "" = PDOK's own address (gui/map_context.py); a mirror or test server
     "osm_tile_url": "",
     "search_area": "",  # "", "extent" or "layer"
+    "dock_open": False,  # the panel was open when QGIS closed: open it again at start
 }
 
 
 def value(key, default=None):
     fallback = DEFAULTS.get(key) if default is None else default
     raw = QgsSettings().value(PREFIX + key, fallback)
+    if isinstance(fallback, bool):
+        return raw in (True, "true", "True", "1", 1)
     if isinstance(fallback, int) and not isinstance(fallback, bool):
         try:
             return int(raw)

@@ -31,7 +31,7 @@
         </message>
         <message>
             <source>#{0} · similarity {1} · {2} inliers</source>
-            <translation>#{0} · overeenkomst {1} · {2} inliers</translation>
+            <translation>#{0} · gelijkenis {1} · {2} kloppende punten</translation>
         </message>
         <message>
             <source>'My own layers' needs at least one of the parcel, building or address layers</source>
@@ -40,6 +40,10 @@
         <message>
             <source>A GeoPin reference database (.gpkg) made by Build reference database.</source>
             <translation>Een GeoPin-referentiedatabase (.gpkg), gemaakt met Referentiedatabase bouwen.</translation>
+        </message>
+        <message>
+            <source>A background map added under the results (downloaded from the internet)</source>
+            <translation>Een achtergrondkaart onder de resultaten (van internet gehaald)</translation>
         </message>
         <message>
             <source>A folder of geotagged photos and panoramas</source>
@@ -118,6 +122,10 @@
             <translation>Alle afhankelijkheden zijn geïnstalleerd en laten zich correct importeren.</translation>
         </message>
         <message>
+            <source>All located photos in one table, with CSV export</source>
+            <translation>Alle gelokaliseerde foto's in één tabel, met CSV-export</translation>
+        </message>
+        <message>
             <source>All photos one album</source>
             <translation>Alle foto's één album</translation>
         </message>
@@ -178,6 +186,10 @@
             <translation>Voor de eerste foto</translation>
         </message>
         <message>
+            <source>Best reference</source>
+            <translation>Beste referentie</translation>
+        </message>
+        <message>
             <source>Browse photos…</source>
             <translation>Foto's kiezen…</translation>
         </message>
@@ -212,6 +224,10 @@
         <message>
             <source>By capture time and camera</source>
             <translation>Volgens opnametijd en camera</translation>
+        </message>
+        <message>
+            <source>CSV files (*.csv)</source>
+            <translation>CSV-bestanden (*.csv)</translation>
         </message>
         <message>
             <source>Camera heading {0}°</source>
@@ -254,6 +270,10 @@
             <translation>Geverifieerde kandidaten per foto</translation>
         </message>
         <message>
+            <source>Candidates — {0}</source>
+            <translation>Kandidaten — {0}</translation>
+        </message>
+        <message>
             <source>Cannot find QGIS's own Python {0} (in {1}); install the packages by hand with that interpreter (see the GeoPin README).</source>
             <translation>Kan de eigen Python {0} van QGIS (in {1}) niet vinden; installeer de pakketten met de hand met die interpreter (zie de GeoPin-README).</translation>
         </message>
@@ -282,6 +302,10 @@
             <translation>Kan {0} niet lezen</translation>
         </message>
         <message>
+            <source>Cannot replace the results of {0} in {1}</source>
+            <translation type="vanished">Kan de resultaten van {0} in {1} niet vervangen</translation>
+        </message>
+        <message>
             <source>Cannot transform the point of {0}: {1}</source>
             <translation>Kan het punt van {0} niet transformeren: {1}</translation>
         </message>
@@ -292,6 +316,10 @@
         <message>
             <source>Cannot write the posterior raster {0}: {1}</source>
             <translation>Kan het posterior-raster {0} niet schrijven: {1}</translation>
+        </message>
+        <message>
+            <source>Cannot write the results of {0} to {1}</source>
+            <translation type="vanished">Kan de resultaten van {0} niet naar {1} schrijven</translation>
         </message>
         <message>
             <source>Cannot write {0}</source>
@@ -310,6 +338,10 @@
             <translation>Opgenomen op of vóór</translation>
         </message>
         <message>
+            <source>Choose a GeoPin reference database</source>
+            <translation>Kies een GeoPin-referentiedatabase</translation>
+        </message>
+        <message>
             <source>Choose a photo</source>
             <translation type="vanished">Kies een foto</translation>
         </message>
@@ -324,6 +356,10 @@
         <message>
             <source>Choose an existing reference database first.</source>
             <translation>Kies eerst een bestaande referentiedatabase.</translation>
+        </message>
+        <message>
+            <source>Choose one or more photos to locate</source>
+            <translation>Kies een of meer foto's om te lokaliseren</translation>
         </message>
         <message>
             <source>Choose photos</source>
@@ -346,8 +382,16 @@
             <translation>Leegmaken</translation>
         </message>
         <message>
+            <source>Click a row to show it on the map</source>
+            <translation>Klik op een rij om die op de kaart te tonen</translation>
+        </message>
+        <message>
             <source>Computing views in {0} worker processes</source>
             <translation>Beelden berekenen in {0} werkprocessen</translation>
+        </message>
+        <message>
+            <source>Confidence</source>
+            <translation>Betrouwbaarheid</translation>
         </message>
         <message>
             <source>Coordinates CSV (file, lat, lon[, heading, capture_time])</source>
@@ -422,6 +466,10 @@
             <translation>Klaar in {0} s</translation>
         </message>
         <message>
+            <source>Done: {0} photos in {1} s</source>
+            <translation>Klaar: {0} foto's in {1} s</translation>
+        </message>
+        <message>
             <source>Download {0:.0f} MB and install</source>
             <translation>{0:.0f} MB downloaden en installeren</translation>
         </message>
@@ -436,6 +484,10 @@
         <message>
             <source>Drop photos here</source>
             <translation>Sleep foto's hierheen</translation>
+        </message>
+        <message>
+            <source>Drop photos or a folder of photos here</source>
+            <translation>Sleep foto's of een map met foto's hierheen</translation>
         </message>
         <message>
             <source>EXIF position {0:.6f}, {1:.6f}</source>
@@ -455,7 +507,7 @@
         </message>
         <message>
             <source>Estimate</source>
-            <translation>Schatting</translation>
+            <translation type="vanished">Schatting</translation>
         </message>
         <message>
             <source>Estimate {0:.6f}, {1:.6f} (RD {2:.0f}, {3:.0f})</source>
@@ -464,6 +516,10 @@
         <message>
             <source>Estimate {0}, {1} (RD {2}, {3})</source>
             <translation>Schatting {0}, {1} (RD {2}, {3})</translation>
+        </message>
+        <message>
+            <source>Estimate — {0}</source>
+            <translation>Schatting — {0}</translation>
         </message>
         <message>
             <source>Estimates</source>
@@ -486,6 +542,14 @@
             <translation>Overal</translation>
         </message>
         <message>
+            <source>Export CSV</source>
+            <translation>CSV exporteren</translation>
+        </message>
+        <message>
+            <source>Export CSV…</source>
+            <translation>CSV exporteren…</translation>
+        </message>
+        <message>
             <source>Farthest facade in view (m)</source>
             <translation>Verste gevel in beeld (m)</translation>
         </message>
@@ -500,6 +564,10 @@
         <message>
             <source>Find parcels and addresses</source>
             <translation>Percelen en adressen zoeken</translation>
+        </message>
+        <message>
+            <source>Find where each photo of the list was taken</source>
+            <translation>Bepaal waar elke foto van de lijst is genomen</translation>
         </message>
         <message>
             <source>Finding the packages for this QGIS…</source>
@@ -580,6 +648,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Gebieden</translation>
         </message>
         <message>
+            <source>Footprints — {0}</source>
+            <translation>Gebieden — {0}</translation>
+        </message>
+        <message>
             <source>For 'By a field of a table': a table (e.g. an earlier Estimates layer) with a column photo, photo_name or file and the album field.</source>
             <translation>Voor 'Volgens een veld van een tabel': een tabel (bijv. een eerdere laag Schattingen) met een kolom photo, photo_name of file en het albumveld.</translation>
         </message>
@@ -652,8 +724,16 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>GeoPin-posterior-dichtheid — {0}</translation>
         </message>
         <message>
+            <source>GeoPin results</source>
+            <translation>GeoPin-resultaten</translation>
+        </message>
+        <message>
             <source>GeoPin view cones — {0}</source>
             <translation>GeoPin-kijkkegels — {0}</translation>
+        </message>
+        <message>
+            <source>GeoPin's models are missing or damaged: install them again (Plugins ▸ GeoPin ▸ Install dependencies…) or run `make models`</source>
+            <translation>De modellen van GeoPin ontbreken of zijn beschadigd: installeer ze opnieuw (Plugins ▸ GeoPin ▸ Afhankelijkheden installeren…) of voer `make models` uit</translation>
         </message>
         <message>
             <source>GeoPin: create a reference database</source>
@@ -708,12 +788,20 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>HTML-rapport</translation>
         </message>
         <message>
+            <source>Heading (°)</source>
+            <translation>Kijkrichting (°)</translation>
+        </message>
+        <message>
             <source>Heading {0:.0f}°</source>
             <translation type="vanished">Kijkrichting {0:.0f}°</translation>
         </message>
         <message>
             <source>Heading {0}°</source>
             <translation>Richting {0}°</translation>
+        </message>
+        <message>
+            <source>Help</source>
+            <translation>Help</translation>
         </message>
         <message>
             <source>Horizontal field of view of panorama views (degrees)</source>
@@ -728,8 +816,20 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Hoeveel van de meest gelijkende referentiebeelden per foto worden opgehaald.</translation>
         </message>
         <message>
+            <source>How many of the most similar reference views are searched for each photo</source>
+            <translation>Hoeveel van de meest gelijkende referentiebeelden per foto worden gezocht</translation>
+        </message>
+        <message>
+            <source>How many of them are checked geometrically with local features (more: slower, surer)</source>
+            <translation>Hoeveel daarvan geometrisch worden gecontroleerd met lokale kenmerken (meer: trager, zekerder)</translation>
+        </message>
+        <message>
             <source>How many of those are checked geometrically (slower, surer).</source>
             <translation>Hoeveel daarvan geometrisch worden gecontroleerd (trager, zekerder).</translation>
+        </message>
+        <message>
+            <source>How to use GeoPin: the manual opens in your web browser</source>
+            <translation>Hoe GeoPin werkt: de handleiding opent in uw webbrowser</translation>
         </message>
         <message>
             <source>Image path field of the point layer</source>
@@ -765,7 +865,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Indexes geotagged photos and 360° panoramas from a folder (searched recursively; jpg, jpeg, png, tif) into a GeoPackage reference database with a search index. Positions come from the coordinates CSV (file, lat, lon, optional heading, capture_time) or point layer when given, else from EXIF GPS. Each equirectangular panorama is cut into perspective views at evenly spaced headings. If the database exists, only new images are added (an image's content hash decides). Files that cannot be used are listed in the errors table with the reason. Unless 'Keep a JPEG copy of every view' is on, the database keeps no copy of the views: leave the source images where they are, the match viewer cuts the views from them.</source>
-            <translation>Indexeert foto's met locatie en 360°-panorama's uit een map (inclusief submappen; jpg, jpeg, png, tif) in een GeoPackage-referentiedatabase met een zoekindex. Posities komen uit de coördinaten-CSV (file, lat, lon, optioneel heading, capture_time) of de puntlaag als die is opgegeven, anders uit de EXIF-GPS. Elk equirectangulair panorama wordt in perspectiefbeelden op gelijk verdeelde kijkrichtingen geknipt. Bestaat de database al, dan worden alleen nieuwe beelden toegevoegd (de inhoudshash van een beeld beslist). Bestanden die niet bruikbaar zijn staan met de reden in de fouttabel. Tenzij 'Van elke weergave een JPEG-kopie bewaren' aan staat, bewaart de database geen kopie van de weergaven: laat de bronbeelden staan waar ze staan, de matchviewer snijdt de weergaven eruit.</translation>
+            <translation>Indexeert foto's met locatie en 360°-panorama's uit een map (inclusief submappen; jpg, jpeg, png, tif) in een GeoPackage-referentiedatabase met een zoekindex. Posities komen uit de coördinaten-CSV (file, lat, lon, optioneel heading, capture_time) of de puntlaag als die is opgegeven, anders uit de EXIF-GPS. Elk equirectangulair panorama wordt in perspectiefbeelden op gelijk verdeelde kijkrichtingen geknipt. Bestaat de database al, dan worden alleen nieuwe beelden toegevoegd (de inhoudshash van een beeld beslist). Bestanden die niet bruikbaar zijn staan met de reden in de fouttabel. Tenzij 'Van elke weergave een JPEG-kopie bewaren' aan staat, bewaart de database geen kopie van de weergaven: laat de bronbeelden staan waar ze staan, het vergelijkingsvenster snijdt de weergaven eruit.</translation>
         </message>
         <message>
             <source>Input folder not found: {0}</source>
@@ -794,6 +894,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>Install the Python dependencies first ({0}).</source>
             <translation>Installeer eerst de Python-afhankelijkheden ({0}).</translation>
+        </message>
+        <message>
+            <source>Install the Python packages GeoPin needs into your QGIS profile</source>
+            <translation>Installeer de Python-pakketten die GeoPin nodig heeft in uw QGIS-profiel</translation>
         </message>
         <message>
             <source>Install {0} from the menu Plugins ▸ GeoPin ▸ Install dependencies…, or with pip into QGIS's Python (see the GeoPin README).</source>
@@ -833,7 +937,15 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Keep a JPEG copy of every view (about 180 KB a view; without it the match viewer cuts views from the source images)</source>
-            <translation>Van elke weergave een JPEG-kopie bewaren (ongeveer 180 KB per weergave; zonder kopie snijdt de matchviewer de weergaven uit de bronbeelden)</translation>
+            <translation>Van elke weergave een JPEG-kopie bewaren (ongeveer 180 KB per weergave; zonder kopie snijdt het vergelijkingsvenster de weergaven uit de bronbeelden)</translation>
+        </message>
+        <message>
+            <source>Label</source>
+            <translation>Label</translation>
+        </message>
+        <message>
+            <source>Latitude</source>
+            <translation>Breedtegraad</translation>
         </message>
         <message>
             <source>Learn PCA-whitening on the reference embeddings</source>
@@ -866,6 +978,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>Locate a photo first</source>
             <translation>Lokaliseer eerst een foto</translation>
+        </message>
+        <message>
+            <source>Longitude</source>
+            <translation>Lengtegraad</translation>
         </message>
         <message>
             <source>Map extent</source>
@@ -1092,6 +1208,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Tabel per query (CSV)</translation>
         </message>
         <message>
+            <source>Photo</source>
+            <translation>Foto</translation>
+        </message>
+        <message>
             <source>Photo geolocation</source>
             <translation>Fotolocatie</translation>
         </message>
@@ -1109,7 +1229,11 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Photos located</source>
-            <translation>Gelokaliseerde foto's</translation>
+            <translation type="vanished">Gelokaliseerde foto's</translation>
+        </message>
+        <message>
+            <source>Photos located (confident or uncertain; not the no matches)</source>
+            <translation>Gelokaliseerde foto's (zeker of onzeker; zonder de foto's zonder overeenkomst)</translation>
         </message>
         <message>
             <source>Photos located confidently</source>
@@ -1160,6 +1284,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Posterior-dichtheidsrasters</translation>
         </message>
         <message>
+            <source>Posterior density — {0}</source>
+            <translation>Posterior-dichtheid — {0}</translation>
+        </message>
+        <message>
             <source>Posterior mass {0:.2f}; {1} requests</source>
             <translation>Posterior-massa {0:.2f}; {1} verzoeken</translation>
         </message>
@@ -1196,12 +1324,16 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Query-afbeeldingen (eigen protocol)</translation>
         </message>
         <message>
+            <source>Radius (m)</source>
+            <translation>Straal (m)</translation>
+        </message>
+        <message>
             <source>Rank {0} · similarity {1:.3f} · {2} inliers · {3}</source>
             <translation type="vanished">Rang {0} · overeenkomst {1:.3f} · {2} inliers · {3}</translation>
         </message>
         <message>
             <source>Rank {0} · similarity {1} · {2} inliers · {3}</source>
-            <translation>Rang {0} · overeenkomst {1} · {2} inliers · {3}</translation>
+            <translation>Rang {0} · gelijkenis {1} · {2} kloppende punten · {3}</translation>
         </message>
         <message>
             <source>Reading the photo</source>
@@ -1248,6 +1380,14 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Referentie: {0}</translation>
         </message>
         <message>
+            <source>Remove all photos from the list</source>
+            <translation>Alle foto's uit de lijst verwijderen</translation>
+        </message>
+        <message>
+            <source>Remove from the list</source>
+            <translation>Uit de lijst verwijderen</translation>
+        </message>
+        <message>
             <source>Report folder</source>
             <translation>Rapportmap</translation>
         </message>
@@ -1256,12 +1396,20 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Resultaten van {0} foto's opgeslagen in {1}</translation>
         </message>
         <message>
+            <source>Results table…</source>
+            <translation>Resultatentabel…</translation>
+        </message>
+        <message>
             <source>Save results</source>
             <translation>Resultaten opslaan</translation>
         </message>
         <message>
             <source>Save results…</source>
             <translation>Resultaten opslaan…</translation>
+        </message>
+        <message>
+            <source>Save this table as a CSV file (codes and plain numbers, for spreadsheets and scripts)</source>
+            <translation>Deze tabel als CSV-bestand opslaan (codes en kale getallen, voor spreadsheets en scripts)</translation>
         </message>
         <message>
             <source>Search area</source>
@@ -1274,6 +1422,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>Search only inside this extent</source>
             <translation>Alleen binnen dit gebied zoeken</translation>
+        </message>
+        <message>
+            <source>Search only reference views inside the map extent or the polygons of a layer</source>
+            <translation>Alleen zoeken in referentiebeelden binnen het kaartbeeld of de polygonen van een laag</translation>
         </message>
         <message>
             <source>Search only reference views inside these polygons (any CRS).</source>
@@ -1296,8 +1448,12 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Overeenkomsten tonen</translation>
         </message>
         <message>
+            <source>Show or hide the GeoPin panel ({0})</source>
+            <translation>Het GeoPin-paneel tonen of verbergen ({0})</translation>
+        </message>
+        <message>
             <source>Skip photos labelled 'no match'</source>
-            <translation>Foto's met label 'geen match' overslaan</translation>
+            <translation>Foto's met label 'geen overeenkomst' overslaan</translation>
         </message>
         <message>
             <source>Skipped {0}: {1}</source>
@@ -1314,6 +1470,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>Status</source>
             <translation>Status</translation>
+        </message>
+        <message>
+            <source>Stop locating</source>
+            <translation>Lokaliseren stoppen</translation>
         </message>
         <message>
             <source>Store a valid token in QGIS Settings ▸ Options ▸ Authentication and choose that configuration in the AUTH_CONFIG parameter (Authentication configuration).</source>
@@ -1334,6 +1494,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>The API address must start with http:// or https://</source>
             <translation>Het API-adres moet beginnen met http:// of https://</translation>
+        </message>
+        <message>
+            <source>The GeoPin reference database (.gpkg) to search: made by Processing ▸ GeoPin ▸ Build reference database</source>
+            <translation>De GeoPin-referentiedatabase (.gpkg) om in te zoeken: gemaakt met Processing ▸ GeoPin ▸ Referentiedatabase bouwen</translation>
         </message>
         <message>
             <source>The album table has no column photo, photo_name or file with the photos' names</source>
@@ -1392,20 +1556,40 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>De overeenkomsten van {0} staan niet meer in het geheugen: lokaliseer de foto opnieuw in het GeoPin-paneel.</translation>
         </message>
         <message>
+            <source>The photo and the chosen reference side by side, with the matched points</source>
+            <translation>De foto en de gekozen referentie naast elkaar, met de overeenkomende punten</translation>
+        </message>
+        <message>
             <source>The photo's EXIF position is {0} km from the nearest reference view: outside this database's coverage.</source>
             <translation>De EXIF-positie van de foto ligt {0} km van het dichtstbijzijnde referentiebeeld: buiten de dekking van deze database.</translation>
+        </message>
+        <message>
+            <source>The photos to locate; click one to see its result</source>
+            <translation>De te lokaliseren foto's; klik op een foto om het resultaat te zien</translation>
         </message>
         <message>
             <source>The point layer has no field named {0}</source>
             <translation>De puntlaag heeft geen veld met de naam {0}</translation>
         </message>
         <message>
+            <source>The polygon layer that limits the search</source>
+            <translation>De polygoonlaag die de zoektocht begrenst</translation>
+        </message>
+        <message>
             <source>The posterior density as a GeoTIFF; one file per photo.</source>
             <translation>De posterior-dichtheid als GeoTIFF; één bestand per foto.</translation>
         </message>
         <message>
+            <source>The reference views most like the photo; click one to see it on the map, double-click to compare the pictures</source>
+            <translation>De referentiebeelden die het meest op de foto lijken; klik om er een op de kaart te zien, dubbelklik om de beelden te vergelijken</translation>
+        </message>
+        <message>
+            <source>The results of {0} could not be written to {1} ({2}): they are lost when the project is closed unless you use Save results…</source>
+            <translation>De resultaten van {0} konden niet naar {1} worden geschreven ({2}): ze gaan verloren als het project sluit, tenzij u Resultaten opslaan… gebruikt</translation>
+        </message>
+        <message>
             <source>The retrieved reference views with similarity and inliers.</source>
-            <translation>De opgehaalde referentiebeelden met overeenkomst en inliers.</translation>
+            <translation>De opgehaalde referentiebeelden met gelijkenis en kloppende punten.</translation>
         </message>
         <message>
             <source>The search area is empty</source>
@@ -1457,7 +1641,11 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>View cone</source>
-            <translation>Kijkkegel</translation>
+            <translation type="vanished">Kijkkegel</translation>
+        </message>
+        <message>
+            <source>View cone — {0}</source>
+            <translation>Kijkkegel — {0}</translation>
         </message>
         <message>
             <source>View cones</source>
@@ -1469,7 +1657,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Views added</source>
-            <translation>Toegevoegde beelden (views)</translation>
+            <translation>Toegevoegde beelden</translation>
         </message>
         <message>
             <source>Views per panorama</source>
@@ -1496,12 +1684,20 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Waar een nieuwe database wordt gemaakt (genegeerd als hierboven een database om aan toe te voegen is gekozen).</translation>
         </message>
         <message>
+            <source>Which parcels the camera probably stood on and which buildings and addresses are in the photo (PDOK)</source>
+            <translation>Op welke percelen de camera waarschijnlijk stond en welke gebouwen en adressen op de foto staan (PDOK)</translation>
+        </message>
+        <message>
             <source>Worker processes (0: one per CPU core)</source>
             <translation>Werkprocessen (0: één per processorkern)</translation>
         </message>
         <message>
             <source>Working in one process: {0}</source>
             <translation>Werken in één proces: {0}</translation>
+        </message>
+        <message>
+            <source>Write the results of all photos into a GeoPackage of your choice</source>
+            <translation>De resultaten van alle foto's naar een GeoPackage naar keuze schrijven</translation>
         </message>
         <message>
             <source>Your photo</source>
@@ -1536,6 +1732,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>zeker</translation>
         </message>
         <message>
+            <source>dashed circle: the camera stood inside it with {0} % probability</source>
+            <translation>gestippelde cirkel: de camera stond erbinnen met {0} % kans</translation>
+        </message>
+        <message>
             <source>default</source>
             <translation>standaard</translation>
         </message>
@@ -1565,7 +1765,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>inliers</source>
-            <translation>inliers</translation>
+            <translation>kloppende punten</translation>
         </message>
         <message>
             <source>no capture time: located alone</source>
@@ -1582,6 +1782,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>no view cone: not located</source>
             <translation>geen kijkkegel: niet gelokaliseerd</translation>
+        </message>
+        <message>
+            <source>not located: candidates only</source>
+            <translation>niet gelokaliseerd: alleen kandidaten</translation>
         </message>
         <message>
             <source>not verified</source>
@@ -1617,7 +1821,11 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>posterior density (1/m²)</source>
-            <translation>posterior-dichtheid (1/m²)</translation>
+            <translation type="vanished">posterior-dichtheid (1/m²)</translation>
+        </message>
+        <message>
+            <source>probability per m² that the camera stood here</source>
+            <translation>kans per m² dat de camera hier stond</translation>
         </message>
         <message>
             <source>see the GeoPin log (View ▸ Panels ▸ Log Messages)</source>
@@ -1625,15 +1833,39 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>similarity</source>
-            <translation>overeenkomst</translation>
+            <translation>gelijkenis</translation>
         </message>
         <message>
             <source>similarity {0}–{1}</source>
-            <translation>overeenkomst {0}–{1}</translation>
+            <translation>gelijkenis {0}–{1}</translation>
         </message>
         <message>
             <source>the album puts this photo {0} m from its own answer: check it</source>
             <translation>het album plaatst deze foto {0} m van het eigen antwoord: controleer het</translation>
+        </message>
+        <message>
+            <source>the photo cannot be read (not an image, or damaged)</source>
+            <translation>de foto is onleesbaar (geen afbeelding, of beschadigd)</translation>
+        </message>
+        <message>
+            <source>the photo is too small to recognise a place</source>
+            <translation>de foto is te klein om een plek te herkennen</translation>
+        </message>
+        <message>
+            <source>the reference database does not exist</source>
+            <translation>de referentiedatabase bestaat niet</translation>
+        </message>
+        <message>
+            <source>the reference database holds no reference views yet: build it first</source>
+            <translation>de referentiedatabase bevat nog geen referentiebeelden: bouw hem eerst</translation>
+        </message>
+        <message>
+            <source>the reference database was built with another model: rebuild it with this version of GeoPin</source>
+            <translation>de referentiedatabase is met een ander model gebouwd: bouw hem opnieuw met deze versie van GeoPin</translation>
+        </message>
+        <message>
+            <source>this file is not a GeoPin reference database, or it is damaged</source>
+            <translation>dit bestand is geen GeoPin-referentiedatabase, of het is beschadigd</translation>
         </message>
         <message>
             <source>to the matched references</source>
@@ -1642,6 +1874,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>uncertain</source>
             <translation>onzeker</translation>
+        </message>
+        <message>
+            <source>unexpected error (details in the GeoPin log): {0}</source>
+            <translation>onverwachte fout (details in het GeoPin-logboek): {0}</translation>
         </message>
         <message>
             <source>user</source>
@@ -1701,7 +1937,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>{0} images found, {1} added ({2} views), {3} already in the database, {4} failed</source>
-            <translation>{0} beelden gevonden, {1} toegevoegd ({2} views), {3} al in de database, {4} mislukt</translation>
+            <translation>{0} beelden gevonden, {1} toegevoegd ({2} beelden), {3} al in de database, {4} mislukt</translation>
         </message>
         <message>
             <source>{0} is a GeoPackage but not a GeoPin reference database (layers {1}).</source>
@@ -1781,11 +2017,11 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>{0}: 'no match'; skipped</source>
-            <translation>{0}: 'geen match'; overgeslagen</translation>
+            <translation>{0}: 'geen overeenkomst'; overgeslagen</translation>
         </message>
         <message>
             <source>{0}: cannot read the photo ({1}); skipped</source>
-            <translation>{0}: foto onleesbaar ({1}); overgeslagen</translation>
+            <translation type="vanished">{0}: foto onleesbaar ({1}); overgeslagen</translation>
         </message>
         <message>
             <source>{0}: geolocation failed ({1}); skipped</source>

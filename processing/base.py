@@ -10,7 +10,6 @@ import functools
 import os
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterDefinition
-from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ..geopin_plugin import deps
@@ -18,7 +17,6 @@ from ..geopin_plugin.i18n import tr
 
 PLUGIN_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ICON = os.path.join(PLUGIN_ROOT, "resources", "icon.svg")
-README = os.path.join(PLUGIN_ROOT, "README.md")
 
 
 def missing_dependencies(required=None):
@@ -79,8 +77,10 @@ class GeoPinAlgorithm(QgsProcessingAlgorithm):
         return True, ""
 
     def helpUrl(self):  # noqa: N802
-        """The dialog's Help button: the README's section on the algorithms (offline)."""
-        return QUrl.fromLocalFile(README).toString() + "#processing-algorithms"
+        """The dialog's Help button: the README rendered to HTML (offline), at the algorithms."""
+        from ..geopin_plugin.help import PROCESSING_SECTION, help_url
+
+        return help_url(PROCESSING_SECTION).toString()
 
     def add(self, parameter, help_text=None, advanced=False):
         """Add `parameter`, with its tooltip in the dialog and the Model Designer

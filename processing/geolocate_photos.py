@@ -26,6 +26,7 @@ from qgis.core import (
 
 from ..geopin_plugin import result_layers as rl
 from ..geopin_plugin.areas import geometries_in, rings_of
+from ..geopin_plugin.errors import user_message
 from ..geopin_plugin.i18n import number
 from ..geopin_plugin.log import get_logger
 from ..geopin_plugin.output_check import CountingSink, output_problems
@@ -120,7 +121,8 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, GeoPinAlgorit
             self.OUTPUT_VIEWCONES, self.tr("View cones"), QgsProcessing.TypeVectorPolygon, optional=True,
             createByDefault=True), self.tr("Where each located camera looked: heading, field of view and depth."))
         self.add_album_parameters()
-        self.addOutput(QgsProcessingOutputNumber(self.LOCATED, self.tr("Photos located")))
+        self.addOutput(QgsProcessingOutputNumber(self.LOCATED, self.tr("Photos located (confident or uncertain; "
+                                                                        "not the no matches)")))
         self.addOutput(QgsProcessingOutputNumber(self.CONFIDENT, self.tr("Photos located confidently")))
         self.addOutput(QgsProcessingOutputNumber(self.FAILED, self.tr("Photos that could not be read")))
 
@@ -167,7 +169,8 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, GeoPinAlgorit
         try:
             geolocator = get_geolocator(database, config)
         except PipelineError as exc:
-            raise QgsProcessingException(self.tr("Cannot use the reference database: {0}").format(exc))
+            get_logger("processing").warning("Cannot use %s: %s", database, exc)
+            raise QgsProcessingException(self.tr("Cannot use the reference database: {0}").format(user_message(exc)))
         if geolocator.notice:
             from ..geopin_plugin.engine.models import DEFAULT_EXTRACTOR
 
@@ -228,7 +231,8 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, GeoPinAlgorit
                 image, exif = read_photo(path)
             except (ImageError, OSError) as exc:
                 failed += 1
-                feedback.reportError(self.tr("{0}: cannot read the photo ({1}); skipped").format(name, exc), False)
+                get_logger("processing").warning("Cannot read %s: %s", path, exc)
+                feedback.reportError(self.tr("{0}: {1}; skipped").format(name, user_message(exc)), False)
                 albums.add(path, None, rl.error_feature(path, str(exc), est_sink_fields))
                 continue
             gps = (exif["lat"], exif["lon"]) if exif.get("lat") is not None and exif.get("lon") is not None else None
@@ -241,10 +245,11 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, GeoPinAlgorit
             except Exception as exc:  # one bad photo must not end the batch
                 failed += 1
                 get_logger("processing").exception("Geolocation of %s failed", path)
-                feedback.reportError(self.tr("{0}: geolocation failed ({1}); skipped").format(name, exc), False)
+                feedback.reportError(self.tr("{0}: geolocation failed ({1}); skipped").format(name, user_message(exc)),
+                                     False)
                 albums.add(path, None, rl.error_feature(path, str(exc), est_sink_fields))
                 continue
-            located += 1
+            located += rl.is_located(geo)  # a "no match" has no position: not located
             confident += geo.label == "confident"
             if cand_sink is not None:
                 cand_sink.addFeatures(rl.candidate_features(path, geo), QgsFeatureSink.FastInsert)

@@ -3,6 +3,7 @@ named, and moved into a "GeoPin: <photo>" group like the dock's results."""
 from qgis.core import QgsProcessingLayerPostProcessorInterface, QgsProcessingOutputLayerDefinition, QgsProperty
 
 from ..geopin_plugin.log import get_logger
+from ..geopin_plugin.result_layers import KIND_PROPERTY
 from ..geopin_plugin.result_styles import apply_style
 
 # Post-processors must outlive processAlgorithm (QGIS keeps only a raw pointer).
@@ -20,6 +21,7 @@ class StyleLayer(QgsProcessingLayerPostProcessorInterface):
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802
         try:
             apply_style(layer, self.kind)
+            layer.setCustomProperty(KIND_PROPERTY, self.kind)  # what_is_in_view finds the estimates by it
             move_to_group(context.project(), layer, self.group_name)
         except Exception:  # a style problem must not fail the algorithm
             get_logger("processing").exception("Could not style the %s layer", self.kind)

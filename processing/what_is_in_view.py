@@ -61,6 +61,19 @@ def read_raster(layer):
     return grid, ds.GetGeoTransform()
 
 
+def newest_estimates_layer():
+    """The id of the top-most GeoPin estimates layer of the project, so the dialog offers it
+    rather than the first point layer it finds (a candidates layer); None when there is none."""
+    from qgis.core import QgsProject
+
+    from ..geopin_plugin.result_layers import layer_kind
+
+    for node in QgsProject.instance().layerTreeRoot().findLayers():
+        if node.layer() is not None and layer_kind(node.layer()) == "estimates":
+            return node.layer().id()
+    return None
+
+
 class WhatIsInView(GeoPinAlgorithm):
     ESTIMATES = "ESTIMATES"
     POSTERIORS = "POSTERIORS"
@@ -102,7 +115,8 @@ class WhatIsInView(GeoPinAlgorithm):
         from ..geopin_plugin.engine.pdok.services import SERVICES
 
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ESTIMATES, self.tr("Estimates (from Geolocate photos)"), [QgsProcessing.TypeVectorPoint]))
+            self.ESTIMATES, self.tr("Estimates (from Geolocate photos)"), [QgsProcessing.TypeVectorPoint],
+            defaultValue=newest_estimates_layer()))
         self.addParameter(QgsProcessingParameterMultipleLayers(
             self.POSTERIORS, self.tr("Posterior density rasters"), QgsProcessing.TypeRaster, optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(

@@ -39,4 +39,8 @@ def fresh_geopin_settings():
         yield
         return
     QgsSettings().remove("GeoPin")
+    # the dock adds a background map when its server answers: never the internet in tests
+    # (port 9 refuses at once); tests that want one point it at tests/tile_server.py
+    for key in ("pdok_tile_url", "osm_tile_url"):
+        QgsSettings().setValue(f"GeoPin/{key}", "http://127.0.0.1:9/{z}/{x}/{y}.png")
     yield

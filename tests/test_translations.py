@@ -45,3 +45,39 @@ def test_ts_compiles_with_lrelease(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert qm.stat().st_size > 100
+
+
+# Words that give English away in a Dutch text (none is Dutch). Technical names (GeoPin,
+# PDOK, EXIF, TOP_K...) and placeholders are not words of either language.
+ENGLISH = {"the", "and", "with", "from", "not", "no", "match", "matches", "inliers", "inlier", "photo", "photos",
+           "could", "cannot", "located", "verified", "candidates", "confidence", "reference", "similarity",
+           "skipped", "failed", "estimate", "estimates", "footprints", "unreadable", "this", "that", "which",
+           "missing", "error", "found", "view", "views", "matchviewer"}
+
+
+def dutch_text(text):
+    """The words of a translation, without HTML tags, `code`, {placeholders}, parameter,
+    table and 'field' names."""
+    import re
+
+    text = re.sub(r"<[^>]+>|`[^`]*`|\{[^}]*\}|'[A-Za-z_]+'|\b[A-Z_]{2,}\b|\b\w+_\w+\b", " ", text)
+    return re.findall(r"[A-Za-z]+", text)
+
+
+def test_no_english_left_in_dutch():
+    """Every tr() string (dock, legends, Processing help, log messages and errors): its Dutch
+    has no English words; "overeenkomst" is a match, "gelijkenis" a similarity."""
+    ut = load_script()
+    strings = ut.collect()
+    messages = ut.read_ts()
+    english = {}
+    for source in strings:
+        dutch = messages.get(source, ("", None))[0]
+        words = sorted({w for w in dutch_text(dutch) if w.lower() in ENGLISH})
+        if words:
+            english[source] = words
+    assert english == {}, english
+    similar = [s for s in strings if "similarity" in s.lower() and "gelijkenis" not in messages[s][0]]
+    assert similar == [], similar
+    geen_match = [s for s in strings if "geen match" in messages[s][0].lower()]
+    assert geen_match == [], geen_match

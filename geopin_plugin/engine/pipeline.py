@@ -34,7 +34,13 @@ MIN_QUERY_SIDE = 32  # the ingest's limit too (ingest.MIN_IMAGE_SIDE): below it 
 
 
 class PipelineError(Exception):
-    """A database or model problem the user must fix; str() is the reason."""
+    """A database or model problem the user must fix; str() is the reason (English, for
+    logs). `reason` names the kind of problem ("not_found", "unusable", "empty",
+    "models", "incompatible", "photo_size") so the GUI can say it in the user's language."""
+
+    def __init__(self, message, reason=""):
+        super().__init__(message)
+        self.reason = reason
 
 
 POSITION_METHODS = ("density", "pose", "crossing")  # PipelineConfig.position_method
@@ -132,14 +138,15 @@ class Geolocator:
         self._open_lock = threading.Lock()
         if database is None:
             if not os.path.exists(self.database_path):
-                raise PipelineError(f"reference database not found: {self.database_path}")
+                raise PipelineError(f"reference database not found: {self.database_path}", "not_found")
             try:
                 self._open_db()
             except DatabaseError as exc:
                 raise PipelineError(
-                    f"cannot use reference database {os.path.basename(self.database_path)}: {exc}") from exc
+                    f"cannot use reference database {os.path.basename(self.database_path)}: {exc}", "unusable") from exc
         if not self.db.count:
-            raise PipelineError(f"reference database {os.path.basename(self.database_path)} is empty: build it first")
+            raise PipelineError(f"reference database {os.path.basename(self.database_path)} is empty: build it first",
+                                "empty")
         needs = registry.database_models(self.db.meta, self.db.count)
         self.embedder = self._load_embedder(needs)
         extractor = self.config.extractor or needs.extractor
@@ -153,7 +160,8 @@ class Geolocator:
 
             self.extractor = registry.shared("extractor", extractor, lambda: load_extractor(extractor))
         except Exception as exc:
-            raise PipelineError(f"the database needs local features {extractor!r}, which cannot be loaded: {exc}") from exc
+            raise PipelineError(f"the database needs local features {extractor!r}, which cannot be loaded: {exc}",
+                                "models") from exc
         self.verifier = registry.load("verifier", registry.verifier_for(extractor),
                                       min_inliers=self.config.min_inliers, min_spread=self.config.min_spread,
                                       threads=self.config.verify_threads)
@@ -172,14 +180,15 @@ class Geolocator:
         except ModelChoiceError as exc:
             raise PipelineError(str(exc)) from exc
         except Exception as exc:
-            raise PipelineError(f"the database needs embedder {model!r}, which cannot be loaded: {exc}") from exc
+            raise PipelineError(f"the database needs embedder {model!r}, which cannot be loaded: {exc}",
+                                "models") from exc
         if getattr(embedder, "preset_id", needs.embedder) != needs.embedder:  # a cached model chosen for another database
             raise PipelineError(f"the database was built with embedder {needs.embedder!r}, not "
-                                f"{embedder.preset_id!r}: use the same model or rebuild the database")
+                                f"{embedder.preset_id!r}: use the same model or rebuild the database", "incompatible")
         if needs.dim is not None and needs.dim != int(embedder.dim):
             raise PipelineError(
                 f"the database holds {needs.dim}-d embeddings but {model!r} makes {embedder.dim}-d ones: "
-                "incompatible database"
+                "incompatible database", "incompatible"
             )
         return embedder
 
@@ -225,7 +234,7 @@ class Geolocator:
             raise PipelineError(f"expected an RGB uint8 (H, W, 3) image, got {image.dtype} {image.shape}")
         if min(image.shape[:2]) < MIN_QUERY_SIDE:
             raise PipelineError(f"the photo is {image.shape[1]}x{image.shape[0]} pixels; at least {MIN_QUERY_SIDE} "
-                                "on each side is needed to recognise a place")
+                                "on each side is needed to recognise a place", "photo_size")
         timings: Dict[str, float] = {}
         db = self.db
         found = stages.retrieve(image, self.embedder, stages.DatabaseIndex(db), cfg.top_k, area=area,

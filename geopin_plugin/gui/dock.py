@@ -8,6 +8,7 @@ footprint. Texts and numbers of a result: gui/dock_results.py; the "Advanced"
 section: gui/dock_advanced.py.
 """
 import os
+import time
 
 from qgis.core import (
     Qgis,
@@ -19,6 +20,7 @@ from qgis.gui import QgsDockWidget, QgsFileWidget
 from qgis.PyQt.QtCore import QSize, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QIcon, QPixmap
 from qgis.PyQt.QtWidgets import (
+    QAction,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -26,6 +28,8 @@ from qgis.PyQt.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,13 +37,13 @@ from qgis.PyQt.QtWidgets import (
 from .. import deps, settings
 from ..i18n import number, tr
 from ..log import get_logger
-from ..result_layers import cone_summary, is_located
+from ..result_layers import cone_summary, is_located, label_text
 from . import match_actions
 from .dock_actions import DockResultActions
 from .dock_advanced import AdvancedBox
-from .dock_results import PhotoResult, candidate_text, summary_lines, zoom_canvas, zoom_rectangle
+from .dock_results import PhotoResult, candidate_text, run_done_text, summary_lines, zoom_canvas, zoom_rectangle
 from .locate_task import LocateTask, stage_title
-from .photos import THUMB, PhotoDropArea, thumbnail
+from .photos import THUMB, PhotoDropArea, PhotoListActions, exif_facts, thumbnail
 
 PHOTO_FILTER = "Images (*.jpg *.jpeg *.JPG *.JPEG *.png *.PNG *.tif *.tiff *.webp)"
 DATABASE_FILTER = "GeoPin database (*.gpkg)"
@@ -49,11 +53,12 @@ RD_NEW = "EPSG:28992"
 LOG = get_logger("dock")
 
 
-def button(text, object_name, slot):
-    """A push button with an object name (tests and screenshots find it by it)."""
+def button(text, object_name, slot, tip=""):
+    """A push button with an object name (tests and screenshots find it by it) and a tooltip."""
     widget = QPushButton(text)
     widget.setObjectName(object_name)
-    widget.clicked.connect(slot)
+    widget.setToolTip(tip)
+    widget.clicked.connect(lambda _checked=False: slot())  # clicked(bool) must not reach the slot
     return widget
 
 
@@ -66,7 +71,7 @@ def button_row(*buttons, stretch=False):
     return row
 
 
-class GeoPinDock(DockResultActions, QgsDockWidget):
+class GeoPinDock(PhotoListActions, DockResultActions, QgsDockWidget):
     install_requested = pyqtSignal()  # the plugin opens its dependency installer
 
     def __init__(self, iface, parent=None):
@@ -89,7 +94,8 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.deps_label.setObjectName("geopinDepsMissing")
         self.deps_label.setWordWrap(True)
         self.deps_label.setStyleSheet("QLabel { background: #fff3cd; padding: 4px; }")
-        self.deps_button = button(tr("Install dependencies…"), "geopinDepsInstall", self.install_requested.emit)
+        self.deps_button = button(tr("Install dependencies…"), "geopinDepsInstall", self.install_requested.emit,
+                                 tr("Install the Python packages GeoPin needs into your QGIS profile"))
         layout.addWidget(self.deps_label)
         layout.addWidget(self.deps_button)
 
@@ -100,12 +106,25 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.photos_list = QListWidget()
         self.photos_list.setObjectName("geopinPhotos")
         self.photos_list.setMaximumHeight(90)
+        self.photos_list.setToolTip(tr("The photos to locate; click one to see its result"))
         self.photos_list.currentRowChanged.connect(self._photo_selected)
+        self.remove_action = QAction(tr("Remove from the list"), self.photos_list)
+        self.remove_action.setObjectName("geopinRemovePhoto")
+        self.remove_action.triggered.connect(lambda _checked=False: self.remove_selected_photos())
+        self.photos_list.addAction(self.remove_action)
+        self.photos_list.setContextMenuPolicy(Qt.ActionsContextMenu)
+        self.photos_list.installEventFilter(self)  # the Delete key removes the selected photos
         layout.addWidget(self.photos_list)
 
-        self.browse_button = button(tr("Browse photos…"), "geopinBrowse", self.browse_photo)
-        self.clear_button = button(tr("Clear"), "geopinClearPhotos", self.clear_photos)
-        layout.addLayout(button_row(self.browse_button, self.clear_button, stretch=True))
+        self.browse_button = button(tr("Browse photos…"), "geopinBrowse", self.browse_photo,
+                                    tr("Choose one or more photos to locate"))
+        self.clear_button = button(tr("Clear"), "geopinClearPhotos", self.clear_photos,
+                                   tr("Remove all photos from the list"))
+        self.help_button = button(tr("Help"), "geopinHelp", self.show_help,
+                                  tr("How to use GeoPin: the manual opens in your web browser"))
+        row = button_row(self.browse_button, self.clear_button, stretch=True)
+        row.addWidget(self.help_button)
+        layout.addLayout(row)
 
         self.exif_label = QLabel("")
         self.exif_label.setObjectName("geopinExif")
@@ -118,6 +137,13 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.database_widget.setObjectName("geopinDatabase")
         self.database_widget.setStorageMode(QgsFileWidget.GetFile)
         self.database_widget.setFilter(DATABASE_FILTER)
+        self.database_widget.setDialogTitle(tr("Choose a GeoPin reference database"))
+        database_tip = tr("The GeoPin reference database (.gpkg) to search: made by Processing ▸ GeoPin ▸ "
+                          "Build reference database")
+        self.database_widget.setToolTip(database_tip)
+        self.database_widget.lineEdit().setToolTip(database_tip)
+        for browse in self.database_widget.findChildren(QToolButton):
+            browse.setToolTip(tr("Choose a GeoPin reference database"))
         self.database_widget.setFilePath(settings.value("database") or "")
         self.database_widget.fileChanged.connect(self._database_changed)
         layout.addWidget(self.database_widget)
@@ -128,8 +154,9 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         add_album_settings(self.advanced)  # albums: gui/dock_album.py
         layout.addWidget(self.advanced)
 
-        self.locate_button = button(tr("Locate"), "geopinLocate", self.locate)
-        self.cancel_button = button(tr("Cancel"), "geopinCancel", self.cancel)
+        self.locate_button = button(tr("Locate"), "geopinLocate", self.locate,
+                                    tr("Find where each photo of the list was taken"))
+        self.cancel_button = button(tr("Cancel"), "geopinCancel", self.cancel, tr("Stop locating"))
         self.cancel_button.setEnabled(False)
         layout.addLayout(button_row(self.locate_button, self.cancel_button))
 
@@ -152,19 +179,32 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.results_list.setObjectName("geopinResults")
         self.results_list.setIconSize(RESULT_ICON)
         self.results_list.setWordWrap(True)
+        self.results_list.setToolTip(tr("The reference views most like the photo; click one to see it on the map, "
+                                        "double-click to compare the pictures"))
         self.results_list.itemClicked.connect(self._result_clicked)
         self.results_list.itemDoubleClicked.connect(self._result_double_clicked)
         layout.addWidget(self.results_list, 1)
 
-        self.matches_button = button(tr("Show matches"), "geopinShowMatches", self.show_matches)
-        self.save_button = button(tr("Save results…"), "geopinSaveResults", self.save_results_dialog)
-        layout.addLayout(button_row(self.matches_button, self.save_button))
+        self.matches_button = button(tr("Show matches"), "geopinShowMatches", self.show_matches,
+                                     tr("The photo and the chosen reference side by side, with the matched points"))
+        self.save_button = button(tr("Save results…"), "geopinSaveResults", self.save_results_dialog,
+                                  tr("Write the results of all photos into a GeoPackage of your choice"))
+        self.table_button = button(tr("Results table…"), "geopinResultsTableButton", self.show_results_table,
+                                   tr("All located photos in one table, with CSV export"))
+        layout.addLayout(button_row(self.matches_button, self.table_button, self.save_button))
 
         from .parcels_panel import ParcelsPanel
         self.parcels_panel = ParcelsPanel(iface)
         layout.addWidget(self.parcels_panel)
 
-        self.setWidget(body)
+        # a short screen scrolls the panel rather than squeezing the results list to one row
+        self.results_list.setMinimumHeight(3 * (RESULT_ICON.height() + 8))
+        scroll = QScrollArea()
+        scroll.setObjectName("geopinScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
         match_actions.register_dock(self)
         from . import first_run
         self.first_run = first_run.attach(self)
@@ -253,32 +293,16 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
             self.drop_area.setText(tr("Cannot read {0}").format(os.path.basename(path)))
         else:
             self.drop_area.setPixmap(pixmap.scaled(THUMB * 2, THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation))
-        self.exif_label.setText(self._exif_facts(path))
+        self.exif_label.setText(exif_facts(path))
         if path in self.results:
             self._show_result(self.results[path])
+        elif self.task is None:  # another photo's answer or error must not look like this one's
+            self.current = None
+            self.summary_label.setText("")
+            self.stage_label.setText("")
+            self.results_list.clear()
+            self.progress.setValue(0)
         self._update_buttons()
-
-    def _exif_facts(self, path):
-        facts = [os.path.basename(path)]
-        try:
-            from ..engine.images import read_exif
-
-            exif = read_exif(path) or {}
-        except Exception as exc:  # a broken EXIF block is a fact to show, not an error
-            LOG.info("No EXIF for %s: %s", path, exc)
-            exif = {}
-        if exif.get("lat") is not None and exif.get("lon") is not None:
-            facts.append(tr("EXIF position {0}, {1}").format(number(exif["lat"], 6), number(exif["lon"], 6)))
-        else:
-            facts.append(tr("No GPS position in EXIF"))
-        if exif.get("capture_time"):
-            facts.append(tr("Taken {0}").format(exif["capture_time"]))
-        if exif.get("heading") is not None:
-            facts.append(tr("Heading {0}°").format(number(exif["heading"], 0)))
-        for key in ("make", "model"):
-            if exif.get(key):
-                facts.append(str(exif[key]))
-        return " · ".join(facts)
 
     def set_database(self, path):
         self.database_widget.setFilePath(path)
@@ -299,6 +323,7 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         self.cancel_button.setEnabled(running)
         self.matches_button.setEnabled(self._selected_candidate() is not None and not running)
         self.save_button.setEnabled(bool(self.results) and not running)
+        self.table_button.setEnabled(bool(self.results))
 
     # --- run ----------------------------------------------------------------
     def locate(self):
@@ -315,6 +340,7 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
             self._fail(str(exc))
             return None
         self.queue = list(self.photo_paths)
+        self.run_started, self.run_count = time.monotonic(), len(self.queue)
         return self._start_next()
 
     def _start_next(self):
@@ -349,6 +375,8 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
     def _stage_changed(self, stage, overall, message):
         self.progress.setValue(int(round(overall * 100)))
         title = stage_title(stage)
+        if stage == "posterior" and message:  # the engine reports the label's code ("no match")
+            message = label_text(message)
         name = os.path.basename(self.task.photo_path) if self.task is not None else ""
         self.stage_label.setText(f"{name}: {title}: {message}" if message else f"{name}: {title}")
 
@@ -360,7 +388,8 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
         else:
             self.progress.setValue(100)
             seconds = sum(result.timings.values())
-            self.stage_label.setText(tr("Done in {0} s").format(number(seconds, 1)))
+            if not self.queue:
+                self.stage_label.setText(run_done_text(self.run_started, self.run_count))
             item = PhotoResult(task.photo_path, result, getattr(task, "query_image", None),
                                getattr(task, "reference_images", {}) or {}, getattr(task, "coverage_m", None))
             self.results[task.photo_path] = item
@@ -415,12 +444,13 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
     def add_result_layers(self):
         """The shown photo's layers (one group per photo), the map context, then the zoom."""
         from ..result_layers import add_geolocation_to_project
-        from .map_context import add_map_context
+        from .map_context import add_background_when_online, add_map_context
 
         item = self.current
         project = QgsProject.instance()
         try:
-            add_map_context(self.database_path(), self.advanced.background_map(), project)
+            add_map_context(self.database_path(), "", project)
+            add_background_when_online(self.advanced.background_map(), project)  # offline: no background
         except ValueError as exc:  # no coverage or background: the results still load
             self.notify(str(exc), warning=True)
         try:
@@ -430,6 +460,7 @@ class GeoPinDock(DockResultActions, QgsDockWidget):
             self.summary_label.setText(self.summary_label.text() + "\n" + tr("Could not add layers: {0}").format(exc))
             self.notify(tr("Could not add layers: {0}").format(exc), error=True)
             return []
+        self.keep_result_layers(item, project)
         self.zoom_to_result()
         # QGIS zooms to the first layer of a fresh project once the layer tree settles:
         # zoom again after it, so the estimate's footprint is what the user sees.

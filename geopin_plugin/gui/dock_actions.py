@@ -1,5 +1,6 @@
-"""The dock's actions on a shown result: highlight a candidate on the map, open
-the match viewer (from the list or the candidates layer's action), save results."""
+"""The dock's actions on results: highlight a candidate on the map, open the match
+viewer (from the list or the candidates layer's action), save results, keep them in
+the results GeoPackage beside the project, the results table, and Help."""
 import os
 
 from qgis.PyQt.QtCore import Qt
@@ -7,9 +8,11 @@ from qgis.PyQt.QtWidgets import QFileDialog
 
 from .. import settings
 from ..i18n import tr
+from ..log import get_logger
 from .dock_results import layer_of, save_results
 
 DATABASE_FILTER = "GeoPackage (*.gpkg)"
+LOG = get_logger("dock")
 
 
 class DockResultActions:
@@ -75,3 +78,35 @@ class DockResultActions:
         self.notify(tr("Results of {0} photos saved to {1}").format(len(self.results), path))
         return written
 
+    def show_help(self):
+        from ..help import open_help
+
+        return open_help()
+
+    def show_results_table(self):
+        """A table of every located photo (list order) with CSV export; returns the dialog."""
+        from .results_table import ResultsTable, result_row
+
+        rows = [result_row(path, self.results[path].result) for path in self.photo_paths if path in self.results]
+        rows += [result_row(path, item.result) for path, item in self.results.items() if path not in self.photo_paths]
+        dialog = ResultsTable(rows, self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.show()
+        self.results_table = dialog
+        return dialog
+
+    def keep_result_layers(self, item, project):
+        """Write the layers into the results GeoPackage (beside the project, or in the
+        profile while it has no file), so they survive saving and reopening the project."""
+        from ..results_file import results_folder, store_result
+
+        path = results_folder(project)
+        try:
+            path = store_result(path, item.photo, item.layers, project)
+        except (OSError, RuntimeError) as exc:
+            LOG.exception("Could not write the results to %s", path)
+            self.notify(tr("The results of {0} could not be written to {1} ({2}): they are lost when the project is "
+                           "closed unless you use Save results…").format(os.path.basename(item.photo), path, exc),
+                        warning=True)
+            return None
+        return path

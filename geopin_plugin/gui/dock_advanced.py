@@ -23,20 +23,22 @@ def area_names():
     return (("", tr("Everywhere")), ("extent", tr("Map extent")), ("layer", tr("Polygons of a layer")))
 
 
-def setting_spin_box(key, object_name):
+def setting_spin_box(key, object_name, tip=""):
     """A spin box over the setting `key` (TOP_K or VERIFY_TOP): its range, its value, saved on change."""
     box = QSpinBox()
     box.setObjectName(object_name)
+    box.setToolTip(tip)
     box.setRange(*settings.SEARCH_DEPTH_RANGES[key])
     box.setValue(settings.value(key))
     box.valueChanged.connect(lambda v: settings.set_value(key, v))
     return box
 
 
-def setting_combo_box(key, object_name, choices):
+def setting_combo_box(key, object_name, choices, tip=""):
     """A combo box of (code, text) choices over the setting `key`, saved on change."""
     box = QComboBox()
     box.setObjectName(object_name)
+    box.setToolTip(tip)
     for code, text in choices:
         box.addItem(text, code)
     box.setCurrentIndex(max(0, box.findData(settings.value(key) or "")))
@@ -50,20 +52,25 @@ class AdvancedBox(QgsCollapsibleGroupBox):
         self.setObjectName("geopinAdvanced")
         self.setCollapsed(True)
         form = QFormLayout(self)
-        self.top_k = setting_spin_box("top_k", "geopinTopK")
+        self.top_k = setting_spin_box("top_k", "geopinTopK", tr(
+            "How many of the most similar reference views are searched for each photo"))
         form.addRow(tr("Candidates retrieved per photo"), self.top_k)
-        self.verify_top = setting_spin_box("verify_top", "geopinVerifyTop")
+        self.verify_top = setting_spin_box("verify_top", "geopinVerifyTop", tr(
+            "How many of them are checked geometrically with local features (more: slower, surer)"))
         form.addRow(tr("Candidates verified per photo"), self.verify_top)
 
-        self.area = setting_combo_box("search_area", "geopinArea", area_names())
+        self.area = setting_combo_box("search_area", "geopinArea", area_names(), tr(
+            "Search only reference views inside the map extent or the polygons of a layer"))
         self.area.currentIndexChanged.connect(self._area_changed)
         form.addRow(tr("Search area"), self.area)
         self.area_layer = QgsMapLayerComboBox()
         self.area_layer.setObjectName("geopinAreaLayer")
         self.area_layer.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        self.area_layer.setToolTip(tr("The polygon layer that limits the search"))
         form.addRow(tr("Polygon layer"), self.area_layer)
 
-        self.background = setting_combo_box("background_map", "geopinBackground", background_names())
+        self.background = setting_combo_box("background_map", "geopinBackground", background_names(), tr(
+            "A background map added under the results (downloaded from the internet)"))
         form.addRow(tr("Background map"), self.background)
         self._area_changed()
 

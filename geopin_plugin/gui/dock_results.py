@@ -3,6 +3,7 @@ texts (locale numbers, "not located" for a no match), the extent to zoom to, and
 "Save results…" into a GeoPackage."""
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -63,6 +64,14 @@ def summary_lines(item):
         lines.append(tr("Placed by its album (the photos taken just before and after it), not by its own pixels"))
     lines.append(sentence(cone_summary(r)))
     return lines
+
+
+def run_done_text(started, count):
+    """The whole run's time (wall clock from Locate, time.monotonic()), not the last photo's."""
+    elapsed = number(time.monotonic() - started, 1)
+    if count > 1:
+        return tr("Done: {0} photos in {1} s").format(count, elapsed)
+    return tr("Done in {0} s").format(elapsed)
 
 
 def sentence(text):
@@ -160,9 +169,8 @@ def save_results(path, items, project=None):
         for table in TABLES:
             layer = layer_of(item, table)
             if isinstance(layer, QgsVectorLayer) and table in written:
-                layer.setDataSource(f"{path}|layername={table}", layer.name(), "ogr")
-                photo = item.photo.replace("'", "''")
-                layer.setSubsetString(f"\"photo\" = '{photo}'")
+                photo = item.photo.replace("'", "''")  # the filter in the source (see results_file.py)
+                layer.setDataSource(f"{path}|layername={table}|subset=\"photo\" = '{photo}'", layer.name(), "ogr")
         raster = layer_of(item, "posterior")
         if isinstance(raster, QgsRasterLayer):
             target = f"{os.path.splitext(path)[0]}_posterior_{file_stem(item.photo)}.tif"

@@ -111,8 +111,10 @@ class LocateTask(QgsTask):
         except Cancelled:
             return False
         except Exception as exc:  # shown to the user by the dock; the trace goes to the log
+            from ..errors import user_message
+
             get_logger("dock").exception("Geolocation of %s failed", self.photo_path)
-            self.error = str(exc) or type(exc).__name__
+            self.error = user_message(exc)  # in the user's language; the log has the details
             return False
 
     def finished(self, ok):  # main thread

@@ -1,8 +1,9 @@
 """Map context for the results: a background map and the reference database's
 coverage, both in a "GeoPin" group at the bottom of the layer tree.
 
-The background map is only added when the user asks (the dock's "Background map"
-choice, stored as GeoPin/background_map): nothing is downloaded otherwise. Both
+The dock adds the background map (PDOK by default; the "Background map" choice, stored
+as GeoPin/background_map, turns it off) once its tile server answers: offline nothing
+is added and the coverage layer gives the context. Processing never adds one. Both
 maps are XYZ tile layers in EPSG:3857: PDOK's BRT Achtergrondkaart (its WMTS in
 the RESTful tile form) and OpenStreetMap. Their tile addresses are settings
 (GeoPin/pdok_tile_url, GeoPin/osm_tile_url), so an offline mirror or a test
@@ -105,6 +106,48 @@ def add_reference_coverage(database, project=None):
     project.addMapLayer(layer, False)
     group.insertLayer(0, layer)
     return layer
+
+
+_ONLINE = {}  # tile address -> whether its server answered this session
+_PROBES = []  # replies in flight (kept alive until they finish)
+
+
+def add_background_when_online(kind, project=None, done=None):
+    """Add the background map `kind` once its tile server answers a request for one tile;
+    offline nothing is added (the coverage layer still shows where the references are).
+    `done(layer or None)` is called when known. Returns the layer if already known."""
+    from qgis.core import QgsNetworkAccessManager
+    from qgis.PyQt.QtCore import QUrl
+    from qgis.PyQt.QtNetwork import QNetworkReply, QNetworkRequest
+
+    if kind not in BACKGROUNDS:
+        return None
+    url = tile_url(kind).replace("{z}", "0").replace("{x}", "0").replace("{y}", "0")
+    if url in _ONLINE:
+        layer = add_background_map(kind, project) if _ONLINE[url] else None
+        if done is not None:
+            done(layer)
+        return layer
+    request = QNetworkRequest(QUrl(url))
+    request.setTransferTimeout(5000) if hasattr(request, "setTransferTimeout") else None
+    reply = QgsNetworkAccessManager.instance().get(request)
+    _PROBES.append(reply)
+
+    def finished():
+        _PROBES.remove(reply)
+        _ONLINE[url] = reply.error() == QNetworkReply.NoError
+        reply.deleteLater()
+        layer = None
+        if _ONLINE[url]:
+            try:
+                layer = add_background_map(kind, project)
+            except (ValueError, RuntimeError):  # the project was closed meanwhile
+                layer = None
+        if done is not None:
+            done(layer)
+
+    reply.finished.connect(finished)
+    return None
 
 
 def add_map_context(database, background=None, project=None):

@@ -13,7 +13,8 @@ import os
 from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsTask, QgsVectorLayer, QgsWkbTypes
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor
-from qgis.PyQt.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout
+from qgis.gui import QgsCollapsibleGroupBox
+from qgis.PyQt.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout
 
 from .. import settings
 from ..i18n import tr
@@ -77,19 +78,26 @@ class ParcelsTask(QgsTask):
         self.done.emit(self.answer if ok else None, "" if ok else (self.error or tr("Cancelled")))
 
 
-class ParcelsPanel(QGroupBox):
+class ParcelsPanel(QgsCollapsibleGroupBox):
+    """Collapsed until asked (keeps room for the dock's results list); opens on Find."""
+
     def __init__(self, iface, parent=None):
         super().__init__(tr("Parcels and addresses"), parent)
+        self.setObjectName("geopinParcels")
+        self.setCollapsed(True)
         self.iface = iface
         self.geo = self.photo = self.task = self.answer = None
         self.layers, self.rubber_band = [], None
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.find_button = QPushButton(tr("Find parcels and addresses"))
-        self.find_button.clicked.connect(self.find)
+        self.find_button.setToolTip(tr("Which parcels the camera probably stood on and which buildings and "
+                                       "addresses are in the photo (PDOK)"))
+        # clicked(bool) would reach find() as load=False: call it without arguments
+        self.find_button.clicked.connect(lambda _checked=False: self.find())
         self.load_button = QPushButton(tr("Load PDOK layers"))
         self.load_button.setToolTip(tr("BRK parcels, BAG buildings and addresses as live layers (PDOK OGC API)"))
-        self.load_button.clicked.connect(self.load_pdok_layers)
+        self.load_button.clicked.connect(lambda _checked=False: self.load_pdok_layers())
         row.addWidget(self.find_button)
         row.addWidget(self.load_button)
         layout.addLayout(row)
@@ -98,6 +106,7 @@ class ParcelsPanel(QGroupBox):
         layout.addWidget(self.status)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels([tr("What"), tr("Probability")])
+        self.tree.setToolTip(tr("Click a row to show it on the map"))
         self.tree.itemClicked.connect(self._clicked)
         layout.addWidget(self.tree, 1)
         self.set_result(None, None)
@@ -120,6 +129,7 @@ class ParcelsPanel(QGroupBox):
         self.task = ParcelsTask(posterior_grid(self.geo), (self.geo.x, self.geo.y), service_urls(), cache, load=load)
         self.task.done.connect(self._done)
         self.find_button.setEnabled(False)
+        self.setCollapsed(False)
         self.status.setText(tr("Asking PDOK for parcels, buildings and addresses…"))
         QgsApplication.taskManager().addTask(self.task)
         return self.task

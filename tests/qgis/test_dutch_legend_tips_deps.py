@@ -61,13 +61,15 @@ def test_dutch_legends_labels_and_locale_numbers(qgis_app, qgis_iface, small_db,
     dock = locate_with_dock(qgis_iface, db, query)
     try:
         estimate, candidates, cone, footprints, posterior = dock.result_layers
-        assert cone.name() == "Kijkkegel" and "kijkrichting" in cone.mapTipTemplate()
+        assert cone.name() == f"Kijkkegel — {query.name}" and "kijkrichting" in cone.mapTipTemplate()
         feature = next(estimate.getFeatures())
         assert feature["label"] == "confident" and feature["label_text"] == "zeker"  # code + translation
-        assert [c.label() for c in estimate.renderer().categories()] == ["zeker", "onzeker", "geen overeenkomst"]
-        assert candidates.renderer().ranges()[0].label() == "overeenkomst 0,00–0,30"
+        assert [c.label() for c in estimate.renderer().categories()] == [
+            "zeker", "onzeker", "geen overeenkomst", "gestippelde cirkel: de camera stond erbinnen met 68 % kans"]
+        assert candidates.renderer().ranges()[0].label() == "gelijkenis 0,00–0,30"
         assert sorted(c.label() for c in footprints.renderer().categories()) == ["50 %-gebied", "90 %-gebied"]
-        assert posterior.name() == "Posterior-dichtheid" and estimate.name() == "Schatting"
+        assert posterior.name() == f"Posterior-dichtheid — {query.name}" and estimate.name() == \
+            f"Schatting — {query.name}"
         assert "per km²" in posterior.renderer().legendSymbologyItems()[-1][0]
         # the map label: translated label, locale numbers
         expression = estimate.labeling().settings().fieldName
@@ -78,7 +80,7 @@ def test_dutch_legends_labels_and_locale_numbers(qgis_app, qgis_iface, small_db,
         # the dock: Dutch words and decimal commas
         summary = dock.summary_label.text()
         assert re.search(r"betrouwbaarheid [01],\d", summary) and "Schatting 52," in summary, summary
-        assert "overeenkomst 0," in dock.results_list.item(0).text()
+        assert "gelijkenis 0," in dock.results_list.item(0).text()
     finally:
         dock.close_and_cleanup()
         project.clear()
@@ -120,7 +122,7 @@ def test_legend_swatch_keeps_its_size_at_every_scale(qgis_app, qgis_iface, qgis_
             dpi = qgis_canvas.mapSettings().outputDpi()
             model.setLegendMapViewData(qgis_canvas.mapUnitsPerPixel(), int(round(dpi)), qgis_canvas.scale())
             nodes = model.layerLegendNodes(node)
-            assert [type(n).__name__ for n in nodes] == ["QgsSymbolLegendNode"] * 3
+            assert [type(n).__name__ for n in nodes] == ["QgsSymbolLegendNode"] * 4  # and the error circle
             px_per_mm = dpi / 25.4
             for n in nodes:
                 icon = model.data(model.legendNode2index(n), Qt.DecorationRole)

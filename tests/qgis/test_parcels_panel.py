@@ -81,3 +81,21 @@ def test_load_pdok_layers_opens_live_layers(qgis_app, qgis_iface, server):
     perceel = layers[0]
     assert perceel.wkbType() in (QgsWkbTypes.Polygon, QgsWkbTypes.MultiPolygon)
     assert "perceelnummer" in perceel.fields().names()
+
+
+def test_find_button_click_lists_parcels(qgis_app, qgis_iface, server):
+    """Issue 25 item 1: the button's clicked(bool) must not reach find() as load=False."""
+    from qgis.PyQt.QtCore import Qt
+    from qgis.PyQt.QtTest import QTest
+
+    from geopin.geopin_plugin.gui.parcels_panel import ParcelsPanel
+
+    panel = ParcelsPanel(qgis_iface)
+    panel.set_result("photo.jpg", fake_result())
+    QTest.mouseClick(panel.find_button, Qt.LeftButton)
+    assert panel.task is not None, panel.status.text()
+    wait_for(lambda: panel.task is None, timeout=60)
+    assert panel.answer is not None, panel.status.text()
+    assert "Could not" not in panel.status.text()
+    assert panel.tree.topLevelItem(0).childCount() > 0
+    panel.cleanup()

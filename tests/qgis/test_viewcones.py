@@ -174,7 +174,8 @@ def test_dock_draws_the_cone_and_the_viewer_names_the_pinning_reference(qgis_app
         assert result is not None and result.heading_deg is not None, dock.stage_label.text()
         group = project.layerTreeRoot().findGroup(f"GeoPin: {query.name}")
         names = [node.layer().name() for node in group.findLayers()]
-        assert names == ["Estimate", "Candidates", "View cone", "Footprints", "Posterior density"]
+        assert names == [f"{kind} — {query.name}" for kind in
+                         ("Estimate", "Candidates", "View cone", "Footprints", "Posterior density")]
         cone_layer = group.findLayers()[2].layer()
         assert cone_layer.crs().authid() == "EPSG:28992" and cone_layer.renderer().type() == "singleSymbol"
         cone = next(cone_layer.getFeatures())
