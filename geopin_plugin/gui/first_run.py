@@ -159,7 +159,10 @@ class FirstRunChecklist(QFrame):
 def attach(dock):
     """Put the checklist at the top of the dock and the database line under its picker."""
     checklist = FirstRunChecklist(dock)
-    layout = dock.widget().layout()
+    body = dock.widget()
+    if hasattr(body, "widget"):  # the dock's body sits in a scroll area
+        body = body.widget()
+    layout = body.layout()
     layout.insertWidget(0, checklist)
     layout.insertWidget(layout.indexOf(dock.database_widget) + 1, checklist.database_label)
     def changed(_path):
