@@ -198,6 +198,10 @@
             <translation type="vanished">Foto kiezen…</translation>
         </message>
         <message>
+            <source>Build a reference database of street-level imagery for the area of the map view</source>
+            <translation>Bouw een referentiedatabase van straatbeelden voor het gebied van de kaartweergave</translation>
+        </message>
+        <message>
             <source>Build reference database</source>
             <translation>Referentiedatabase bouwen</translation>
         </message>
@@ -352,6 +356,10 @@
         <message>
             <source>Choose a reference database</source>
             <translation>Kies een referentiedatabase</translation>
+        </message>
+        <message>
+            <source>Choose an existing GeoPin reference database</source>
+            <translation>Kies een bestaande GeoPin-referentiedatabase</translation>
         </message>
         <message>
             <source>Choose an existing reference database first.</source>
@@ -653,7 +661,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>For 'By a field of a table': a table (e.g. an earlier Estimates layer) with a column photo, photo_name or file and the album field.</source>
-            <translation>Voor 'Volgens een veld van een tabel': een tabel (bijv. een eerdere laag Schattingen) met een kolom photo, photo_name of file en het albumveld.</translation>
+            <translation>Voor 'Volgens een veld van een tabel': een tabel (bijv. een eerdere laag Schattingen) met een kolom 'photo', photo_name of 'file' en het albumveld.</translation>
         </message>
         <message>
             <source>For each photo located by 'Geolocate photos': the cadastral parcels (BRK) with the probability that the camera stood on them (the posterior integrated over each parcel), the buildings (BAG or BGT pand) ranked by the probability that the photo shows them (nearest facade first, as seen from camera positions drawn from the posterior) and the addresses (BAG verblijfsobjecten) of those buildings. Data: PDOK's open OGC API Features (cached in a GeoPackage) or your own layers. Without a posterior raster the estimate's error radius is used. An optional view-cone layer limits the buildings to those in view. All outputs are in EPSG:28992. See docs/pdok.md.</source>
@@ -810,6 +818,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>How far the camera can move between two photos: at most this speed.</source>
             <translation>Hoe ver de camera tussen twee foto's kan bewegen: hoogstens met deze snelheid.</translation>
+        </message>
+        <message>
+            <source>How fast the camera moved between the photos of an album: how far apart two photos may be</source>
+            <translation>Hoe snel de camera zich tussen de foto's van een album verplaatste: hoe ver twee foto's uit elkaar mogen liggen</translation>
         </message>
         <message>
             <source>How many of the most similar reference views are retrieved per photo.</source>
@@ -1248,6 +1260,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Foto's of mappen met foto's</translation>
         </message>
         <message>
+            <source>Photos taken together (by capture time and camera) are located together: a photo that cannot be located alone gets a position from the photos before and after it</source>
+            <translation>Foto's die samen zijn gemaakt (volgens opnametijd en camera) worden samen gelokaliseerd: een foto die alleen niet te lokaliseren is, krijgt een positie van de foto's ervoor en erna</translation>
+        </message>
+        <message>
             <source>Photos taken together are located together: a photo that fails alone gets a position from the photos taken just before and after it (labelled 'album', never confident). By capture time and camera: EXIF time and camera; a pause longer than the gap starts a new album. In file order: for photos without times (one minute apart is assumed).</source>
             <translation>Foto's die samen zijn genomen, worden samen gelokaliseerd: een foto die alleen niet lukt, krijgt een positie van de foto's die vlak ervoor en erna zijn genomen (gelabeld 'album', nooit zeker). Volgens opnametijd en camera: EXIF-tijd en camera; een pauze langer dan de onderbreking begint een nieuw album. In bestandsvolgorde: voor foto's zonder tijd (er wordt één minuut ertussen aangenomen).</translation>
         </message>
@@ -1452,6 +1468,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Het GeoPin-paneel tonen of verbergen ({0})</translation>
         </message>
         <message>
+            <source>Show the installed models, or install models from a ZIP or an ONNX file</source>
+            <translation>Toon de geïnstalleerde modellen, of installeer modellen uit een ZIP- of ONNX-bestand</translation>
+        </message>
+        <message>
             <source>Skip photos labelled 'no match'</source>
             <translation>Foto's met label 'geen overeenkomst' overslaan</translation>
         </message>
@@ -1501,7 +1521,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>The album table has no column photo, photo_name or file with the photos' names</source>
-            <translation>De albumtabel heeft geen kolom photo, photo_name of file met de namen van de foto's</translation>
+            <translation>De albumtabel heeft geen kolom 'photo', photo_name of 'file' met de namen van de foto's</translation>
         </message>
         <message>
             <source>The area holds more images than the maximum ({0}); a spatially even sample of {1} was taken. Raise the maximum or draw a smaller area for more.</source>

@@ -36,9 +36,12 @@ def add_album_settings(advanced):
 
     advanced.album_grouping = setting_combo_box("album_grouping", "geopinAlbumGrouping", (
         ("time", tr("By capture time and camera")), ("one", tr("All photos one album")),
-        ("off", tr("Off: each photo alone"))))
+        ("off", tr("Off: each photo alone"))), tr(
+        "Photos taken together (by capture time and camera) are located together: a photo that "
+        "cannot be located alone gets a position from the photos before and after it"))
     advanced.album_speed = setting_combo_box("album_speed", "geopinAlbumSpeed", (
-        ("walking", tr("Walking (2 m/s)")), ("cycling", tr("Cycling (8 m/s)")), ("driving", tr("Driving (20 m/s)"))))
+        ("walking", tr("Walking (2 m/s)")), ("cycling", tr("Cycling (8 m/s)")), ("driving", tr("Driving (20 m/s)"))), tr(
+        "How fast the camera moved between the photos of an album: how far apart two photos may be"))
     advanced.layout().addRow(tr("Albums"), advanced.album_grouping)
     advanced.layout().addRow(tr("Album: moving by"), advanced.album_speed)
 

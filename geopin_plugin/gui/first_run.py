@@ -65,10 +65,14 @@ class FirstRunChecklist(QFrame):
         grid.addWidget(title, 0, 0, 1, 3)
         self.labels, self.buttons = {}, {}
         fixes = {
-            "deps": [(tr("Install dependencies…"), "geopinChecklistDeps", dock.install_requested.emit)],
-            "models": [(tr("Install models…"), "geopinChecklistModels", self.show_models)],
-            "database": [(tr("Choose…"), "geopinChecklistChooseDb", self.choose_database),
-                         (tr("Create for the map view…"), "geopinChecklistCreateDb", self.create_database)],
+            "deps": [(tr("Install dependencies…"), "geopinChecklistDeps", dock.install_requested.emit,
+                      tr("Install the Python packages GeoPin needs into your QGIS profile"))],
+            "models": [(tr("Install models…"), "geopinChecklistModels", self.show_models,
+                        tr("Show the installed models, or install models from a ZIP or an ONNX file"))],
+            "database": [(tr("Choose…"), "geopinChecklistChooseDb", self.choose_database,
+                          tr("Choose an existing GeoPin reference database")),
+                         (tr("Create for the map view…"), "geopinChecklistCreateDb", self.create_database,
+                          tr("Build a reference database of street-level imagery for the area of the map view"))],
         }
         for i, key in enumerate(self.ROWS):
             label = QLabel("")  # the state on its own line, its fixes under it
@@ -77,9 +81,10 @@ class FirstRunChecklist(QFrame):
             grid.addWidget(label, 1 + 2 * i, 0, 1, 3)
             self.labels[key] = label
             self.buttons[key] = []
-            for col, (text, name, slot) in enumerate(fixes[key]):
+            for col, (text, name, slot, tip) in enumerate(fixes[key]):
                 btn = QPushButton(text)
                 btn.setObjectName(name)
+                btn.setToolTip(tip)
                 btn.clicked.connect(slot)
                 grid.addWidget(btn, 2 + 2 * i, col)
                 self.buttons[key].append(btn)
