@@ -30,6 +30,7 @@ from ..geopin_plugin.i18n import number
 from ..geopin_plugin.log import get_logger
 from ..geopin_plugin.output_check import CountingSink, output_problems
 from .base import GeoPinAlgorithm
+from .buildings_param import BuildingOutlines
 from .outputs import destination_given, style_on_load
 from .params import DatabaseInput, SearchDepth
 
@@ -50,7 +51,7 @@ def expand_inputs(paths):
     return photos
 
 
-class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
+class GeolocatePhotos(DatabaseInput, SearchDepth, BuildingOutlines, GeoPinAlgorithm):
     INPUT = "INPUT"
     AREA = "AREA"
     AREA_EXTENT = "AREA_EXTENT"
@@ -118,6 +119,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
         self.add(QgsProcessingParameterFeatureSink(
             self.OUTPUT_VIEWCONES, self.tr("View cones"), QgsProcessing.TypeVectorPolygon, optional=True,
             createByDefault=True), self.tr("Where each located camera looked: heading, field of view and depth."))
+        self.add_building_outlines()
         self.addOutput(QgsProcessingOutputNumber(self.LOCATED, self.tr("Photos located")))
         self.addOutput(QgsProcessingOutputNumber(self.CONFIDENT, self.tr("Photos located confidently")))
         self.addOutput(QgsProcessingOutputNumber(self.FAILED, self.tr("Photos that could not be read")))
@@ -160,6 +162,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
         database = self.existing_database(parameters, context)
         config = self.search_config(parameters, context)
         area = self._area_rings(parameters, context, feedback)
+        buildings, buildings_http = self.building_map(parameters, context, feedback)
         feedback.pushInfo(self.tr("Loading the database and models…"))
         try:
             geolocator = get_geolocator(database, config)
@@ -228,7 +231,8 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
             coverage_m = self._coverage_warning(database, name, gps, feedback)
             try:
                 geo = geolocator.locate(image, area=area, exif_gps=gps, progress=progress,
-                                        is_canceled=feedback.isCanceled, focal_35mm=exif.get("focal_35mm"))
+                                        is_canceled=feedback.isCanceled, focal_35mm=exif.get("focal_35mm"),
+                                        buildings=buildings)
             except Cancelled:
                 break
             except Exception as exc:  # one bad photo must not end the batch
@@ -239,6 +243,10 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
                 continue
             located += 1
             confident += geo.label == "confident"
+            if buildings is not None and buildings.errors:
+                feedback.pushWarning(self.tr("{0}: building outlines missing ({1}); located without them").format(
+                    name, buildings.errors[-1]))
+                buildings.errors.clear()
             if cand_sink is not None:
                 cand_sink.addFeatures(rl.candidate_features(path, geo), QgsFeatureSink.FastInsert)
             est_sink.addFeature(rl.estimate_feature(path, geo, coverage_m=coverage_m), QgsFeatureSink.FastInsert)
@@ -263,6 +271,8 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, GeoPinAlgorithm):
                     feedback.pushInfo(self.tr("Posterior of {0} written to {1}").format(name, target))
             feedback.setProgress(100.0 * (i + 1) / n)
 
+        if buildings_http is not None:
+            buildings_http.close()
         problems = output_problems([(sinks[d], ids[d]) for d in sinks if sinks[d] is not None],
                                    [target for target, _ in posterior_written])
         if problems:  # a full disk must not look like success

@@ -273,19 +273,26 @@ def pdok_source(fetcher) -> BuildingSource:
 
 class BuildingMap:
     """A source's footprints, asked for in fixed tiles and kept: ``around(points,
-    reach_m)`` gives the Footprints of every tile within ``reach_m`` of the points."""
+    reach_m)`` gives the Footprints of every tile within ``reach_m`` of the points.
+    A source that fails (PDOK unreachable, a broken layer) gives no outlines for that
+    tile, and the reason is kept in ``errors``: the photo is located without them."""
 
     def __init__(self, source: BuildingSource, name: str = ""):
         self.source, self.name = source, name
         self._tiles: Dict[Tuple[int, int], List[Building]] = {}
         self._merged: Dict[tuple, Footprints] = {}  # the last few tile sets asked for
         self.requests = 0
+        self.errors: List[str] = []
 
     def _tile(self, key: Tuple[int, int]) -> List[Building]:
         if key not in self._tiles:
             x0, y0 = key[0] * TILE_M, key[1] * TILE_M
-            self._tiles[key] = list(self.source((x0, y0, x0 + TILE_M, y0 + TILE_M)))
             self.requests += 1
+            try:
+                self._tiles[key] = list(self.source((x0, y0, x0 + TILE_M, y0 + TILE_M)))
+            except Exception as exc:  # outlines are optional information
+                self._tiles[key] = []
+                self.errors.append(str(exc))
         return self._tiles[key]
 
     def around(self, points: Sequence[Tuple[float, float]], reach_m: float) -> Footprints:
