@@ -38,6 +38,10 @@
             <translation>'Mijn eigen lagen' vraagt minstens één van de perceel-, gebouw- of adreslagen</translation>
         </message>
         <message>
+            <source>'My polygon layer' needs a building outline layer</source>
+            <translation>'Mijn polygoonlaag' heeft een laag met gebouwomtrekken nodig</translation>
+        </message>
+        <message>
             <source>A GeoPin reference database (.gpkg) made by Build reference database.</source>
             <translation>Een GeoPin-referentiedatabase (.gpkg), gemaakt met Referentiedatabase bouwen.</translation>
         </message>
@@ -114,8 +118,24 @@
             <translation>Referentiedatabase bouwen</translation>
         </message>
         <message>
+            <source>Building footprints (any CRS), e.g. BAG panden you downloaded.</source>
+            <translation>Gebouwomtrekken (elk CRS), bijvoorbeeld BAG-panden die u hebt gedownload.</translation>
+        </message>
+        <message>
             <source>Building layer (own data)</source>
             <translation>Gebouwlaag (eigen gegevens)</translation>
+        </message>
+        <message>
+            <source>Building outline layer (for 'My polygon layer')</source>
+            <translation>Laag met gebouwomtrekken (voor 'Mijn polygoonlaag')</translation>
+        </message>
+        <message>
+            <source>Building outlines</source>
+            <translation>Gebouwomtrekken</translation>
+        </message>
+        <message>
+            <source>Building outlines from PDOK BAG, cached in {0}</source>
+            <translation>Gebouwomtrekken van PDOK BAG, bewaard in {0}</translation>
         </message>
         <message>
             <source>Buildings</source>
@@ -336,6 +356,10 @@
         <message>
             <source>Everywhere</source>
             <translation>Overal</translation>
+        </message>
+        <message>
+            <source>Facades give a single matched reference's bearing its distance, and the camera is kept out of buildings. PDOK BAG is fetched only around the matched references and cached.</source>
+            <translation>Gevels geven de richting vanaf één overeenkomende referentie een afstand, en de camera blijft buiten gebouwen. PDOK BAG wordt alleen rond de overeenkomende referenties opgehaald en bewaard.</translation>
         </message>
         <message>
             <source>Farthest facade in view (m)</source>
@@ -672,6 +696,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Mijn eigen lagen</translation>
         </message>
         <message>
+            <source>My polygon layer</source>
+            <translation>Mijn polygoonlaag</translation>
+        </message>
+        <message>
             <source>Next ▶</source>
             <translation>Volgende ▶</translation>
         </message>
@@ -708,6 +736,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Geen enkele referentiefoto heeft een positie</translation>
         </message>
         <message>
+            <source>None</source>
+            <translation>Geen</translation>
+        </message>
+        <message>
             <source>Not located: no reliable match ({0} verified of {1} candidates). The candidates are on the map for inspection.</source>
             <translation>Niet gelokaliseerd: geen betrouwbare overeenkomst ({0} geverifieerd van {1} kandidaten). De kandidaten staan ter inspectie op de kaart.</translation>
         </message>
@@ -730,6 +762,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>PDOK (BRK, BAG/BGT, BAG)</source>
             <translation>PDOK (BRK, BAG/BGT, BAG)</translation>
+        </message>
+        <message>
+            <source>PDOK BAG (online, cached)</source>
+            <translation>PDOK BAG (online, bewaard)</translation>
         </message>
         <message>
             <source>PDOK BRT Achtergrondkaart</source>
@@ -1318,6 +1354,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>{0}: 'no match'; skipped</source>
             <translation>{0}: 'geen match'; overgeslagen</translation>
+        </message>
+        <message>
+            <source>{0}: building outlines missing ({1}); located without them</source>
+            <translation>{0}: gebouwomtrekken ontbreken ({1}); zonder omtrekken gelokaliseerd</translation>
         </message>
         <message>
             <source>{0}: cannot read the photo ({1}); skipped</source>
