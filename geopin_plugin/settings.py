@@ -18,6 +18,7 @@ DEFAULTS = {
     "pdok_tile_url": "",  # "" = PDOK's own address (gui/map_context.py); a mirror or test server
     "osm_tile_url": "",
     "search_area": "",  # "", "extent" or "layer"
+    "building_outlines": "",  # "", "pdok" or "layer" (engine/buildings.py)
 }
 
 

@@ -52,3 +52,39 @@ def test_the_users_building_layer_keeps_the_camera_out_of_buildings(qgis_app, sm
     assert rows[0]["position_method"] in ("facades", "triangulated", "line", "density")
     footprints = B.BuildingMap(B.geopackage_source(str(bag))).around([(point.x(), point.y())], 50.0)
     assert not footprints.inside(np.array([point.x()]), np.array([point.y()]))[0]
+
+
+def test_the_docks_advanced_section_chooses_the_outlines(qgis_app, project, datasets_dir):
+    from qgis.PyQt.QtCore import Qt
+    from qgis.PyQt.QtTest import QTest
+
+    from geopin.geopin_plugin import settings
+    from geopin.geopin_plugin.engine.buildings import BuildingMap
+    from geopin.geopin_plugin.gui.dock_advanced import AdvancedBox
+
+    bag = datasets_dir / "amsterdam-bag" / "bag_pand_amsterdam_2019.gpkg"
+    if not bag.exists():
+        pytest.skip("shared BAG outlines not available")
+    layer = QgsVectorLayer(f"{bag}|layername=bag_pand", "panden", "ogr")
+    project.addMapLayer(layer)
+    box = AdvancedBox()
+    box.setCollapsed(False)
+    combo = box.findChild(type(box.buildings), "geopinBuildings")
+    assert combo is box.buildings
+    combo.setCurrentIndex(combo.findData("layer"))
+    QTest.keyClick(combo, Qt.Key_Up)  # a user steps through the choices: PDOK BAG ...
+    assert combo.currentData() == "pdok" and settings.value("building_outlines") == "pdok"
+    assert box.building_map() == "pdok" and not box.buildings_layer.isEnabled()
+    QTest.keyClick(combo, Qt.Key_Down)  # ... and back to their own layer
+    assert settings.value("building_outlines") == "layer" and box.buildings_layer.isEnabled()
+    box.buildings_layer.setLayer(layer)
+    bmap = box.building_map()
+    assert isinstance(bmap, BuildingMap)
+    # read as the locate task reads it; Overtoom holds at least 421 panden within 150 m (coverage.md)
+    assert len(set(bmap.around([(119497.0, 486140.0)], 150.0).ids)) >= 421
+    box.buildings_layer.setLayer(None)
+    with pytest.raises(ValueError, match="building outlines"):
+        box.building_map()
+    combo.setCurrentIndex(combo.findData(""))
+    assert box.building_map() is None
+    settings.set_value("building_outlines", "")
