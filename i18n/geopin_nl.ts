@@ -122,6 +122,10 @@
             <translation>Gebouwomtrekken (elk CRS), bijvoorbeeld BAG-panden die u hebt gedownload.</translation>
         </message>
         <message>
+            <source>Building layer</source>
+            <translation>Gebouwlaag</translation>
+        </message>
+        <message>
             <source>Building layer (own data)</source>
             <translation>Gebouwlaag (eigen gegevens)</translation>
         </message>
@@ -240,6 +244,10 @@
         <message>
             <source>Choose a photo</source>
             <translation type="vanished">Kies een foto</translation>
+        </message>
+        <message>
+            <source>Choose a polygon layer for the building outlines</source>
+            <translation>Kies een polygoonlaag voor de gebouwomtrekken</translation>
         </message>
         <message>
             <source>Choose a polygon layer for the search area</source>
