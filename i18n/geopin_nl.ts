@@ -31,11 +31,15 @@
         </message>
         <message>
             <source>#{0} · similarity {1} · {2} inliers</source>
-            <translation>#{0} · gelijkenis {1} · {2} kloppende punten</translation>
+            <translation>#{0} · overeenkomst {1} · {2} inliers</translation>
         </message>
         <message>
             <source>'My own layers' needs at least one of the parcel, building or address layers</source>
             <translation>'Mijn eigen lagen' vraagt minstens één van de perceel-, gebouw- of adreslagen</translation>
+        </message>
+        <message>
+            <source>'My polygon layer' needs a building outline layer</source>
+            <translation>'Mijn polygoonlaag' heeft een laag met gebouwomtrekken nodig</translation>
         </message>
         <message>
             <source>A GeoPin reference database (.gpkg) made by Build reference database.</source>
@@ -206,8 +210,32 @@
             <translation>Referentiedatabase bouwen</translation>
         </message>
         <message>
+            <source>Building footprints (any CRS), e.g. BAG panden you downloaded.</source>
+            <translation>Gebouwomtrekken (elk CRS), bijvoorbeeld BAG-panden die u hebt gedownload.</translation>
+        </message>
+        <message>
+            <source>Building layer</source>
+            <translation>Gebouwlaag</translation>
+        </message>
+        <message>
             <source>Building layer (own data)</source>
             <translation>Gebouwlaag (eigen gegevens)</translation>
+        </message>
+        <message>
+            <source>Building outline layer (for 'My polygon layer')</source>
+            <translation>Laag met gebouwomtrekken (voor 'Mijn polygoonlaag')</translation>
+        </message>
+        <message>
+            <source>Building outlines</source>
+            <translation>Gebouwomtrekken</translation>
+        </message>
+        <message>
+            <source>Building outlines from PDOK BAG, cached in {0}</source>
+            <translation>Gebouwomtrekken van PDOK BAG, bewaard in {0}</translation>
+        </message>
+        <message>
+            <source>Building outlines give a single bearing line its range and keep the camera out of buildings</source>
+            <translation>Gebouwomtrekken geven een enkele richtingslijn haar afstand en houden de camera buiten gebouwen</translation>
         </message>
         <message>
             <source>Buildings</source>
@@ -348,6 +376,10 @@
         <message>
             <source>Choose a photo</source>
             <translation type="vanished">Kies een foto</translation>
+        </message>
+        <message>
+            <source>Choose a polygon layer for the building outlines</source>
+            <translation>Kies een polygoonlaag voor de gebouwomtrekken</translation>
         </message>
         <message>
             <source>Choose a polygon layer for the search area</source>
@@ -556,6 +588,10 @@
         <message>
             <source>Export CSV…</source>
             <translation>CSV exporteren…</translation>
+        </message>
+        <message>
+            <source>Facades give a single matched reference's bearing its distance, and the camera is kept out of buildings. PDOK BAG is fetched only around the matched references and cached.</source>
+            <translation>Gevels geven de richting vanaf één overeenkomende referentie een afstand, en de camera blijft buiten gebouwen. PDOK BAG wordt alleen rond de overeenkomende referenties opgehaald en bewaard.</translation>
         </message>
         <message>
             <source>Farthest facade in view (m)</source>
@@ -877,7 +913,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Indexes geotagged photos and 360° panoramas from a folder (searched recursively; jpg, jpeg, png, tif) into a GeoPackage reference database with a search index. Positions come from the coordinates CSV (file, lat, lon, optional heading, capture_time) or point layer when given, else from EXIF GPS. Each equirectangular panorama is cut into perspective views at evenly spaced headings. If the database exists, only new images are added (an image's content hash decides). Files that cannot be used are listed in the errors table with the reason. Unless 'Keep a JPEG copy of every view' is on, the database keeps no copy of the views: leave the source images where they are, the match viewer cuts the views from them.</source>
-            <translation>Indexeert foto's met locatie en 360°-panorama's uit een map (inclusief submappen; jpg, jpeg, png, tif) in een GeoPackage-referentiedatabase met een zoekindex. Posities komen uit de coördinaten-CSV (file, lat, lon, optioneel heading, capture_time) of de puntlaag als die is opgegeven, anders uit de EXIF-GPS. Elk equirectangulair panorama wordt in perspectiefbeelden op gelijk verdeelde kijkrichtingen geknipt. Bestaat de database al, dan worden alleen nieuwe beelden toegevoegd (de inhoudshash van een beeld beslist). Bestanden die niet bruikbaar zijn staan met de reden in de fouttabel. Tenzij 'Van elke weergave een JPEG-kopie bewaren' aan staat, bewaart de database geen kopie van de weergaven: laat de bronbeelden staan waar ze staan, het vergelijkingsvenster snijdt de weergaven eruit.</translation>
+            <translation>Indexeert foto's met locatie en 360°-panorama's uit een map (inclusief submappen; jpg, jpeg, png, tif) in een GeoPackage-referentiedatabase met een zoekindex. Posities komen uit de coördinaten-CSV (file, lat, lon, optioneel heading, capture_time) of de puntlaag als die is opgegeven, anders uit de EXIF-GPS. Elk equirectangulair panorama wordt in perspectiefbeelden op gelijk verdeelde kijkrichtingen geknipt. Bestaat de database al, dan worden alleen nieuwe beelden toegevoegd (de inhoudshash van een beeld beslist). Bestanden die niet bruikbaar zijn staan met de reden in de fouttabel. Tenzij 'Van elke weergave een JPEG-kopie bewaren' aan staat, bewaart de database geen kopie van de weergaven: laat de bronbeelden staan waar ze staan, de matchviewer snijdt de weergaven eruit.</translation>
         </message>
         <message>
             <source>Input folder not found: {0}</source>
@@ -949,7 +985,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Keep a JPEG copy of every view (about 180 KB a view; without it the match viewer cuts views from the source images)</source>
-            <translation>Van elke weergave een JPEG-kopie bewaren (ongeveer 180 KB per weergave; zonder kopie snijdt het vergelijkingsvenster de weergaven uit de bronbeelden)</translation>
+            <translation>Van elke weergave een JPEG-kopie bewaren (ongeveer 180 KB per weergave; zonder kopie snijdt de matchviewer de weergaven uit de bronbeelden)</translation>
         </message>
         <message>
             <source>Label</source>
@@ -1064,6 +1100,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Mijn eigen lagen</translation>
         </message>
         <message>
+            <source>My polygon layer</source>
+            <translation>Mijn polygoonlaag</translation>
+        </message>
+        <message>
             <source>New database</source>
             <translation>Nieuwe database</translation>
         </message>
@@ -1110,6 +1150,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>No reference photo has a position</source>
             <translation>Geen enkele referentiefoto heeft een positie</translation>
+        </message>
+        <message>
+            <source>None</source>
+            <translation>Geen</translation>
         </message>
         <message>
             <source>Not located: no reliable match ({0} verified of {1} candidates). The candidates are on the map for inspection.</source>
@@ -1162,6 +1206,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>PDOK (BRK, BAG/BGT, BAG)</source>
             <translation>PDOK (BRK, BAG/BGT, BAG)</translation>
+        </message>
+        <message>
+            <source>PDOK BAG (online, cached)</source>
+            <translation>PDOK BAG (online, bewaard)</translation>
         </message>
         <message>
             <source>PDOK BRT Achtergrondkaart</source>
@@ -1349,7 +1397,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Rank {0} · similarity {1} · {2} inliers · {3}</source>
-            <translation>Rang {0} · gelijkenis {1} · {2} kloppende punten · {3}</translation>
+            <translation>Rang {0} · overeenkomst {1} · {2} inliers · {3}</translation>
         </message>
         <message>
             <source>Reading the photo</source>
@@ -1473,7 +1521,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Skip photos labelled 'no match'</source>
-            <translation>Foto's met label 'geen overeenkomst' overslaan</translation>
+            <translation>Foto's met label 'geen match' overslaan</translation>
         </message>
         <message>
             <source>Skipped {0}: {1}</source>
@@ -1596,6 +1644,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>De polygoonlaag die de zoektocht begrenst</translation>
         </message>
         <message>
+            <source>The polygon layer with the building outlines</source>
+            <translation>De polygoonlaag met de gebouwomtrekken</translation>
+        </message>
+        <message>
             <source>The posterior density as a GeoTIFF; one file per photo.</source>
             <translation>De posterior-dichtheid als GeoTIFF; één bestand per foto.</translation>
         </message>
@@ -1609,7 +1661,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>The retrieved reference views with similarity and inliers.</source>
-            <translation>De opgehaalde referentiebeelden met gelijkenis en kloppende punten.</translation>
+            <translation>De opgehaalde referentiebeelden met overeenkomst en inliers.</translation>
         </message>
         <message>
             <source>The search area is empty</source>
@@ -1677,7 +1729,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Views added</source>
-            <translation>Toegevoegde beelden</translation>
+            <translation>Toegevoegde beelden (views)</translation>
         </message>
         <message>
             <source>Views per panorama</source>
@@ -1785,7 +1837,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>inliers</source>
-            <translation>kloppende punten</translation>
+            <translation>inliers</translation>
         </message>
         <message>
             <source>no capture time: located alone</source>
@@ -1853,11 +1905,11 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>similarity</source>
-            <translation>gelijkenis</translation>
+            <translation>overeenkomst</translation>
         </message>
         <message>
             <source>similarity {0}–{1}</source>
-            <translation>gelijkenis {0}–{1}</translation>
+            <translation>overeenkomst {0}–{1}</translation>
         </message>
         <message>
             <source>the album puts this photo {0} m from its own answer: check it</source>
@@ -1957,7 +2009,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>{0} images found, {1} added ({2} views), {3} already in the database, {4} failed</source>
-            <translation>{0} beelden gevonden, {1} toegevoegd ({2} beelden), {3} al in de database, {4} mislukt</translation>
+            <translation>{0} beelden gevonden, {1} toegevoegd ({2} views), {3} al in de database, {4} mislukt</translation>
         </message>
         <message>
             <source>{0} is a GeoPackage but not a GeoPin reference database (layers {1}).</source>
@@ -2037,7 +2089,11 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>{0}: 'no match'; skipped</source>
-            <translation>{0}: 'geen overeenkomst'; overgeslagen</translation>
+            <translation>{0}: 'geen match'; overgeslagen</translation>
+        </message>
+        <message>
+            <source>{0}: building outlines missing ({1}); located without them</source>
+            <translation>{0}: gebouwomtrekken ontbreken ({1}); zonder omtrekken gelokaliseerd</translation>
         </message>
         <message>
             <source>{0}: cannot read the photo ({1}); skipped</source>

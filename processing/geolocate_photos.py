@@ -32,6 +32,7 @@ from ..geopin_plugin.log import get_logger
 from ..geopin_plugin.output_check import CountingSink, output_problems
 from .album_step import TRACK_WKB, AlbumParameters, album_estimate_fields, track_fields
 from .base import GeoPinAlgorithm
+from .buildings_param import BuildingOutlines
 from .outputs import destination_given, style_on_load
 from .params import DatabaseInput, SearchDepth
 
@@ -52,7 +53,7 @@ def expand_inputs(paths):
     return photos
 
 
-class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, GeoPinAlgorithm):
+class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutlines, GeoPinAlgorithm):
     INPUT = "INPUT"
     AREA = "AREA"
     AREA_EXTENT = "AREA_EXTENT"
@@ -121,6 +122,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, GeoPinAlgorit
             self.OUTPUT_VIEWCONES, self.tr("View cones"), QgsProcessing.TypeVectorPolygon, optional=True,
             createByDefault=True), self.tr("Where each located camera looked: heading, field of view and depth."))
         self.add_album_parameters()
+        self.add_building_outlines()
         self.addOutput(QgsProcessingOutputNumber(self.LOCATED, self.tr("Photos located (confident or uncertain; "
                                                                         "not the no matches)")))
         self.addOutput(QgsProcessingOutputNumber(self.CONFIDENT, self.tr("Photos located confidently")))
@@ -165,6 +167,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, GeoPinAlgorit
         config = self.search_config(parameters, context)
         area = self._area_rings(parameters, context, feedback)
         albums = self.album_step(parameters, context)
+        buildings, buildings_http = self.building_map(parameters, context, feedback)
         feedback.pushInfo(self.tr("Loading the database and models…"))
         try:
             geolocator = get_geolocator(database, config)
@@ -239,7 +242,8 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, GeoPinAlgorit
             coverage_m = self._coverage_warning(database, name, gps, feedback)
             try:
                 geo = geolocator.locate(image, area=area, exif_gps=gps, progress=progress,
-                                        is_canceled=feedback.isCanceled, focal_35mm=exif.get("focal_35mm"))
+                                        is_canceled=feedback.isCanceled, focal_35mm=exif.get("focal_35mm"),
+                                        buildings=buildings)
             except Cancelled:
                 break
             except Exception as exc:  # one bad photo must not end the batch
@@ -251,6 +255,10 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, GeoPinAlgorit
                 continue
             located += rl.is_located(geo)  # a "no match" has no position: not located
             confident += geo.label == "confident"
+            if buildings is not None and buildings.errors:
+                feedback.pushWarning(self.tr("{0}: building outlines missing ({1}); located without them").format(
+                    name, buildings.errors[-1]))
+                buildings.errors.clear()
             if cand_sink is not None:
                 cand_sink.addFeatures(rl.candidate_features(path, geo), QgsFeatureSink.FastInsert)
             albums.add(path, geo, rl.estimate_feature(path, geo, est_sink_fields, coverage_m=coverage_m))
@@ -276,6 +284,8 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, GeoPinAlgorit
             feedback.setProgress(100.0 * (i + 1) / n)
 
         albums.finish(est_sink, sinks[self.OUTPUT_TRACK], feedback)
+        if buildings_http is not None:
+            buildings_http.close()
         problems = output_problems([(sinks[d], ids[d]) for d in sinks if sinks[d] is not None],
                                    [target for target, _ in posterior_written])
         if problems:  # a full disk must not look like success

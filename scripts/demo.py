@@ -227,13 +227,20 @@ def run(args):
     save_rgb(photo, query)
 
     geolocator = Geolocator(db_path)
-    geo = geolocator.locate(query, progress=lambda s, f, m: None)
+    # the shared BAG panden as the user's building layer (engine/buildings.py)
+    from geopin.geopin_plugin.engine.buildings import BuildingMap, geopackage_source
+
+    bag = datasets_dir() / "amsterdam-bag" / "bag_pand_amsterdam_2019.gpkg"
+    buildings = BuildingMap(geopackage_source(str(bag))) if bag.exists() else None
+    print(f"   building outlines: {bag if buildings else 'none (shared BAG panden not found)'}")
+    geo = geolocator.locate(query, progress=lambda s, f, m: None, buildings=buildings)
     lat, lon = float(target["lat"]), float(target["lon"])
     error = geodesic_distance_m(lat, lon, geo.lat, geo.lon) if geo.lat is not None else float("nan")
 
     heading = "unknown" if geo.heading_deg is None else \
         f"{geo.heading_deg:.1f}° ± {geo.heading_sd_deg:.1f}° (truth {args.heading:.1f}°)"
-    print(f"   position method: {geo.position_method}; camera heading: {heading}; "
+    note = f" ({geo.position_note})" if geo.position_note else ""
+    print(f"   position method: {geo.position_method}{note}; camera heading: {heading}; "
           f"field of view {geo.hfov_deg or float('nan'):.0f}° ({geo.fov_source or 'no pose'})")
     print("3. outputs")
     posterior = rl.write_posterior_geotiff(out / "posterior.tif", geo.posterior, geo.geotransform) \

@@ -56,6 +56,10 @@ class PoseObservation:
     inliers: int
     degenerate: str = ""
     view_id: Optional[object] = None
+    range_m: Optional[float] = None  # metric distance reference -> camera from facades (engine/facades.py)
+    range_sd_m: Optional[float] = None
+    range_note: str = ""  # why there is no range ("" when there is, or no outlines were given)
+    range_angle_deg: float = float("nan")  # the rays' median triangulation angle (facades.py)
 
 
 @dataclass
@@ -66,6 +70,8 @@ class BearingLine:
     sd_deg: float
     group: Hashable
     members: List[object] = field(default_factory=list)  # view ids
+    range_m: Optional[float] = None  # from facades: the camera at origin + range along the bearing
+    range_sd_m: Optional[float] = None
 
 
 def _circ_mean(deg: np.ndarray, w: np.ndarray) -> float:
@@ -101,9 +107,26 @@ def bearing_lines(observations: Sequence[PoseObservation]) -> List[BearingLine]:
         mean = _circ_mean(b, w)
         # independent views of one panorama still share its position error: floor
         line_sd = max(float(1.0 / math.sqrt(w.sum())), 0.5 * float(sd.min()))
-        lines.append(BearingLine(obs[0].x, obs[0].y, mean, line_sd, key,
-                                 [o.view_id for o, k in zip(obs, keep) if k]))
+        kept = [o for o, k in zip(obs, keep) if k]
+        rng, rng_sd = _group_range(kept)
+        lines.append(BearingLine(obs[0].x, obs[0].y, mean, line_sd, key, [o.view_id for o in kept], rng, rng_sd))
     return lines
+
+
+def _group_range(obs: Sequence[PoseObservation]) -> Tuple[Optional[float], Optional[float]]:
+    """One range for a panorama's views: the inverse-variance mean of their log ranges
+    (its sd: the formal one, at least the members' spread; one shared position)."""
+    ranged = [o for o in obs if o.range_m is not None]
+    if not ranged:
+        return None, None
+    lr = np.log([o.range_m for o in ranged])
+    rel = np.array([o.range_sd_m / o.range_m for o in ranged])
+    w = 1.0 / rel ** 2
+    mean = float(np.dot(w, lr) / w.sum())
+    spread = float(np.sqrt(np.dot(w, (lr - mean) ** 2) / w.sum()))
+    rel_sd = max(float(1.0 / math.sqrt(w.sum())), spread, float(rel.min()) / 2.0)
+    r = math.exp(mean)
+    return r, r * rel_sd
 
 
 def _crossing_deg(a: BearingLine, b: BearingLine) -> float:
@@ -128,20 +151,37 @@ def crosses(a: BearingLine, b: BearingLine) -> bool:
 
 
 def position_method(lines: Sequence[BearingLine]) -> str:
-    """triangulated (two lines from different spots crossing well), line, or density."""
+    """triangulated (two lines from different spots crossing well), facades (no
+    crossing, but a line has a metric range from the building outlines), line, or
+    density. A crossing wins over ranges: on amsterdam-lopo the 7 crossings were
+    1.8-10.2 m off, and adding their lines' facade ranges moved 4 of them 24-71 m
+    (one partner pair's ranges are 3x short; docs/geolocation.md)."""
     if not lines:
         return "density"
     for i in range(len(lines)):
         for j in range(i + 1, len(lines)):
             if crosses(lines[i], lines[j]):
                 return "triangulated"
+    if any(ln.range_m is not None for ln in lines):
+        return "facades"
     return "line"
+
+
+def without_ranges(lines: Sequence[BearingLine]) -> List[BearingLine]:
+    """The lines as plain bearing lines (a crossing ignores the facade ranges)."""
+    from dataclasses import replace
+
+    return [replace(ln, range_m=None, range_sd_m=None) for ln in lines]
 
 
 def intersect(lines: Sequence[BearingLine]) -> Optional[Tuple[float, float]]:
     """Least-squares point nearest to the lines (perpendicular distances weighted by
-    1 / sd^2); None when they do not triangulate."""
-    if position_method(lines) != "triangulated":
+    1 / sd^2); None when they do not triangulate. Lines with a range from facades:
+    see ``ranged_point``."""
+    method = position_method(lines)
+    if method == "facades":
+        return ranged_point(lines)
+    if method != "triangulated":
         return None
     A = np.zeros((2, 2))
     b = np.zeros(2)
@@ -160,12 +200,65 @@ def intersect(lines: Sequence[BearingLine]) -> Optional[Tuple[float, float]]:
 REFERENCE_POSITION_SD_M = 1.0  # the panorama cars' own position error (Overtoom: 0.1-0.5 m, one 6.4 m)
 
 
+def _information(lines: Sequence[BearingLine], point: Tuple[float, float]):
+    """(A, b): the summed information matrices of the lines at ``point`` and A's
+    pull towards each line's own point (its origin, or origin + range). A ranged line
+    is a point with sd range_sd along the bearing and range x bearing sd across; a
+    line without range constrains only across, by its distance from ``point``."""
+    A = np.zeros((2, 2))
+    b = np.zeros(2)
+    for ln in lines:
+        u = np.array([math.sin(math.radians(ln.bearing_deg)), math.cos(math.radians(ln.bearing_deg))])
+        o = np.array([ln.x, ln.y])
+        P = np.eye(2) - np.outer(u, u)
+        if ln.range_m is not None:
+            across = math.hypot(ln.range_m * math.radians(ln.sd_deg), REFERENCE_POSITION_SD_M)
+            along = math.hypot(ln.range_sd_m, REFERENCE_POSITION_SD_M)
+            W = P / across ** 2 + np.outer(u, u) / along ** 2
+            target = o + ln.range_m * u
+        else:
+            d = math.hypot(point[0] - ln.x, point[1] - ln.y)
+            W = P / math.hypot(d * math.radians(ln.sd_deg), REFERENCE_POSITION_SD_M) ** 2
+            target = o
+        A += W
+        b += W @ target
+    return A, b
+
+
+def ranged_point(lines: Sequence[BearingLine]) -> Optional[Tuple[float, float]]:
+    """The generalised least-squares point of ranged lines (and the unranged lines
+    that cross them): started at the ranged lines' own points, refined once with the
+    unranged lines' perpendicular sds at that distance."""
+    ranged = [ln for ln in lines if ln.range_m is not None]
+    if not ranged:
+        return None
+    point = (0.0, 0.0)
+    A, b = _information(ranged, point)
+    for _ in range(2):
+        try:
+            point = tuple(float(v) for v in np.linalg.solve(A, b))
+        except np.linalg.LinAlgError:
+            return None
+        A, b = _information(lines, point)
+    try:
+        return tuple(float(v) for v in np.linalg.solve(A, b))
+    except np.linalg.LinAlgError:
+        return None
+
+
 def crossing_radius(lines: Sequence[BearingLine], point: Tuple[float, float], mass: float = 0.68) -> float:
     """The radius around ``point`` (the lines' crossing) holding ``mass`` of its
     uncertainty: each line's perpendicular sd at the point is its distance times its
     bearing sd (plus the reference's own position error); their information sums, and
     the radius of a 2-D Gaussian with that covariance's mean variance holds ``mass``
-    (Rayleigh: exact when round)."""
+    (Rayleigh: exact when round). Ranged lines add their range information."""
+    if any(ln.range_m is not None for ln in lines):
+        A, _ = _information(lines, point)
+        try:
+            cov = np.linalg.inv(A)
+        except np.linalg.LinAlgError:
+            return float("inf")
+        return float(math.sqrt(-2.0 * math.log(1.0 - mass)) * math.sqrt(max(np.trace(cov), 0.0) / 2.0))
     A = np.zeros((2, 2))
     for ln in lines:
         d = math.hypot(point[0] - ln.x, point[1] - ln.y)
@@ -188,8 +281,12 @@ def line_likelihood(lines: Sequence[BearingLine], xs: np.ndarray, ys: np.ndarray
         # axial: the translation's sign flips on some pairs (measured: 12 of 80 partner
         # pairs at Overtoom pointed exactly backwards), so a line, not a ray
         ang = np.abs(_diff(np.degrees(np.arctan2(dx, dy)), ln.bearing_deg))
-        ang = np.minimum(ang, 180.0 - ang)
-        lik = eps + (1.0 - eps) * np.exp(-0.5 * (ang / ln.sd_deg) ** 2)
+        if ln.range_m is None:
+            ang = np.minimum(ang, 180.0 - ang)
+            lik = eps + (1.0 - eps) * np.exp(-0.5 * (ang / ln.sd_deg) ** 2)
+        else:  # a ray with a range: the triangulated points fixed the sign
+            along = math.hypot(ln.range_sd_m, REFERENCE_POSITION_SD_M)
+            lik = eps + (1.0 - eps) * np.exp(-0.5 * (ang / ln.sd_deg) ** 2 - 0.5 * ((dist - ln.range_m) / along) ** 2)
         lik = np.where(dist < 1.0, 1.0, lik)  # at the origin the bearing is undefined
         out *= lik
     return out
@@ -244,12 +341,15 @@ class PoseStage:
 
 
 def pose_stage(query_size: Tuple[int, int], inputs: Sequence[PoseInput],
-               query_hfov_deg: Optional[float] = None, query_camera: Optional[Callable] = None) -> PoseStage:
+               query_hfov_deg: Optional[float] = None, query_camera: Optional[Callable] = None,
+               footprints=None) -> PoseStage:
     """Relative poses of the best verified candidates -> observations, lines, heading.
     The query's FOV: ``query_hfov_deg`` (EXIF) or, when None, the hypothesis
     (pose.FOV_HYPOTHESES) whose essential matrices hold the most inliers on the
     HYPOTHESIS_REFS best candidates. ``query_camera(size, hfov)``: the query's pinhole
-    for a FOV (default: principal point centred, as in a photo)."""
+    for a FOV (default: principal point centred, as in a photo). ``footprints``
+    (buildings.Footprints around the references, or None): each trusted pose gets a
+    metric range from the facades its inliers' rays meet (engine/facades.py)."""
     from . import pose as P
 
     camera = query_camera or P.centred_intrinsics
@@ -278,11 +378,18 @@ def pose_stage(query_size: Tuple[int, int], inputs: Sequence[PoseInput],
         if p is None:
             continue
         poses[inp.view_id] = p
+        rng = None
+        if footprints is not None and p.bearing_deg is not None:
+            from .facades import facade_range
+
+            rng = facade_range(inp.matches, kq, inp.ref_intrinsics, p, inp.x, inp.y, inp.ref_heading_deg, footprints)
         observations.append(PoseObservation(
             x=inp.x, y=inp.y, group=inp.group,
             heading_deg=(inp.ref_heading_deg + p.yaw_deg) % 360.0,
             heading_sd_deg=math.hypot(p.yaw_sd_deg, extra_sd),
             bearing_deg=None if p.bearing_deg is None else (inp.ref_heading_deg + p.bearing_deg) % 360.0,
-            bearing_sd_deg=math.hypot(p.bearing_sd_deg, extra_bearing_sd), inliers=p.inliers, degenerate=p.degenerate, view_id=inp.view_id))
+            bearing_sd_deg=math.hypot(p.bearing_sd_deg, extra_bearing_sd), inliers=p.inliers, degenerate=p.degenerate,
+            view_id=inp.view_id, range_m=rng.range_m if rng else None, range_sd_m=rng.range_sd_m if rng else None,
+            range_note=rng.note if rng else "", range_angle_deg=rng.angle_deg if rng else float("nan")))
     heading, heading_sd = fuse_heading(observations)
     return PoseStage(observations, bearing_lines(observations), query_hfov_deg, source, heading, heading_sd, poses)

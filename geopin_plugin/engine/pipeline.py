@@ -106,7 +106,8 @@ class Geolocation:
     message: str = ""
     heading_deg: Optional[float] = None  # the camera's compass heading (relative poses), None: unknown
     heading_sd_deg: Optional[float] = None
-    position_method: str = "density"  # triangulated / line / density
+    position_method: str = "density"  # facades / triangulated / line / density
+    position_note: str = ""  # with building outlines: why the position has no range from facades
     hfov_deg: Optional[float] = None  # the photo's horizontal field of view used for the pose
     fov_source: str = ""  # exif / hypotheses / "" (no pose)
 
@@ -212,16 +213,19 @@ class Geolocator:
     # --- the pipeline: the stages (engine/stages.py) in a row ------------------------------
     def locate(self, image_rgb: np.ndarray, area=None, exif_gps=None, progress: Optional[ProgressFn] = None,
                is_canceled: Optional[Callable[[], bool]] = None, exclude_panos=None,
-               focal_35mm: Optional[float] = None) -> Geolocation:
+               focal_35mm: Optional[float] = None, buildings=None) -> Geolocation:
         """Geolocate one RGB image. ``area``: RD New rings to search inside;
         ``exif_gps``: (lat, lon) to report the distance to; ``exclude_panos``:
         panorama ids whose views are left out (leave-one-out measurements);
-        ``focal_35mm``: EXIF FocalLengthIn35mmFilm (the photo's field of view)."""
+        ``focal_35mm``: EXIF FocalLengthIn35mmFilm (the photo's field of view);
+        ``buildings``: a buildings.BuildingMap (outlines give the bearing lines a
+        range and the posterior its building prior; None: without outlines)."""
         with self._lock:  # one query at a time per Geolocator
-            return self._locate(image_rgb, area, exif_gps, progress, is_canceled, exclude_panos, focal_35mm)
+            return self._locate(image_rgb, area, exif_gps, progress, is_canceled, exclude_panos, focal_35mm,
+                                buildings)
 
     def _locate(self, image, area, exif_gps, progress, is_canceled, exclude_panos=None,
-                focal_35mm=None) -> Geolocation:
+                focal_35mm=None, buildings=None) -> Geolocation:
         cfg = self.config
         report = progress or (lambda stage, fraction, message="": None)
 
@@ -251,7 +255,8 @@ class Geolocator:
         index = stages.DatabaseIndex(db)
         answer = stages.estimate(found.candidates, checked.query_size, cfg.posterior_for(self.verifier),
                                  cfg.position_method, self.calibration, hfov, timings,
-                                 spacing_at=lambda x, y: index.spacing_at(x, y, exclude_panos or ()))
+                                 spacing_at=lambda x, y: index.spacing_at(x, y, exclude_panos or ()),
+                                 buildings=buildings)
         result = self._geolocation(answer, checked.query_size, timings)
         if self.notice:
             result.message = "; ".join(m for m in (result.message, self.notice) if m)
@@ -277,6 +282,7 @@ class Geolocator:
             footprints=p.footprints, posterior=p.grid, geotransform=p.geotransform, timings=timings,
             features=dict(p.features), query_feature_size=query_size, database=self.database_path,
             heading_deg=answer.heading_deg, heading_sd_deg=answer.heading_sd_deg, position_method=p.position_method,
+            position_note=answer.position_note,
             hfov_deg=stage.hfov_deg if stage and stage.fov_source else None,
             fov_source=stage.fov_source if stage else "",
         )

@@ -100,6 +100,7 @@ class RelativePose:
     bearing_sd_deg: float
     yaw_sd_deg: float
     degenerate: str = ""  # "", "rotation" (no parallax), "vertical" (the baseline is vertical)
+    inlier_index: np.ndarray = None  # indices into the matches of the essential-matrix inliers (facades.py)
 
     @property
     def trusted(self) -> bool:
@@ -192,7 +193,7 @@ def relative_pose(matches: np.ndarray, k_query: Intrinsics, k_ref: Intrinsics,
     yaw_sd = max(1.0, 3.0 * noise_deg * math.sqrt(30.0 / n))
     return RelativePose(R=R, t=t, inliers=n, parallax_deg=parallax, planar_share=planar, yaw_deg=_yaw_of(axis),
                         bearing_deg=bearing, bearing_sd_deg=float(min(bearing_sd, 45.0)),
-                        yaw_sd_deg=float(yaw_sd), degenerate=degenerate)
+                        yaw_sd_deg=float(yaw_sd), degenerate=degenerate, inlier_index=np.flatnonzero(inl))
 
 
 def pose_with_fov_hypotheses(matches: np.ndarray, query_size: Tuple[int, int], k_ref: Intrinsics,

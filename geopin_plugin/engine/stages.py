@@ -241,24 +241,27 @@ class Estimate:
     heading_deg: Optional[float] = None
     heading_sd_deg: Optional[float] = None
     pose: object = None  # localize.PoseStage (None: nothing was verified)
+    position_note: str = ""  # with outlines, why the position has no range from facades
 
 
 def estimate(candidates: List[Candidate], query_size, posterior_config: post.PosteriorConfig,
              position_method: str = "density", calibration=None, hfov: Optional[float] = None,
              timings: Optional[Dict[str, float]] = None, spacing_at: Optional[Callable] = None,
-             query_camera: Optional[Callable] = None) -> Estimate:
+             query_camera: Optional[Callable] = None, buildings=None) -> Estimate:
     """The posterior over the candidates (sharpened by the verified references' bearing
     lines: all of them when ``position_method`` is "pose", only where two cross when
     "crossing"), the heading from their relative poses, the confidence and label
     (``calibration`` None: 0 and "uncalibrated"). ``spacing_at(x, y)``: the local
     spacing of the references, which bounds the error radius once something verified
     (posterior.bounded_radius). ``query_camera``: the query's pinhole per FOV for the
-    pose (localize.pose_stage; None: a photo's, principal point centred)."""
+    pose (localize.pose_stage; None: a photo's, principal point centred).
+    ``buildings`` (buildings.BuildingMap or None): footprints give the bearing lines a
+    range (engine/facades.py) and the posterior its building prior."""
     timings = {} if timings is None else timings
     t0 = time.perf_counter()
     stage = None
     if query_size is not None:
-        stage = pose_stage_for(candidates, query_size, hfov, query_camera)
+        stage = pose_stage_for(candidates, query_size, hfov, query_camera, buildings)
         timings["pose"] = time.perf_counter() - t0
         t0 = time.perf_counter()
     if not candidates:
@@ -268,7 +271,7 @@ def estimate(candidates: List[Candidate], query_size, posterior_config: post.Pos
                             verified=c.verified, group=group_key(c.view)) for c in candidates]
     use_lines = stage is not None and position_method in ("pose", "crossing")
     p = post.estimate(obs, posterior_config, lines=stage.lines if use_lines else None,
-                      crossing_only=position_method == "crossing")
+                      crossing_only=position_method == "crossing", buildings=buildings)
     for c, w in zip(candidates, p.observation_weights):
         c.weight = float(w)
         c.distance_m = float(np.hypot(c.view.x - p.x, c.view.y - p.y))
@@ -285,7 +288,8 @@ def estimate(candidates: List[Candidate], query_size, posterior_config: post.Pos
         confidence = calibration.confidence(p.features)
         label = calibration.label(confidence, n_verified)
     timings["posterior"] = time.perf_counter() - t0
-    return Estimate(p, ranked, confidence, label, n_verified, heading, heading_sd, stage)
+    return Estimate(p, ranked, confidence, label, n_verified, heading, heading_sd, stage,
+                    position_note(stage, p) if buildings is not None else "")
 
 
 def pose_inputs(candidates, query_size):
@@ -309,10 +313,28 @@ def pose_inputs(candidates, query_size):
     return out
 
 
-def pose_stage_for(candidates, query_size, hfov=None, query_camera=None):
+def pose_stage_for(candidates, query_size, hfov=None, query_camera=None, buildings=None):
     from .localize import pose_stage
 
-    return pose_stage(query_size, pose_inputs(candidates, query_size), hfov, query_camera)
+    inputs = pose_inputs(candidates, query_size)
+    footprints = None
+    if buildings is not None and inputs:
+        from .facades import MAX_FACADE_M
+
+        footprints = buildings.around(sorted({(p.x, p.y) for p in inputs}), MAX_FACADE_M)
+    return pose_stage(query_size, inputs, hfov, query_camera, footprints)
+
+
+def position_note(stage, p) -> str:
+    """Why the winning place's bearing lines got no range from the facades ("" when
+    one did, or there were no lines): the most common reason among its poses."""
+    if stage is None or p.position_method == "facades":
+        return ""
+    win = {g.key for g in p.groups if g.cluster == p.winning_cluster and g.verified}
+    notes = [o.range_note for o in stage.observations if o.group in win and o.range_note]
+    if not notes:
+        return ""
+    return "no range from facades: " + max(sorted(set(notes)), key=notes.count)
 
 
 def apply_pose_stage(stage, p, candidates):

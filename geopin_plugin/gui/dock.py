@@ -355,7 +355,13 @@ class GeoPinDock(PhotoListActions, DockResultActions, QgsDockWidget):
         self.results_list.clear()
         self.summary_label.setText("")
         self.progress.setValue(0)
-        self.task = LocateTask(photo, self.database_path(), config, area=self.area)
+        try:
+            buildings = self.advanced.building_map()
+        except ValueError as exc:
+            self.queue = []
+            self._fail(str(exc))
+            return None
+        self.task = LocateTask(photo, self.database_path(), config, area=self.area, buildings=buildings)
         self.task.stage_changed.connect(self._stage_changed)
         self.task.done.connect(self._task_done)
         QgsApplication.taskManager().addTask(self.task)

@@ -1,6 +1,7 @@
 """The dock's "Advanced" section: candidates retrieved (TOP_K) and verified
-(VERIFY_TOP), the search area (everywhere, the map extent or a polygon layer) and
-the background map. Values persist as GeoPin/ settings."""
+(VERIFY_TOP), the search area (everywhere, the map extent or a polygon layer), the
+building outlines (none, PDOK BAG or a polygon layer: engine/buildings.py) and the
+background map. Values persist as GeoPin/ settings."""
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
@@ -17,6 +18,30 @@ from ..i18n import tr
 from .map_context import background_names
 
 RD_NEW = "EPSG:28992"
+
+
+def building_names():
+    return (("", tr("None")), ("pdok", tr("PDOK BAG (online, cached)")), ("layer", tr("My polygon layer")))
+
+
+class LayerSource:
+    """A polygon layer read from the locate task's thread: a feature source made on the
+    main thread, with the layer's CRS and fields (parcel_layers.geojson_features)."""
+
+    def __init__(self, layer):
+        from qgis.core import QgsVectorLayerFeatureSource
+
+        self._source = QgsVectorLayerFeatureSource(layer)
+        self._crs, self._fields = layer.crs(), layer.fields()
+
+    def sourceCrs(self):  # noqa: N802
+        return self._crs
+
+    def fields(self):
+        return self._fields
+
+    def getFeatures(self, request):  # noqa: N802
+        return self._source.getFeatures(request)
 
 
 def area_names():
@@ -69,6 +94,17 @@ class AdvancedBox(QgsCollapsibleGroupBox):
         self.area_layer.setToolTip(tr("The polygon layer that limits the search"))
         form.addRow(tr("Polygon layer"), self.area_layer)
 
+        self.buildings = setting_combo_box("building_outlines", "geopinBuildings", building_names(), tr(
+            "Building outlines give a single bearing line its range and keep the camera out of buildings"))
+        self.buildings.currentIndexChanged.connect(self._buildings_changed)
+        form.addRow(tr("Building outlines"), self.buildings)
+        self.buildings_layer = QgsMapLayerComboBox()
+        self.buildings_layer.setObjectName("geopinBuildingsLayer")
+        self.buildings_layer.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        self.buildings_layer.setToolTip(tr("The polygon layer with the building outlines"))
+        form.addRow(tr("Building layer"), self.buildings_layer)
+        self._buildings_changed()
+
         self.background = setting_combo_box("background_map", "geopinBackground", background_names(), tr(
             "A background map added under the results (downloaded from the internet)"))
         form.addRow(tr("Background map"), self.background)
@@ -78,6 +114,29 @@ class AdvancedBox(QgsCollapsibleGroupBox):
         code = self.area.currentData() or ""
         settings.set_value("search_area", code)  # also at start: an unknown stored code becomes ""
         self.area_layer.setEnabled(code == "layer")
+
+    def _buildings_changed(self, *_):
+        self.buildings_layer.setEnabled((self.buildings.currentData() or "") == "layer")
+
+    def building_map(self):
+        """What the locate task gets for the building outlines: None, "pdok" (the task
+        fetches) or a buildings.BuildingMap over the chosen layer. Raises ValueError when
+        the layer is missing."""
+        code = self.buildings.currentData() or ""
+        if code == "pdok":
+            return "pdok"
+        if code != "layer":
+            return None
+        layer = self.buildings_layer.currentLayer()
+        if layer is None:
+            raise ValueError(tr("Choose a polygon layer for the building outlines"))
+        from .. import parcel_layers as pl
+        from ..engine.buildings import BuildingMap
+        from ..engine.pdok.features import parse_buildings
+
+        source, name = LayerSource(layer), layer.name()
+        context = QgsProject.instance().transformContext()
+        return BuildingMap(lambda bbox: parse_buildings(pl.geojson_features(source, bbox, context), name), name)
 
     def set_area(self, code, layer=None):
         self.area.setCurrentIndex(self.area.findData(code))

@@ -55,12 +55,13 @@ class LocateTask(QgsTask):
     stage_changed = pyqtSignal(str, float, str)
     done = pyqtSignal(object, str)
 
-    def __init__(self, photo_path, database_path, config=None, area=None):
+    def __init__(self, photo_path, database_path, config=None, area=None, buildings=None):
         super().__init__(tr("GeoPin: locating {0}").format(os.path.basename(photo_path)), QgsTask.CanCancel)
         self.photo_path = photo_path
         self.database_path = database_path
         self.config = config
         self.area = area
+        self.buildings = buildings  # None, "pdok" (fetched here, in the task) or a buildings.BuildingMap
         self.result = None
         self.error = ""
         self.exif = {}
@@ -90,9 +91,15 @@ class LocateTask(QgsTask):
                 from ..engine.coverage import distance_to_coverage_m
 
                 self.coverage_m = distance_to_coverage_m(self.database_path, *exif_gps)
-            self.result = geolocator.locate(
-                image, area=self.area, exif_gps=exif_gps, progress=self._progress, is_canceled=self.isCanceled,
-                focal_35mm=self.exif.get("focal_35mm"))  # the photo's field of view for the camera heading
+            buildings, http = self._building_map()
+            try:
+                self.result = geolocator.locate(
+                    image, area=self.area, exif_gps=exif_gps, progress=self._progress, is_canceled=self.isCanceled,
+                    focal_35mm=self.exif.get("focal_35mm"),  # the photo's field of view for the camera heading
+                    buildings=buildings)
+            finally:
+                if http is not None:
+                    http.close()
             # pictures for the results list and the match viewer, read here (not in the GUI thread)
             self.query_image = shrink(image, VIEW_SIDE)
             # grouped by source file: a database without view copies cuts them from
@@ -116,6 +123,23 @@ class LocateTask(QgsTask):
             get_logger("dock").exception("Geolocation of %s failed", self.photo_path)
             self.error = user_message(exc)  # in the user's language; the log has the details
             return False
+
+    def _building_map(self):
+        """(buildings.BuildingMap or None, the HTTP client to close): PDOK's is made in
+        the task's thread, as the parcels task does."""
+        if self.buildings != "pdok":
+            return self.buildings, None
+        from qgis.core import QgsApplication
+
+        from ..engine.buildings import BuildingMap, pdok_source
+        from ..engine.pdok.cache import PdokCache
+        from ..engine.pdok.fetch import PdokFetcher
+        from ..qgis_http import QgisHttpClient
+
+        http = QgisHttpClient(timeout_ms=60000)
+        cache = PdokCache(os.path.join(QgsApplication.qgisSettingsDirPath(), "geopin", "pdok_cache.gpkg"))
+        return BuildingMap(pdok_source(PdokFetcher(http, None, cache=cache, is_canceled=self.isCanceled)),
+                           "PDOK BAG"), http
 
     def finished(self, ok):  # main thread
         if ok and self.result is not None:

@@ -76,6 +76,12 @@ class EvalConfig:
     # album protocols (engine/album_protocols.py): "" each frame alone; walking /
     # cycling / driving: the album's joint estimate (engine/album.py) with that motion preset
     album: str = ""
+    # building outlines as "the user's layer" (engine/buildings.py): "" none (the
+    # default, as without outlines), "bag" the shared BAG panden
+    # (datasets/amsterdam-bag), or a GeoPackage path; building_prior: the posterior's
+    # factor inside footprints (-1: posterior.PosteriorConfig's; 1: no prior)
+    buildings: str = ""
+    building_prior: float = -1.0
 
     def resolved(self) -> "EvalConfig":
         from ..models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
@@ -97,6 +103,8 @@ class EvalConfig:
             posterior = replace(posterior, mean_radius_m=float(c.mean_radius))
         if c.spacing_factor >= 0:
             posterior = replace(posterior, spacing_factor=float(c.spacing_factor))
+        if c.building_prior >= 0:
+            posterior = replace(posterior, building_prior=float(c.building_prior))
         cells = None
         if c.cells:
             from ..cells import CellSearch
@@ -133,6 +141,8 @@ class EvalConfig:
         point += f" (radius ≤ {c.spacing_factor:g} x spacing)" if c.spacing_factor >= 0 else ""
         pos = "" if c.position == PipelineConfig.position_method else f" · {c.position}"
         pos += f" · features {c.storage}" if c.storage else ""
+        pos += f" · buildings {c.buildings}" if c.buildings else ""
+        pos += f" (prior {c.building_prior:g})" if c.building_prior >= 0 else ""
         if c.cells:
             cs = self.pipeline_config().cells
             pos += f" · cells {cs.cell_m:g} m tau {cs.tau:g} mass {cs.mass:g} max {cs.max_cells}"
@@ -155,7 +165,7 @@ class EvalConfig:
             if k in _INT_KEYS:
                 kw[k] = int(v)
             elif k in ("inlier_power", "cells", "cell_tau", "cell_mass", "spacing_factor",
-                       "mean_radius"):
+                       "mean_radius", "building_prior"):
                 kw[k] = float(v)
             elif k == "whitening":
                 kw[k] = v.lower() in ("1", "true", "yes", "on")
@@ -177,6 +187,22 @@ class EvalConfig:
         if cfg.learned_top < 0 or cfg.learned_min_inliers < 0:
             raise ValueError("learned_top and learned_min_inliers must be >= 0")
         return cfg
+
+
+def building_map(config: EvalConfig):
+    """The preset's buildings.BuildingMap, or None (buildings="")."""
+    if not config.buildings:
+        return None
+    from pathlib import Path
+
+    from ..buildings import BuildingMap, geopackage_source
+    from ..paths import datasets_dir
+
+    path = Path(datasets_dir()) / "amsterdam-bag" / "bag_pand_amsterdam_2019.gpkg" \
+        if config.buildings == "bag" else Path(config.buildings)
+    if not path.exists():
+        raise EvaluationError(f"building outlines not found: {path}")
+    return BuildingMap(geopackage_source(str(path)), path.name)
 
 
 def make_verifier(config: EvalConfig):

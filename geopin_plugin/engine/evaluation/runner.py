@@ -23,7 +23,7 @@ from ..protocols import Item, Protocol, Query
 from .caches import (LEARNED, CachedEmbedder, CachedExtractor, CachedVerifier, FeatureStore, ReferenceFeatures,
                      VerificationCache, confirm_id, default_cache_dir, learned_parts, learned_verifier_id,
                      learned_verify_config, verifier_id)
-from .config import EvalConfig, EvaluationError, make_verifier
+from .config import EvalConfig, EvaluationError, building_map, make_verifier
 from .items import ProtocolView, load_item_image, reference_heading
 from .results import QueryResult
 
@@ -118,6 +118,7 @@ class ProtocolRunner:
             except CalibrationError as exc:
                 self.log(f"no usable calibration: {exc}")
         self.calibration = calibration
+        self.buildings = building_map(self.config)
         self._ref_vectors = None
         self.index: Optional[MaskedIndex] = None
         self.evidence = {}  # query key -> album.PhotoEvidence (preset album=...)
@@ -193,7 +194,7 @@ class ProtocolRunner:
         answer = stages.estimate(cands, query_size, pc.posterior_for(self.verifier), pc.position_method,
                                  self.calibration, timings=timings,
                                  spacing_at=lambda x, y: self.index.spacing_at(x, y, q.exclude_groups),
-                                 query_camera=query_camera(q.item))
+                                 query_camera=query_camera(q.item), buildings=self.buildings)
         post, stage = answer.posterior, answer.pose
         if cfg.album:  # the album sees each query's witnesses (evaluation/album_run.py)
             from ..album import evidence_of
