@@ -54,19 +54,30 @@ def cap_template(name: str) -> np.ndarray:
     cap[:] = bg
     rng = _rng(name)
     band = int(round(11 * px_deg))  # the part of the cap a horizontal view sees (down to ~-21°)
-    period = CAP_TEMPLATE_W // 8  # one motif every 45°: every view heading sees some
-    for k in range(8):
-        x0 = k * period + int(8 * px_deg * (variant + 1) / 3)
-        # block logo: a ring of squares round a solid block
-        s = int(band * 0.28)
-        y0 = int(band * 0.12)
-        cv2.rectangle(cap, (x0, y0), (x0 + 3 * s, y0 + 3 * s), accent, -1)
-        cv2.rectangle(cap, (x0 + s, y0 + s), (x0 + 2 * s, y0 + 2 * s), fg, -1)
-        # text beside it
-        cv2.putText(cap, _CAP_TEXT[variant].split("  ")[k % 2], (x0 + 3 * s + 12, y0 + 2 * s),
-                    cv2.FONT_HERSHEY_DUPLEX, band / 120.0, fg, 2, cv2.LINE_AA)
-        # a QR-like block code under the logo
-        cells = (rng.uniform(size=(5, 21)) < 0.5)
+    # three rigs, three unrelated designs: motifs a circle, logo shape, font
+    motifs = (8, 6, 10)[variant]
+    font = (cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX)[variant]
+    period = CAP_TEMPLATE_W // motifs  # every view heading sees some
+    s = int(band * 0.28)
+    y0 = int(band * 0.12)
+    for k in range(motifs):
+        x0 = k * period + int(rng.uniform(0, period / 4))
+        if variant == 0:  # a square ring round a block
+            cv2.rectangle(cap, (x0, y0), (x0 + 3 * s, y0 + 3 * s), accent, -1)
+            cv2.rectangle(cap, (x0 + s, y0 + s), (x0 + 2 * s, y0 + 2 * s), fg, -1)
+        elif variant == 1:  # a disc with a ring
+            c = (x0 + 3 * s // 2, y0 + 3 * s // 2)
+            cv2.circle(cap, c, 3 * s // 2, fg, -1, cv2.LINE_AA)
+            cv2.circle(cap, c, s, accent, max(2, s // 4), cv2.LINE_AA)
+        else:  # a triangle over a bar
+            pts = np.array([(x0, y0 + 3 * s), (x0 + 3 * s // 2, y0), (x0 + 3 * s, y0 + 3 * s)], np.int32)
+            cv2.fillPoly(cap, [pts], accent, cv2.LINE_AA)
+            cv2.rectangle(cap, (x0, y0 + 3 * s - s // 3), (x0 + 3 * s, y0 + 3 * s), fg, -1)
+        words = _CAP_TEXT[variant].split("  ")
+        cv2.putText(cap, words[k % len(words)], (x0 + 3 * s + 12, y0 + 2 * s), font, band / 120.0, fg, 2,
+                    cv2.LINE_AA)
+        # a QR-like block code under the logo, new in every motif
+        cells = rng.uniform(size=(5, 21)) < 0.5
         c = max(3, band // 26)
         qy = y0 + 3 * s + c
         for (i, j) in zip(*np.nonzero(cells)):

@@ -39,6 +39,9 @@ from .geo import geodesic_distance_m
 from .panorama import DEFAULT_MIN_ELEVATION_DEG as REF_MIN_ELEVATION, VIEW_SIZE
 from .paths import datasets_dir
 
+# Bumped whenever engine/overlays.py paints other pixels (cache keys hold it)
+OVERLAY_VERSION = 2
+
 # Views cut from panoramas: the reference grid (as the database ingest cuts them)
 # and phone-like query views.
 REF_HEADINGS = tuple(float(h) for h in range(0, 360, 45))
@@ -83,7 +86,7 @@ class Item:
         """Stable identity for caches (independent of where the datasets folder lives)."""
         name = _rel(self.path)
         cond = f",cond={self.condition}" if self.condition else ""
-        cond += f",ovl={self.overlay}" if self.overlay else ""
+        cond += f",ovl={self.overlay}@{OVERLAY_VERSION}" if self.overlay else ""
         cond += f",src={self.source_width}" if self.source_width else ""
         if not self.is_view:
             return (name if self.max_side is None else f"{name}#max={self.max_side}") + cond
