@@ -77,8 +77,8 @@ ENOUGH_VERIFIED = 3
 # one horizontal band (10th-90th percentile of y within MIN_EXTENT of the height, on
 # either image) gets spread 0: not verified. Measured by scripts/overlay_distributions.py
 # (docs/geolocation.md "Pixels that are not the place").
-STATIC_DISPLACEMENT = 0.01
-MIN_EXTENT = 0.10
+STATIC_DISPLACEMENT = 0.005
+MIN_EXTENT = 0.05
 LEARNED_KEYPOINTS = 512  # LightGlue cost grows ~quadratically: 512 kp ~1.5 s/pair on 2 cores
 LEARNED_MIN_INLIERS = 60  # LightGlue MAGSAC inliers (DISK, 512 kp): measured, different places <= 58; docs/evaluation.md
 
