@@ -63,6 +63,7 @@ def main(argv=None) -> int:
     ap.add_argument("--name", default="", help="run folder name under build/eval (default from the arguments)")
     ap.add_argument("--out", default=str(REPO / "build" / "eval"), help="parent folder of the run folders")
     ap.add_argument("--cache", default="", help="cache folder (default build/eval-cache)")
+    ap.add_argument("--positives", action="store_true", help="only the positive queries (a quick regression check)")
     ap.add_argument("--gallery", type=int, default=24, help="failures shown per run")
     args = ap.parse_args(argv)
 
@@ -72,6 +73,8 @@ def main(argv=None) -> int:
                          "".join(ch if ch.isalnum() or ch in "-_=" else "_" for ch in specs[0]))
     if args.max_queries:
         name += f"-q{args.max_queries}"
+    if args.positives:
+        name += "-positives"
     run_dir = Path(args.out) / name
     cache = Path(args.cache) if args.cache else None
     command = "scripts/evaluate.py " + " ".join(repr(a) if (not a or " " in a) else a for a in (argv or sys.argv[1:]))
@@ -79,6 +82,8 @@ def main(argv=None) -> int:
     protocols = []
     for pname in args.protocol:
         p = pr.builtin_protocol(pname)
+        if args.positives:
+            p.queries = [q for q in p.queries if q.positive]
         if args.max_queries:
             p = p.subset(max_queries=args.max_queries)
         protocols.append(p)

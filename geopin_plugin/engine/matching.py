@@ -75,3 +75,26 @@ def fundamental_inliers(pq: np.ndarray, pr: np.ndarray, thr: float, conf: float,
     if F is None or mask is None:
         return np.zeros(len(pq), bool)
     return mask.ravel().astype(bool)
+
+
+def displacement(pq: np.ndarray, pr: np.ndarray, size_q, size_r) -> np.ndarray:
+    """Each match's move between the two images in normalised positions (x / width,
+    y / height): an overlay the camera carries (a nadir cap, a hood, a date stamp)
+    sits at the same normalised position in every image of its rig, the scene moves."""
+    if len(pq) == 0:
+        return np.zeros(0, np.float32)
+    nq = np.asarray(pq, np.float64) / np.array([float(size_q[0]), float(size_q[1])])
+    nr = np.asarray(pr, np.float64) / np.array([float(size_r[0]), float(size_r[1])])
+    return np.hypot(*(nq - nr).T).astype(np.float32)
+
+
+def vertical_extent(points: np.ndarray, size) -> float:
+    """The height of the band holding the central 80 % of the points (10th to 90th
+    percentile of y / height): small when every inlier lies along one horizontal band
+    (a horizon, the edge of a cap), which the line penalty of ``coverage`` misses when
+    the band is a few rows of cells high."""
+    if len(points) < 2:
+        return 0.0
+    y = np.asarray(points, np.float64)[:, 1] / float(size[1])
+    lo, hi = np.percentile(y, [10, 90])
+    return float(hi - lo)

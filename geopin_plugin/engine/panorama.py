@@ -14,10 +14,16 @@ from collections import OrderedDict
 import cv2
 import numpy as np
 
-# Full 360° panoramas without XMP are recognised by a 2:1 aspect (±1 %) and at
-# least this width, so an ordinary wide photo is not cut into views.
+# Full 360° panoramas without XMP are recognised by a 2:1 aspect (±1 %) and, when
+# the pixels are at hand, by their left and right edges continuing each other
+# (``wrap_score``: the seam differs no more than neighbouring columns do); without
+# the pixels, by at least this width, so an ordinary wide photo is not cut into views.
 MIN_PANORAMA_WIDTH = 3000
 ASPECT_TOLERANCE = 0.01
+# wrap_score at or below this: the edges continue each other. Measured by
+# scripts/panorama_wrap.py on the shared panoramas (8000, 4000, 2048 and 1024 px wide)
+# and 2:1 crops of shared photos and panoramas (docs/geolocation.md).
+WRAP_MAX_SCORE = 3.0
 
 # Lowest elevation seen by a stored view. Measured on the Amsterdam panoramas
 # (8000x4000): the black band starts at row 3300 (-58.5°); the car roof's top edge
@@ -34,11 +40,41 @@ _remap_cache = OrderedDict()
 _remap_lock = threading.Lock()  # views may be cut in several threads
 
 
-def is_equirectangular(width, height, gpano=None):
+def wrap_score(rgb) -> float:
+    """How much the seam between the last and the first column differs, relative to
+    neighbouring columns: about 1 where the image wraps around (a 360° panorama, any
+    size), several times more where the edges are unrelated (a crop, a wide photo).
+    Rows of the middle 80 % (the sky and a nadir cap are flat everywhere); the
+    neighbours' figure is the larger of the median next to the seam (4 pairs, the
+    seam's own texture) and the median over 64 evenly spaced pairs (so a smooth edge
+    of a photo does not make any seam look large)."""
+    a = np.asarray(rgb)
+    h, w = a.shape[:2]
+    if w < 8 or h < 8:
+        return float("inf")
+    band = a[int(0.1 * h):max(int(0.9 * h), int(0.1 * h) + 1)].astype(np.float32)
+    if band.ndim == 3:
+        band = band.mean(axis=2)
+
+    def diff(i, j):
+        return float(np.mean(np.abs(band[:, i] - band[:, j])))
+
+    local = float(np.median([diff(0, 1), diff(1, 2), diff(w - 3, w - 2), diff(w - 2, w - 1)]))
+    spread = float(np.median([diff(c, c + 1) for c in np.linspace(1, w - 3, 64).astype(int)]))
+    return diff(w - 1, 0) / max(local, spread, 1.0)
+
+
+def wraps_around(rgb) -> bool:
+    return wrap_score(rgb) <= WRAP_MAX_SCORE
+
+
+def is_equirectangular(width, height, gpano=None, rgb=None):
     """True for a full 360x180° equirectangular image.
 
     XMP GPano decides when present (ProjectionType equirectangular, not cropped);
-    otherwise a 2:1 aspect and a width of at least MIN_PANORAMA_WIDTH."""
+    otherwise a 2:1 aspect and, given the pixels ``rgb``, edges that continue each
+    other (any size: a 2048 x 1024 upload too); without them, a width of at least
+    MIN_PANORAMA_WIDTH."""
     gpano = gpano or {}
     proj = gpano.get("ProjectionType")
     if proj is not None:
@@ -54,7 +90,11 @@ def is_equirectangular(width, height, gpano=None):
         if full_w and full_h and (crop_w < full_w or crop_h < full_h):
             return False  # a partial panorama: not handled as a full sphere
         return abs(width / max(height, 1) - 2.0) <= 2.0 * ASPECT_TOLERANCE
-    return width >= MIN_PANORAMA_WIDTH and abs(width / max(height, 1) - 2.0) <= 2.0 * ASPECT_TOLERANCE
+    if abs(width / max(height, 1) - 2.0) > 2.0 * ASPECT_TOLERANCE:
+        return False
+    if rgb is not None:
+        return wraps_around(rgb)
+    return width >= MIN_PANORAMA_WIDTH
 
 
 def evenly_spaced_headings(n, offset_deg=0.0):

@@ -39,6 +39,9 @@ from .geo import geodesic_distance_m
 from .panorama import DEFAULT_MIN_ELEVATION_DEG as REF_MIN_ELEVATION, VIEW_SIZE
 from .paths import datasets_dir
 
+# Bumped whenever engine/overlays.py paints other pixels (cache keys hold it)
+OVERLAY_VERSION = 2
+
 # Views cut from panoramas: the reference grid (as the database ingest cuts them)
 # and phone-like query views.
 REF_HEADINGS = tuple(float(h) for h in range(0, 360, 45))
@@ -68,6 +71,11 @@ class Item:
     max_side: Optional[int] = None
     # a phone-photo condition applied after rendering (engine/perturb.py), "" none
     condition: str = ""
+    # a generated static overlay (engine/overlays.py: a nadir cap painted into the
+    # panorama before cutting, a hood or date stamp painted on the view), "" none
+    overlay: str = ""
+    # the panorama downscaled to this width before cutting (a smaller upload), None as is
+    source_width: Optional[int] = None
 
     @property
     def is_view(self) -> bool:
@@ -78,6 +86,8 @@ class Item:
         """Stable identity for caches (independent of where the datasets folder lives)."""
         name = _rel(self.path)
         cond = f",cond={self.condition}" if self.condition else ""
+        cond += f",ovl={self.overlay}@{OVERLAY_VERSION}" if self.overlay else ""
+        cond += f",src={self.source_width}" if self.source_width else ""
         if not self.is_view:
             return (name if self.max_side is None else f"{name}#max={self.max_side}") + cond
         elev = "c" if self.min_elevation is None else f"{self.min_elevation:g}"
@@ -88,6 +98,7 @@ class Item:
     def label(self) -> str:
         name = os.path.basename(self.path)
         cond = f" {self.condition}" if self.condition else ""
+        cond += f" {self.overlay}" if self.overlay else ""
         return (name if not self.is_view else f"{name} h{self.heading:g} fov{self.fov:g}") + cond
 
 
@@ -407,3 +418,9 @@ def custom_protocol(queries_dir, truth_csv=None, references_dir=None, references
         queries.append(Query(it, (group,), False, "photo"))
     queries = mark_positives(refs, queries, correct_radius_m)
     return Protocol(name, f"queries from {queries_dir}", refs, queries, correct_radius_m)
+
+
+# issue 23's protocols (generated overlays, downscaled panoramas) live in their own module
+from .overlay_protocols import OVERLAY_PROTOCOLS  # noqa: E402
+
+BUILTIN.update(OVERLAY_PROTOCOLS)

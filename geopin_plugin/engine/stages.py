@@ -286,7 +286,10 @@ def estimate(candidates: List[Candidate], query_size, posterior_config: post.Pos
         confidence, label = 0.0, "uncalibrated"
     else:
         confidence = calibration.confidence(p.features)
-        label = calibration.label(confidence, n_verified)
+        # verified references far from the answer disagree about the place: less confident
+        confidence = post.agreeing_confidence(confidence, (p.x, p.y),
+                                              [(c.view.x, c.view.y, c.weight) for c in ranked if c.verified])
+        label = post.honest_label(calibration.label(confidence, n_verified), p.error_radius_m)
     timings["posterior"] = time.perf_counter() - t0
     return Estimate(p, ranked, confidence, label, n_verified, heading, heading_sd, stage,
                     position_note(stage, p) if buildings is not None else "")

@@ -28,7 +28,8 @@ from typing import Callable, Dict, Optional
 
 import numpy as np
 
-from .matching import GRID, RATIO, coverage, fundamental_inliers, mutual_matches, unique_positions
+from .matching import (GRID, RATIO, coverage, displacement, fundamental_inliers, mutual_matches, unique_positions,
+                       vertical_extent)
 from .types import LocalFeatures
 
 MIN_INLIERS = 20  # unique one-to-one MAGSAC inliers (measured: different places <= 14)
@@ -69,6 +70,15 @@ MATCHER_RERANKS = True
 # within 50 m unchanged, lund-loo within 10 m 89.7 -> 93.1 %, amsterdam-lopo within
 # 25 m 51.6 -> 48.4 %, Lund's verification 4.5 -> 0.8 s a query (docs/evaluation.md)
 ENOUGH_VERIFIED = 3
+# Pixels that are not the place (issue 23): a camera's own overlay (nadir cap, hood,
+# date stamp) matches at the same normalised position in two images of one rig; the
+# scene moves. Tentative matches that moved less than STATIC_DISPLACEMENT (of the
+# image's width / height) are dropped before MAGSAC, and a pair whose inliers lie in
+# one horizontal band (10th-90th percentile of y within MIN_EXTENT of the height, on
+# either image) gets spread 0: not verified. Measured by scripts/overlay_distributions.py
+# (docs/geolocation.md "Pixels that are not the place").
+STATIC_DISPLACEMENT = 0.005
+MIN_EXTENT = 0.05
 LEARNED_KEYPOINTS = 512  # LightGlue cost grows ~quadratically: 512 kp ~1.5 s/pair on 2 cores
 LEARNED_MIN_INLIERS = 60  # LightGlue MAGSAC inliers (DISK, 512 kp): measured, different places <= 58; docs/evaluation.md
 
@@ -86,6 +96,8 @@ class VerifyConfig:
     full_keypoints: int = FULL_KEYPOINTS
     reject_below: int = REJECT_BELOW
     grid: tuple = GRID
+    static_displacement: float = STATIC_DISPLACEMENT  # 0: static matches count
+    min_extent: float = MIN_EXTENT  # 0: no one-band check
     tier2_budget_s: Optional[float] = None  # stop tier 2 after this many seconds (None: no limit)
     threads: int = 2  # fast-tier threads
     matcher: Optional[str] = None  # matcher preset of the confirm tier (None: no confirm tier)
@@ -153,6 +165,7 @@ class Verification:
     tier: str = "rootsift-1k"
     tentative: int = 0
     seconds: float = 0.0
+    static: int = 0  # tentative matches dropped as static (an overlay's, not the scene's)
 
     @property
     def score(self) -> float:
@@ -160,8 +173,8 @@ class Verification:
         return float(self.inliers) * float(self.spread)
 
 
-def _empty(tier="rootsift-mnn", tentative=0, seconds=0.0) -> Verification:
-    return Verification(0, 0.0, 0.0, False, np.zeros((0, 4), np.float32), tier, tentative, seconds)
+def _empty(tier="rootsift-mnn", tentative=0, seconds=0.0, static=0) -> Verification:
+    return Verification(0, 0.0, 0.0, False, np.zeros((0, 4), np.float32), tier, tentative, seconds, static)
 
 
 def _as_f32(desc: np.ndarray, n: int) -> np.ndarray:
@@ -209,6 +222,9 @@ class Verifier:
         """What decides an outcome (cache keys): the whole config and the matchers."""
         d = asdict(self.config)
         d.pop("models_directory", None)
+        for guard in ("static_displacement", "min_extent"):  # off: the outcomes from before the guards
+            if not d[guard]:
+                d.pop(guard)
         d["pair_matcher"] = getattr(self.matcher, "preset_id", None)
         return d
 
@@ -235,14 +251,23 @@ class Verifier:
         pr = np.asarray(r.keypoints, np.float32)[pairs[:, 1]]
         keep = unique_positions(pq, pr)
         pq, pr = pq[keep], pr[keep]
+        static = 0
+        if c.static_displacement > 0:  # an overlay's matches, not the scene's: before MAGSAC fits them
+            moved = displacement(pq, pr, q.image_size, r.image_size) >= c.static_displacement
+            static = int(len(pq) - moved.sum())
+            pq, pr = pq[moved], pr[moved]
+            if len(pq) < 8:
+                return _empty(tier, len(pq), time.perf_counter() - t0, static)
         tentative = len(pq)
         scale = max(max(q.image_size), max(r.image_size)) / 1024.0
         inl = fundamental_inliers(pq, pr, c.ransac_px * max(scale, 0.5), c.confidence, c.max_iters)
         n = int(inl.sum())
         if n == 0:
-            return _empty(tier, tentative, time.perf_counter() - t0)
+            return _empty(tier, tentative, time.perf_counter() - t0, static)
         mq, mr = pq[inl], pr[inl]
         spread = min(coverage(mq, q.image_size, c.grid), coverage(mr, r.image_size, c.grid))
+        if c.min_extent > 0 and min(vertical_extent(mq, q.image_size), vertical_extent(mr, r.image_size)) < c.min_extent:
+            spread = 0.0  # one horizontal band: a horizon or a cap's edge, not a place
         need = c.min_inliers if min_inliers is None else min_inliers
         return Verification(
             inliers=n,
@@ -253,6 +278,7 @@ class Verifier:
             tier=tier,
             tentative=tentative,
             seconds=time.perf_counter() - t0,
+            static=static,
         )
 
     # --- the fast tier -------------------------------------------------------------

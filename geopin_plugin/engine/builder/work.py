@@ -120,7 +120,7 @@ def _process(rec, digest, embedder, extractor, settings, result):
     if min(h, w) < MIN_IMAGE_SIDE:
         raise images.ImageError(f"image too small ({w}x{h} pixels; at least {MIN_IMAGE_SIDE} on each side)")
     gpano = images.read_gpano(path)
-    is_pano = rec.is_panorama if rec.is_panorama is not None else panorama.is_equirectangular(w, h, gpano)
+    is_pano = rec.is_panorama if rec.is_panorama is not None else panorama.is_equirectangular(w, h, gpano, rgb)
     if is_pano and heading is None and rec.heading is None:
         heading = images.gpano_heading(gpano) if "PoseHeadingDegrees" in gpano else None
     x, y = geo.wgs84_to_rd(lat, lon)

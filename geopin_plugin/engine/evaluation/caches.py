@@ -213,7 +213,7 @@ class VerificationCache:
 def _record(v) -> dict:
     return {"inliers": int(v.inliers), "inlier_ratio": float(v.inlier_ratio), "spread": float(v.spread),
             "verified": bool(v.verified), "tentative": int(v.tentative), "seconds": float(v.seconds),
-            "tier": v.tier}
+            "tier": v.tier, "static": int(getattr(v, "static", 0))}
 
 
 def _outcome(rec: dict, min_inliers: int, min_spread: float, decide: bool = True):
@@ -224,7 +224,7 @@ def _outcome(rec: dict, min_inliers: int, min_spread: float, decide: bool = True
     verified = (rec["inliers"] >= min_inliers and rec["spread"] >= min_spread) if decide else rec["verified"]
     return Verification(int(rec["inliers"]), float(rec["inlier_ratio"]), float(rec["spread"]), bool(verified),
                         np.zeros((0, 4), np.float32), rec.get("tier", ""), int(rec["tentative"]),
-                        float(rec["seconds"]))
+                        float(rec["seconds"]), int(rec.get("static", 0)))
 
 
 # The learned tier: the registry's verifier "learned" (DISK + LightGlue on every pair)

@@ -82,6 +82,9 @@ class EvalConfig:
     # factor inside footprints (-1: posterior.PosteriorConfig's; 1: no prior)
     buildings: str = ""
     building_prior: float = -1.0
+    # the overlay guards (verify.py STATIC_DISPLACEMENT, MIN_EXTENT; -1: their defaults, 0: off)
+    static_displacement: float = -1.0
+    min_extent: float = -1.0
 
     def resolved(self) -> "EvalConfig":
         from ..models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
@@ -143,6 +146,8 @@ class EvalConfig:
         pos += f" · features {c.storage}" if c.storage else ""
         pos += f" · buildings {c.buildings}" if c.buildings else ""
         pos += f" (prior {c.building_prior:g})" if c.building_prior >= 0 else ""
+        pos += f" · static<{c.static_displacement:g}" if c.static_displacement >= 0 else ""
+        pos += f" · extent≥{c.min_extent:g}" if c.min_extent >= 0 else ""
         if c.cells:
             cs = self.pipeline_config().cells
             pos += f" · cells {cs.cell_m:g} m tau {cs.tau:g} mass {cs.mass:g} max {cs.max_cells}"
@@ -165,7 +170,7 @@ class EvalConfig:
             if k in _INT_KEYS:
                 kw[k] = int(v)
             elif k in ("inlier_power", "cells", "cell_tau", "cell_mass", "spacing_factor",
-                       "mean_radius", "building_prior"):
+                       "mean_radius", "building_prior", "static_displacement", "min_extent"):
                 kw[k] = float(v)
             elif k == "whitening":
                 kw[k] = v.lower() in ("1", "true", "yes", "on")
@@ -231,6 +236,10 @@ def make_verifier(config: EvalConfig):
         vc = replace(vc, matcher_keypoints=c.matcher_keypoints)
     if c.band_min_inliers >= 0:
         vc = replace(vc, band_min_inliers=c.band_min_inliers)
+    if c.static_displacement >= 0:
+        vc = replace(vc, static_displacement=c.static_displacement)
+    if c.min_extent >= 0:
+        vc = replace(vc, min_extent=c.min_extent)
     if c.tier in ("fast", "learned"):
         vc = replace(vc, matcher=None, band=0)
     return registry.load("verifier", name, config=vc)

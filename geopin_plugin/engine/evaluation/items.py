@@ -23,11 +23,23 @@ def render_items(items: Sequence[Item]) -> Iterator[Tuple[Item, np.ndarray]]:
     from ..views import resize_max_side
     from ..panorama import perspective_view, _prepare
 
-    current_path, pano, prepared = None, None, {}
+    from ..overlays import CAPS
+
+    current, pano, prepared = None, None, {}
     for it in items:
-        if it.path != current_path:
+        cap = it.overlay if it.overlay in CAPS else ""
+        if (it.path, cap, it.source_width) != current:
             pano = load_image(it.path)
-            current_path, prepared = it.path, {}
+            if it.source_width and pano.shape[1] > it.source_width:
+                import cv2
+
+                size = (int(it.source_width), max(1, int(round(pano.shape[0] * it.source_width / pano.shape[1]))))
+                pano = cv2.resize(pano, size, interpolation=cv2.INTER_AREA)
+            if cap:  # painted into the panorama, before cutting: every view sees its part
+                from ..overlays import paint_cap
+
+                pano = paint_cap(pano, cap)
+            current, prepared = (it.path, cap, it.source_width), {}
         if not it.is_view:
             yield it, _conditioned(it, pano if it.max_side is None else
                                    np.ascontiguousarray(resize_max_side(pano, it.max_side)))
@@ -41,6 +53,10 @@ def render_items(items: Sequence[Item]) -> Iterator[Tuple[Item, np.ndarray]]:
 
 
 def _conditioned(it: Item, rgb: np.ndarray) -> np.ndarray:
+    from ..overlays import CAPS, paint
+
+    if it.overlay and it.overlay not in CAPS:  # on the view or photo, before the phone condition
+        rgb = paint(rgb, it.overlay)
     if not it.condition:
         return rgb
     from ..perturb import apply
