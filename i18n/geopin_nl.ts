@@ -31,7 +31,7 @@
         </message>
         <message>
             <source>#{0} · similarity {1} · {2} inliers</source>
-            <translation>#{0} · overeenkomst {1} · {2} inliers</translation>
+            <translation>#{0} · gelijkenis {1} · {2} kloppende punten</translation>
         </message>
         <message>
             <source>'My own layers' needs at least one of the parcel, building or address layers</source>
@@ -913,7 +913,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Indexes geotagged photos and 360° panoramas from a folder (searched recursively; jpg, jpeg, png, tif) into a GeoPackage reference database with a search index. Positions come from the coordinates CSV (file, lat, lon, optional heading, capture_time) or point layer when given, else from EXIF GPS. Each equirectangular panorama is cut into perspective views at evenly spaced headings. If the database exists, only new images are added (an image's content hash decides). Files that cannot be used are listed in the errors table with the reason. Unless 'Keep a JPEG copy of every view' is on, the database keeps no copy of the views: leave the source images where they are, the match viewer cuts the views from them.</source>
-            <translation>Indexeert foto's met locatie en 360°-panorama's uit een map (inclusief submappen; jpg, jpeg, png, tif) in een GeoPackage-referentiedatabase met een zoekindex. Posities komen uit de coördinaten-CSV (file, lat, lon, optioneel heading, capture_time) of de puntlaag als die is opgegeven, anders uit de EXIF-GPS. Elk equirectangulair panorama wordt in perspectiefbeelden op gelijk verdeelde kijkrichtingen geknipt. Bestaat de database al, dan worden alleen nieuwe beelden toegevoegd (de inhoudshash van een beeld beslist). Bestanden die niet bruikbaar zijn staan met de reden in de fouttabel. Tenzij 'Van elke weergave een JPEG-kopie bewaren' aan staat, bewaart de database geen kopie van de weergaven: laat de bronbeelden staan waar ze staan, de matchviewer snijdt de weergaven eruit.</translation>
+            <translation>Indexeert foto's met locatie en 360°-panorama's uit een map (inclusief submappen; jpg, jpeg, png, tif) in een GeoPackage-referentiedatabase met een zoekindex. Posities komen uit de coördinaten-CSV (file, lat, lon, optioneel heading, capture_time) of de puntlaag als die is opgegeven, anders uit de EXIF-GPS. Elk equirectangulair panorama wordt in perspectiefbeelden op gelijk verdeelde kijkrichtingen geknipt. Bestaat de database al, dan worden alleen nieuwe beelden toegevoegd (de inhoudshash van een beeld beslist). Bestanden die niet bruikbaar zijn staan met de reden in de fouttabel. Tenzij 'Van elke weergave een JPEG-kopie bewaren' aan staat, bewaart de database geen kopie van de weergaven: laat de bronbeelden staan waar ze staan, het vergelijkingsvenster snijdt de weergaven eruit.</translation>
         </message>
         <message>
             <source>Input folder not found: {0}</source>
@@ -985,7 +985,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Keep a JPEG copy of every view (about 180 KB a view; without it the match viewer cuts views from the source images)</source>
-            <translation>Van elke weergave een JPEG-kopie bewaren (ongeveer 180 KB per weergave; zonder kopie snijdt de matchviewer de weergaven uit de bronbeelden)</translation>
+            <translation>Van elke weergave een JPEG-kopie bewaren (ongeveer 180 KB per weergave; zonder kopie snijdt het vergelijkingsvenster de weergaven uit de bronbeelden)</translation>
         </message>
         <message>
             <source>Label</source>
@@ -1397,7 +1397,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Rank {0} · similarity {1} · {2} inliers · {3}</source>
-            <translation>Rang {0} · overeenkomst {1} · {2} inliers · {3}</translation>
+            <translation>Rang {0} · gelijkenis {1} · {2} kloppende punten · {3}</translation>
         </message>
         <message>
             <source>Reading the photo</source>
@@ -1521,7 +1521,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Skip photos labelled 'no match'</source>
-            <translation>Foto's met label 'geen match' overslaan</translation>
+            <translation>Foto's met label 'geen overeenkomst' overslaan</translation>
         </message>
         <message>
             <source>Skipped {0}: {1}</source>
@@ -1661,7 +1661,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>The retrieved reference views with similarity and inliers.</source>
-            <translation>De opgehaalde referentiebeelden met overeenkomst en inliers.</translation>
+            <translation>De opgehaalde referentiebeelden met gelijkenis en kloppende punten.</translation>
         </message>
         <message>
             <source>The search area is empty</source>
@@ -1729,7 +1729,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Views added</source>
-            <translation>Toegevoegde beelden (views)</translation>
+            <translation>Toegevoegde beelden</translation>
         </message>
         <message>
             <source>Views per panorama</source>
@@ -1753,7 +1753,11 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>Where to create a new database (ignored when a database to add to is chosen above).</source>
-            <translation>Waar een nieuwe database wordt gemaakt (genegeerd als hierboven een database om aan toe te voegen is gekozen).</translation>
+            <translation type="vanished">Waar een nieuwe database wordt gemaakt (genegeerd als hierboven een database om aan toe te voegen is gekozen).</translation>
+        </message>
+        <message>
+            <source>Where to create a new database (ignored when a database to add to is chosen above). Left as a temporary file, it is kept in GeoPin's data folder instead, as QGIS deletes temporary files when it closes.</source>
+            <translation>Waar een nieuwe database wordt gemaakt (genegeerd als hierboven een database om aan toe te voegen is gekozen). Blijft dit een tijdelijk bestand, dan wordt de database in de gegevensmap van GeoPin bewaard, omdat QGIS tijdelijke bestanden bij het afsluiten verwijdert.</translation>
         </message>
         <message>
             <source>Which parcels the camera probably stood on and which buildings and addresses are in the photo (PDOK)</source>
@@ -1837,7 +1841,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>inliers</source>
-            <translation>inliers</translation>
+            <translation>kloppende punten</translation>
         </message>
         <message>
             <source>no capture time: located alone</source>
@@ -1905,11 +1909,11 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>similarity</source>
-            <translation>overeenkomst</translation>
+            <translation>gelijkenis</translation>
         </message>
         <message>
             <source>similarity {0}–{1}</source>
-            <translation>overeenkomst {0}–{1}</translation>
+            <translation>gelijkenis {0}–{1}</translation>
         </message>
         <message>
             <source>the album puts this photo {0} m from its own answer: check it</source>
@@ -2009,7 +2013,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>{0} images found, {1} added ({2} views), {3} already in the database, {4} failed</source>
-            <translation>{0} beelden gevonden, {1} toegevoegd ({2} views), {3} al in de database, {4} mislukt</translation>
+            <translation>{0} beelden gevonden, {1} toegevoegd ({2} beelden), {3} al in de database, {4} mislukt</translation>
         </message>
         <message>
             <source>{0} is a GeoPackage but not a GeoPin reference database (layers {1}).</source>
@@ -2089,7 +2093,7 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         </message>
         <message>
             <source>{0}: 'no match'; skipped</source>
-            <translation>{0}: 'geen match'; overgeslagen</translation>
+            <translation>{0}: 'geen overeenkomst'; overgeslagen</translation>
         </message>
         <message>
             <source>{0}: building outlines missing ({1}); located without them</source>

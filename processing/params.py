@@ -7,6 +7,7 @@ import os
 
 from qgis.core import (
     QgsProcessingException,
+    QgsProcessingUtils,
     QgsProcessingOutputNumber,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
@@ -59,6 +60,28 @@ class SearchDepth:
                               verify_top=self.parameterAsInt(parameters, self.VERIFY_TOP, context))
 
 
+def is_temporary(path):
+    """Whether `path` is in QGIS's temporary Processing folder (a TEMPORARY_OUTPUT)."""
+    temp = os.path.realpath(QgsProcessingUtils.tempFolder())
+    return os.path.realpath(path).startswith(temp + os.sep)
+
+
+def durable_database_path():
+    """A new database in GeoPin's data folder (<user data>/databases), named by the time."""
+    import time
+
+    from ..geopin_plugin.engine.paths import user_data_dir
+
+    folder = user_data_dir() / "databases"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path, n = folder / f"geopin-{stamp}.gpkg", 1
+    while path.exists():
+        n += 1
+        path = folder / f"geopin-{stamp}-{n}.gpkg"
+    return str(path)
+
+
 class DatabaseBuild:
     """What the two algorithms that fill a reference database share (Build reference
     database, Import street-level imagery): the DATABASE to create or add to, the views
@@ -81,7 +104,9 @@ class DatabaseBuild:
         self.add(QgsProcessingParameterFileDestination(
             self.DATABASE, self.tr("New reference database"), fileFilter=self.tr("GeoPackage (*.gpkg)"),
             optional=True, createByDefault=True),
-            self.tr("Where to create a new database (ignored when a database to add to is chosen above)."))
+            self.tr("Where to create a new database (ignored when a database to add to is chosen above). Left as a "
+                    "temporary file, it is kept in GeoPin's data folder instead, as QGIS deletes temporary files "
+                    "when it closes."))
 
     def add_panorama_headings(self, advanced=False):
         self.add(QgsProcessingParameterNumber(
@@ -104,6 +129,8 @@ class DatabaseBuild:
         database = database or self.parameterAsFileOutput(parameters, self.DATABASE, context)
         if not database:
             raise QgsProcessingException(self.tr("No output database given"))
+        if is_temporary(database):  # QGIS deletes its temporary files at exit: a database must outlive it
+            database = durable_database_path()
         return database if database.lower().endswith(".gpkg") else database + ".gpkg"
 
     def load_models_or_fail(self, load_models, *args):

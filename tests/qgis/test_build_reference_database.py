@@ -189,3 +189,19 @@ def test_add_to_an_existing_database_is_an_input_not_a_save_as(qgis_app, tmp_pat
     missing.initAlgorithm()
     with pytest.raises(QgsProcessingException, match="does not exist"):
         missing.output_database({"ADD_TO": str(tmp_path / "nowhere.gpkg")}, QgsProcessingContext())
+
+
+def test_a_temporary_database_is_kept_in_the_data_folder(qgis_app, tmp_path, alg_module, monkeypatch):
+    """The default output, a temporary file, would vanish when QGIS closes: the database
+    goes to GeoPin's data folder instead, and the result names where."""
+    monkeypatch.setenv("GEOPIN_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "a").mkdir()
+    for i in range(2):
+        photo(tmp_path / "a" / f"a{i}.jpg", 30 + i, AMSTERDAM[0] + 0.001 * i, AMSTERDAM[1])
+    results, _ = run_alg(alg_module, {"INPUT": str(tmp_path / "a"), "DATABASE": "TEMPORARY_OUTPUT",
+                                      "ERRORS": "TEMPORARY_OUTPUT", "MODEL": 0, "WHITENING": False})
+    db = Path(results["DATABASE"])
+    assert db.parent == tmp_path / "data" / "databases" and db.suffix == ".gpkg", db
+    assert results["ADDED"] == 2 and db.is_file()
+    layer = QgsVectorLayer(f"{db}|layername=reference_views", "refs", "ogr")
+    assert layer.featureCount() == 2
