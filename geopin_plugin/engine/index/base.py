@@ -6,6 +6,7 @@ store's view ids and knows nothing of the store. It also checks its own files
 before its library parses them (`validate`): a bad file must be a reason to
 rebuild, never a crash. Backends are registered by kind in index.backends.
 """
+import os
 from typing import List, Optional, Protocol, Tuple
 
 import numpy as np
@@ -55,3 +56,8 @@ def exact_search(q, ids, vectors, k) -> List[Tuple[np.ndarray, np.ndarray]]:
         top = top[np.argsort(-row[top], kind="stable")]
         out.append((ids[top], row[top]))
     return out
+
+
+def default_threads(num_threads=None) -> int:
+    """Threads for building an index: as asked, else at most 2 (QGIS keeps working)."""
+    return num_threads or min(2, os.cpu_count() or 1)

@@ -8,54 +8,26 @@ only a cache of the stored embeddings: index.backend_for() swaps hnswlib and thi
 backend when the recorded one is not installed, and the database rebuilds the
 index under its own file name (the backend is part of it) from its embeddings.
 
-One file, laid out as faiss_ivfpq.py's: a fixed header, a JSON block, faiss's
+One file, laid out as faiss_file.py says: a fixed header, a JSON block, faiss's
 serialised IndexHNSWFlat and the view ids (int64, in row order). The header
 records every block's length, so a truncated or foreign file is refused before
 faiss parses a byte of it.
 """
 import json
 import logging
-import os
-import struct
 import time
 from typing import Optional
 
 import numpy as np
 
+from .base import default_threads
+from .faiss_file import HEADER, FileLayout
 from .hnsw import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 
 MAGIC = b"GPFHNSW1"
-_HEADER = struct.Struct("<8sIIQQQ")  # magic, dim, json length, faiss length, count, reserved
 EXACT_ALLOWED = 50_000  # a search area with fewer views is searched exactly
 BATCH = 10_000  # views added per step of a build; each step is logged (a 100k rebuild takes minutes)
 LOG = logging.getLogger("geopin.index")  # the GeoPin log in QGIS (log.py bridges "geopin")
-
-
-def _threads(num_threads):
-    return num_threads or min(2, os.cpu_count() or 1)
-
-
-class _Layout:
-    """Where each block of a file starts, from its header (problem set when it is not ours)."""
-
-    def __init__(self, path):
-        self.problem = None
-        size = os.path.getsize(path)
-        with open(path, "rb") as fh:
-            head = fh.read(_HEADER.size)
-        if len(head) < _HEADER.size:
-            self.problem = f"index file {path} is {size} bytes, shorter than its header"
-            return
-        magic, self.dim, jlen, flen, self.count, _ = _HEADER.unpack(head)
-        if magic != MAGIC:
-            self.problem = f"index file {path} is not a GeoPin faiss HNSW index"
-            return
-        self.faiss_at = _HEADER.size + jlen
-        self.faiss_len = flen
-        self.ids_at = self.faiss_at + flen
-        self.end = self.ids_at + 8 * self.count
-        if size != self.end:
-            self.problem = f"index file {path} is {size} bytes, its header says {self.end}"
 
 
 class FaissHnswIndex:
@@ -94,7 +66,7 @@ class FaissHnswIndex:
     def add(self, ids, vectors, num_threads=None):
         import faiss
 
-        faiss.omp_set_num_threads(_threads(num_threads))
+        faiss.omp_set_num_threads(default_threads(num_threads))
         self._index.add(np.ascontiguousarray(vectors, np.float32))
         self._ids = np.concatenate([self._ids, np.asarray(ids, np.int64)])
         self._order = np.argsort(self._ids, kind="stable")
@@ -105,7 +77,7 @@ class FaissHnswIndex:
         blob = faiss.serialize_index(self._index).tobytes()
         meta = json.dumps({"kind": self.kind, **self.file_params}).encode()
         with open(path, "wb") as fh:
-            fh.write(_HEADER.pack(MAGIC, self.dim, len(meta), len(blob), len(self._ids), 0))
+            fh.write(HEADER.pack(MAGIC, self.dim, len(meta), len(blob), len(self._ids), 0))
             fh.write(meta)
             fh.write(blob)
             fh.write(np.ascontiguousarray(self._ids, "<i8").tobytes())
@@ -114,7 +86,7 @@ class FaissHnswIndex:
         """Load a file that validate() accepted."""
         import faiss
 
-        lay = _Layout(path)
+        lay = FileLayout(path, MAGIC, "faiss HNSW")
         if lay.problem:
             raise ValueError(lay.problem)
         with open(path, "rb") as fh:
@@ -132,7 +104,7 @@ class FaissHnswIndex:
 
     @staticmethod
     def validate(path, ids, dim) -> Optional[str]:
-        lay = _Layout(path)
+        lay = FileLayout(path, MAGIC, "faiss HNSW")
         if lay.problem:
             return lay.problem
         if lay.dim != int(dim):
@@ -153,7 +125,7 @@ class FaissHnswIndex:
 
     @staticmethod
     def stored_vectors(path, sample=None):
-        lay = _Layout(path)
+        lay = FileLayout(path, MAGIC, "faiss HNSW")
         index = FaissHnswIndex(lay.dim).load(path)
         rows = np.arange(lay.count) if not sample or sample >= lay.count else \
             np.linspace(0, lay.count - 1, sample).astype(np.int64)

@@ -11,16 +11,15 @@ header records every block's length, so a truncated or foreign file is refused
 before faiss parses a byte of it.
 """
 import json
-import os
-import struct
 from typing import Optional
 
 import numpy as np
 
 from . import faiss_check
+from .base import default_threads
+from .faiss_file import HEADER, FileLayout
 
 MAGIC = b"GPIVFPQ1"
-_HEADER = struct.Struct("<8sIIQQQ")  # magic, dim, json length, faiss length, count, reserved
 PQ_M = 64  # sub-quantisers: 64 bytes a code (512-d: 8 dimensions each)
 PQ_BITS = 8
 NPROBE = 256  # lists visited: recall@100 >= 0.97 with the re-rank (bench_scale.py)
@@ -32,35 +31,6 @@ EXACT_ALLOWED = 50_000  # a search area with fewer views is searched exactly
 
 def _nlist(n):
     return int(np.clip(2 ** round(np.log2(max(4 * np.sqrt(max(n, 1)), 1))), 64, 8192))
-
-
-def _threads(num_threads):
-    return num_threads or min(2, os.cpu_count() or 1)
-
-
-class _Layout:
-    """Where each block of a file starts, from its header (None when it is not ours)."""
-
-    def __init__(self, path):
-        self.problem = None
-        size = os.path.getsize(path)
-        with open(path, "rb") as fh:
-            head = fh.read(_HEADER.size)
-        if len(head) < _HEADER.size:
-            self.problem = f"index file {path} is {size} bytes, shorter than its header"
-            return
-        magic, self.dim, jlen, flen, self.count, _ = _HEADER.unpack(head)
-        if magic != MAGIC:
-            self.problem = f"index file {path} is not a GeoPin IVF-PQ index"
-            return
-        self.json_at = _HEADER.size
-        self.faiss_at = self.json_at + jlen
-        self.ids_at = self.faiss_at + flen
-        self.vectors_at = self.ids_at + 8 * self.count
-        self.end = self.vectors_at + 2 * self.count * self.dim
-        self.faiss_len = flen
-        if size != self.end:
-            self.problem = f"index file {path} is {size} bytes, its header says {self.end}"
 
 
 class FaissIvfPqIndex:
@@ -85,7 +55,7 @@ class FaissIvfPqIndex:
     def build(self, ids, vectors, num_threads=None):
         import faiss
 
-        faiss.omp_set_num_threads(_threads(num_threads))
+        faiss.omp_set_num_threads(default_threads(num_threads))
         ids = np.asarray(ids, np.int64)
         vectors = np.ascontiguousarray(vectors, np.float32)
         if len(ids) < MIN_TRAIN:
@@ -105,7 +75,7 @@ class FaissIvfPqIndex:
     def add(self, ids, vectors, num_threads=None):
         import faiss
 
-        faiss.omp_set_num_threads(_threads(num_threads))
+        faiss.omp_set_num_threads(default_threads(num_threads))
         ids = np.asarray(ids, np.int64)
         vectors = np.ascontiguousarray(vectors, np.float32)
         self._index.add_with_ids(vectors, ids)
@@ -121,7 +91,7 @@ class FaissIvfPqIndex:
         meta = json.dumps({"kind": self.kind, "nlist": int(self._index.nlist), **self.file_params,
                            "checks": faiss_check.checks(blob, self._ids, self._vectors)}).encode()
         with open(path, "wb") as fh:
-            fh.write(_HEADER.pack(MAGIC, self.dim, len(meta), len(blob), len(self._ids), 0))
+            fh.write(HEADER.pack(MAGIC, self.dim, len(meta), len(blob), len(self._ids), 0))
             fh.write(meta)
             fh.write(blob)
             fh.write(np.ascontiguousarray(self._ids, "<i8").tobytes())
@@ -132,7 +102,7 @@ class FaissIvfPqIndex:
         """Load a file that validate() accepted; the vectors stay on disk (memory-mapped)."""
         import faiss
 
-        lay = _Layout(path)
+        lay = FileLayout(path, MAGIC, "IVF-PQ", 2)
         if lay.problem:
             raise ValueError(lay.problem)
         with open(path, "rb") as fh:
@@ -150,7 +120,7 @@ class FaissIvfPqIndex:
 
     @staticmethod
     def validate(path, ids, dim) -> Optional[str]:
-        lay = _Layout(path)
+        lay = FileLayout(path, MAGIC, "IVF-PQ", 2)
         if lay.problem:
             return lay.problem
         if lay.dim != int(dim):
@@ -169,7 +139,7 @@ class FaissIvfPqIndex:
 
     @staticmethod
     def stored_vectors(path, sample=None):
-        lay = _Layout(path)
+        lay = FileLayout(path, MAGIC, "IVF-PQ", 2)
         ids = np.fromfile(path, dtype="<i8", count=lay.count, offset=lay.ids_at)
         vectors = np.memmap(path, dtype="<f2", mode="r", offset=lay.vectors_at, shape=(lay.count, lay.dim))
         rows = np.arange(lay.count) if not sample or sample >= lay.count else \

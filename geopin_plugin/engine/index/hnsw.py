@@ -1,12 +1,12 @@
 """hnswlib as a VectorIndex: inner-product HNSW over L2-normalised vectors, the
 labels being the store's view ids. Files are checked by hnsw_file.py before
 hnswlib loads them (a bad file can crash it)."""
-import os
 from typing import Optional
 
 import numpy as np
 
 from . import hnsw_file
+from .base import default_threads
 
 # HNSW parameters (benchmarks/bench_index.py measures them).
 HNSW_M = 16
@@ -17,10 +17,6 @@ HNSW_EF_SEARCH = 300  # at least k; recall@100 0.995 at 1M in benchmarks/bench_i
 def write_hnsw(index, path):
     """hnswlib's save (a function of its own so the fault tests can make it write short)."""
     index.save_index(str(path))
-
-
-def _threads(num_threads):
-    return num_threads or min(2, os.cpu_count() or 1)
 
 
 class HnswIndex:
@@ -47,14 +43,14 @@ class HnswIndex:
         index.init_index(max_elements=max(len(ids), 1), M=HNSW_M, ef_construction=HNSW_EF_CONSTRUCTION,
                          random_seed=100)
         if len(ids):
-            index.add_items(vectors, ids, num_threads=_threads(num_threads))
+            index.add_items(vectors, ids, num_threads=default_threads(num_threads))
         return self._ready(index)
 
     def add(self, ids, vectors, num_threads=None):
         needed = self._index.get_current_count() + len(ids)
         if needed > self._index.get_max_elements():
             self._index.resize_index(needed)
-        self._index.add_items(vectors, ids, num_threads=_threads(num_threads))
+        self._index.add_items(vectors, ids, num_threads=default_threads(num_threads))
 
     def load(self, path, max_elements):
         """Load a file that validate() accepted, with room for `max_elements`."""

@@ -1,0 +1,35 @@
+"""The file layout both faiss indexes share (faiss_ivfpq.py, faiss_hnsw.py): a fixed
+header, a JSON block, faiss's serialised index, the view ids (int64, in row order)
+and, for IVF-PQ, the float16 vectors (row order). The header records every block's
+length, so a truncated or foreign file is refused before faiss parses a byte of it."""
+import os
+import struct
+
+HEADER = struct.Struct("<8sIIQQQ")  # magic, dim, json length, faiss length, count, reserved
+
+
+class FileLayout:
+    """Where each block of a file starts, from its header (`problem` set when the file is
+    not a `name` index or its size disagrees with the header). `vector_bytes`: bytes of
+    each stored vector component after the ids (2 for float16, 0 when none are stored)."""
+
+    def __init__(self, path, magic, name, vector_bytes=0):
+        self.problem = None
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            head = fh.read(HEADER.size)
+        if len(head) < HEADER.size:
+            self.problem = f"index file {path} is {size} bytes, shorter than its header"
+            return
+        found, self.dim, jlen, flen, self.count, _ = HEADER.unpack(head)
+        if found != magic:
+            self.problem = f"index file {path} is not a GeoPin {name} index"
+            return
+        self.json_at = HEADER.size
+        self.faiss_at = self.json_at + jlen
+        self.faiss_len = flen
+        self.ids_at = self.faiss_at + flen
+        self.vectors_at = self.ids_at + 8 * self.count
+        self.end = self.vectors_at + vector_bytes * self.count * self.dim
+        if size != self.end:
+            self.problem = f"index file {path} is {size} bytes, its header says {self.end}"
