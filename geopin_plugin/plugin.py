@@ -74,15 +74,8 @@ class GeoPinPlugin:
         self._clear_deps_message()
         if missing:
             get_logger().warning("%s", deps.missing_message(missing))
-            bar = self.iface.messageBar()
-            item = bar.createMessage("GeoPin", tr("Missing Python packages: {0}.").format(", ".join(missing)))
-            button = QPushButton(tr("Install dependencies…"), item)
-            button.setObjectName("geopinDepsInstallBar")
-            button.clicked.connect(self.show_installer)
-            item.layout().addWidget(button)
-            item.setLevel(Qgis.Warning)
-            bar.pushItem(item)
-            self.deps_message = item
+            self._push_warning(tr("Missing Python packages: {0}.").format(", ".join(missing)),
+                               tr("Install dependencies…"), "geopinDepsInstallBar", self.show_installer)
         else:
             self._warn_missing_models()
         if self.dock is not None:
@@ -95,16 +88,21 @@ class GeoPinPlugin:
 
         models = missing_runtime()
         if models:
-            bar = self.iface.messageBar()
-            item = bar.createMessage("GeoPin", tr("Models missing: {0}.").format(", ".join(models)))
-            button = QPushButton(tr("Models…"), item)
-            button.setObjectName("geopinModelsBar")
-            button.clicked.connect(self.show_models)
-            item.layout().addWidget(button)
-            item.setLevel(Qgis.Warning)
-            bar.pushItem(item)
-            self.deps_message = item
+            self._push_warning(tr("Models missing: {0}.").format(", ".join(models)), tr("Models…"),
+                               "geopinModelsBar", self.show_models)
         return models
+
+    def _push_warning(self, text, button_text, button_name, slot):
+        """A warning in the message bar with one fixing button; kept as the deps message."""
+        bar = self.iface.messageBar()
+        item = bar.createMessage("GeoPin", text)
+        button = QPushButton(button_text, item)
+        button.setObjectName(button_name)
+        button.clicked.connect(slot)
+        item.layout().addWidget(button)
+        item.setLevel(Qgis.Warning)
+        bar.pushItem(item)
+        self.deps_message = item
 
     def _clear_deps_message(self):
         if self.deps_message is not None:

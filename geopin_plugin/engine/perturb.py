@@ -50,10 +50,10 @@ def night(rgb: np.ndarray, rng) -> np.ndarray:
     return _jpeg(np.clip(x, 0, 255).astype(np.uint8), 75)
 
 
-def blur(rgb: np.ndarray, rng) -> np.ndarray:
+def _motion_blur(rgb: np.ndarray, rng, px_at_1024: int) -> np.ndarray:
     import cv2
 
-    length = max(3, int(round(15 * rgb.shape[1] / 1024.0)))
+    length = max(3, int(round(px_at_1024 * rgb.shape[1] / 1024.0)))
     angle = float(rng.uniform(0, 180))
     k = np.zeros((length, length), np.float32)
     c = (length - 1) / 2.0
@@ -61,6 +61,10 @@ def blur(rgb: np.ndarray, rng) -> np.ndarray:
     for t in np.linspace(-c, c, 4 * length):
         k[int(round(c + t * dy)), int(round(c + t * dx))] = 1.0
     return cv2.filter2D(rgb, -1, k / k.sum(), borderType=cv2.BORDER_REFLECT)
+
+
+def blur(rgb: np.ndarray, rng) -> np.ndarray:
+    return _motion_blur(rgb, rng, 15)
 
 
 def tilt(rgb: np.ndarray, rng) -> np.ndarray:
@@ -92,19 +96,6 @@ def portrait(rgb: np.ndarray, rng) -> np.ndarray:
     cw = min(w, int(round(h * 3 / 4)))
     x0 = (w - cw) // 2
     return np.ascontiguousarray(rgb[:, x0:x0 + cw])
-
-
-def _motion_blur(rgb: np.ndarray, rng, px_at_1024: int) -> np.ndarray:
-    import cv2
-
-    length = max(3, int(round(px_at_1024 * rgb.shape[1] / 1024.0)))
-    angle = float(rng.uniform(0, 180))
-    k = np.zeros((length, length), np.float32)
-    c = (length - 1) / 2.0
-    dx, dy = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-    for t in np.linspace(-c, c, 4 * length):
-        k[int(round(c + t * dy)), int(round(c + t * dx))] = 1.0
-    return cv2.filter2D(rgb, -1, k / k.sum(), borderType=cv2.BORDER_REFLECT)
 
 
 def _crop_up(rgb: np.ndarray, top: float, bottom: float, left: float, right: float) -> np.ndarray:

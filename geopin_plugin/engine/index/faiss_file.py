@@ -5,6 +5,8 @@ length, so a truncated or foreign file is refused before faiss parses a byte of 
 import os
 import struct
 
+import numpy as np
+
 HEADER = struct.Struct("<8sIIQQQ")  # magic, dim, json length, faiss length, count, reserved
 
 
@@ -33,3 +35,13 @@ class FileLayout:
         self.end = self.vectors_at + vector_bytes * self.count * self.dim
         if size != self.end:
             self.problem = f"index file {path} is {size} bytes, its header says {self.end}"
+
+    def faiss_bytes(self, path) -> np.ndarray:
+        """faiss's serialised index (for faiss.deserialize_index)."""
+        with open(path, "rb") as fh:
+            fh.seek(self.faiss_at)
+            return np.frombuffer(fh.read(self.faiss_len), dtype=np.uint8)
+
+    def ids(self, path) -> np.ndarray:
+        """The view ids, in row order."""
+        return np.fromfile(path, dtype="<i8", count=self.count, offset=self.ids_at)

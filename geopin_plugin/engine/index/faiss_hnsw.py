@@ -89,12 +89,9 @@ class FaissHnswIndex:
         lay = FileLayout(path, MAGIC, "faiss HNSW")
         if lay.problem:
             raise ValueError(lay.problem)
-        with open(path, "rb") as fh:
-            fh.seek(lay.faiss_at)
-            blob = np.frombuffer(fh.read(lay.faiss_len), dtype=np.uint8)
-        self._index = faiss.deserialize_index(blob)
+        self._index = faiss.deserialize_index(lay.faiss_bytes(path))
         self._index.hnsw.efSearch = HNSW_EF_SEARCH
-        self._ids = np.fromfile(path, dtype="<i8", count=lay.count, offset=lay.ids_at)
+        self._ids = lay.ids(path)
         self._order = np.argsort(self._ids, kind="stable")
         return self
 
@@ -111,7 +108,7 @@ class FaissHnswIndex:
             return f"index file {path} holds {lay.dim}-d vectors, the database {dim}-d"
         if lay.count != len(ids):
             return f"index file {path} holds {lay.count} vectors, the database {len(ids)} views"
-        stored = np.fromfile(path, dtype="<i8", count=lay.count, offset=lay.ids_at)
+        stored = lay.ids(path)
         if not np.array_equal(np.sort(stored), np.sort(np.asarray(ids, np.int64))):
             return f"index file {path} labels other views than the database holds"
         return None

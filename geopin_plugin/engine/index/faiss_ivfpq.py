@@ -105,11 +105,8 @@ class FaissIvfPqIndex:
         lay = FileLayout(path, MAGIC, "IVF-PQ", 2)
         if lay.problem:
             raise ValueError(lay.problem)
-        with open(path, "rb") as fh:
-            fh.seek(lay.faiss_at)
-            blob = np.frombuffer(fh.read(lay.faiss_len), dtype=np.uint8)
-        self._index = faiss.deserialize_index(blob)
-        self._ids = np.fromfile(path, dtype="<i8", count=lay.count, offset=lay.ids_at)
+        self._index = faiss.deserialize_index(lay.faiss_bytes(path))
+        self._ids = lay.ids(path)
         self._vectors = np.memmap(path, dtype="<f2", mode="r", offset=lay.vectors_at, shape=(lay.count, self.dim))
         self._order = np.argsort(self._ids, kind="stable")
         return self
@@ -127,7 +124,7 @@ class FaissIvfPqIndex:
             return f"index file {path} holds {lay.dim}-d vectors, the database {dim}-d"
         if lay.count != len(ids):
             return f"index file {path} holds {lay.count} vectors, the database {len(ids)} views"
-        stored = np.fromfile(path, dtype="<i8", count=lay.count, offset=lay.ids_at)
+        stored = lay.ids(path)
         if not np.array_equal(np.sort(stored), np.sort(np.asarray(ids, np.int64))):
             return f"index file {path} labels other views than the database holds"
         with open(path, "rb") as fh:  # faiss aborts or divides by zero on a bad block: walk it first
@@ -140,7 +137,7 @@ class FaissIvfPqIndex:
     @staticmethod
     def stored_vectors(path, sample=None):
         lay = FileLayout(path, MAGIC, "IVF-PQ", 2)
-        ids = np.fromfile(path, dtype="<i8", count=lay.count, offset=lay.ids_at)
+        ids = lay.ids(path)
         vectors = np.memmap(path, dtype="<f2", mode="r", offset=lay.vectors_at, shape=(lay.count, lay.dim))
         rows = np.arange(lay.count) if not sample or sample >= lay.count else \
             np.linspace(0, lay.count - 1, sample).astype(np.int64)
