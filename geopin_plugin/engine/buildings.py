@@ -27,7 +27,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .geo import points_in_polygons
+from .geo import first_edge_hits, points_in_polygons
 from .pdok.features import Building
 
 BBox = Tuple[float, float, float, float]
@@ -135,22 +135,12 @@ class Footprints:
         if not keep.any() or not n:
             return dist, owner, incidence
         e, who = e[keep], self.owner[keep]
-        dx, dy = np.sin(b)[:, None], np.cos(b)[:, None]
-        ax, ay = e[:, 0] - x, e[:, 1] - y
-        sx, sy = e[:, 2] - e[:, 0], e[:, 3] - e[:, 1]
-        den = dx * sy - dy * sx
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = (ax * sy - ay * sx) / den
-            u = (ax * dy - ay * dx) / den
-        valid = (np.abs(den) > 1e-12) & (t > 1e-6) & (t <= max_distance_m) & (u >= 0.0) & (u <= 1.0)
-        t = np.where(valid, t, np.inf)
-        j = np.argmin(t, axis=1)
-        rows = np.arange(n)
-        dist = t[rows, j]
+        dirs = np.column_stack([np.sin(b), np.cos(b)])
+        dist, j, cross = first_edge_hits(x, y, dirs, e, max_distance_m)
         hit = np.isfinite(dist)
         owner = np.where(hit, who[j], -1)
-        seg = np.hypot(sx[j], sy[j])
-        sin_inc = np.abs(den[rows, j]) / np.maximum(seg, 1e-12)  # |ray x facade| / |facade|
+        seg = np.hypot(e[j, 2] - e[j, 0], e[j, 3] - e[j, 1])
+        sin_inc = np.abs(cross) / np.maximum(seg, 1e-12)  # |ray x facade| / |facade|
         incidence = np.where(hit, np.degrees(np.arcsin(np.clip(sin_inc, 0.0, 1.0))), np.nan)
         return dist, owner, incidence
 

@@ -125,3 +125,22 @@ def points_in_polygons(px: np.ndarray, py: np.ndarray, polygons) -> np.ndarray:
         x_cross = (x1 - x0) * (py - y0) / (y1 - y0) + x0
         inside ^= straddles & (px < x_cross)
     return inside
+
+
+def first_edge_hits(cx, cy, dirs, edges, max_distance):
+    """Where each ray from (cx, cy) with direction dirs (R, 2: east, north) first meets
+    one of the edges (E, 4: x0, y0, x1, y1) within max_distance: (distance, inf where
+    none; the edge's index; the rays' cross product with that edge, whose size over the
+    edge's length is the sine of the incidence)."""
+    ax, ay = edges[:, 0] - cx, edges[:, 1] - cy
+    sx, sy = edges[:, 2] - edges[:, 0], edges[:, 3] - edges[:, 1]
+    dx, dy = dirs[:, 0:1], dirs[:, 1:2]
+    denom = dx * sy - dy * sx  # (R, E)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (ax * sy - ay * sx) / denom
+        u = (ax * dy - ay * dx) / denom
+    valid = (np.abs(denom) > 1e-12) & (t > 1e-6) & (t <= max_distance) & (u >= 0.0) & (u <= 1.0)
+    t = np.where(valid, t, np.inf)
+    j = np.argmin(t, axis=1)
+    rows = np.arange(len(dirs))
+    return t[rows, j], j, denom[rows, j]

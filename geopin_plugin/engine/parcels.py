@@ -31,7 +31,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .geo import points_in_polygons, polygon_edges
+from .geo import first_edge_hits, points_in_polygons, polygon_edges
 from .pdok.features import Address, Building, Parcel, Polygon, bbox_of
 
 SUPERSAMPLE = 4
@@ -247,18 +247,7 @@ def _first_hits(cx, cy, dirs, edges, owner, max_distance):
     t_best = np.full(len(dirs), np.inf)
     if not near.any():
         return hit, t_best
-    e = edges[near]
-    ax, ay = e[:, 0] - cx, e[:, 1] - cy
-    sx, sy = e[:, 2] - e[:, 0], e[:, 3] - e[:, 1]
-    dx, dy = dirs[:, 0:1], dirs[:, 1:2]
-    denom = dx * sy - dy * sx  # (R, E)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = (ax * sy - ay * sx) / denom
-        u = (ax * dy - ay * dx) / denom
-    valid = (np.abs(denom) > 1e-12) & (t > 1e-6) & (t <= max_distance) & (u >= 0.0) & (u <= 1.0)
-    t = np.where(valid, t, np.inf)
-    j = np.argmin(t, axis=1)
-    t_best = t[np.arange(len(dirs)), j]
+    t_best, j, _ = first_edge_hits(cx, cy, dirs, edges[near], max_distance)
     hit = np.where(np.isfinite(t_best), owner[near][j], -1)
     return hit, t_best
 
