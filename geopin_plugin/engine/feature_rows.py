@@ -4,14 +4,14 @@ writes 64; keypoints and descriptors of different counts; values that are not
 finite) are left out of verification and logged with their view id. One such row
 used to fail every photo with numpy's "matmul: Input operand 1 has a mismatch".
 """
+import logging
 from typing import Dict, Optional
 
 import numpy as np
 
-from ..log import get_logger
 from .types import LocalFeatures
 
-LOG = get_logger("verify")
+LOG = logging.getLogger("geopin.verify")
 
 
 def row_problem(query: LocalFeatures, ref: LocalFeatures) -> Optional[str]:

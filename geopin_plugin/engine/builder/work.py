@@ -4,6 +4,7 @@ features and encode its JPEG. ``process_image`` returns an ``ImageResult``
 (never raises for a bad image) that the one writer commits (commit.py); the
 same function runs in this process, in worker processes and as Dask tasks.
 """
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,9 +85,7 @@ def process_image(rec, digest, embedder, extractor, settings: ViewSettings) -> I
     except OSError as exc:  # reading only: a write problem cannot happen here
         result.error = f"cannot process this file: {exc}"
     except Exception as exc:  # one odd file must not stop the batch; the trace goes to the log
-        from ...log import get_logger
-
-        get_logger("ingest").exception("Unexpected error on %s", rec.path)
+        logging.getLogger("geopin.ingest").exception("Unexpected error on %s", rec.path)
         result.error = f"unexpected error ({type(exc).__name__}: {exc}); please report it"
     if result.error is not None:
         result.views, result.embeddings, result.features, result.jpegs = [], None, None, []

@@ -10,17 +10,17 @@ transaction each: a crash leaves either the old or the new entry, never half.
 """
 from __future__ import annotations
 
+import logging
 import datetime as _dt
 import json
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from ...log import get_logger
 from ..store.schema import APPLICATION_ID, UNDEFINED_SRS, init_geopackage
 from ..store.sqlite import StoreDatabaseError, connect, transaction
 from . import shapes
 
-LOG = get_logger("pdok")
+LOG = logging.getLogger("geopin.pdok")
 TABLE = "geopin_pdok_cache"
 USER_VERSION = 10300
 

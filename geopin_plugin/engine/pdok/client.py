@@ -16,19 +16,19 @@ a cap on pages and features per request, a deadline for the whole paging, and
 """
 from __future__ import annotations
 
+import logging
 import json
 import time
 import urllib.parse
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Tuple
 
-from ...log import get_logger
 from ..errors import Cancelled
 from ..sources.base import HttpClient, RetryPolicy
 from ..sources.transport import LimitExceeded, TransportError, parse_retry_after, sleep_cancelable
 from .services import PDOK_PAGE_LIMIT, RD_NEW_URI, SERVICES  # noqa: F401  (re-exported)
 
-LOG = get_logger("pdok")
+LOG = logging.getLogger("geopin.pdok")
 
 BBox = Tuple[float, float, float, float]  # RD New: x_min, y_min, x_max, y_max
 

@@ -3,6 +3,7 @@ point layer in EPSG:28992, metadata, raw embeddings, local features, an
 ingest-error log, per-image content hashes and the learned whitening; the view
 JPEGs beside it (viewfiles.py). Every write is one transaction (sqlite.transaction).
 """
+import logging
 import datetime as _dt
 import itertools
 import os
@@ -146,9 +147,7 @@ class GeoPackageStore:
                       "wrong: restore it from a backup or rebuild it")
 
     def warn(self, message):
-        from ...log import get_logger
-
-        get_logger("refdb").warning("%s: %s", self.path.name, message)
+        logging.getLogger("geopin.refdb").warning("%s: %s", self.path.name, message)
         if message not in self.warnings:
             self.warnings.append(message)
 
@@ -193,10 +192,6 @@ class GeoPackageStore:
         if self._count is None:
             self._count = int(self._con.execute(f"SELECT count(*) FROM {LAYER}").fetchone()[0])
         return self._count
-
-    def recount(self):
-        """Forget the cached count (another process may have added views)."""
-        self._count = None
 
     def has_image(self, content_hash):
         return self._con.execute("SELECT 1 FROM geopin_images WHERE content_hash=?", (content_hash,)).fetchone() is not None
