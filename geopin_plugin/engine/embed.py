@@ -21,6 +21,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from . import models
 from .models import META_PREFIX, ModelError, PRESETS, check_built, get_preset
 
 BATCH = 8
@@ -30,29 +31,12 @@ class EmbedderError(ModelError):
     """The embedder cannot be used (missing, corrupt, not ONNX, wrong card)."""
 
 
-def _ort():
-    try:
-        import onnxruntime as ort
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise EmbedderError("onnxruntime is not installed (GeoPin's dependency installer adds it)") from exc
-    return ort
-
-
 def make_session(path: Path, threads: Optional[int] = None):
-    """An onnxruntime CPU session; a corrupt or non-ONNX file raises EmbedderError."""
-    ort = _ort()
-    path = Path(path)
-    if not path.is_file():
-        raise EmbedderError(f"model file not found: {path}")
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    if threads:
-        opts.intra_op_num_threads = threads
+    """The embedder's onnxruntime session; every problem is an EmbedderError."""
     try:
-        return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/... types
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise EmbedderError(f"{path.name} is not a loadable ONNX model: {first[:300]}") from exc
+        return models.make_session(path, threads)
+    except ModelError as exc:
+        raise EmbedderError(str(exc)) from exc
 
 
 def target_size(width: int, height: int, input_size: Tuple[int, int]) -> Tuple[int, int]:

@@ -11,8 +11,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from .embed import make_session
-from .models import ModelError, check_built, get_preset
+from .models import ModelError, check_built, get_preset, make_session
 from .types import LocalFeatures
 
 NMS_WINDOW = 5

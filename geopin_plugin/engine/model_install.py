@@ -165,7 +165,7 @@ def install_onnx(onnx_path, target: Optional[Path] = None) -> str:
     """Install one user ONNX file with its model card (metadata_props or <file>.json
     beside it) into the user models folder; returns the installed path. A file named
     like a catalogue model must be that model (its manifest entry is unknown here)."""
-    from .embed import make_session, read_card
+    from .embed import read_card
 
     src = Path(onnx_path)
     if src.suffix.lower() != ".onnx" or not src.is_file():
@@ -174,7 +174,7 @@ def install_onnx(onnx_path, target: Optional[Path] = None) -> str:
         raise InstallError(f"{src.name} is a GeoPin catalogue model: install it from its models ZIP "
                            "(the ZIP's manifest vouches for its sha256)")
     try:
-        card = read_card(src, make_session(src))
+        card = read_card(src, M.make_session(src))
     except M.ModelError:
         raise
     except Exception as exc:  # onnxruntime's own errors for a file that is no model

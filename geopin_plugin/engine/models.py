@@ -37,6 +37,31 @@ class ModelError(RuntimeError):
     """A model is missing, corrupt or does not match its manifest/card."""
 
 
+def _ort():
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ModelError("onnxruntime is not installed (GeoPin's dependency installer adds it)") from exc
+    return ort
+
+
+def make_session(path: Path, threads: Optional[int] = None):
+    """An onnxruntime CPU session; a corrupt or non-ONNX file raises ModelError."""
+    ort = _ort()
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path}")
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    if threads:
+        opts.intra_op_num_threads = threads
+    try:
+        return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/... types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{path.name} is not a loadable ONNX model: {first[:300]}") from exc
+
+
 @dataclass(frozen=True)
 class ModelPreset:
     id: str
@@ -177,8 +202,7 @@ _add(ModelPreset(
     description="XFeat (CVPR 2024) backbone: unit dense descriptors at 1/8, keypoint heatmap, reliability; "
                 "gray 0..255, sides multiples of 32; 5x5 NMS, top-k and bicubic sampling in numpy; long side 640",
     # stored as int8 descriptors + float16 keypoints/scores: 2048 kp = 140 KB per view
-    extra={"max_keypoints": "2048", "detection_threshold": "0.05", "storage": "int8",
-           "matcher": "lighterglue-xfeat"},
+    extra={"max_keypoints": "2048", "detection_threshold": "0.05", "storage": "int8"},
 ))
 # The same graph (dynamic size) and file at the reference views' own resolution.
 _add(replace(
