@@ -32,10 +32,8 @@ import pyproj  # noqa: E402
 RD_NEW = "EPSG:28992"
 WGS84 = "EPSG:4326"
 
-# Generous WGS84 bounds of the Netherlands including the territorial sea, and the
-# RD New projected bounds (EPSG:28992 area of use).
+# Generous WGS84 bounds of the Netherlands including the territorial sea.
 NL_BOUNDS = (50.70, 3.20, 53.70, 7.30)  # lat_min, lon_min, lat_max, lon_max
-RD_BOUNDS = (-7000.0, 289000.0, 300000.0, 629000.0)  # x_min, y_min, x_max, y_max
 
 
 @lru_cache(maxsize=None)

@@ -320,10 +320,3 @@ def get_geolocator(database_path, config: Optional[PipelineConfig] = None) -> Ge
                 _GEOLOCATORS.pop(old).close()
             geo = _GEOLOCATORS[key] = Geolocator(path, config)
         return geo
-
-
-def clear_cache():
-    with _GEOLOCATORS_LOCK:
-        for geo in _GEOLOCATORS.values():
-            geo.close()
-        _GEOLOCATORS.clear()

@@ -194,19 +194,3 @@ def relative_pose(matches: np.ndarray, k_query: Intrinsics, k_ref: Intrinsics,
     return RelativePose(R=R, t=t, inliers=n, parallax_deg=parallax, planar_share=planar, yaw_deg=_yaw_of(axis),
                         bearing_deg=bearing, bearing_sd_deg=float(min(bearing_sd, 45.0)),
                         yaw_sd_deg=float(yaw_sd), degenerate=degenerate, inlier_index=np.flatnonzero(inl))
-
-
-def pose_with_fov_hypotheses(matches: np.ndarray, query_size: Tuple[int, int], k_ref: Intrinsics,
-                             fovs: Sequence[float] = FOV_HYPOTHESES) -> Tuple[Optional[RelativePose], Optional[float]]:
-    """(pose, fov) for the query field of view whose essential matrix holds the most
-    inliers (ties: the first, i.e. the narrowest)."""
-    best, best_fov = None, None
-    for fov in fovs:
-        p = relative_pose(matches, centred_intrinsics(query_size, fov), k_ref)
-        if p is not None and (best is None or p.inliers > best.inliers):
-            best, best_fov = p, float(fov)
-    return best, best_fov
-
-
-def wrap180(deg):
-    return (np.asarray(deg, float) + 180.0) % 360.0 - 180.0

@@ -52,7 +52,6 @@ CALIBRATION_FILES = {"rootsift-2048": Path(__file__).with_name("calibration-root
 def calibration_file(extractor_id: Optional[str] = None) -> Path:
     """The calibration fitted for the verifier of an extractor's features."""
     return CALIBRATION_FILES.get(extractor_id or "", CALIBRATION_FILE)
-LABELS = ("confident", "uncertain", "no match")
 
 
 @dataclass

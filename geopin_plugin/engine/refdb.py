@@ -107,10 +107,6 @@ class ReferenceDatabase:
     views_without_features = _store_method("views_without_features")
     local_features = _store_method("local_features")
 
-    @property
-    def views_dir(self):
-        return self.store.view_files.folder
-
     # ---- whitening -----------------------------------------------------------------------
     def whitening(self):
         """The stored whitening of this database's embedder (None when off/unfitted)."""

@@ -313,20 +313,6 @@ class Verifier:
             out[rid] = v
         return out
 
-    def examined(self, outcomes: list) -> int:
-        """How many candidates (in retrieval order, their outcomes given) the fast tier
-        examines before ``enough_verified`` stops it: whole chunks, the one where the
-        count is reached included."""
-        c = self.config
-        if not c.enough_verified:
-            return len(outcomes)
-        n = 0
-        for start in range(0, len(outcomes), c.chunk):
-            n = min(len(outcomes), start + c.chunk)
-            if sum(1 for v in outcomes[:n] if v.verified) >= c.enough_verified:
-                break
-        return n
-
     def enough(self, outcomes: Dict[int, Verification]) -> bool:
         c = self.config
         return bool(c.enough_verified) and sum(1 for v in outcomes.values() if v.verified) >= c.enough_verified
