@@ -25,9 +25,6 @@ from qgis.PyQt.QtCore import QVariant
 from .base import GeoPinAlgorithm
 from .params import DatabaseInput
 
-PROTOCOLS = ["amsterdam-lopo", "lund-loo", "panoramax"]
-
-
 class Evaluate(DatabaseInput, GeoPinAlgorithm):
     PROTOCOL = "PROTOCOL"
     REFERENCES = "REFERENCES"
@@ -58,7 +55,9 @@ class Evaluate(DatabaseInput, GeoPinAlgorithm):
             "accuracy tables, error CDF, reliability diagram and a failure gallery.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        options = [self.tr("Custom: the queries and references below")] + PROTOCOLS
+        from ..geopin_plugin.engine.evaluation import catalogue
+
+        options = [self.tr("Custom: the queries and references below")] + catalogue.photo_protocols()
         self.addParameter(QgsProcessingParameterEnum(
             self.PROTOCOL, self.tr("Protocol"), options=options, defaultValue=0))
         self.add_database_input(self.tr("Reference database (custom protocol)"), optional=True)
@@ -90,6 +89,7 @@ class Evaluate(DatabaseInput, GeoPinAlgorithm):
         from ..geopin_plugin.engine import evaluate as ev
         from ..geopin_plugin.engine import evalreport as er
         from ..geopin_plugin.engine import protocols as pr
+        from ..geopin_plugin.engine.evaluation import catalogue
         from ..geopin_plugin.engine.geo import wgs84_to_rd
 
         choice = self.parameterAsEnum(parameters, self.PROTOCOL, context)
@@ -109,7 +109,7 @@ class Evaluate(DatabaseInput, GeoPinAlgorithm):
 
         try:
             if choice > 0:
-                protocol = pr.builtin_protocol(PROTOCOLS[choice - 1])
+                protocol = catalogue.builtin_protocol(catalogue.photo_protocols()[choice - 1])
                 if max_queries:
                     protocol = protocol.subset(max_queries=max_queries)
                 runner = ev.ProtocolRunner(protocol, config, log=feedback.pushInfo)

@@ -26,7 +26,7 @@ from plugin_path import REPO  # noqa: E402  (the checkout as package `geopin`)
 
 from geopin.geopin_plugin.engine import evaluate as ev  # noqa: E402
 from geopin.geopin_plugin.engine import evalreport as er  # noqa: E402
-from geopin.geopin_plugin.engine import protocols as pr  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation import catalogue  # noqa: E402
 
 
 def _progress(prefix):
@@ -56,7 +56,7 @@ def bootstrap_table(runs) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--protocol", nargs="*", default=list(pr.BUILTIN), help="built-in protocols (default: all)")
+    ap.add_argument("--protocol", nargs="*", default=list(catalogue.BUILTIN), help="built-in protocols (default: all)")
     ap.add_argument("--preset", default="", help="the preset to evaluate (key=value,...)")
     ap.add_argument("--compare", nargs="*", help="several presets side by side (overrides --preset)")
     ap.add_argument("--max-queries", type=int, default=0, help="evenly spaced subset of each protocol's queries")
@@ -81,7 +81,7 @@ def main(argv=None) -> int:
 
     protocols = []
     for pname in args.protocol:
-        p = pr.builtin_protocol(pname)
+        p = catalogue.builtin_protocol(pname)
         if args.positives:
             p.queries = [q for q in p.queries if q.positive]
         if args.max_queries:

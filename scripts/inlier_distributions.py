@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plugin_path  # noqa: E402,F401
 
 from geopin.geopin_plugin.engine import evaluate as ev  # noqa: E402
-from geopin.geopin_plugin.engine import protocols as pr  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation import catalogue  # noqa: E402
 from geopin.geopin_plugin.engine.geo import geodesic_distance_m  # noqa: E402
 
 
 def pairs(protocol_name: str, config: ev.EvalConfig, tier: str, same_m: float, other_m: float):
-    protocol = pr.builtin_protocol(protocol_name)
+    protocol = catalogue.builtin_protocol(protocol_name)
     runner = ev.ProtocolRunner(protocol, config)
     cache = runner.vcache if tier == "fast" else runner.ccache
     if cache is None:

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plugin_path  # noqa: E402,F401
 
 from geopin.geopin_plugin.engine import evaluate as ev  # noqa: E402
-from geopin.geopin_plugin.engine import protocols as pr  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation import catalogue  # noqa: E402
 from geopin.geopin_plugin.engine.geo import geodesic_distance_m  # noqa: E402
 from geopin.geopin_plugin.engine.matching import displacement, vertical_extent  # noqa: E402
 from geopin.geopin_plugin.engine.verify import Verifier  # noqa: E402
@@ -36,7 +36,7 @@ THRESHOLDS = (0.002, 0.005, 0.01, 0.02, 0.05)
 
 
 def pairs(name, config, tier, top, same_m, other_m, max_queries):
-    protocol = pr.builtin_protocol(name)
+    protocol = catalogue.builtin_protocol(name)
     if max_queries:
         protocol = protocol.subset(max_queries=max_queries)
     runner = ev.ProtocolRunner(protocol, config)

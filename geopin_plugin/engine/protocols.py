@@ -327,35 +327,6 @@ def amsterdam_xcond(root: Optional[Path] = None) -> Protocol:
     )
 
 
-BUILTIN = {
-    "amsterdam-lopo": amsterdam_lopo,
-    "amsterdam-xcond": amsterdam_xcond,
-    "lund-loo": lund_loo,
-    "panoramax": panoramax,
-}
-
-
-def _album_protocol(name):
-    """The album protocols (sequences with capture times) live in engine/album_protocols.py,
-    which builds on this module: imported when one is asked for."""
-    def factory(root: Optional[Path] = None) -> Protocol:
-        from .album_protocols import ALBUM_PROTOCOLS
-
-        return ALBUM_PROTOCOLS[name](root)
-    return factory
-
-
-BUILTIN.update({name: _album_protocol(name) for name in ("lund-album", "panoramax-album", "amsterdam-walk")})
-
-
-def builtin_protocol(name: str, root: Optional[Path] = None) -> Protocol:
-    try:
-        factory = BUILTIN[name]
-    except KeyError:
-        raise ValueError(f"unknown protocol {name!r}; built-in: {', '.join(BUILTIN)}") from None
-    return factory(root)
-
-
 def read_truth_csv(path) -> Dict[str, Tuple[float, float]]:
     """Ground truth ``file,lat,lon`` (file: a name or a path relative to the CSV)."""
     truth = {}
@@ -418,9 +389,3 @@ def custom_protocol(queries_dir, truth_csv=None, references_dir=None, references
         queries.append(Query(it, (group,), False, "photo"))
     queries = mark_positives(refs, queries, correct_radius_m)
     return Protocol(name, f"queries from {queries_dir}", refs, queries, correct_radius_m)
-
-
-# issue 23's protocols (generated overlays, downscaled panoramas) live in their own module
-from .overlay_protocols import OVERLAY_PROTOCOLS  # noqa: E402
-
-BUILTIN.update(OVERLAY_PROTOCOLS)

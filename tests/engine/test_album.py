@@ -127,10 +127,10 @@ def test_a_degraded_lund_frame_is_located_from_its_neighbours(datasets_dir, tmp_
 
 
 def test_album_protocols_say_which_frames_are_degraded(datasets_dir):
-    from geopin.geopin_plugin.engine import protocols as pr
+    from geopin.geopin_plugin.engine.evaluation import catalogue
     from geopin.geopin_plugin.engine.album_protocols import OVERTOOM_WALK
 
-    lund = pr.builtin_protocol("lund-album", datasets_dir)
+    lund = catalogue.builtin_protocol("lund-album", datasets_dir)
     assert len(lund.queries) == 29 and lund.albums == [[q.item.key for q in lund.queries]]
     names = {q.item.key: q.item.label for q in lund.queries}
     assert sorted(names[k] for k in lund.degraded) == [
@@ -140,7 +140,7 @@ def test_album_protocols_say_which_frames_are_degraded(datasets_dir):
     assert times[0] == 0.0 and all(b - a >= 5.0 for a, b in zip(times, times[1:]))
     assert all(q.exclude_groups == (q.item.group,) for q in lund.queries)
 
-    px = pr.builtin_protocol("panoramax-album", datasets_dir)
+    px = catalogue.builtin_protocol("panoramax-album", datasets_dir)
     assert [len(a) for a in px.albums] == [20, 5]
     assert sorted(q.item.label for q in px.queries if q.item.key in px.degraded) == [
         "1.jpg h22.5 fov65 blur40", "2.jpg h112.5 fov65 dark", "3.jpg h202.5 fov65 ground",
@@ -148,7 +148,7 @@ def test_album_protocols_say_which_frames_are_degraded(datasets_dir):
     e = [px.times[k] for k in px.albums[1]]
     assert [b - a for a, b in zip(e, e[1:])] == [2.0, 2.0, 2.0, 2.0]  # e1-e5's EXIF times
 
-    walk = pr.builtin_protocol("amsterdam-walk", datasets_dir)
+    walk = catalogue.builtin_protocol("amsterdam-walk", datasets_dir)
     assert len(walk.queries) == 32 and len(walk.degraded) == 8
     assert [q.item.group for q in walk.queries[::8]] == list(OVERTOOM_WALK)
     assert walk.subset(max_queries=10).queries == walk.queries  # whole albums only

@@ -4,13 +4,13 @@ queries, the displacement measures, and the confidence rule for disagreeing evid
 import numpy as np
 
 from geopin.geopin_plugin.engine import posterior as post
-from geopin.geopin_plugin.engine import protocols as pr
+from geopin.geopin_plugin.engine.evaluation import catalogue
 from geopin.geopin_plugin.engine.evaluation.items import render_items
 from geopin.geopin_plugin.engine.matching import displacement, vertical_extent
 
 
 def test_amsterdam_overlay_has_same_rig_and_phone_queries():
-    p = pr.builtin_protocol("amsterdam-overlay")
+    p = catalogue.builtin_protocol("amsterdam-overlay")
     kinds = {q.kind for q in p.queries}
     assert {"same-rig90", "phone65", "unlocated-same-rig90", "unlocated-phone65"} <= kinds
     assert all(r.overlay.startswith("cap") for r in p.references)
@@ -22,7 +22,7 @@ def test_amsterdam_overlay_has_same_rig_and_phone_queries():
 
 
 def test_one_cap_paints_the_same_pixels_into_different_places():
-    p = pr.builtin_protocol("amsterdam-overlay")
+    p = catalogue.builtin_protocol("amsterdam-overlay")
     by_cap = {}
     for r in p.references:
         if r.heading == 0.0:
@@ -36,10 +36,10 @@ def test_one_cap_paints_the_same_pixels_into_different_places():
 
 def test_new_protocols_are_builtin():
     for name in ("amsterdam-overlay", "lund-stamp", "dashcam", "panoramax-2048"):
-        p = pr.builtin_protocol(name)
+        p = catalogue.builtin_protocol(name)
         assert p.queries and p.references
-    assert all(q.item.overlay == "stamp" for q in pr.builtin_protocol("lund-stamp").queries)
-    assert any(r.source_width == 2048 for r in pr.builtin_protocol("panoramax-2048").references)
+    assert all(q.item.overlay == "stamp" for q in catalogue.builtin_protocol("lund-stamp").queries)
+    assert any(r.source_width == 2048 for r in catalogue.builtin_protocol("panoramax-2048").references)
 
 
 def test_displacement_and_vertical_extent():
