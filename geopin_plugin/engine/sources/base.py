@@ -23,6 +23,7 @@ class does the rest the same way for all of them:
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -30,31 +31,16 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from ...log import get_logger
 from ..errors import Cancelled, ImageError  # an image the import skips; the caller asked to stop
+from .image import SourceImage
 from .limits import SearchBudget, SearchCapReached, SkippedItems, image_problem
+from .spatial import Area, BBox, even_sample, metres_per_degree, spread_order  # noqa: F401 (re-exported)
 from .transport import (  # noqa: F401 (the sources' interface, importable from here as before)
+    USER_AGENT, RetryPolicy,
     DOWNLOAD_DEADLINE_S, MAX_BODY_BYTES, MAX_REDIRECTS, SENSITIVE_HEADERS, HttpClient, HttpResponse, LimitExceeded,
     TransportError, check_scheme, origin, parse_retry_after, sleep_cancelable)
 
-LOG = get_logger("sources")
-
-
-
-def plugin_version() -> str:
-    """The version in the plugin's metadata.txt ("0.0.0" if it cannot be read)."""
-    import configparser
-
-    meta = Path(__file__).resolve().parents[3] / "metadata.txt"
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(meta, encoding="utf-8")
-        return parser.get("general", "version")
-    except (configparser.Error, OSError):
-        return "0.0.0"
-
-
-USER_AGENT = f"GeoPin/{plugin_version()} (QGIS plugin)"
+LOG = logging.getLogger("geopin.sources")
 
 
 class SourceError(Exception):
@@ -81,23 +67,6 @@ class AuthError(SourceError):
 
 # --- plain types ---------------------------------------------------------------
 
-
-@dataclass
-class SourceImage:
-    source_id: str
-    lat: float
-    lon: float
-    heading: Optional[float]  # degrees clockwise from north (camera heading / pano centre)
-    capture_time: Optional[str]  # ISO 8601, UTC when known
-    is_panorama: Optional[bool]  # None: the answer does not say; ingest decides from the file
-    image_url: str
-    licence: Optional[str]
-    attribution: Optional[str]
-    extra: dict = field(default_factory=dict)
-    source: str = ""
-
-
-from .spatial import Area, BBox, even_sample, metres_per_degree, spread_order  # noqa: E402,F401 (re-exported)
 
 
 @dataclass
@@ -146,13 +115,6 @@ def normalise_heading(value) -> Optional[float]:
 
 
 # --- the source base class ---------------------------------------------------------
-
-
-@dataclass
-class RetryPolicy:
-    max_retries: int = 4  # retries after the first try
-    backoff_s: float = 1.0  # first 5xx/transport wait; doubles each retry
-    max_wait_s: float = 60.0  # cap for one wait (Retry-After included)
 
 
 class StreetImagerySource:

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-if TYPE_CHECKING:  # base imports this module
-    from .base import SourceImage
+from .image import SourceImage
 
 BBox = Tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat (WGS84)
 

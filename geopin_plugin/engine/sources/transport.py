@@ -7,8 +7,32 @@ from __future__ import annotations
 import email.utils
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Mapping, Optional, Protocol, Tuple
 from urllib.parse import urlsplit
+
+
+def plugin_version() -> str:
+    """The version in the plugin's metadata.txt ("0.0.0" if it cannot be read)."""
+    import configparser
+
+    meta = Path(__file__).resolve().parents[3] / "metadata.txt"
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(meta, encoding="utf-8")
+        return parser.get("general", "version")
+    except (configparser.Error, OSError):
+        return "0.0.0"
+
+
+USER_AGENT = f"GeoPin/{plugin_version()} (QGIS plugin)"
+
+
+@dataclass
+class RetryPolicy:
+    max_retries: int = 4  # retries after the first try
+    backoff_s: float = 1.0  # first 5xx/transport wait; doubles each retry
+    max_wait_s: float = 60.0  # cap for one wait (Retry-After included)
 
 
 # --- HTTP --------------------------------------------------------------------------
