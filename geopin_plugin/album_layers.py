@@ -9,7 +9,7 @@ from qgis.core import QgsFeature, QgsFeatureSink, QgsField, QgsGeometry, QgsPoin
 from qgis.PyQt.QtCore import QVariant
 
 from . import result_layers as rl
-from .i18n import number
+from .i18n import label_text, number
 
 TRACK_WKB = QgsWkbTypes.LineString
 ALBUM_FIELDS = (("album_id", QVariant.String), ("album_position", QVariant.Int), ("album_label", QVariant.String),
@@ -123,7 +123,7 @@ class AlbumStep:
 
         lat, lon = rd_to_wgs84(est.x, est.y)
         feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(est.x, est.y)))
-        for name, value in (("label", est.label), ("label_text", rl.label_text(est.label)),
+        for name, value in (("label", est.label), ("label_text", label_text(est.label)),
                             ("error_radius_m", float(est.radius)), ("lat", float(lat)), ("lon", float(lon)),
                             ("position_method", "album")):
             feature.setAttribute(name, value)

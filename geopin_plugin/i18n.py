@@ -44,3 +44,9 @@ def number(value, decimals=0):
     if value is None:
         return "–"
     return QLocale().toString(float(value), "f", int(decimals))
+
+
+def label_text(code):
+    """The estimate's label in the user's language (the `label` field keeps the code)."""
+    return {"confident": tr("confident"), "uncertain": tr("uncertain"), "no match": tr("no match"),
+            "error": tr("error")}.get(code, code)

@@ -15,7 +15,6 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from .result_layers import fields_from, memory_layer
-from .result_styles import apply_style  # noqa: F401  (the parcel kinds' styles: geopin:whatisinview, tests)
 
 RD_NEW = "EPSG:28992"
 

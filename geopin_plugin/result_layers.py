@@ -20,17 +20,10 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from .i18n import number, tr
-from .result_styles import (  # noqa: F401
-    STYLE_FILES, STYLES_DIR, apply_style, style_path, style_posterior, style_unlocated_candidates)
+from .i18n import label_text, number, tr
+from .result_styles import apply_style, style_posterior, style_unlocated_candidates
 
 RD_NEW = "EPSG:28992"
-
-
-def label_text(code):
-    """The estimate's label in the user's language (the `label` field keeps the code)."""
-    return {"confident": tr("confident"), "uncertain": tr("uncertain"), "no match": tr("no match"),
-            "error": tr("error")}.get(code, code)
 
 
 def is_located(geo):

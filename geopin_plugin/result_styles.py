@@ -15,7 +15,7 @@ from qgis.core import (
     QgsStyle,
 )
 
-from .i18n import number, tr
+from .i18n import label_text, number, tr
 
 PLUGIN_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STYLES_DIR = os.path.join(PLUGIN_ROOT, "resources", "styles")
@@ -68,8 +68,6 @@ def translate_legend(layer, kind):
     if renderer is None:
         return
     if kind == "estimates" and renderer.type() == "categorizedSymbol":
-        from .result_layers import label_text
-
         for i, category in enumerate(renderer.categories()):
             if category.value() == ERROR_CIRCLE:
                 renderer.updateCategoryLabel(i, error_circle_text())

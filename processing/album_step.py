@@ -16,7 +16,7 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ..geopin_plugin.album_layers import TRACK_WKB, AlbumStep, album_estimate_fields, track_fields  # noqa: F401
+from ..geopin_plugin.album_layers import AlbumStep
 
 GROUPINGS = ("time", "one", "field", "file_order", "off")  # the ALBUMS enum's order
 SPEEDS = ("walking", "cycling", "driving")

@@ -25,12 +25,13 @@ from qgis.core import (
 )
 
 from ..geopin_plugin import result_layers as rl
+from ..geopin_plugin.album_layers import TRACK_WKB, album_estimate_fields, track_fields
 from ..geopin_plugin.areas import geometries_in, rings_of
 from ..geopin_plugin.errors import user_message
-from ..geopin_plugin.i18n import number
+from ..geopin_plugin.i18n import label_text, number
 from ..geopin_plugin.log import get_logger
 from ..geopin_plugin.output_check import CountingSink, output_problems
-from .album_step import TRACK_WKB, AlbumParameters, album_estimate_fields, track_fields
+from .album_step import AlbumParameters
 from .base import GeoPinAlgorithm
 from .buildings_param import BuildingOutlines
 from .outputs import destination_given, style_on_load
@@ -331,7 +332,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
             return self.tr("{0}: not located (no match; {1} verified of {2} candidates); {3} s").format(
                 name, geo.n_verified, len(geo.candidates), number(sum(geo.timings.values()), 1))
         msg = self.tr("{0}: {1}, confidence {2}, ±{3} m, {4} verified; {5} s").format(
-            name, rl.label_text(geo.label), number(geo.confidence, 2), number(geo.error_radius_m, 0),
+            name, label_text(geo.label), number(geo.confidence, 2), number(geo.error_radius_m, 0),
             geo.n_verified, number(sum(geo.timings.values()), 1))
         msg += self.tr(" at {0}, {1}").format(number(geo.lat, 6), number(geo.lon, 6))
         if geo.exif_distance_m is not None:

@@ -128,7 +128,7 @@ def render_map(png, layers, posterior_tif, truth_xy, extent_half=90.0, size=(120
     from qgis.PyQt.QtCore import QSize
     from qgis.PyQt.QtGui import QColor
 
-    from geopin.geopin_plugin import result_layers as rl
+    from geopin.geopin_plugin import result_layers as rl, result_styles
 
     ordered = [layers["estimate"], layers["candidates"]]
     truth = QgsVectorLayer("Point?crs=EPSG:28992&field=name:string", "truth", "memory")
@@ -159,7 +159,7 @@ def render_map(png, layers, posterior_tif, truth_xy, extent_half=90.0, size=(120
     if posterior_tif:
         raster = QgsRasterLayer(str(posterior_tif), "posterior")
         if raster.isValid():
-            rl.style_posterior(raster)
+            result_styles.style_posterior(raster)
             ordered.append(raster)
     ms = QgsMapSettings()
     ms.setLayers(ordered)

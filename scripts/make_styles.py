@@ -161,10 +161,10 @@ def coverage_fields():
 def main():
     app = QgsApplication([], False)
     app.initQgis()
-    from geopin.geopin_plugin import result_layers as rl
+    from geopin.geopin_plugin import result_layers as rl, result_styles
     from geopin.processing.album_step import track_fields
 
-    out = Path(rl.STYLES_DIR)
+    out = Path(result_styles.STYLES_DIR)
     out.mkdir(parents=True, exist_ok=True)
     for kind, geometry, fields, styler in (
         ("candidates", "Point", rl.candidate_fields(), candidates_style),
@@ -180,7 +180,7 @@ def main():
         styler(layer)
         if kind == "footprints":
             layer.setOpacity(1.0)
-        path = rl.style_path(kind)
+        path = result_styles.style_path(kind)
         msg, ok = layer.saveNamedStyle(path)
         print(path, "ok" if ok else msg)
     app.exitQgis()

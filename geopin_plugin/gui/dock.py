@@ -35,9 +35,9 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .. import deps, settings
-from ..i18n import number, tr
+from ..i18n import label_text, tr
 from ..log import get_logger
-from ..result_layers import cone_summary, is_located, label_text
+from ..result_layers import cone_summary, is_located
 from . import match_actions
 from .dock_actions import DockResultActions
 from .dock_advanced import AdvancedBox

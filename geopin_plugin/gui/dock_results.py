@@ -19,8 +19,8 @@ from qgis.core import (
 )
 
 from ..engine.coverage import FAR_OUTSIDE_M
-from ..i18n import number, tr
-from ..result_layers import cone_summary, file_stem, is_located, label_text, layer_kind
+from ..i18n import label_text, number, tr
+from ..result_layers import cone_summary, file_stem, is_located, layer_kind
 
 MIN_HALF_WIDTH_M = 60.0
 MARGIN = 1.25  # the footprint fills 80 % of the view

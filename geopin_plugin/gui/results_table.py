@@ -17,8 +17,8 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .. import settings
-from ..i18n import number, tr
-from ..result_layers import is_located, label_text, reference_name
+from ..i18n import label_text, number, tr
+from ..result_layers import is_located, reference_name
 
 CSV_COLUMNS = ("photo", "photo_name", "label", "confidence", "lat", "lon", "x_rd", "y_rd", "error_radius_m",
                "heading_deg", "best_reference", "best_reference_inliers", "n_verified")

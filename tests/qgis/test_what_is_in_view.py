@@ -15,6 +15,7 @@ from qgis_helpers import qgis_process, run_algorithm  # noqa: E402
 
 from geopin.geopin_plugin import parcel_layers as pl  # noqa: E402
 from geopin.geopin_plugin import result_layers as rl  # noqa: E402
+from geopin.geopin_plugin import result_styles  # noqa: E402
 from geopin.geopin_plugin.engine.parcels import DensityGrid  # noqa: E402
 
 CENTRE = (121000.0, 487000.0)
@@ -95,7 +96,7 @@ def test_pdok_answer_per_photo_with_probabilities(server, tmp_path):
     assert parcels_b and sum(f["probability"] for f in parcels_b) <= 1.0 + 1e-6
     assert any("error radius" in m for _, m in messages)
     assert any("broken.jpg" in m and "skipped" in m for _, m in messages)
-    assert pl.apply_style(layers["OUTPUT_PARCELS"], "parcels")
+    assert result_styles.apply_style(layers["OUTPUT_PARCELS"], "parcels")
     # a second run is answered from the GeoPackage cache: no request reaches the server
     n = len(server.state.log)
     run(base_params(server, tmp_path))
