@@ -360,12 +360,6 @@ class GeoPackageStore:
                              "; the database is damaged or crafted: rebuild it")
         return load_image(path)
 
-        path = self.views([view_id])[0].view_image_path
-        if not path:
-            raise ImageError(f"the stored image path of view {view_id} points outside the folder of {self.path.name}"
-                             "; the database is damaged or crafted: rebuild it")
-        return load_image(path)
-
     def _vector(self, view_id, blob, dim):
         if not isinstance(blob, bytes) or len(blob) != 4 * dim:
             raise DatabaseError(f"{self.path} is damaged: the embedding of view {view_id} has "
