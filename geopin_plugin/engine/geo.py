@@ -142,3 +142,13 @@ def first_edge_hits(cx, cy, dirs, edges, max_distance):
     j = np.argmin(t, axis=1)
     rows = np.arange(len(dirs))
     return t[rows, j], j, denom[rows, j]
+
+
+def angle_diff_deg(a, b):
+    """a - b on the circle, in [-180, 180) degrees (numbers or arrays)."""
+    return (np.asarray(a, float) - np.asarray(b, float) + 180.0) % 360.0 - 180.0
+
+
+def angle_between(a: float, b: float) -> float:
+    """|a - b| on the circle, 0..180 degrees."""
+    return abs((float(a) - float(b) + 180.0) % 360.0 - 180.0)

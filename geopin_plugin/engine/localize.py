@@ -29,6 +29,8 @@ from typing import Callable, Hashable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .geo import angle_diff_deg
+
 LINE_EPS = 0.05  # the likelihood floor of a line (an outlier's share)
 MIN_CROSSING_DEG = 12.0  # lines crossing at a smaller angle (or from one spot) only make a line
 MIN_CROSSING_SIGMA = 2.0  # ... or at less than this many of their combined bearing sds
@@ -79,13 +81,9 @@ def _circ_mean(deg: np.ndarray, w: np.ndarray) -> float:
     return math.degrees(math.atan2(float(np.dot(w, np.sin(r))), float(np.dot(w, np.cos(r))))) % 360.0
 
 
-def _diff(a, b):
-    return (np.asarray(a, float) - np.asarray(b, float) + 180.0) % 360.0 - 180.0
-
-
 def _circ_median(deg: np.ndarray, w: np.ndarray) -> float:
     """The observed angle with the least weighted absolute circular deviation."""
-    cost = [float(np.dot(w, np.abs(_diff(deg, d)))) for d in deg]
+    cost = [float(np.dot(w, np.abs(angle_diff_deg(deg, d)))) for d in deg]
     return float(deg[int(np.argmin(cost))]) % 360.0
 
 
@@ -102,7 +100,7 @@ def bearing_lines(observations: Sequence[PoseObservation]) -> List[BearingLine]:
         sd = np.array([o.bearing_sd_deg for o in obs])
         w = 1.0 / sd ** 2
         med = _circ_median(b, w)
-        keep = np.abs(_diff(b, med)) <= 3.0 * sd
+        keep = np.abs(angle_diff_deg(b, med)) <= 3.0 * sd
         b, sd, w = b[keep], sd[keep], w[keep]
         mean = _circ_mean(b, w)
         # independent views of one panorama still share its position error: floor
@@ -131,7 +129,7 @@ def _group_range(obs: Sequence[PoseObservation]) -> Tuple[Optional[float], Optio
 
 def _crossing_deg(a: BearingLine, b: BearingLine) -> float:
     """The angle (0-90 deg) at which two axial lines cross."""
-    cross = abs(float(_diff(a.bearing_deg, b.bearing_deg)))
+    cross = abs(float(angle_diff_deg(a.bearing_deg, b.bearing_deg)))
     return min(cross, 180.0 - cross)
 
 
@@ -280,7 +278,7 @@ def line_likelihood(lines: Sequence[BearingLine], xs: np.ndarray, ys: np.ndarray
         dist = np.hypot(dx, dy)
         # axial: the translation's sign flips on some pairs (measured: 12 of 80 partner
         # pairs at Overtoom pointed exactly backwards), so a line, not a ray
-        ang = np.abs(_diff(np.degrees(np.arctan2(dx, dy)), ln.bearing_deg))
+        ang = np.abs(angle_diff_deg(np.degrees(np.arctan2(dx, dy)), ln.bearing_deg))
         if ln.range_m is None:
             ang = np.minimum(ang, 180.0 - ang)
             lik = eps + (1.0 - eps) * np.exp(-0.5 * (ang / ln.sd_deg) ** 2)
@@ -301,10 +299,10 @@ def fuse_heading(observations: Sequence[PoseObservation]) -> Tuple[Optional[floa
     sd = np.array([max(o.heading_sd_deg, 0.5) for o in obs])
     w = 1.0 / sd ** 2
     med = _circ_median(h, w)
-    keep = np.abs(_diff(h, med)) <= HEADING_GATE_DEG
+    keep = np.abs(angle_diff_deg(h, med)) <= HEADING_GATE_DEG
     h, sd, w = h[keep], sd[keep], w[keep]
     mean = _circ_mean(h, w)
-    spread = float(np.sqrt(np.dot(w, _diff(h, mean) ** 2) / w.sum())) if len(h) > 1 else 0.0
+    spread = float(np.sqrt(np.dot(w, angle_diff_deg(h, mean) ** 2) / w.sum())) if len(h) > 1 else 0.0
     # one reference: its own sd; several: the formal sd, at least their spread / sqrt(n)
     est_sd = max(float(1.0 / math.sqrt(w.sum())), spread / math.sqrt(len(h)), float(sd.min()) / 2.0)
     if len(obs) > len(h):  # outvoted references widen it a little

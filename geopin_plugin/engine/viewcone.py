@@ -24,6 +24,8 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
+from .geo import angle_between
+
 DEFAULT_DEPTH_M = 50.0
 MIN_DEPTH_M = 10.0  # a nearer reference in view (a partner beside the camera) leaves the default
 MAX_DEPTH_M = 150.0  # a verified reference farther away in that direction belongs to another place
@@ -52,11 +54,6 @@ class ViewCone:
 def compass_bearing(x0: float, y0: float, x1: float, y1: float) -> float:
     """Degrees clockwise from north (RD grid north) from (x0, y0) to (x1, y1)."""
     return math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360.0
-
-
-def angle_between(a: float, b: float) -> float:
-    """|a - b| on the circle, 0..180 degrees."""
-    return abs((float(a) - float(b) + 180.0) % 360.0 - 180.0)
 
 
 def cone_ring(x: float, y: float, heading_deg: float, fov_deg: float, depth_m: float,

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from geopin.geopin_plugin.engine import viewcone as vc
+from geopin.geopin_plugin.engine.geo import angle_between
 
 
 def candidate(x, y, verified=True, inliers=30, pose_note="", rank=1, view_id=1):
@@ -31,11 +32,11 @@ def test_ring_apex_bisector_opening_and_depth(heading, fov):
     assert ring.shape == (vc.ARC_STEPS + 3, 2)
     assert tuple(ring[0]) == tuple(ring[-1]) == (100.0, 200.0)  # closed at the apex
     left, right = edge_bearings(ring)
-    assert vc.angle_between(left, right) == pytest.approx(fov, abs=1e-9)
+    assert angle_between(left, right) == pytest.approx(fov, abs=1e-9)
     bisector = (left + ((right - left) % 360.0) / 2.0) % 360.0  # clockwise from the left edge
-    assert vc.angle_between(bisector, heading) < 1e-9
+    assert angle_between(bisector, heading) < 1e-9
     middle = ring[1 + vc.ARC_STEPS // 2]  # an arc vertex on the heading itself
-    assert vc.angle_between(vc.compass_bearing(100.0, 200.0, *middle), heading) < 1e-9
+    assert angle_between(vc.compass_bearing(100.0, 200.0, *middle), heading) < 1e-9
     assert np.allclose(np.hypot(ring[1:-1, 0] - 100.0, ring[1:-1, 1] - 200.0), 50.0)
     # a valid simple polygon: positive shoelace area (clockwise in x-east, y-north is negative)
     xs, ys = ring[:, 0], ring[:, 1]

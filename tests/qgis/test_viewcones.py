@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import qgis_helpers  # noqa: E402
 from qgis_helpers import wait_for  # noqa: E402
 
+from geopin.geopin_plugin.engine.geo import angle_between  # noqa: E402
 from geopin.geopin_plugin.engine.pose import hfov_from_35mm  # noqa: E402
 
 pytestmark = pytest.mark.timeout(900)
@@ -29,10 +30,6 @@ def edges(geometry):
     a, b = (math.degrees(math.atan2(p.x() - apex.x(), p.y() - apex.y())) for p in (ring[1], ring[-2]))
     turn = (b - a + 180.0) % 360.0 - 180.0
     return apex, (a + turn / 2.0) % 360.0, abs(turn)
-
-
-def angle_between(a, b):
-    return abs((a - b + 180.0) % 360.0 - 180.0)
 
 
 def features(path):

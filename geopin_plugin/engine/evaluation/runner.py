@@ -18,7 +18,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .. import stages
-from ..geo import geodesic_distance_m, rd_to_wgs84, wgs84_to_rd
+from ..geo import angle_between, geodesic_distance_m, rd_to_wgs84, wgs84_to_rd
 from ..protocols import Item, Protocol, Query
 from .caches import (LEARNED, CachedEmbedder, CachedExtractor, CachedVerifier, FeatureStore, ReferenceFeatures,
                      VerificationCache, confirm_id, default_cache_dir, learned_parts, learned_verifier_id,
@@ -242,7 +242,7 @@ class ProtocolRunner:
         heading_err = None
         truth_heading = reference_heading(q.item) if q.positive else None
         if answer.heading_deg is not None and truth_heading is not None:
-            heading_err = abs((answer.heading_deg - truth_heading + 180.0) % 360.0 - 180.0)
+            heading_err = angle_between(answer.heading_deg, truth_heading)
         answer_ref = ""
         if est_lat is not None and cands:
             d_est = np.atleast_1d(geodesic_distance_m(est_lat, est_lon, self.ref_lat[idx], self.ref_lon[idx]))
