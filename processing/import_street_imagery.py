@@ -22,8 +22,6 @@ from .params import DatabaseBuild
 
 LOG = get_logger("processing.import")
 
-# the SOURCE enum, in the order of engine/sources SOURCE_NAMES
-SOURCE_KEYS = ["mapillary", "panoramax", "kartaview", "mapilio", "amsterdam"]
 WGS84 = "EPSG:4326"
 
 
@@ -81,10 +79,11 @@ class ImportStreetImagery(DatabaseBuild, GeoPinAlgorithm):
             "choose it as the authentication configuration. Respect each source's licence and terms of use.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
+        from ..geopin_plugin.engine.sources import SOURCES
+
         self.addParameter(QgsProcessingParameterEnum(
             self.SOURCE, self.tr("Source"),
-            options=[self.tr("Mapillary (token needed)"), self.tr("Panoramax"), self.tr("KartaView"),
-                     self.tr("Mapilio"), self.tr("Amsterdam panoramas (City of Amsterdam)")],
+            options=[self.tr(source.label) for source in SOURCES.values()],  # in SOURCE_NAMES' order
             defaultValue=1))
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Area (extent)")))
         self.addParameter(QgsProcessingParameterFeatureSource(
@@ -136,9 +135,9 @@ class ImportStreetImagery(DatabaseBuild, GeoPinAlgorithm):
     def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802
         # prepare runs on the main thread: the authentication manager may need to ask
         # for the master password, which it cannot do from a worker thread
-        from ..geopin_plugin.engine.sources import SOURCES
+        from ..geopin_plugin.engine.sources import SOURCE_NAMES, SOURCES
 
-        key = SOURCE_KEYS[self.parameterAsEnum(parameters, self.SOURCE, context)]
+        key = SOURCE_NAMES[self.parameterAsEnum(parameters, self.SOURCE, context)]
         self._auth_token = self._token(parameters, context, SOURCES[key].title)
         return True
 
@@ -197,7 +196,9 @@ class ImportStreetImagery(DatabaseBuild, GeoPinAlgorithm):
         return report
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        key = SOURCE_KEYS[self.parameterAsEnum(parameters, self.SOURCE, context)]
+        from ..geopin_plugin.engine.sources import SOURCE_NAMES
+
+        key = SOURCE_NAMES[self.parameterAsEnum(parameters, self.SOURCE, context)]
         database = self.output_database(parameters, context)
         area = self._area(parameters, context, feedback)
         start = self._date(parameters, self.START_DATE, context)

@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 SOURCE_DIRS = ("geopin_plugin", "processing")
 CONTEXT = "GeoPin"
 TS_FILE = REPO / "i18n" / "geopin_nl.ts"
+SOURCE_LABELS_DIR = "geopin_plugin/engine/sources/"
 
 
 def _literal(node):
@@ -49,13 +50,31 @@ def strings_in_source(text, filename="<source>"):
     return sorted(found, key=lambda item: item[1])
 
 
+def source_labels(text, filename="<source>"):
+    """[(label, line)] for the imagery sources' ``label = "..."`` class attributes: the
+    Processing SOURCE enum shows them through tr(source.label)."""
+    found = []
+    for node in ast.walk(ast.parse(text, filename)):
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.Assign) and any(getattr(t, "id", None) == "label" for t in item.targets):
+                    value = _literal(item.value)
+                    if value:
+                        found.append((value, item.lineno))
+    return found
+
+
 def collect(repo=REPO):
     """{string: ["path:line", ...]} over all plugin Python files."""
     strings = {}
     for folder in SOURCE_DIRS:
         for path in sorted((repo / folder).rglob("*.py")):
             rel = path.relative_to(repo).as_posix()
-            for value, line in strings_in_source(path.read_text(encoding="utf-8"), rel):
+            text = path.read_text(encoding="utf-8")
+            found = strings_in_source(text, rel)
+            if rel.startswith(SOURCE_LABELS_DIR):
+                found += source_labels(text, rel)
+            for value, line in found:
                 strings.setdefault(value, []).append(f"{rel}:{line}")
     return strings
 

@@ -28,6 +28,7 @@ SIZES = [(2000, "equirectangular_small"), (4000, "equirectangular_medium"), (800
 class AmsterdamSource(StreetImagerySource):
     name = "amsterdam"
     title = "Amsterdam panoramas"
+    label = "Amsterdam panoramas (City of Amsterdam)"  # the Processing SOURCE enum's text (translated there)
     default_base_url = "https://api.data.amsterdam.nl"
     needs_token = False
     default_licence = "Gemeente Amsterdam open data"

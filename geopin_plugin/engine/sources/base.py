@@ -122,6 +122,7 @@ class StreetImagerySource:
 
     name = "base"  # SOURCE enum value
     title = "Base"  # human name
+    label = ""  # the Processing SOURCE enum's text (scripts/update_translations.py collects it)
     default_base_url = ""
     needs_token = False
     default_licence: Optional[str] = None

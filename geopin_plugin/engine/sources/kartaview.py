@@ -24,6 +24,7 @@ from .base import AuthError, SourceError, SourceImage, StreetImagerySource, metr
 class KartaViewSource(StreetImagerySource):
     name = "kartaview"
     title = "KartaView"
+    label = "KartaView"  # the Processing SOURCE enum's text (translated there)
     default_base_url = "https://api.openstreetcam.org"
     needs_token = False
     default_licence = "CC BY-SA 4.0"

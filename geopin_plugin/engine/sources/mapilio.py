@@ -23,6 +23,7 @@ SIZES = [(1080, "1080"), (2080, "2080")]
 class MapilioSource(StreetImagerySource):
     name = "mapilio"
     title = "Mapilio"
+    label = "Mapilio"  # the Processing SOURCE enum's text (translated there)
     default_base_url = "https://geo.mapilio.com"
     default_api_url = "https://end.mapilio.com"
     default_cdn_url = "https://cdn.mapilio.com"

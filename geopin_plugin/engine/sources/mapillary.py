@@ -34,6 +34,7 @@ RATE_CODES = {4, 17, 32, 613}  # application / user / page request limits
 class MapillarySource(StreetImagerySource):
     name = "mapillary"
     title = "Mapillary"
+    label = "Mapillary (token needed)"  # the Processing SOURCE enum's text (translated there)
     default_base_url = "https://graph.mapillary.com"
     needs_token = True
     default_licence = "CC BY-SA 4.0"

@@ -26,6 +26,7 @@ SIZES = [(500, "thumb"), (2048, "sd"), (1_000_000, "hd")]
 class PanoramaxSource(StreetImagerySource):
     name = "panoramax"
     title = "Panoramax"
+    label = "Panoramax"  # the Processing SOURCE enum's text (translated there)
     default_base_url = "https://api.panoramax.xyz"
     needs_token = False
     default_licence = None  # each picture carries its own (properties.license)
