@@ -202,7 +202,10 @@ _add(ModelPreset(
     description="XFeat (CVPR 2024) backbone: unit dense descriptors at 1/8, keypoint heatmap, reliability; "
                 "gray 0..255, sides multiples of 32; 5x5 NMS, top-k and bicubic sampling in numpy; long side 640",
     # stored as int8 descriptors + float16 keypoints/scores: 2048 kp = 140 KB per view
-    extra={"max_keypoints": "2048", "detection_threshold": "0.05", "storage": "int8"},
+    # "matcher" is read by nobody, but the entry's fingerprint (every installed manifest)
+    # includes it: removing it would make users reinstall an unchanged xfeat.onnx
+    extra={"max_keypoints": "2048", "detection_threshold": "0.05", "storage": "int8",
+           "matcher": "lighterglue-xfeat"},
 ))
 # The same graph (dynamic size) and file at the reference views' own resolution.
 _add(replace(
