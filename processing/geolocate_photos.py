@@ -8,6 +8,8 @@ are styled from resources/styles/, named after the photo ("GeoPin estimates —
 IMG_2041.jpg") and grouped like the dock's results ("GeoPin: IMG_2041.jpg").
 """
 import os
+from dataclasses import dataclass
+from typing import Callable
 
 from qgis.core import (
     QgsProcessingContext,
@@ -54,6 +56,19 @@ def expand_inputs(paths):
     return photos
 
 
+@dataclass(frozen=True)
+class VectorOutput:
+    """One vector output of Geolocate photos, listed once (parameter, sink, name, style)."""
+    dest: str  # the parameter name
+    kind: str  # its layer kind (result_styles)
+    label: str  # the parameter's and the sink check's name
+    title: str  # the layer name when loaded, {0}: the run
+    help: str
+    fields: Callable
+    wkb: int
+    layer_type: int
+
+
 class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutlines, GeoPinAlgorithm):
     INPUT = "INPUT"
     AREA = "AREA"
@@ -94,6 +109,27 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
             "EPSG:28992 (RD New)."
         )
 
+    def vector_outputs(self):
+        P, W = QgsProcessing, QgsWkbTypes
+        return (
+            VectorOutput(self.OUTPUT_CANDIDATES, "candidates", self.tr("Candidates"),
+                         self.tr("GeoPin candidates — {0}"),
+                         self.tr("The retrieved reference views with similarity and inliers."),
+                         rl.candidate_fields, W.Point, P.TypeVectorPoint),
+            VectorOutput(self.OUTPUT_ESTIMATES, "estimates", self.tr("Estimates"), self.tr("GeoPin estimates — {0}"),
+                         self.tr("One row per photo; a point only where it was located."),
+                         lambda: album_estimate_fields(rl.estimate_fields()), W.Point, P.TypeVectorPoint),
+            VectorOutput(self.OUTPUT_FOOTPRINTS, "footprints", self.tr("Footprints"),
+                         self.tr("GeoPin footprints — {0}"),
+                         self.tr("The 50 % and 90 % highest-density regions of each photo."),
+                         rl.footprint_fields, W.MultiPolygon, P.TypeVectorPolygon),
+            VectorOutput(self.OUTPUT_VIEWCONES, "viewcones", self.tr("View cones"), self.tr("GeoPin view cones — {0}"),
+                         self.tr("Where each located camera looked: heading, field of view and depth."),
+                         rl.viewcone_fields, W.Polygon, P.TypeVectorPolygon),
+            VectorOutput(self.OUTPUT_TRACK, "track", self.tr("Album tracks"), self.tr("GeoPin album tracks — {0}"),
+                         "", track_fields, TRACK_WKB, P.TypeVectorLine),
+        )
+
     def initAlgorithm(self, config=None):  # noqa: N802
         self.add(QgsProcessingParameterMultipleLayers(
             self.INPUT, self.tr("Photos or folders of photos"), QgsProcessing.TypeFile),
@@ -107,21 +143,16 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
         self.add(QgsProcessingParameterExtent(
             self.AREA_EXTENT, self.tr("Search only inside this extent"), optional=True),
             self.tr("Search only reference views inside this extent."))
-        self.add(QgsProcessingParameterFeatureSink(
-            self.OUTPUT_CANDIDATES, self.tr("Candidates"), QgsProcessing.TypeVectorPoint, optional=True,
-            createByDefault=True), self.tr("The retrieved reference views with similarity and inliers."))
-        self.add(QgsProcessingParameterFeatureSink(
-            self.OUTPUT_ESTIMATES, self.tr("Estimates"), QgsProcessing.TypeVectorPoint),
-            self.tr("One row per photo; a point only where it was located."))
-        self.add(QgsProcessingParameterFeatureSink(
-            self.OUTPUT_FOOTPRINTS, self.tr("Footprints"), QgsProcessing.TypeVectorPolygon, optional=True,
-            createByDefault=True), self.tr("The 50 % and 90 % highest-density regions of each photo."))
-        self.add(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_POSTERIOR, self.tr("Posterior density"), optional=True, createByDefault=False),
-            self.tr("The posterior density as a GeoTIFF; one file per photo."))
-        self.add(QgsProcessingParameterFeatureSink(
-            self.OUTPUT_VIEWCONES, self.tr("View cones"), QgsProcessing.TypeVectorPolygon, optional=True,
-            createByDefault=True), self.tr("Where each located camera looked: heading, field of view and depth."))
+        for out in self.vector_outputs():
+            if out.dest == self.OUTPUT_TRACK:
+                continue  # an album parameter (add_album_parameters)
+            self.add(QgsProcessingParameterFeatureSink(
+                out.dest, out.label, out.layer_type, optional=out.dest != self.OUTPUT_ESTIMATES,
+                createByDefault=True), out.help)
+            if out.dest == self.OUTPUT_FOOTPRINTS:
+                self.add(QgsProcessingParameterRasterDestination(
+                    self.OUTPUT_POSTERIOR, self.tr("Posterior density"), optional=True, createByDefault=False),
+                    self.tr("The posterior density as a GeoTIFF; one file per photo."))
         self.add_album_parameters()
         self.add_building_outlines()
         self.addOutput(QgsProcessingOutputNumber(self.LOCATED, self.tr("Photos located (confident or uncertain; "
@@ -187,31 +218,20 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
 
         rd = rl.rd_crs()
         sinks, ids = {}, {}
-        for dest, fields, wkb in ((self.OUTPUT_CANDIDATES, rl.candidate_fields(), QgsWkbTypes.Point),
-                                  (self.OUTPUT_ESTIMATES, album_estimate_fields(rl.estimate_fields()), QgsWkbTypes.Point),
-                                  (self.OUTPUT_FOOTPRINTS, rl.footprint_fields(), QgsWkbTypes.MultiPolygon),
-                                  (self.OUTPUT_VIEWCONES, rl.viewcone_fields(), QgsWkbTypes.Polygon),
-                                  (self.OUTPUT_TRACK, track_fields(), TRACK_WKB)):
-            optional = dest != self.OUTPUT_ESTIMATES
-            if optional and not destination_given(parameters.get(dest)):
-                sinks[dest], ids[dest] = None, None  # skipped: nothing to write or load
+        for out in self.vector_outputs():
+            optional = out.dest != self.OUTPUT_ESTIMATES
+            if optional and not destination_given(parameters.get(out.dest)):
+                sinks[out.dest], ids[out.dest] = None, None  # skipped: nothing to write or load
                 continue
-            sinks[dest], ids[dest] = self.required_sink(parameters, dest, context, fields, wkb, rd)
-        labels = {self.OUTPUT_CANDIDATES: self.tr("Candidates"), self.OUTPUT_ESTIMATES: self.tr("Estimates"),
-                  self.OUTPUT_FOOTPRINTS: self.tr("Footprints"), self.OUTPUT_VIEWCONES: self.tr("View cones"),
-                  self.OUTPUT_TRACK: self.tr("Album tracks")}
-        # counted, so that outputs are verified once all writers are closed (a full disk is not success)
-        sinks = {dest: CountingSink(sink, labels[dest]) if sink is not None else None for dest, sink in sinks.items()}
+            sink, ids[out.dest] = self.required_sink(parameters, out.dest, context, out.fields(), out.wkb, rd)
+            # counted, so that outputs are verified once all writers are closed (a full disk is not success)
+            sinks[out.dest] = CountingSink(sink, out.label)
         cand_sink, est_sink, fp_sink, cone_sink = (sinks[self.OUTPUT_CANDIDATES], sinks[self.OUTPUT_ESTIMATES],
                                                    sinks[self.OUTPUT_FOOTPRINTS], sinks[self.OUTPUT_VIEWCONES])
         run_name = os.path.basename(photos[0]) if len(photos) == 1 else self.tr("{0} photos").format(len(photos))
         group = rl.result_group_name(run_name)
-        for dest, kind, title in ((self.OUTPUT_CANDIDATES, "candidates", self.tr("GeoPin candidates — {0}")),
-                                  (self.OUTPUT_ESTIMATES, "estimates", self.tr("GeoPin estimates — {0}")),
-                                  (self.OUTPUT_FOOTPRINTS, "footprints", self.tr("GeoPin footprints — {0}")),
-                                  (self.OUTPUT_VIEWCONES, "viewcones", self.tr("GeoPin view cones — {0}")),
-                                  (self.OUTPUT_TRACK, "track", self.tr("GeoPin album tracks — {0}"))):
-            style_on_load(context, ids[dest], kind, title.format(run_name), group)
+        for out in self.vector_outputs():
+            style_on_load(context, ids[out.dest], out.kind, out.title.format(run_name), group)
         posterior_path = None
         if destination_given(parameters.get(self.OUTPUT_POSTERIOR)):
             posterior_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_POSTERIOR, context)
