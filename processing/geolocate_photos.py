@@ -223,9 +223,10 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
             if optional and not destination_given(parameters.get(out.dest)):
                 sinks[out.dest], ids[out.dest] = None, None  # skipped: nothing to write or load
                 continue
-            sink, ids[out.dest] = self.required_sink(parameters, out.dest, context, out.fields(), out.wkb, rd)
-            # counted, so that outputs are verified once all writers are closed (a full disk is not success)
-            sinks[out.dest] = CountingSink(sink, out.label)
+            # counted, so that outputs are verified once all writers are closed (a full disk is not success;
+            # no other reference to a sink may outlive them: the writer closes when the last one goes)
+            sinks[out.dest], ids[out.dest] = self.required_sink(parameters, out.dest, context, out.fields(), out.wkb, rd)
+            sinks[out.dest] = CountingSink(sinks[out.dest], out.label)
         cand_sink, est_sink, fp_sink, cone_sink = (sinks[self.OUTPUT_CANDIDATES], sinks[self.OUTPUT_ESTIMATES],
                                                    sinks[self.OUTPUT_FOOTPRINTS], sinks[self.OUTPUT_VIEWCONES])
         run_name = os.path.basename(photos[0]) if len(photos) == 1 else self.tr("{0} photos").format(len(photos))
