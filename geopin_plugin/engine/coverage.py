@@ -16,10 +16,10 @@ def reference_positions(database_path):
     path = os.path.abspath(str(database_path))
     key = (path, os.path.getmtime(path))
     if key not in _CACHE:
-        from .store import GeoPackageStore
+        from .refdb import ReferenceDatabase
 
-        with GeoPackageStore.read_only(path) as store:
-            _, xs, ys = store.positions()
+        with ReferenceDatabase.read_only(path) as db:
+            _, xs, ys = db.positions()
         _CACHE.clear()
         _CACHE[key] = np.column_stack([xs, ys])
     return _CACHE[key]

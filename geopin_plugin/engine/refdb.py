@@ -69,6 +69,12 @@ class ReferenceDatabase:
                                 "a backup or rebuild it") from exc
 
     @classmethod
+    def read_only(cls, path):
+        """A quick reading handle: no validation, no index (what the importer and the
+        coverage warning read: stored source ids, positions); the file must exist."""
+        return cls(GeoPackageStore.read_only(path))
+
+    @classmethod
     def create_or_open(cls, path, model_preset, dim, extractor_preset=None, whitening=None):
         """Open for writing, creating an empty database when absent. An existing
         database must use the same embedder preset and dimension."""
@@ -102,6 +108,7 @@ class ReferenceDatabase:
     errors = _store_method("errors")
     update_counts_and_extent = _store_method("update_counts_and_extent")
     views = _store_method("views")
+    positions = _store_method("positions")
     load_view_image = _store_method("load_view_image")
     embeddings = _store_method("embeddings")
     views_without_features = _store_method("views_without_features")

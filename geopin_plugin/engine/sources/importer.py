@@ -49,14 +49,15 @@ def images_dir_for(database) -> Path:
 
 def stored_source_ids(database, source: str) -> Set[str]:
     """Source ids of ``source`` already in ``database`` (empty when it does not exist yet)."""
-    from ..store import GeoPackageStore, StoreDatabaseError
+    from ..refdb import ReferenceDatabase
+    from ..store import StoreDatabaseError
 
     database = Path(database)
     if not database.exists() or database.stat().st_size == 0:
         return set()
-    with GeoPackageStore.read_only(database) as store:
+    with ReferenceDatabase.read_only(database) as db:
         try:
-            return store.source_ids(source)
+            return db.source_ids(source)
         except StoreDatabaseError:
             return set()  # not a GeoPin database (yet): ingest will say so clearly
 
