@@ -27,10 +27,12 @@ from memory import rss_mb  # noqa: E402
 
 from geopin.geopin_plugin.engine import models as M  # noqa: E402
 from geopin.geopin_plugin.engine.embed import load_embedder  # noqa: E402
-from geopin.geopin_plugin.engine.features import load_extractor, stored_copy  # noqa: E402
+from geopin.geopin_plugin.engine.features import stored_copy  # noqa: E402
+from geopin.geopin_plugin.engine.registry import load_extractor  # noqa: E402
 from geopin.geopin_plugin.engine.panorama import perspective_views  # noqa: E402
 from geopin.geopin_plugin.engine.paths import datasets_dir  # noqa: E402
-from geopin.geopin_plugin.engine.verify import Verifier, config_for, mutual_matches  # noqa: E402
+from geopin.geopin_plugin.engine.verify import Verifier, mutual_matches  # noqa: E402
+from geopin.geopin_plugin.engine.registry import verifier_config as config_for  # noqa: E402
 
 OUT = REPO / "build" / "bench"
 
@@ -119,7 +121,7 @@ def bench_lighterglue(frames, rows, result):
     """LighterGlue (ONNX, no pruning) per pair at several keypoint counts, and the
     torch model with kornia's point pruning / early stopping on and off: what the
     exported graph gives up by having neither."""
-    from geopin.geopin_plugin.engine.learned import load_matcher
+    from geopin.geopin_plugin.engine.registry import load_matcher
 
     ex = load_extractor(M.DEFAULT_EXTRACTOR)
     lg = load_matcher("lighterglue-xfeat")
@@ -186,7 +188,7 @@ def main():
         bench_verifier(pid, frames, pano_dir, args.repeats, rows, result)
     bench_lighterglue(frames, rows, result)
     # Learned tier (opt-in): DISK extraction and LightGlue per pair.
-    from geopin.geopin_plugin.engine.learned import load_matcher
+    from geopin.geopin_plugin.engine.registry import load_matcher
 
     before = rss_mb()
     disk = load_extractor("disk-640")

@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from plugin_path import REPO  # noqa: E402  (the checkout as package `geopin`)
 
-from geopin.geopin_plugin.engine import embed, features, ingest, models, panorama  # noqa: E402
+from geopin.geopin_plugin.engine import embed, ingest, models, panorama, registry  # noqa: E402
 from geopin.geopin_plugin.engine.builder import loaders, runners  # noqa: E402
 from geopin.geopin_plugin.engine.paths import datasets_dir  # noqa: E402
 
@@ -169,7 +169,7 @@ def main():
     args = ap.parse_args()
     recs = records(args.panoramas)
     embedder = embed.load_embedder(models.DEFAULT_EMBEDDER)
-    extractor = features.load_extractor(models.DEFAULT_EXTRACTOR)
+    extractor = registry.load_extractor(models.DEFAULT_EXTRACTOR)
     recipe = loaders.models_for(embedder, extractor)
     n = args.workers
 

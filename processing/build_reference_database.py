@@ -43,9 +43,9 @@ def embedder_presets():
 
 def load_models(embedder_preset, extractor_preset=None):
     """The real embedder and local-feature extractor (tests replace this)."""
-    from ..geopin_plugin.engine import embed, features, models
+    from ..geopin_plugin.engine import embed, models, registry
 
-    return embed.load_embedder(embedder_preset), features.load_extractor(extractor_preset or models.DEFAULT_EXTRACTOR)
+    return embed.load_embedder(embedder_preset), registry.load_extractor(extractor_preset or models.DEFAULT_EXTRACTOR)
 
 
 class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):

@@ -28,7 +28,7 @@ WGS84 = "EPSG:4326"
 def load_models(database):
     """The embedder and extractor: the database's own preset when it exists, else
     the defaults (tests replace this function)."""
-    from ..geopin_plugin.engine import embed, features, models, registry
+    from ..geopin_plugin.engine import embed, models, registry
 
     meta, count = {}, 0
     try:
@@ -38,8 +38,8 @@ def load_models(database):
             meta, count = dict(db.meta), db.count
     except Exception:  # no database yet (or empty): defaults
         pass
-    chosen = registry.database_models(meta, count)
-    return embed.load_embedder(chosen.embedder or models.DEFAULT_EMBEDDER), features.load_extractor(chosen.extractor)
+    chosen = registry.parts_for(meta, count)
+    return embed.load_embedder(chosen.embedder or models.DEFAULT_EMBEDDER), registry.load_extractor(chosen.extractor)
 
 
 def make_http_client(feedback):

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plugin_path import REPO  # noqa: E402,F401  (the checkout as package `geopin`)
 
-from geopin.geopin_plugin.engine import embed, features, ingest, models  # noqa: E402
+from geopin.geopin_plugin.engine import embed, ingest, models, registry  # noqa: E402
 from geopin.geopin_plugin.engine.builder import loaders  # noqa: E402
 
 
@@ -65,7 +65,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     embedder = embed.load_embedder(args.embedder)
-    extractor = features.load_extractor(args.extractor)
+    extractor = registry.load_extractor(args.extractor)
     runner = make_runner(args, embedder, extractor)
     print(f"computing in {type(runner).__name__ if runner else 'this process'}", file=sys.stderr)
     last = [0.0]

@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plugin_path import REPO
 import numpy as np
-from geopin.geopin_plugin.engine import protocols as pr, pose, geo, features, verify
+from geopin.geopin_plugin.engine import protocols as pr, pose, geo, registry, verify
 from geopin.geopin_plugin.engine.evaluation.items import render_items
 
 refs = pr.amsterdam_references()
@@ -23,7 +23,7 @@ xy = {g: geo.wgs84_to_rd(v[0].lat, v[0].lon) for g, v in by_pano.items()}
 pairs = [(a, b) for a, b in itertools.combinations(sorted(by_pano), 2)
          if 3 < math.dist(xy[a], xy[b]) < 80]
 print(len(pairs), "partner pairs")
-ext = features.load_extractor("xfeat-1024")
+ext = registry.load_extractor("xfeat-1024")
 ver = verify.Verifier(verify.conf("xfeat"))
 need = sorted({it for a, b in pairs for it in by_pano[a] + by_pano[b]}, key=lambda i: (i.path, i.heading))
 feats = {it.key: ext.extract(img) for it, img in render_items(need)}

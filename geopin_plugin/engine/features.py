@@ -1,8 +1,8 @@
 """Local features: XFeat (ONNX, engine/xfeat.py, the default); RootSIFT (OpenCV,
 model-free, the fallback and databases built before XFeat); DISK (ONNX,
-engine/learned.py), all through ``load_extractor`` (the registry's "extractor" kind).
+engine/learned.py), all built by ``registry.load_extractor`` (its "extractor" kind).
 
-``load_extractor(preset_id)`` -> object with ``preset_id`` and
+``registry.load_extractor(preset_id)`` -> object with ``preset_id`` and
 ``extract(rgb, mask=None) -> LocalFeatures``. Keypoints are float32 (x, y) in the
 pixel frame of the image that was passed in (``image_size`` is its (w, h)),
 descriptors unit-norm (float16 or float32), scores float32. How a preset's
@@ -87,20 +87,6 @@ class RootSiftExtractor:
         desc /= np.maximum(desc.sum(axis=1, keepdims=True), 1e-7)
         desc = np.sqrt(desc)
         return LocalFeatures(xy.astype(np.float32), desc.astype(np.float16), (w, h), resp[order])
-
-
-def load_extractor(preset_id: Optional[str] = None, **kwargs):
-    """A catalogue extractor, built by its registry entry (engine/registry.py)."""
-    from . import registry
-    from .models import DEFAULT_EXTRACTOR
-
-    preset_id = preset_id or DEFAULT_EXTRACTOR
-    preset = get_preset(preset_id)
-    if preset.kind != "extractor":
-        raise ExtractorError(f"preset {preset_id!r} is a {preset.kind}, not an extractor")
-    if preset_id not in registry.PARTS["extractor"]:
-        raise ExtractorError(f"extractor {preset_id!r} is not available in this version")
-    return registry.load("extractor", preset_id, **kwargs)
 
 
 # Databases store unit-norm descriptors that their preset keeps as int8 at 4 bits

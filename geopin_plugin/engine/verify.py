@@ -14,7 +14,7 @@ XFeat), run on every candidate with cached reference features:
 
 ``verified`` = inliers >= the extractor's threshold and spread >= MIN_SPREAD.
 Then, for XFeat, the matcher tier: LighterGlue on the few best still-unverified
-candidates, which it can only promote (``Verifier.verify``). ``config_for``
+candidates, which it can only promote (``Verifier.verify``). ``registry.verifier_config``
 and ``CONFS`` hold each extractor's measured settings (the registry's "verifier"
 kind); tests assert against the constants.
 """
@@ -137,22 +137,22 @@ def conf(name: str, **overrides) -> VerifyConfig:
     return replace(VerifyConfig(**CONFS[name]), **{k: v for k, v in overrides.items() if v is not None})
 
 
-def config_for(extractor_id: str, **overrides) -> VerifyConfig:
-    """The verifier settings measured for an extractor's features (RootSIFT for
-    databases built before XFeat, whose thresholds stay as measured then)."""
-    from .registry import verifier_for
-
-    return conf(verifier_for(extractor_id), **overrides)
-
-
 def build_verifier(name: str, config: Optional[VerifyConfig] = None, pair_matcher: Optional[str] = None,
-                   models_directory=None, **overrides):
+                   models_directory=None, load_matcher: Optional[Callable] = None, **overrides):
     """The registry's verifier factory: ``config``, else conf ``name`` with overrides;
-    ``pair_matcher``: a learned matcher on every pair instead of mutual nearest neighbours."""
+    ``pair_matcher``: a learned matcher on every pair instead of mutual nearest neighbours;
+    ``load_matcher(preset, models_directory)``: how matchers are built (the registry's)."""
     config = config or conf(name, **overrides)
     if pair_matcher:
-        return LearnedVerifier(config, pair_matcher, models_directory)
-    return Verifier(config)
+        return LearnedVerifier(config, pair_matcher, models_directory, load_matcher=load_matcher)
+    return Verifier(config, load_matcher=load_matcher)
+
+
+def lightglue_matcher(preset_id: str, models_directory=None):
+    """The matcher of a verifier built without the registry (tests, scripts): LightGlue."""
+    from .learned import LightGlueMatcher
+
+    return LightGlueMatcher(preset_id, models_directory=models_directory)
 
 
 @dataclass
@@ -202,20 +202,19 @@ class Verifier:
     promote: a candidate it verifies (``matcher_min_inliers``) takes its outcome.
     """
 
-    def __init__(self, config: Optional[VerifyConfig] = None, matcher=None):
+    def __init__(self, config: Optional[VerifyConfig] = None, matcher=None, load_matcher: Optional[Callable] = None):
         """matcher: a learned matcher used *instead of* mutual nearest neighbours for
         every pair (the DISK + LightGlue evaluation tier); the confirm tier's
-        matcher is loaded from ``config.matcher`` instead."""
+        matcher is ``load_matcher(config.matcher, config.models_directory)``."""
         self.config = config or VerifyConfig()
         self.matcher = matcher
+        self._load_matcher = load_matcher or lightglue_matcher
         self._confirm_matcher = None
 
     @property
     def confirm_matcher(self):
         if self._confirm_matcher is None and self.config.matcher:
-            from .learned import load_matcher
-
-            self._confirm_matcher = load_matcher(self.config.matcher, self.config.models_directory)
+            self._confirm_matcher = self._load_matcher(self.config.matcher, self.config.models_directory)
         return self._confirm_matcher
 
     def identity(self) -> dict:
@@ -442,8 +441,7 @@ class LearnedVerifier(Verifier):
     come from the "disk-640" extractor. Opt-in: seconds per pair here."""
 
     def __init__(self, config: Optional[VerifyConfig] = None, matcher_preset: str = "lightglue-disk",
-                 models_directory=None):
-        from .learned import load_matcher
-
+                 models_directory=None, load_matcher: Optional[Callable] = None):
+        load_matcher = load_matcher or lightglue_matcher
         config = config or conf("learned")
-        super().__init__(config, matcher=load_matcher(matcher_preset, models_directory))
+        super().__init__(config, matcher=load_matcher(matcher_preset, models_directory), load_matcher=load_matcher)

@@ -7,11 +7,12 @@ import cv2
 import numpy as np
 import pytest
 
-from geopin.geopin_plugin.engine.features import load_extractor
+from geopin.geopin_plugin.engine.registry import load_extractor
 from geopin.geopin_plugin.engine.models import DEFAULT_EXTRACTOR
 from geopin.geopin_plugin.engine.overlays import paint_cap
 from geopin.geopin_plugin.engine.panorama import perspective_views
-from geopin.geopin_plugin.engine.verify import Verifier, config_for, replace
+from geopin.geopin_plugin.engine.verify import Verifier, replace
+from geopin.geopin_plugin.engine.registry import verifier_config as config_for
 
 HEADINGS = (0.0, 90.0, 180.0, 270.0)
 OTHER = ("TMX7316010203-001127_pano_0000_000139", "TMX7316010203-000053_pano_0000_003342",

@@ -6,7 +6,8 @@ import pytest
 from geopin.geopin_plugin.engine import registry
 from geopin.geopin_plugin.engine.features import RootSiftExtractor
 from geopin.geopin_plugin.engine.models import DEFAULT_EXTRACTOR, FALLBACK_EXTRACTOR, PRESETS
-from geopin.geopin_plugin.engine.verify import CONFS, LearnedVerifier, Verifier, config_for
+from geopin.geopin_plugin.engine.verify import CONFS, LearnedVerifier, Verifier
+from geopin.geopin_plugin.engine.registry import verifier_config as config_for
 
 
 @pytest.mark.parametrize("kind", ["embedder", "extractor", "matcher"])
@@ -38,26 +39,55 @@ def test_parts_load_by_kind_and_name():
 
 
 def test_the_learned_verifier_matches_every_pair(monkeypatch):
-    from geopin.geopin_plugin.engine import learned
-
-    monkeypatch.setattr(learned, "load_matcher", lambda preset, directory=None: f"matcher:{preset}")
+    monkeypatch.setattr(registry, "load_matcher", lambda preset, directory=None: f"matcher:{preset}")
     v = registry.load("verifier", "learned")
     assert isinstance(v, LearnedVerifier) and v.matcher == "matcher:lightglue-disk"
 
 
 def test_which_models_a_database_needs():
-    new = registry.database_models({"model_preset": "m", "extractor_preset": "xfeat-1024", "dim": "512"}, 10)
+    new = registry.parts_for({"model_preset": "m", "extractor_preset": "xfeat-1024", "dim": "512"}, 10)
     assert (new.embedder, new.extractor, new.dim, new.verifier, new.outdated) == ("m", "xfeat-1024", 512, "xfeat",
                                                                                   False)
-    old = registry.database_models({"model_preset": "m"}, 10)  # views from before the preset was recorded
+    assert new.matcher == "lighterglue-xfeat"
+    old = registry.parts_for({"model_preset": "m"}, 10)  # views from before the preset was recorded
     assert (old.extractor, old.verifier, old.outdated) == (FALLBACK_EXTRACTOR, "rootsift", True)
-    empty = registry.database_models({}, 0)
+    empty = registry.parts_for({}, 0)
     assert (empty.embedder, empty.extractor, empty.dim) == (None, DEFAULT_EXTRACTOR, None)
 
     class Meta:  # a synthetic database's meta object
         model_preset, extractor_preset, dim = "m", "rootsift-2048", 8
 
-    assert registry.database_models(Meta()).extractor == "rootsift-2048"
+    assert registry.parts_for(Meta()).extractor == "rootsift-2048"
+
+
+def test_a_configured_part_takes_precedence_over_the_database_record():
+    class Config:
+        embedder, extractor = "other-embedder", "rootsift-2048"
+
+    parts = registry.parts_for({"model_preset": "m", "extractor_preset": "xfeat-1024"}, 10, Config())
+    assert (parts.embedder, parts.recorded_embedder, parts.extractor) == ("other-embedder", "m", "rootsift-2048")
+    assert (parts.verifier, parts.matcher, parts.outdated) == ("rootsift", None, True)
+
+
+def test_no_part_imports_the_registry():
+    """One door: the registry builds parts, a part never calls it back (registry.py's rule)."""
+    import ast
+    from pathlib import Path
+
+    engine = Path(registry.__file__).parent
+    callers = []
+    for path in engine.rglob("*.py"):
+        if path.name == "registry.py":
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [a.name for a in node.names]
+            if any(n == "registry" or n.endswith(".registry") for n in names):
+                callers.append(path.relative_to(engine).as_posix())
+    parts = {"features.py", "xfeat.py", "learned.py", "verify.py", "embed.py", "matching.py"}
+    assert not parts & set(callers), callers
 
 
 def test_shared_parts_are_built_once():

@@ -13,7 +13,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pdok_fixture import PdokFixtureServer, neighbourhood  # noqa: E402
 from qgis_helpers import qgis_process, run_algorithm  # noqa: E402
 
-from geopin.geopin_plugin import parcel_layers as pl  # noqa: E402
 from geopin.geopin_plugin import result_layers as rl  # noqa: E402
 from geopin.geopin_plugin import result_styles  # noqa: E402
 from geopin.geopin_plugin.engine.parcels import DensityGrid  # noqa: E402

@@ -28,7 +28,7 @@ class CatalogueModels:
 
     def __call__(self):
         from ..embed import load_embedder
-        from ..features import load_extractor
+        from ..registry import load_extractor
 
         embedder = load_embedder(self.embedder, self.embedder_directory, threads=self.threads)
         if self.extractor is None:

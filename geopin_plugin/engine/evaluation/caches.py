@@ -75,7 +75,7 @@ class FeatureStore:
     @property
     def extractor(self):
         if self._extractor is None:
-            from ..features import load_extractor
+            from ..registry import load_extractor
 
             self._extractor = load_extractor(self.config.extractor)
         return self._extractor

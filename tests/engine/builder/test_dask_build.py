@@ -65,11 +65,11 @@ def stored(db_path, extractor_id):
 
 
 def test_killed_worker_loses_nothing_on_the_shared_images(tmp_path, datasets_dir):
-    from geopin.geopin_plugin.engine import embed, features, models
+    from geopin.geopin_plugin.engine import embed, models, registry
 
     try:
         embedder = embed.load_embedder(models.DEFAULT_EMBEDDER)
-        extractor = features.load_extractor(models.DEFAULT_EXTRACTOR)
+        extractor = registry.load_extractor(models.DEFAULT_EXTRACTOR)
     except models.ModelError as exc:
         pytest.skip(f"default models not built (make models): {exc}")
     records = shared_records(datasets_dir)

@@ -59,11 +59,11 @@ def content(db_path, extractor_id=None):
 def test_same_database_as_the_serial_path_on_shared_images(tmp_path, datasets_dir):
     """Two Amsterdam panoramas and a Lund photo with the default models: a build
     in two worker processes stores what the serial build stores."""
-    from geopin.geopin_plugin.engine import embed, features, models
+    from geopin.geopin_plugin.engine import embed, models, registry
 
     try:
         embedder = embed.load_embedder(models.DEFAULT_EMBEDDER)
-        extractor = features.load_extractor(models.DEFAULT_EXTRACTOR)
+        extractor = registry.load_extractor(models.DEFAULT_EXTRACTOR)
     except models.ModelError as exc:
         pytest.skip(f"default models not built (make models): {exc}")
     pano_dir = datasets_dir / "amsterdam-panoramas"

@@ -86,7 +86,7 @@ def test_masked_leave_one_out_equals_a_database_without_the_panorama(tiny, first
                                                                      monkeypatch):
     from geopin.geopin_plugin.engine import ingest
     from geopin.geopin_plugin.engine.embed import load_embedder
-    from geopin.geopin_plugin.engine.features import load_extractor
+    from geopin.geopin_plugin.engine.registry import load_extractor
     from geopin.geopin_plugin.engine.pipeline import Geolocator, PipelineConfig
     from geopin.geopin_plugin.engine.posterior import load_calibration
 
