@@ -1,10 +1,6 @@
-"""Local features: XFeat (ONNX, engine/xfeat.py, the default); RootSIFT (OpenCV,
-model-free, the fallback and databases built before XFeat); DISK (ONNX,
-engine/learned.py), all built by ``registry.load_extractor`` (its "extractor" kind).
-
-``registry.load_extractor(preset_id)`` -> object with ``preset_id`` and
-``extract(rgb, mask=None) -> LocalFeatures``. Keypoints are float32 (x, y) in the
-pixel frame of the image that was passed in (``image_size`` is its (w, h)),
+"""How local features are stored. Extractors (``extractor.py``: XFeat, the default;
+RootSIFT for databases built before XFeat; DISK) give keypoints as float32 (x, y) in
+the pixel frame of the image that was passed in (``image_size`` is its (w, h)),
 descriptors unit-norm (float16 or float32), scores float32. How a preset's
 features are stored is its ``storage`` (``encode_features``/``decode_features``):
 float16 descriptors and float32 keypoints by default; "int8" keeps descriptors
@@ -13,10 +9,6 @@ two descriptor components a byte (XFeat 2048 kp: 76 KB), what new databases stor
 for presets that say int8 (storage_of, COMPACT). A stored row's storage
 is told by its byte lengths, so rows written before a preset changed storage read
 as they were written.
-
-Extraction runs on a copy resized so the long side is at most the preset's
-long side (1024), so a reference view and a phone photo are compared at
-similar scales; keypoints are mapped back to the input's pixel frame.
 """
 from __future__ import annotations
 
@@ -26,67 +18,6 @@ import numpy as np
 
 from .models import ModelError, get_preset
 from .types import LocalFeatures
-
-
-class ExtractorError(ModelError):
-    pass
-
-
-def bottom_mask(height: int, width: int, drop_fraction: float = 0.2) -> np.ndarray:
-    """A keep-mask that drops the bottom part of an image (panorama car roof,
-    blacked-out bottom of the Amsterdam panoramas)."""
-    m = np.ones((height, width), np.uint8)
-    cut = int(round(height * (1.0 - drop_fraction)))
-    m[cut:] = 0
-    return m
-
-
-class RootSiftExtractor:
-    kind = "extractor"
-
-    def __init__(self, preset_id: str = "rootsift-2048", max_keypoints: Optional[int] = None,
-                 long_side: Optional[int] = None):
-        import cv2
-
-        preset = get_preset(preset_id)
-        self.preset_id = preset_id
-        self.max_keypoints = int(max_keypoints or preset.extra.get("max_keypoints", 2048))
-        self.long_side = int(long_side or max(preset.input_size))
-        # contrastThreshold a bit lower than OpenCV's 0.04 so texture-poor street
-        # views still reach the keypoint cap; the cap keeps the strongest responses.
-        self._sift = cv2.SIFT_create(nfeatures=self.max_keypoints, contrastThreshold=0.02)
-        self.dim = 128
-
-    def extract(self, image: np.ndarray, mask: Optional[np.ndarray] = None) -> LocalFeatures:
-        import cv2
-
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ExtractorError(f"expected an RGB uint8 (H, W, 3) image, got {image.dtype} {image.shape}")
-        h, w = image.shape[:2]
-        scale = min(1.0, self.long_side / float(max(h, w)))
-        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-        m = None
-        if mask is not None:
-            if mask.shape[:2] != (h, w):
-                raise ExtractorError(f"mask shape {mask.shape[:2]} does not match image {(h, w)}")
-            m = (np.asarray(mask) > 0).astype(np.uint8) * 255
-        if scale < 1.0:
-            size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
-            gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-            if m is not None:
-                m = cv2.resize(m, size, interpolation=cv2.INTER_NEAREST)
-        kps, desc = self._sift.detectAndCompute(gray, m)
-        if desc is None or len(kps) == 0:
-            return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float16), (w, h),
-                                 np.zeros((0,), np.float32))
-        resp = np.array([k.response for k in kps], np.float32)
-        order = np.argsort(-resp, kind="stable")[: self.max_keypoints]
-        xy = np.array([k.pt for k in kps], np.float32)[order] / scale
-        desc = desc[order].astype(np.float32)
-        # RootSIFT (Arandjelovic & Zisserman 2012): L1-normalise, square root -> unit L2.
-        desc /= np.maximum(desc.sum(axis=1, keepdims=True), 1e-7)
-        desc = np.sqrt(desc)
-        return LocalFeatures(xy.astype(np.float32), desc.astype(np.float16), (w, h), resp[order])
 
 
 # Databases store unit-norm descriptors that their preset keeps as int8 at 4 bits

@@ -37,12 +37,12 @@ PARTS: Dict[str, Dict[str, Part]] = {
     # every catalogue embedder (user ONNX files are loaded by embed.load_embedder directly)
     "embedder": {p.id: Part("embed", "load_embedder") for p in PRESETS.values() if p.kind == "embedder"},
     "extractor": {
-        "rootsift-2048": Part("features", "RootSiftExtractor", verifier="rootsift"),
+        "rootsift-2048": Part("rootsift", "RootSiftExtractor", verifier="rootsift"),
         "xfeat-640": Part("xfeat", "XFeatExtractor", verifier="xfeat"),
         "xfeat-1024": Part("xfeat", "XFeatExtractor", verifier="xfeat"),
         # mutual nearest neighbours were never measured on DISK: RootSIFT's settings
         # (its learned tier is the verifier "learned")
-        "disk-640": Part("learned", "DiskExtractor", verifier="rootsift"),
+        "disk-640": Part("disk", "DiskExtractor", verifier="rootsift"),
     },
     "matcher": {
         "lightglue-disk": Part("learned", "LightGlueMatcher"),
@@ -92,7 +92,7 @@ def load(kind: str, name: str, **options):
 def load_extractor(preset_id: Optional[str] = None, **options):
     """A catalogue extractor (the default when None); a preset that is not an
     extractor, or one this version cannot run, is an ExtractorError naming it."""
-    from .features import ExtractorError
+    from .extractor import ExtractorError
     from .models import get_preset
 
     preset_id = preset_id or DEFAULT_EXTRACTOR

@@ -16,7 +16,8 @@ from typing import Optional
 
 import numpy as np
 
-from .models import ModelError, check_built, get_preset, make_session
+from .extractor import frame
+from .models import check_built, get_preset, make_session
 from .types import LocalFeatures
 
 NMS_WINDOW = 5
@@ -49,20 +50,17 @@ class XFeatExtractor:
     def extract(self, image: np.ndarray, mask: Optional[np.ndarray] = None) -> LocalFeatures:
         import cv2
 
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ModelError(f"expected an RGB uint8 (H, W, 3) image, got {image.dtype} {image.shape}")
-        h, w = image.shape[:2]
-        scale = min(1.0, self.long_side / float(max(h, w)))
-        sw, sh = max(32, int(round(w * scale)) // 32 * 32), max(32, int(round(h * scale)) // 32 * 32)
+        fr = frame(image, self.long_side, multiple=32, minimum=32)
+        (w, h), (sw, sh) = fr.size, fr.work
         # XFeat's network input is the channel mean (not luminance)
         gray = image.astype(np.float32).mean(axis=2)
-        if (sw, sh) != (w, h):
-            interp = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
+        if fr.resized:
+            interp = cv2.INTER_AREA if fr.scale < 1.0 else cv2.INTER_LINEAR
             gray = cv2.resize(gray, (sw, sh), interpolation=interp)
         desc, heat, rel = self.dense(np.ascontiguousarray(gray[None, None], dtype=np.float32))
         xy = nms_positions(heat, self.threshold)
-        if mask is not None:
-            m = cv2.resize((np.asarray(mask) > 0).astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST)
+        m = fr.mask(mask)
+        if m is not None:
             xy = xy[m[xy[:, 1], xy[:, 0]] > 0]
         pts = xy.astype(np.float32)
         scores = heat[xy[:, 1], xy[:, 0]] * sample_bilinear(rel[None], pts, sw, sh)[:, 0]
@@ -71,8 +69,7 @@ class XFeatExtractor:
         pts, scores = pts[order], scores[order].astype(np.float32)
         d = sample_bicubic(desc, pts, sw, sh)
         d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
-        kp = pts * np.array([w / float(sw), h / float(sh)], np.float32)
-        return LocalFeatures(kp.astype(np.float32), d.astype(np.float32), (w, h), scores)
+        return LocalFeatures(fr.to_input(pts), d.astype(np.float32), (w, h), scores)
 
 
 def nms_positions(heat: np.ndarray, threshold: float, window: int = NMS_WINDOW) -> np.ndarray:

@@ -164,7 +164,7 @@ def _rgb(path):
 @pytest.mark.timeout(600)
 def test_disk_onnx_matches_kornia(built, datasets_dir):
     import torch
-    from geopin.geopin_plugin.engine.learned import DiskExtractor, nms_keypoints
+    from geopin.geopin_plugin.engine.disk import DiskExtractor, nms_keypoints
 
     d, _, _ = built
     bm = load_build_module()
@@ -224,7 +224,8 @@ def _torch_matcher_references(core, matcher, f0, f1):
 @pytest.mark.timeout(600)
 def test_lightglue_onnx_matches_kornia(built, datasets_dir):
     from kornia.feature import LightGlue  # noqa: F401  (the torch reference)
-    from geopin.geopin_plugin.engine.learned import DiskExtractor, LightGlueMatcher
+    from geopin.geopin_plugin.engine.disk import DiskExtractor
+    from geopin.geopin_plugin.engine.learned import LightGlueMatcher
 
     d, _, _ = built
     bm = load_build_module()
@@ -310,7 +311,7 @@ def test_xfeat_onnx_matches_the_torch_reference(built, datasets_dir):
 
 @pytest.mark.timeout(600)
 def test_xfeat_masks_and_any_image_size(built, datasets_dir):
-    from geopin.geopin_plugin.engine.features import bottom_mask
+    from geopin.geopin_plugin.engine.rootsift import bottom_mask
     from geopin.geopin_plugin.engine.xfeat import XFeatExtractor
 
     d, _, _ = built

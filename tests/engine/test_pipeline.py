@@ -152,7 +152,7 @@ def test_a_rootsift_database_still_locates_and_an_upgrade_adds_xfeat(small_db, t
     import sqlite3
 
     from geopin.geopin_plugin.engine import ingest
-    from geopin.geopin_plugin.engine.features import RootSiftExtractor
+    from geopin.geopin_plugin.engine.rootsift import RootSiftExtractor
     from geopin.geopin_plugin.engine.models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
     from geopin.geopin_plugin.engine.registry import shared as _model
     from geopin.geopin_plugin.engine.refdb import ReferenceDatabase

@@ -4,7 +4,7 @@ and name, and which models a database needs is decided in one place."""
 import pytest
 
 from geopin.geopin_plugin.engine import registry
-from geopin.geopin_plugin.engine.features import RootSiftExtractor
+from geopin.geopin_plugin.engine.rootsift import RootSiftExtractor
 from geopin.geopin_plugin.engine.models import DEFAULT_EXTRACTOR, FALLBACK_EXTRACTOR, PRESETS
 from geopin.geopin_plugin.engine.verify import CONFS, LearnedVerifier, Verifier
 from geopin.geopin_plugin.engine.registry import verifier_config as config_for

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from geopin.geopin_plugin.engine.features import bottom_mask
+from geopin.geopin_plugin.engine.rootsift import bottom_mask
 from geopin.geopin_plugin.engine.registry import load_extractor
 from geopin.geopin_plugin.engine.types import LocalFeatures
 from geopin.geopin_plugin.engine.verify import (

@@ -44,8 +44,8 @@ class CatalogueModels:
 def models_for(embedder, extractor, threads=WORKER_THREADS) -> Optional[CatalogueModels]:
     """A recipe that loads models equal to `embedder` and `extractor` elsewhere, or None."""
     from ..embed import OnnxEmbedder
-    from ..features import RootSiftExtractor
-    from ..learned import DiskExtractor
+    from ..disk import DiskExtractor
+    from ..rootsift import RootSiftExtractor
     from ..xfeat import XFeatExtractor
 
     if type(embedder) is not OnnxEmbedder:
