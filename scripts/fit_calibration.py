@@ -1,5 +1,5 @@
 """Fit GeoPin's confidence calibration from measured evaluation runs and rewrite
-geopin_plugin/engine/calibration.json (the file posterior.load_calibration reads).
+geopin_plugin/engine/calibration.json (the file calibration.load_calibration reads).
 
     .venv/bin/python scripts/evaluate.py --protocol amsterdam-lopo lund-loo
     .venv/bin/python scripts/fit_calibration.py build/eval/default/00-amsterdam-lopo.csv \
@@ -27,7 +27,7 @@ from plugin_path import REPO  # noqa: E402  (the checkout as package `geopin`)
 
 from geopin.geopin_plugin.engine import calibrate as cb  # noqa: E402
 from geopin.geopin_plugin.engine import evaluate as ev  # noqa: E402
-from geopin.geopin_plugin.engine.posterior import CALIBRATION_FILE  # noqa: E402
+from geopin.geopin_plugin.engine.calibration import CALIBRATION_FILE  # noqa: E402
 
 
 def _pct(v):

@@ -2,8 +2,8 @@
 
 Input: per-query results of protocol runs (:class:`evaluate.QueryResult`, with the
 posterior's features in ``raw``). Target: "answered within 50 m" (a negative is
-never right). Model: the logistic model :class:`posterior.Calibration` reads,
-fitted with :func:`posterior.fit_logistic` on all queries (the pipeline asks it
+never right). Model: the logistic model :class:`calibration.Calibration` reads,
+fitted with :func:`calibration.fit_logistic` on all queries (the pipeline asks it
 for every answer; "no match" still follows from nothing verifying).
 
 Thresholds, chosen on the training queries:
@@ -29,7 +29,7 @@ import numpy as np
 
 from .evaluate import QueryResult, summarize, threshold_for_negatives
 from .geo import geodesic_distance_m
-from .posterior import Calibration, feature_vector, fit_logistic
+from .calibration import Calibration, feature_vector, fit_logistic
 
 FEATURE_SETS: Dict[str, List[str]] = {
     "inliers": ["log1p:max_inliers"],

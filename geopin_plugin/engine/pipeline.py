@@ -24,6 +24,7 @@ import numpy as np
 
 from . import posterior as post
 from . import registry, stages
+from .calibration import CalibrationError, load_calibration
 from .errors import Cancelled
 from .geo import geodesic_distance_m, rd_to_wgs84
 from .models import DEFAULT_EXTRACTOR
@@ -59,7 +60,7 @@ class PipelineConfig:
     min_inliers: Optional[int] = None  # None: verify.py's measured defaults
     min_spread: Optional[float] = None
     verify_threads: int = 2
-    calibration_path: Optional[str] = None  # None: the extractor's (posterior.calibration_file)
+    calibration_path: Optional[str] = None  # None: the extractor's (calibration.calibration_file)
     # "crossing" (the default): the verified references' bearing lines (engine/localize.py)
     # sharpen the posterior where two of them triangulate; "pose": a single line too
     # (it has no range: on amsterdam-lopo it lost within 25/50 m); "density": the
@@ -165,8 +166,8 @@ class Geolocator:
                                       min_inliers=self.config.min_inliers, min_spread=self.config.min_spread,
                                       threads=self.config.verify_threads)
         try:
-            self.calibration = post.load_calibration(self.config.calibration_path, extractor)
-        except post.CalibrationError as exc:
+            self.calibration = load_calibration(self.config.calibration_path, extractor)
+        except CalibrationError as exc:
             raise PipelineError(str(exc)) from exc
         self._lock = threading.Lock()
 

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from geopin.geopin_plugin.engine import calibration
 from geopin.geopin_plugin.engine import posterior as post
 from geopin.geopin_plugin.engine.posterior import Observation, PosteriorConfig
 
@@ -94,7 +95,7 @@ def test_nothing_verified_spreads_the_mass():
     assert p.features["n_verified_groups"] == 0
     assert p.features["share"] < 0.5
     assert p.error_radius_m > 1000
-    cal = post.load_calibration()
+    cal = calibration.load_calibration()
     conf = cal.confidence(p.features)
     assert conf < cal.confident_threshold
     assert cal.label(conf, 0) == "no match"
@@ -117,7 +118,7 @@ def test_empty_input():
 
 
 def test_calibration_file_and_labels(tmp_path):
-    cal = post.load_calibration()
+    cal = calibration.load_calibration()
     assert cal.feature_names and len(cal.coef) == len(cal.feature_names)
     assert 0 < cal.uncertain_threshold < cal.confident_threshold < 1
     assert "command" in cal.source  # the measuring run that produced it
@@ -131,10 +132,10 @@ def test_calibration_file_and_labels(tmp_path):
 
     bad = tmp_path / "cal.json"
     bad.write_text(json.dumps({"model": "logistic", "features": ["share"], "coef": [1, 2]}))
-    with pytest.raises(post.CalibrationError):
-        post.load_calibration(bad)
-    with pytest.raises(post.CalibrationError):
-        post.load_calibration(tmp_path / "missing.json")
+    with pytest.raises(calibration.CalibrationError):
+        calibration.load_calibration(bad)
+    with pytest.raises(calibration.CalibrationError):
+        calibration.load_calibration(tmp_path / "missing.json")
 
 
 def test_fit_logistic_recovers_separation():
@@ -142,7 +143,7 @@ def test_fit_logistic_recovers_separation():
     x = rng.normal(size=(400, 2))
     true = np.array([2.0, -1.0])
     y = (rng.uniform(size=400) < 1 / (1 + np.exp(-(x @ true + 0.5)))).astype(float)
-    coef, intercept = post.fit_logistic(x, y, l2=0.01)
+    coef, intercept = calibration.fit_logistic(x, y, l2=0.01)
     assert np.allclose(coef, true, atol=0.5)
     assert intercept == pytest.approx(0.5, abs=0.4)
 

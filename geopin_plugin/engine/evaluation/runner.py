@@ -86,7 +86,7 @@ class ProtocolRunner:
 
     def __init__(self, protocol: Protocol, config: EvalConfig, cache_dir: Optional[Path] = None,
                  calibration=None, log: Callable[[str], None] = None):
-        from ..posterior import CalibrationError, calibration_file, load_calibration
+        from ..calibration import CalibrationError, calibration_file, load_calibration
 
         self.protocol = protocol
         self.config = config.resolved()

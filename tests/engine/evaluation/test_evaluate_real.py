@@ -88,7 +88,7 @@ def test_masked_leave_one_out_equals_a_database_without_the_panorama(tiny, first
     from geopin.geopin_plugin.engine.embed import load_embedder
     from geopin.geopin_plugin.engine.registry import load_extractor
     from geopin.geopin_plugin.engine.pipeline import Geolocator, PipelineConfig
-    from geopin.geopin_plugin.engine.posterior import load_calibration
+    from geopin.geopin_plugin.engine.calibration import load_calibration
 
     cache, results = first_run
     left_out, kept = HOUTHAVENS
