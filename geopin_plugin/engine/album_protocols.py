@@ -87,13 +87,9 @@ def lund_album(root: Optional[Path] = None) -> AlbumProtocol:
     base = lund_loo(root)
     queries = list(base.queries)  # file order = walk order
     times = _walk_times([(q.item.lat, q.item.lon) for q in queries])
-    degraded = _degrade(queries, range(1, len(queries), 3))
-    keys = [q.item.key for q in queries]
-    return AlbumProtocol(
-        "lund-album", "Lund's 29 frames as one walk (times at 1.4 m/s + 5 s a photo), every third frame "
-        "degraded (blur40, dark, ground, sky, facade in turn); each leaves its own photo out",
-        base.references, queries, base.correct_radius_m, notes=list(base.notes),
-        albums=[keys], times=dict(zip(keys, times)), degraded=degraded)
+    return _one_walk("lund-album", "Lund's 29 frames as one walk (times at 1.4 m/s + 5 s a photo), every third "
+                     "frame degraded (blur40, dark, ground, sky, facade in turn); each leaves its own photo out",
+                     base, queries, times, every=3, first=1)
 
 
 def panoramax_album(root: Optional[Path] = None) -> AlbumProtocol:
@@ -146,13 +142,17 @@ def amsterdam_walk(root: Optional[Path] = None) -> AlbumProtocol:
             queries.append(q)
             times.append(t)
         prev = here
-    degraded = _degrade(queries, range(2, len(queries), 4))
+    return _one_walk("amsterdam-walk", "The four Overtoom panoramas walked in turn, 8 views turning round at each "
+                     "(4 s apart, 1.4 m/s between them), every fourth view degraded; each view leaves its own "
+                     "panorama out", base, queries, times, every=4, first=2)
+
+
+def _one_walk(name: str, description: str, base, queries, times, every: int, first: int) -> AlbumProtocol:
+    """All queries as one album in walk order, every ``every``-th from ``first`` degraded."""
+    degraded = _degrade(queries, range(first, len(queries), every))
     keys = [q.item.key for q in queries]
-    return AlbumProtocol(
-        "amsterdam-walk", "The four Overtoom panoramas walked in turn, 8 views turning round at each (4 s apart, "
-        "1.4 m/s between them), every fourth view degraded; each view leaves its own panorama out",
-        base.references, queries, base.correct_radius_m, notes=list(base.notes),
-        albums=[keys], times=dict(zip(keys, times)), degraded=degraded)
+    return AlbumProtocol(name, description, base.references, queries, base.correct_radius_m, notes=list(base.notes),
+                         albums=[keys], times=dict(zip(keys, times)), degraded=degraded)
 
 
 ALBUM_PROTOCOLS = {"lund-album": lund_album, "panoramax-album": panoramax_album, "amsterdam-walk": amsterdam_walk}

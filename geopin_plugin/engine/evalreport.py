@@ -117,13 +117,8 @@ def plot_error_cdf(runs: Sequence[Run], path: Path) -> Path:
     ax.set_xscale("log")
     ax.set_xlim(0.5, 1e6)
     ax.set_ylim(0, 100)
-    ax.set_xlabel("geodesic error (m)")
-    ax.set_ylabel("% of positives within")
-    ax.set_title("Error CDF (positives; unanswered never reach 100 %)")
-    ax.legend(fontsize=6, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(str(path))
-    return path
+    return _finish(fig, ax, "geodesic error (m)", "% of positives within",
+                   "Error CDF (positives; unanswered never reach 100 %)", "lower right", path)
 
 
 def plot_reliability(runs: Sequence[Run], path: Path) -> Path:
@@ -138,10 +133,15 @@ def plot_reliability(runs: Sequence[Run], path: Path) -> Path:
                 label=f"{run.protocol.name} · {run.config_name}"[:70])
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("confidence")
-    ax.set_ylabel("share within 50 m (negatives count as wrong)")
-    ax.set_title("Reliability diagram")
-    ax.legend(fontsize=6, loc="upper left")
+    return _finish(fig, ax, "confidence", "share within 50 m (negatives count as wrong)", "Reliability diagram",
+                   "upper left", path)
+
+
+def _finish(fig, ax, xlabel: str, ylabel: str, title: str, legend_at: str, path: Path) -> Path:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=6, loc=legend_at)
     fig.tight_layout()
     fig.savefig(str(path))
     return path
