@@ -45,3 +45,15 @@ class FileLayout:
     def ids(self, path) -> np.ndarray:
         """The view ids, in row order."""
         return np.fromfile(path, dtype="<i8", count=self.count, offset=self.ids_at)
+
+
+class StoredIds:
+    """The view ids of a faiss index in row order, with their sorted order for lookups."""
+
+    def _set_ids(self, ids):
+        self._ids = np.asarray(ids, np.int64)
+        self._order = np.argsort(self._ids, kind="stable")
+
+    @property
+    def count(self):
+        return int(len(self._ids))

@@ -21,7 +21,7 @@ from typing import Optional
 import numpy as np
 
 from .base import default_threads
-from .faiss_file import HEADER, FileLayout
+from .faiss_file import HEADER, FileLayout, StoredIds
 from .hnsw import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 
 MAGIC = b"GPFHNSW1"
@@ -30,7 +30,7 @@ BATCH = 10_000  # views added per step of a build; each step is logged (a 100k r
 LOG = logging.getLogger("geopin.index")  # the GeoPin log in QGIS (log.py bridges "geopin")
 
 
-class FaissHnswIndex:
+class FaissHnswIndex(StoredIds):
     kind = "faiss-hnsw"
     suffix = ".fhnsw"
     vector_tolerance = 1e-6  # float32 copies of the stored embeddings
@@ -68,8 +68,7 @@ class FaissHnswIndex:
 
         faiss.omp_set_num_threads(default_threads(num_threads))
         self._index.add(np.ascontiguousarray(vectors, np.float32))
-        self._ids = np.concatenate([self._ids, np.asarray(ids, np.int64)])
-        self._order = np.argsort(self._ids, kind="stable")
+        self._set_ids(np.concatenate([self._ids, np.asarray(ids, np.int64)]))
 
     def save(self, path):
         import faiss
@@ -91,13 +90,8 @@ class FaissHnswIndex:
             raise ValueError(lay.problem)
         self._index = faiss.deserialize_index(lay.faiss_bytes(path))
         self._index.hnsw.efSearch = HNSW_EF_SEARCH
-        self._ids = lay.ids(path)
-        self._order = np.argsort(self._ids, kind="stable")
+        self._set_ids(lay.ids(path))
         return self
-
-    @property
-    def count(self):
-        return int(len(self._ids))
 
     @staticmethod
     def validate(path, ids, dim) -> Optional[str]:

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import faiss_check
 from .base import default_threads
-from .faiss_file import HEADER, FileLayout
+from .faiss_file import HEADER, FileLayout, StoredIds
 
 MAGIC = b"GPIVFPQ1"
 PQ_M = 64  # sub-quantisers: 64 bytes a code (512-d: 8 dimensions each)
@@ -33,7 +33,7 @@ def _nlist(n):
     return int(np.clip(2 ** round(np.log2(max(4 * np.sqrt(max(n, 1)), 1))), 64, 8192))
 
 
-class FaissIvfPqIndex:
+class FaissIvfPqIndex(StoredIds):
     kind = "faiss-ivfpq"
     suffix = ".ivfpq"
     vector_tolerance = 2e-3  # float16 copies of unit vectors: half an ulp at 1 is 4.9e-4
@@ -79,9 +79,8 @@ class FaissIvfPqIndex:
         ids = np.asarray(ids, np.int64)
         vectors = np.ascontiguousarray(vectors, np.float32)
         self._index.add_with_ids(vectors, ids)
-        self._ids = np.concatenate([self._ids, ids])
+        self._set_ids(np.concatenate([self._ids, ids]))
         self._vectors = np.concatenate([np.asarray(self._vectors), vectors.astype(np.float16)])
-        self._order = np.argsort(self._ids, kind="stable")
 
     # --- files ------------------------------------------------------------------
     def save(self, path):
@@ -106,14 +105,9 @@ class FaissIvfPqIndex:
         if lay.problem:
             raise ValueError(lay.problem)
         self._index = faiss.deserialize_index(lay.faiss_bytes(path))
-        self._ids = lay.ids(path)
+        self._set_ids(lay.ids(path))
         self._vectors = np.memmap(path, dtype="<f2", mode="r", offset=lay.vectors_at, shape=(lay.count, self.dim))
-        self._order = np.argsort(self._ids, kind="stable")
         return self
-
-    @property
-    def count(self):
-        return int(len(self._ids))
 
     @staticmethod
     def validate(path, ids, dim) -> Optional[str]:
