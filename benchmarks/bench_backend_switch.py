@@ -22,7 +22,7 @@ import bench_scale_db as sd  # noqa: E402  (sets sys.path for the plugin)
 
 
 def open_timed(path, log, label):
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
     t0 = time.perf_counter()
     with ReferenceDatabase.open(path) as db:
@@ -43,7 +43,8 @@ def main(argv=None):
     from fixtures_refdb import make_photos
     from refdb_helpers import PixelEmbedder
 
-    from geopin.geopin_plugin.engine import index, ingest
+    from geopin.geopin_plugin.engine.database import index
+    from geopin.geopin_plugin.engine.builder import ingest
 
     args.work.mkdir(parents=True, exist_ok=True)
     base, big = args.work / "base.gpkg", args.work / f"switch_{args.views}.gpkg"

@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from plugin_path import REPO  # noqa: E402,F401
 
-from geopin.geopin_plugin.engine.cells import CellGrid  # noqa: E402
+from geopin.geopin_plugin.engine.database.cells import CellGrid  # noqa: E402
 from geopin.geopin_plugin.engine.geo import points_in_polygons  # noqa: E402
 
 

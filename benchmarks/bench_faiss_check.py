@@ -1,5 +1,5 @@
 """Cost of validating a GeoPin IVF-PQ index file at N views (default 1M, 512-d)
-before faiss reads it (engine/index/faiss_check.py: the structure walk, the list
+before faiss reads it (engine/database/index/faiss_check.py: the structure walk, the list
 ids against the id table, sha256 of the faiss block and ids, the Fletcher sums
 over the float16 re-rank vectors), against the load that follows.
 
@@ -22,8 +22,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "build" / "plugins"))
 
-from geopin.geopin_plugin.engine.index import faiss_ivfpq  # noqa: E402
-from geopin.geopin_plugin.engine.index.faiss_ivfpq import FaissIvfPqIndex  # noqa: E402
+from geopin.geopin_plugin.engine.database.index import faiss_ivfpq  # noqa: E402
+from geopin.geopin_plugin.engine.database.index.faiss_ivfpq import FaissIvfPqIndex  # noqa: E402
 
 
 def synthetic(n, dim):

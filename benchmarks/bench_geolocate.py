@@ -45,7 +45,7 @@ class SyntheticDatabase:
     def __init__(self, real, size, seed=7, noise=1.0, log=print):
         import hnswlib
 
-        from geopin.geopin_plugin.engine.index import hnsw
+        from geopin.geopin_plugin.engine.database.index import hnsw
 
         self.real = real
         self.real_ids = np.asarray(real.ids(), dtype=np.int64)
@@ -154,7 +154,7 @@ def measure(geolocator, qs, exclude, log):
 def feature_read(path, log, n=50, repeats=5):
     """Seconds to read and decode the stored local features of n candidates, and
     their stored size per view (what verification reads per query)."""
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
     with ReferenceDatabase.open(path) as db:
         extractor = db.meta["extractor_preset"]
@@ -195,7 +195,7 @@ def main(argv=None):
     log = lambda m: print(m, flush=True)  # noqa: E731
 
     from geopin.geopin_plugin.engine.pipeline import Geolocator, PipelineConfig
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
     if not AMS_DB.exists():
         demo.build_database(AMS_DB)

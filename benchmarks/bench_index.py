@@ -14,7 +14,7 @@ index's own footprint. Exact ground truth is merged chunk by chunk; the exact
 search latency is measured afterwards on the full matrix with the index freed.
 
 The index parameters are the ones the reference database uses
-(geopin_plugin/engine/index/hnsw.py: HNSW_M, HNSW_EF_CONSTRUCTION, inner product).
+(geopin_plugin/engine/database/index/hnsw.py: HNSW_M, HNSW_EF_CONSTRUCTION, inner product).
 """
 import argparse
 import json

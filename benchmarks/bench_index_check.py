@@ -1,5 +1,5 @@
 """Cost of validating an hnswlib index file before loading it
-(engine/index/hnsw_file.py validate_hnsw_file: header, every level-0 and
+(engine/database/index/hnsw_file.py validate_hnsw_file: header, every level-0 and
 upper-level link, labels).
 
 The file is synthetic but has hnswlib 0.8's exact layout (random valid links, a
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "build" / "plugins"))
-from geopin.geopin_plugin.engine.index import hnsw_file  # noqa: E402
+from geopin.geopin_plugin.engine.database.index import hnsw_file  # noqa: E402
 
 
 def write_synthetic(path, count, dim, m=16, seed=0):

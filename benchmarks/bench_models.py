@@ -27,11 +27,11 @@ from memory import rss_mb  # noqa: E402
 
 from geopin.geopin_plugin.engine import models as M  # noqa: E402
 from geopin.geopin_plugin.engine.embed import load_embedder  # noqa: E402
-from geopin.geopin_plugin.engine.features import stored_copy  # noqa: E402
+from geopin.geopin_plugin.engine.verification.storage import stored_copy  # noqa: E402
 from geopin.geopin_plugin.engine.registry import load_extractor  # noqa: E402
 from geopin.geopin_plugin.engine.panorama import perspective_views  # noqa: E402
 from geopin.geopin_plugin.engine.paths import datasets_dir  # noqa: E402
-from geopin.geopin_plugin.engine.verify import Verifier, mutual_matches  # noqa: E402
+from geopin.geopin_plugin.engine.verification.verifier import Verifier, mutual_matches  # noqa: E402
 from geopin.geopin_plugin.engine.registry import verifier_config as config_for  # noqa: E402
 
 OUT = REPO / "build" / "bench"

@@ -19,9 +19,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "build" / "plugins"))
 
-from geopin.geopin_plugin.engine import whatisinview as wv  # noqa: E402
-from geopin.geopin_plugin.engine.index.stored import checksum  # noqa: E402
-from geopin.geopin_plugin.engine.parcels import DensityGrid  # noqa: E402
+from geopin.geopin_plugin.engine.pdok import whatisinview as wv  # noqa: E402
+from geopin.geopin_plugin.engine.database.index.stored import checksum  # noqa: E402
+from geopin.geopin_plugin.engine.pdok.parcels import DensityGrid  # noqa: E402
 from geopin.geopin_plugin.engine.pdok import shapes  # noqa: E402
 from geopin.geopin_plugin.engine.pdok.features import parse_buildings, parse_parcels  # noqa: E402
 from geopin.geopin_plugin.engine.pdok.fetch import AreaData  # noqa: E402

@@ -52,8 +52,8 @@ def all_in_bytes(db_path):
 
 def synthesize(real_path, big_path, views, noise, log):
     """Copy the real database and append synthetic panoramas until it holds `views` views."""
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
-    from geopin.geopin_plugin.engine.store import GeoPackageStore
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
+    from geopin.geopin_plugin.engine.database.store import GeoPackageStore
 
     with ReferenceDatabase.open(real_path) as real:
         real_ids = real.ids()
@@ -153,8 +153,8 @@ def main(argv=None):
     log = lambda m: print(m, flush=True)  # noqa: E731
 
     from geopin.geopin_plugin.engine.pipeline import Geolocator, PipelineConfig
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
-    from geopin.geopin_plugin.engine.store import GeoPackageStore
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
+    from geopin.geopin_plugin.engine.database.store import GeoPackageStore
 
     if not bg.AMS_DB.exists():
         bg.demo.build_database(bg.AMS_DB)

@@ -1,4 +1,4 @@
-"""Parcels, buildings and addresses (engine/whatisinview.py) as QGIS features and
+"""Parcels, buildings and addresses (engine/pdok/whatisinview.py) as QGIS features and
 layers in EPSG:28992, shared by geopin:whatisinview and the dock; plus the glue that
 turns a user's own vector layers into the engine's plain types."""
 import json

@@ -5,7 +5,7 @@ proxy, SSL and network settings apply; the User-Agent names GeoPin and its
 version. Tokens are not read here: the caller passes them as headers, taken from
 QGIS's authentication manager (see auth_token) and never written to logs.
 
-The same limits as the urllib client (engine/sources/http.py): only http(s);
+The same limits as the urllib client (engine/net/urllib_client.py): only http(s);
 redirects are not left to Qt (which would carry every raw header, the token
 included, to any host): this client follows at most MAX_REDIRECTS itself and drops
 the credential headers when one leaves the origin; a body larger than max_bytes
@@ -19,9 +19,9 @@ from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsNetworkAccessManag
 from qgis.PyQt.QtCore import QByteArray, QEventLoop, QTimer, QUrl
 from qgis.PyQt.QtNetwork import QNetworkRequest
 
-from .engine.sources.base import (DOWNLOAD_DEADLINE_S, MAX_BODY_BYTES, MAX_REDIRECTS, SENSITIVE_HEADERS, USER_AGENT,
-                                  HttpResponse, LimitExceeded, TransportError, check_scheme, origin)
-from .engine.sources.http import build_url
+from .engine.net.transport import (DOWNLOAD_DEADLINE_S, MAX_BODY_BYTES, MAX_REDIRECTS, SENSITIVE_HEADERS, USER_AGENT,
+                                   HttpResponse, LimitExceeded, TransportError, check_scheme, origin)
+from .engine.net.urllib_client import build_url
 
 
 MARK = b"X-GeoPin-Client"  # marks GeoPin's requests for the User-Agent preprocessor

@@ -129,9 +129,9 @@ def viewcone_fields():
 
 
 def viewcone_features(photo, geo, fields=None):
-    """The camera's view (engine/viewcone.py) as one polygon for a located photo with a
+    """The camera's view (engine/estimate/viewcone.py) as one polygon for a located photo with a
     heading; none otherwise (engine.viewcone.no_cone_reason says why)."""
-    from .engine.viewcone import view_cone
+    from .engine.estimate.viewcone import view_cone
 
     fields = fields or viewcone_fields()
     cone = view_cone(geo)
@@ -152,7 +152,7 @@ def viewcone_features(photo, geo, fields=None):
 def cone_summary(geo):
     """A result's view cone in words (heading, field of view and depth, each with where it
     came from, and the reference that pinned the heading), or why it has none."""
-    from .engine.viewcone import no_cone_reason, view_cone
+    from .engine.estimate.viewcone import no_cone_reason, view_cone
 
     reason = no_cone_reason(geo)
     if reason == "no match":

@@ -87,7 +87,7 @@ ERROR_CIRCLE = "error circle"  # a legend-only category: no estimate has this la
 
 def error_circle_text():
     """The error radius holds PosteriorConfig.error_mass (68 %) of the posterior's mass."""
-    from .engine.posterior import PosteriorConfig
+    from .engine.estimate.posterior import PosteriorConfig
 
     return tr("dashed circle: the camera stood inside it with {0} % probability").format(
         number(PosteriorConfig().error_mass * 100, 0))

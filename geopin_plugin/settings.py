@@ -19,7 +19,7 @@ DEFAULTS = {
     "osm_tile_url": "",
     "search_area": "",  # "", "extent" or "layer"
     "dock_open": False,  # the panel was open when QGIS closed: open it again at start
-    "building_outlines": "",  # "", "pdok" or "layer" (engine/buildings.py)
+    "building_outlines": "",  # "", "pdok" or "layer" (engine/estimate/buildings.py)
 }
 
 

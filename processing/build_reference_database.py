@@ -1,4 +1,4 @@
-"""geopin:buildreferencedatabase: a thin adapter over engine/ingest.py."""
+"""geopin:buildreferencedatabase: a thin adapter over engine/builder/ingest.py."""
 import os
 
 from qgis.core import (
@@ -174,9 +174,9 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
         return runner
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..geopin_plugin.engine import ingest
+        from ..geopin_plugin.engine.builder import ingest
         from ..geopin_plugin.engine.models import ModelError
-        from ..geopin_plugin.engine.refdb import DatabaseError
+        from ..geopin_plugin.engine.database.store import DatabaseError
 
         input_dir = self.parameterAsFile(parameters, self.INPUT, context)
         if not input_dir or not os.path.isdir(input_dir):

@@ -1,7 +1,7 @@
 """BUILDINGS: where the building outlines come from when locating photos (a mixin
 like params.py's groups). Outlines give a verified reference's bearing line its range
-from the facades and keep the posterior out of buildings (engine/buildings.py,
-engine/facades.py): PDOK's BAG panden (online, fetched only around the verified
+from the facades and keep the posterior out of buildings (engine/estimate/buildings.py,
+engine/estimate/facades.py): PDOK's BAG panden (online, fetched only around the verified
 references, cached in the same GeoPackage as 'Parcels, buildings and addresses in
 view'), the user's own polygon layer, or none (as before)."""
 from qgis.core import (
@@ -32,7 +32,7 @@ class BuildingOutlines:
 
     def building_map(self, parameters, context, feedback):
         """(buildings.BuildingMap or None, the HTTP client to close or None)."""
-        from ..geopin_plugin.engine.buildings import BuildingMap, pdok_source
+        from ..geopin_plugin.engine.estimate.buildings import BuildingMap, pdok_source
         from ..geopin_plugin.engine.pdok.features import parse_buildings
 
         choice = self.parameterAsEnum(parameters, self.BUILDINGS, context)

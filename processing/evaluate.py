@@ -86,9 +86,11 @@ class Evaluate(DatabaseInput, GeoPinAlgorithm):
         self.addOutput(QgsProcessingOutputFile(self.REPORT, self.tr("HTML report")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..geopin_plugin.engine import evaluate as ev
-        from ..geopin_plugin.engine import evalreport as er
-        from ..geopin_plugin.engine import protocols as pr
+        from ..geopin_plugin.engine.evaluation.runner import DatabaseRunner, ProtocolRunner
+        from ..geopin_plugin.engine.evaluation.config import EvalConfig
+        from ..geopin_plugin.engine.evaluation.results import results_to_rows, summarize, write_results_csv
+        from ..geopin_plugin.engine.evaluation import report as er
+        from ..geopin_plugin.engine.evaluation import protocols as pr
         from ..geopin_plugin.engine.evaluation import catalogue
         from ..geopin_plugin.engine.geo import wgs84_to_rd
 
@@ -99,7 +101,7 @@ class Evaluate(DatabaseInput, GeoPinAlgorithm):
         truth = self.parameterAsFile(parameters, self.TRUTH, context)
         max_queries = self.parameterAsInt(parameters, self.MAX_QUERIES, context)
         try:
-            config = ev.EvalConfig.parse(self.parameterAsString(parameters, self.PRESET, context) or "")
+            config = EvalConfig.parse(self.parameterAsString(parameters, self.PRESET, context) or "")
         except ValueError as exc:
             raise QgsProcessingException(self.tr("Invalid preset: {0}").format(exc))
 
@@ -112,7 +114,7 @@ class Evaluate(DatabaseInput, GeoPinAlgorithm):
                 protocol = catalogue.builtin_protocol(catalogue.photo_protocols()[choice - 1])
                 if max_queries:
                     protocol = protocol.subset(max_queries=max_queries)
-                runner = ev.ProtocolRunner(protocol, config, log=feedback.pushInfo)
+                runner = ProtocolRunner(protocol, config, log=feedback.pushInfo)
             else:
                 if not queries:
                     raise QgsProcessingException(self.tr("Give query images (or choose a built-in protocol)"))
@@ -122,7 +124,7 @@ class Evaluate(DatabaseInput, GeoPinAlgorithm):
                 if database:
                     custom = pr.custom_protocol(queries, truth or None)
                     qs = custom.queries[:max_queries] if max_queries else custom.queries
-                    runner = ev.DatabaseRunner(database, qs, config, custom.correct_radius_m, name="custom")
+                    runner = DatabaseRunner(database, qs, config, custom.correct_radius_m, name="custom")
                     protocol = runner.protocol
                 else:
                     protocol = pr.custom_protocol(queries, truth or None, references_dir=references)
@@ -130,7 +132,7 @@ class Evaluate(DatabaseInput, GeoPinAlgorithm):
                         raise QgsProcessingException(self.tr("No reference photo has a position"))
                     if max_queries:
                         protocol = protocol.subset(max_queries=max_queries)
-                    runner = ev.ProtocolRunner(protocol, config, log=feedback.pushInfo)
+                    runner = ProtocolRunner(protocol, config, log=feedback.pushInfo)
             results = runner.run(progress=progress, is_canceled=feedback.isCanceled)
         except QgsProcessingException:
             raise
@@ -138,7 +140,7 @@ class Evaluate(DatabaseInput, GeoPinAlgorithm):
             raise QgsProcessingException(str(exc)) from exc
 
         fields = QgsFields()
-        cols, rows = ev.results_to_rows(results)
+        cols, rows = results_to_rows(results)
         kinds = {}
         for name in cols:
             sample = next((r[cols.index(name)] for r in rows if r[cols.index(name)] is not None), "")
@@ -158,12 +160,12 @@ class Evaluate(DatabaseInput, GeoPinAlgorithm):
 
         csv_path = self.parameterAsFileOutput(parameters, self.OUTPUT_CSV, context)
         if csv_path:
-            ev.write_results_csv(results, csv_path)
+            write_results_csv(results, csv_path)
         report_dir = self.parameterAsString(parameters, self.REPORT_DIR, context)
         report = er.write_report(report_dir, [er.Run(protocol, config.name, results,
                                                          getattr(runner, "settings", lambda: None)())],
                                  command=f"geopin:evaluate {protocol.name} {config.name}")
-        s = ev.summarize(results)
+        s = summarize(results)
         feedback.pushInfo(self.tr("{0} queries ({1} positives): {2} % within 50 m, median error {3} m").format(
             s["queries"], s["positives"], "–" if s["within_50m"] is None else f"{s['within_50m']:.1f}",
             "–" if s["median_error_m"] is None else f"{s['median_error_m']:.1f}"))

@@ -339,7 +339,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
         """Say first when the photo's EXIF position lies outside the database's coverage."""
         if gps is None:
             return None
-        from ..geopin_plugin.engine.coverage import FAR_OUTSIDE_M, distance_to_coverage_m
+        from ..geopin_plugin.engine.database.coverage import FAR_OUTSIDE_M, distance_to_coverage_m
 
         distance = distance_to_coverage_m(database, *gps)
         if distance is not None and distance > FAR_OUTSIDE_M:

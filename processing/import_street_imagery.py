@@ -32,7 +32,7 @@ def load_models(database):
 
     meta, count = {}, 0
     try:
-        from ..geopin_plugin.engine.refdb import ReferenceDatabase
+        from ..geopin_plugin.engine.database.refdb import ReferenceDatabase
 
         with ReferenceDatabase.open(database, repair_index=False) as db:
             meta, count = dict(db.meta), db.count
@@ -160,7 +160,7 @@ class ImportStreetImagery(DatabaseBuild, GeoPinAlgorithm):
         return value.date().toString("yyyy-MM-dd")
 
     def _import(self, key, http, base_url, area, start, end, database, parameters, context, feedback):
-        from ..geopin_plugin.engine.refdb import DatabaseError
+        from ..geopin_plugin.engine.database.store import DatabaseError
         from ..geopin_plugin.engine.sources import AuthError, SourceError, make_source
         from ..geopin_plugin.engine.sources.importer import import_street_imagery
 

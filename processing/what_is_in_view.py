@@ -1,6 +1,6 @@
 """geopin:whatisinview: from a located photo to its parcel, building and address.
 
-A thin adapter over engine/whatisinview.py. Input: the estimates of
+A thin adapter over engine/pdok/whatisinview.py. Input: the estimates of
 geopin:geolocatephotos and (optionally) its posterior rasters and view cones; data
 from PDOK's OGC API Features (BRK perceel, BAG or BGT pand, BAG verblijfsobject;
 cached in a GeoPackage) or from the user's own layers. One row per parcel, building
@@ -173,7 +173,7 @@ class WhatIsInView(GeoPinAlgorithm):
     @staticmethod
     def _posterior_for(x, y, rasters):
         """The raster with the highest density at the estimate (None when none covers it)."""
-        from ..geopin_plugin.engine.parcels import DensityGrid
+        from ..geopin_plugin.engine.pdok.parcels import DensityGrid
 
         best, best_value = None, 0.0
         for _, grid, gt in rasters:
@@ -239,8 +239,8 @@ class WhatIsInView(GeoPinAlgorithm):
 
     # --- run ----------------------------------------------------------------------------------
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..geopin_plugin.engine import whatisinview as wv
-        from ..geopin_plugin.engine.parcels import DensityGrid
+        from ..geopin_plugin.engine.pdok import whatisinview as wv
+        from ..geopin_plugin.engine.pdok.parcels import DensityGrid
         from ..geopin_plugin.engine.pdok.client import PdokError
         from ..geopin_plugin.engine.errors import Cancelled
 

@@ -14,8 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plugin_path import REPO  # noqa: E402,F401
 
 from geopin.geopin_plugin.engine import album as al  # noqa: E402
-from geopin.geopin_plugin.engine import evaluate as ev  # noqa: E402
-from geopin.geopin_plugin.engine.album_protocols import amsterdam_walk  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation.config import EvalConfig  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner
+from geopin.geopin_plugin.engine.evaluation.album_protocols import amsterdam_walk  # noqa: E402
 from geopin.geopin_plugin.engine.paths import datasets_dir  # noqa: E402
 
 N = 30
@@ -34,7 +35,7 @@ def main():
         return out
 
     al.evidence_of = timed
-    runner = ev.ProtocolRunner(protocol, ev.EvalConfig(album="walking"))
+    runner = ProtocolRunner(protocol, EvalConfig(album="walking"))
     runner.run()
     al.evidence_of = evidence_of
     keys = protocol.albums[0][:N]

@@ -21,7 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plugin_path import REPO  # noqa: E402,F401  (the checkout as package `geopin`)
 
-from geopin.geopin_plugin.engine import embed, ingest, models, registry  # noqa: E402
+from geopin.geopin_plugin.engine import embed, models, registry  # noqa: E402
+from geopin.geopin_plugin.engine.builder import ingest
 from geopin.geopin_plugin.engine.builder import loaders  # noqa: E402
 
 

@@ -289,7 +289,7 @@ class XFeatDense(nn.Module):
     """The exported graph: gray (B, 1, H, W) float 0..255, H and W multiples of 32 ->
     unit descriptors (B, 64, H/8, W/8), keypoint heatmap (B, 1, H, W) (softmax over
     each 8x8 cell, dustbin dropped) and reliability (B, 1, H/8, W/8). NMS, top-k and
-    bicubic descriptor sampling run in numpy (engine/xfeat.py)."""
+    bicubic descriptor sampling run in numpy (engine/verification/xfeat.py)."""
 
     def __init__(self, weights: Path):
         super().__init__()

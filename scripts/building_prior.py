@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plugin_path import REPO  # noqa: E402
 
-from geopin.geopin_plugin.engine import buildings as B  # noqa: E402
+from geopin.geopin_plugin.engine.estimate import buildings as B  # noqa: E402
 from geopin.geopin_plugin.engine.geo import wgs84_to_rd  # noqa: E402
 
 

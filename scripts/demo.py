@@ -48,7 +48,7 @@ def manifest(folder=None):
 def build_database(db_path, leave_out=(), headings=8, log=print, rows=None):
     """Reference database of the Amsterdam panoramas minus ``leave_out`` (pano ids).
     Images already in the database are skipped by content hash, so a re-run is quick."""
-    from geopin.geopin_plugin.engine import ingest
+    from geopin.geopin_plugin.engine.builder import ingest
     from geopin.geopin_plugin.engine.models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
     from geopin.geopin_plugin.engine.registry import shared as _model
 
@@ -207,7 +207,7 @@ def main(argv=None):
 
 def run(args):
     from geopin.geopin_plugin.engine.geo import geodesic_distance_m, wgs84_to_rd
-    from geopin.geopin_plugin.engine.matchviz import draw_matches
+    from geopin.geopin_plugin.engine.verification.matchviz import draw_matches
     from geopin.geopin_plugin.engine.pipeline import Geolocator
     from geopin.geopin_plugin import result_layers as rl
 
@@ -227,8 +227,8 @@ def run(args):
     save_rgb(photo, query)
 
     geolocator = Geolocator(db_path)
-    # the shared BAG panden as the user's building layer (engine/buildings.py)
-    from geopin.geopin_plugin.engine.buildings import BuildingMap, geopackage_source
+    # the shared BAG panden as the user's building layer (engine/estimate/buildings.py)
+    from geopin.geopin_plugin.engine.estimate.buildings import BuildingMap, geopackage_source
 
     bag = datasets_dir() / "amsterdam-bag" / "bag_pand_amsterdam_2019.gpkg"
     buildings = BuildingMap(geopackage_source(str(bag))) if bag.exists() else None

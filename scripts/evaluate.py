@@ -24,8 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by runpy/importlib
 from plugin_path import REPO  # noqa: E402  (the checkout as package `geopin`)
 
-from geopin.geopin_plugin.engine import evaluate as ev  # noqa: E402
-from geopin.geopin_plugin.engine import evalreport as er  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation.config import EvalConfig  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner
+from geopin.geopin_plugin.engine.evaluation import report as er  # noqa: E402
 from geopin.geopin_plugin.engine.evaluation import catalogue  # noqa: E402
 
 
@@ -43,7 +44,7 @@ def _progress(prefix):
 
 def bootstrap_table(runs) -> str:
     """The headline figures with 95 % bootstrap intervals over places."""
-    from geopin.geopin_plugin.engine.bootstrap import HEADLINE, place_intervals, with_interval
+    from geopin.geopin_plugin.engine.evaluation.bootstrap import HEADLINE, place_intervals, with_interval
 
     out = ["| protocol | preset | " + " | ".join(HEADLINE) + " |", "|" + "---|" * (len(HEADLINE) + 2)]
     for run in runs:
@@ -68,7 +69,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     specs = args.compare if args.compare is not None else [args.preset]
-    configs = [ev.EvalConfig.parse(s) for s in specs]
+    configs = [EvalConfig.parse(s) for s in specs]
     name = args.name or ("compare" if len(configs) > 1 else "default" if not specs[0] else
                          "".join(ch if ch.isalnum() or ch in "-_=" else "_" for ch in specs[0]))
     if args.max_queries:
@@ -93,7 +94,7 @@ def main(argv=None) -> int:
         for p in protocols:
             print(f"{p.name} · {cfg.name}: {len(p.queries)} queries, {len(p.references)} references",
                   file=sys.stderr, flush=True)
-            runner = ev.ProtocolRunner(p, cfg, cache_dir=cache, log=lambda m: print("  " + m, file=sys.stderr))
+            runner = ProtocolRunner(p, cfg, cache_dir=cache, log=lambda m: print("  " + m, file=sys.stderr))
             results = runner.run(progress=_progress(p.name))
             run = er.Run(p, cfg.name, results, runner.settings())
             runs.append(run)

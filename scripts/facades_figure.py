@@ -20,15 +20,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plugin_path import REPO  # noqa: E402
 
-from geopin.geopin_plugin.engine import buildings as B  # noqa: E402
-from geopin.geopin_plugin.engine import facades as F  # noqa: E402
-from geopin.geopin_plugin.engine import localize, pose  # noqa: E402
+from geopin.geopin_plugin.engine.estimate import buildings as B  # noqa: E402
+from geopin.geopin_plugin.engine.estimate import facades as F  # noqa: E402
+from geopin.geopin_plugin.engine.estimate import bearings as localize, relative_pose as pose  # noqa: E402
 from geopin.geopin_plugin.engine.registry import load_extractor  # noqa: E402
 from geopin.geopin_plugin.engine.geo import wgs84_to_rd  # noqa: E402
 from geopin.geopin_plugin.engine.models import DEFAULT_EXTRACTOR  # noqa: E402
 from geopin.geopin_plugin.engine.panorama import DEFAULT_MIN_ELEVATION_DEG, perspective_view, perspective_views  # noqa: E402
 from geopin.geopin_plugin.engine.paths import datasets_dir  # noqa: E402
-from geopin.geopin_plugin.engine.verify import Verifier  # noqa: E402
+from geopin.geopin_plugin.engine.verification.verifier import Verifier  # noqa: E402
 from geopin.geopin_plugin.engine.registry import verifier_config as config_for  # noqa: E402
 
 QUERY = ("TMX7315120208-000105_pano_0001_002993", 337.5, 65.0)

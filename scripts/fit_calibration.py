@@ -1,5 +1,5 @@
 """Fit GeoPin's confidence calibration from measured evaluation runs and rewrite
-geopin_plugin/engine/calibration.json (the file calibration.load_calibration reads).
+geopin_plugin/engine/estimate/calibration.json (the file calibration.load_calibration reads).
 
     .venv/bin/python scripts/evaluate.py --protocol amsterdam-lopo lund-loo
     .venv/bin/python scripts/fit_calibration.py build/eval/default/00-amsterdam-lopo.csv \
@@ -25,9 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by runpy/importlib
 from plugin_path import REPO  # noqa: E402  (the checkout as package `geopin`)
 
-from geopin.geopin_plugin.engine import calibrate as cb  # noqa: E402
-from geopin.geopin_plugin.engine import evaluate as ev  # noqa: E402
-from geopin.geopin_plugin.engine.calibration import CALIBRATION_FILE  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation import calibrate as cb  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation.results import read_results_csv, summarize  # noqa: E402
+from geopin.geopin_plugin.engine.estimate.calibration import CALIBRATION_FILE  # noqa: E402
 
 
 def _pct(v):
@@ -53,7 +53,7 @@ def main(argv=None) -> int:
 
     results, inputs = [], []
     for path in args.results:
-        rows = ev.read_results_csv(path)
+        rows = read_results_csv(path)
         results += rows
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         inputs.append({"file": os.path.relpath(path, REPO), "sha256": digest, "rows": len(rows)})
@@ -67,8 +67,8 @@ def main(argv=None) -> int:
     name = args.features or _pick(table)["features"]
     feats = cb.FEATURE_SETS[name]
     cal = cb.fit(results, feats)
-    in_sample = ev.summarize(cb.apply(cal, results))
-    cv = ev.summarize(cb.cross_validate(results, feats))
+    in_sample = summarize(cb.apply(cal, results))
+    cv = summarize(cb.cross_validate(results, feats))
     keys = ("positives", "negatives", "confident", "confident_precision", "coverage", "negatives_confident")
     print(f"\nchosen features: {name} -> {feats}")
     print(f"thresholds: confident >= {cal.confident_threshold:.4f}, uncertain >= {cal.uncertain_threshold:.4f}")

@@ -21,14 +21,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plugin_path  # noqa: E402,F401
 
-from geopin.geopin_plugin.engine import evaluate as ev  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation.config import EvalConfig  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner
 from geopin.geopin_plugin.engine.evaluation import catalogue  # noqa: E402
 from geopin.geopin_plugin.engine.geo import geodesic_distance_m  # noqa: E402
 
 
-def pairs(protocol_name: str, config: ev.EvalConfig, tier: str, same_m: float, other_m: float):
+def pairs(protocol_name: str, config: EvalConfig, tier: str, same_m: float, other_m: float):
     protocol = catalogue.builtin_protocol(protocol_name)
-    runner = ev.ProtocolRunner(protocol, config)
+    runner = ProtocolRunner(protocol, config)
     cache = runner.vcache if tier == "fast" else runner.ccache
     if cache is None:
         raise SystemExit(f"the preset has no {tier} tier")
@@ -68,7 +69,7 @@ def main(argv=None):
     ap.add_argument("--same", type=float, default=25.0)
     ap.add_argument("--other", type=float, default=100.0)
     args = ap.parse_args(argv)
-    config = ev.EvalConfig.parse(args.preset)
+    config = EvalConfig.parse(args.preset)
     same_all, other_all = [], []
     for name in args.protocol:
         s, o = pairs(name, config, args.tier, args.same, args.other)

@@ -162,7 +162,7 @@ def main():
     app = QgsApplication([], False)
     app.initQgis()
     from geopin.geopin_plugin import result_layers as rl, result_styles
-    from geopin.processing.album_step import track_fields
+    from geopin.geopin_plugin.album_layers import track_fields
 
     out = Path(result_styles.STYLES_DIR)
     out.mkdir(parents=True, exist_ok=True)

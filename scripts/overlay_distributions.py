@@ -26,11 +26,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plugin_path  # noqa: E402,F401
 
-from geopin.geopin_plugin.engine import evaluate as ev  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation.config import EvalConfig  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner
 from geopin.geopin_plugin.engine.evaluation import catalogue  # noqa: E402
 from geopin.geopin_plugin.engine.geo import geodesic_distance_m  # noqa: E402
-from geopin.geopin_plugin.engine.matching import displacement, vertical_extent  # noqa: E402
-from geopin.geopin_plugin.engine.verify import Verifier  # noqa: E402
+from geopin.geopin_plugin.engine.verification.geometry import displacement, vertical_extent  # noqa: E402
+from geopin.geopin_plugin.engine.verification.verifier import Verifier  # noqa: E402
 
 THRESHOLDS = (0.002, 0.005, 0.01, 0.02, 0.05)
 
@@ -39,7 +40,7 @@ def pairs(name, config, tier, top, same_m, other_m, max_queries):
     protocol = catalogue.builtin_protocol(name)
     if max_queries:
         protocol = protocol.subset(max_queries=max_queries)
-    runner = ev.ProtocolRunner(protocol, config)
+    runner = ProtocolRunner(protocol, config)
     product = runner.verifier.inner
     raw = Verifier(replace(product.config, static_displacement=0.0, min_extent=0.0))
     cache = runner.vcache if tier == "fast" else runner.ccache
@@ -113,7 +114,7 @@ def main(argv=None):
     ap.add_argument("--other", type=float, default=100.0)
     ap.add_argument("--show", action="store_true", help="list the other-place pairs that verify")
     args = ap.parse_args(argv)
-    config = ev.EvalConfig.parse(args.preset)
+    config = EvalConfig.parse(args.preset)
     for name in args.protocol:
         rows = pairs(name, config, args.tier, args.top, args.same, args.other, args.max_queries)
         print(f"{name} ({args.tier}, guards off, pairs that verify):")

@@ -12,7 +12,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plugin_path import REPO
 import numpy as np
-from geopin.geopin_plugin.engine import protocols as pr, pose, geo, registry, verify
+from geopin.geopin_plugin.engine.evaluation import protocols as pr
+from geopin.geopin_plugin.engine.estimate import relative_pose as pose
+from geopin.geopin_plugin.engine import geo, registry
+from geopin.geopin_plugin.engine.verification import verifier as verify
 from geopin.geopin_plugin.engine.evaluation.items import render_items
 
 refs = pr.amsterdam_references()

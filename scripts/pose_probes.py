@@ -30,10 +30,11 @@ from plugin_path import REPO  # noqa: F401,E402  (the checkout as package `geopi
 
 import numpy as np  # noqa: E402
 
-from geopin.geopin_plugin.engine import evaluate as ev  # noqa: E402
-from geopin.geopin_plugin.engine import localize as L  # noqa: E402
-from geopin.geopin_plugin.engine import pose as P  # noqa: E402
-from geopin.geopin_plugin.engine import protocols as pr  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation.config import EvalConfig  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner
+from geopin.geopin_plugin.engine.estimate import bearings as L  # noqa: E402
+from geopin.geopin_plugin.engine.estimate import relative_pose as P  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation import protocols as pr  # noqa: E402
 from geopin.geopin_plugin.engine import stages  # noqa: E402
 from geopin.geopin_plugin.engine.evaluation.runner import query_camera  # noqa: E402
 from geopin.geopin_plugin.engine.geo import wgs84_to_rd  # noqa: E402
@@ -196,7 +197,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     protocol = pr.amsterdam_lopo()
     qs = [q for q in protocol.queries if q.positive]
-    runner = ev.ProtocolRunner(replace(protocol, queries=qs), ev.EvalConfig())
+    runner = ProtocolRunner(replace(protocol, queries=qs), EvalConfig())
     runner.prepare()
     fk = runner.verifier.config.fast_keypoints
     if args.probe == "range":

@@ -23,7 +23,7 @@ def coverage(rows):
 
 
 def main(argv=None):
-    from geopin.geopin_plugin.engine.posterior import PosteriorConfig
+    from geopin.geopin_plugin.engine.estimate.posterior import PosteriorConfig
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("run_dir", type=Path, help="a run folder of scripts/evaluate.py (its per-protocol CSVs)")

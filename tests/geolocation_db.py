@@ -33,7 +33,7 @@ def save_jpeg(path, rgb):
 def build(folder, datasets):
     """(database path, truth (lat, lon), query photo, unlocated photo) under ``folder``.
     A second call finds everything in place (ingest skips known images by hash)."""
-    from geopin.geopin_plugin.engine import ingest
+    from geopin.geopin_plugin.engine.builder import ingest
     from geopin.geopin_plugin.engine.images import load_image
     from geopin.geopin_plugin.engine.models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
     from geopin.geopin_plugin.engine.panorama import perspective_view

@@ -191,7 +191,7 @@ class PhotoEvidence:
 def evidence_of(candidates, answer_xy, radius, label, config=None) -> PhotoEvidence:
     """A located photo's witnesses: its candidates grouped and weighted as the posterior
     groups and weighs them (posterior.observation_weights / make_groups)."""
-    from . import posterior as post
+    from .estimate import posterior as post
     from .stages import group_key
 
     config = config or post.PosteriorConfig()

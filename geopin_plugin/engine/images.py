@@ -202,7 +202,7 @@ def read_exif(path) -> dict:
         except Exception:
             sub = {}
         out["capture_time"] = _exif_time(sub.get(36867) or sub.get(36868) or exif.get(306))
-        try:  # FocalLengthIn35mmFilm: the query camera's field of view (engine/pose.py)
+        try:  # FocalLengthIn35mmFilm: the query camera's field of view (engine/estimate/relative_pose.py)
             f35 = float(sub.get(41989) or 0)
             out["focal_35mm"] = f35 if 1.0 < f35 < 10000.0 else None
         except (TypeError, ValueError):

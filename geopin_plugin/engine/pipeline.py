@@ -22,9 +22,9 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from . import posterior as post
+from .estimate import posterior as post
 from . import registry, stages
-from .calibration import CalibrationError, load_calibration
+from .estimate.calibration import CalibrationError, load_calibration
 from .errors import Cancelled
 from .geo import geodesic_distance_m, rd_to_wgs84
 from .models import DEFAULT_EXTRACTOR
@@ -61,7 +61,7 @@ class PipelineConfig:
     min_spread: Optional[float] = None
     verify_threads: int = 2
     calibration_path: Optional[str] = None  # None: the extractor's (calibration.calibration_file)
-    # "crossing" (the default): the verified references' bearing lines (engine/localize.py)
+    # "crossing" (the default): the verified references' bearing lines (engine/estimate/bearings.py)
     # sharpen the posterior where two of them triangulate; "pose": a single line too
     # (it has no range: on amsterdam-lopo it lost within 25/50 m); "density": the
     # references' positions only (docs/geolocation.md). The heading comes from the
@@ -131,7 +131,7 @@ class Geolocator:
         """``database``: an already open object with the ReferenceDatabase reading
         interface (count, meta, search, views, local_features, load_view_image),
         used from every thread; benchmarks pass a synthetic one."""
-        from .refdb import DatabaseError
+        from .database.store import DatabaseError
 
         self.config = config or PipelineConfig()
         self.database_path = str(database_path)
@@ -195,7 +195,7 @@ class Geolocator:
     # SQLite handles belong to the thread that opened them: a QgsTask runs each
     # locate on a pool thread, so each thread gets its own handle (models are shared).
     def _open_db(self):
-        from .refdb import ReferenceDatabase
+        from .database.refdb import ReferenceDatabase
 
         handle = ReferenceDatabase.open(self.database_path)
         with self._open_lock:
@@ -248,7 +248,7 @@ class Geolocator:
         report("posterior", 0.0, "")
         hfov = None
         if focal_35mm and checked.query_size is not None:
-            from .pose import hfov_from_35mm
+            from .estimate.relative_pose import hfov_from_35mm
 
             hfov = hfov_from_35mm(focal_35mm, image.shape[1::-1])
         index = stages.DatabaseIndex(db)

@@ -37,22 +37,22 @@ PARTS: Dict[str, Dict[str, Part]] = {
     # every catalogue embedder (user ONNX files are loaded by embed.load_embedder directly)
     "embedder": {p.id: Part("embed", "load_embedder") for p in PRESETS.values() if p.kind == "embedder"},
     "extractor": {
-        "rootsift-2048": Part("rootsift", "RootSiftExtractor", verifier="rootsift"),
-        "xfeat-640": Part("xfeat", "XFeatExtractor", verifier="xfeat"),
-        "xfeat-1024": Part("xfeat", "XFeatExtractor", verifier="xfeat"),
+        "rootsift-2048": Part("verification.rootsift", "RootSiftExtractor", verifier="rootsift"),
+        "xfeat-640": Part("verification.xfeat", "XFeatExtractor", verifier="xfeat"),
+        "xfeat-1024": Part("verification.xfeat", "XFeatExtractor", verifier="xfeat"),
         # mutual nearest neighbours were never measured on DISK: RootSIFT's settings
         # (its learned tier is the verifier "learned")
-        "disk-640": Part("disk", "DiskExtractor", verifier="rootsift"),
+        "disk-640": Part("verification.disk", "DiskExtractor", verifier="rootsift"),
     },
     "matcher": {
-        "lightglue-disk": Part("learned", "LightGlueMatcher"),
-        "lighterglue-xfeat": Part("learned", "LightGlueMatcher"),
+        "lightglue-disk": Part("verification.lightglue", "LightGlueMatcher"),
+        "lighterglue-xfeat": Part("verification.lightglue", "LightGlueMatcher"),
     },
     "verifier": {
-        "rootsift": Part("verify", "build_verifier"),
-        "xfeat": Part("verify", "build_verifier"),  # the product's cascade (XFeat MNN, LighterGlue band)
+        "rootsift": Part("verification.verifier", "build_verifier"),
+        "xfeat": Part("verification.verifier", "build_verifier"),  # the product's cascade (XFeat MNN, LighterGlue band)
         # DISK + LightGlue on every pair it is given (seconds a pair here: evaluation only)
-        "learned": Part("verify", "build_verifier", {"pair_matcher": "lightglue-disk"}, features="disk-640"),
+        "learned": Part("verification.verifier", "build_verifier", {"pair_matcher": "lightglue-disk"}, features="disk-640"),
     },
 }
 GENERIC_VERIFIER = "rootsift"  # features of an extractor this registry does not know
@@ -92,7 +92,7 @@ def load(kind: str, name: str, **options):
 def load_extractor(preset_id: Optional[str] = None, **options):
     """A catalogue extractor (the default when None); a preset that is not an
     extractor, or one this version cannot run, is an ExtractorError naming it."""
-    from .extractor import ExtractorError
+    from .verification.extractor import ExtractorError
     from .models import get_preset
 
     preset_id = preset_id or DEFAULT_EXTRACTOR
@@ -123,7 +123,7 @@ def verifier_for(extractor_id: str) -> str:
 def verifier_config(extractor_id: str, **overrides):
     """The verifier settings measured for an extractor's features (RootSIFT's for
     databases built before XFeat, whose thresholds stay as measured then)."""
-    from .verify import conf
+    from .verification.verifier import conf
 
     return conf(verifier_for(extractor_id), **overrides)
 

@@ -23,9 +23,9 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from . import posterior as post
+from .estimate import posterior as post
 from .errors import Cancelled
-from .feature_rows import comparable  # a damaged feature row excludes only its view
+from .verification.feature_rows import comparable  # a damaged feature row excludes only its view
 
 EXCLUDE_MARGIN = 64  # extra hits fetched when panoramas are left out of the search
 
@@ -96,7 +96,7 @@ class DatabaseIndex:
     def spacing_at(self, x: float, y: float, exclude=()) -> float:
         """The local spacing of the references around (x, y) (cells.local_spacing),
         the left-out panoramas' views not counted."""
-        from .cells import SPACING_REACH_M, local_spacing
+        from .database.cells import SPACING_REACH_M, local_spacing
 
         grid = self.db.cell_grid()
         r = SPACING_REACH_M
@@ -134,7 +134,7 @@ def retrieve(query, embedder, index, top_k: int, area=None, exclude=(), report=N
     hits = index.search(vector, int(top_k), area=area, exclude=exclude)
     searched = []
     if cells is not None and hits:
-        from .cells import cell_prior, chosen_cells
+        from .database.cells import cell_prior, chosen_cells
 
         prior = cell_prior([v for v, _ in hits], [s for _, s in hits], cells.tau, cells.cell_m)
         keys = chosen_cells(prior, cells.mass, cells.max_cells)
@@ -256,7 +256,7 @@ def estimate(candidates: List[Candidate], query_size, posterior_config: post.Pos
     (posterior.bounded_radius). ``query_camera``: the query's pinhole per FOV for the
     pose (localize.pose_stage; None: a photo's, principal point centred).
     ``buildings`` (buildings.BuildingMap or None): footprints give the bearing lines a
-    range (engine/facades.py) and the posterior its building prior."""
+    range (engine/estimate/facades.py) and the posterior its building prior."""
     timings = {} if timings is None else timings
     t0 = time.perf_counter()
     stage = None
@@ -300,8 +300,8 @@ def pose_inputs(candidates, query_size):
     references whose camera is known exactly). A view that knows its own cut
     (``view_size``, ``min_elevation``: the evaluation's) says so; a database view is
     cut as the ingest cuts."""
-    from .localize import PoseInput
-    from .pose import view_intrinsics
+    from .estimate.bearings import PoseInput
+    from .estimate.relative_pose import view_intrinsics
 
     out = []
     for c in candidates:
@@ -317,12 +317,12 @@ def pose_inputs(candidates, query_size):
 
 
 def pose_stage_for(candidates, query_size, hfov=None, query_camera=None, buildings=None):
-    from .localize import pose_stage
+    from .estimate.bearings import pose_stage
 
     inputs = pose_inputs(candidates, query_size)
     footprints = None
     if buildings is not None and inputs:
-        from .facades import MAX_FACADE_M
+        from .estimate.facades import MAX_FACADE_M
 
         footprints = buildings.around(sorted({(p.x, p.y) for p in inputs}), MAX_FACADE_M)
     return pose_stage(query_size, inputs, hfov, query_camera, footprints)
@@ -345,7 +345,7 @@ def apply_pose_stage(stage, p, candidates):
     pose did (bearing, note). Returns (heading, heading_sd) or (None, None)."""
     if stage is None or not stage.observations:
         return None, None
-    from .localize import fuse_heading
+    from .estimate.bearings import fuse_heading
 
     win = {g.key for g in p.groups if g.cluster == p.winning_cluster and g.verified}
     heading, heading_sd = fuse_heading([o for o in stage.observations if o.group in win])

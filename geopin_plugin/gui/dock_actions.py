@@ -50,7 +50,7 @@ class DockResultActions:
         if cand.view.view_id not in item.reference_images:
             self.summary_label.setText(tr("No reference image for view {0}").format(cand.view.view_id))
             return None
-        from ..engine.viewcone import view_cone
+        from ..engine.estimate.viewcone import view_cone
         from .match_viewer import MatchViewer
 
         viewer = MatchViewer(item.query_image, item.result.candidates, item.reference_images,

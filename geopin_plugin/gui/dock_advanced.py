@@ -1,6 +1,6 @@
 """The dock's "Advanced" section: candidates retrieved (TOP_K) and verified
 (VERIFY_TOP), the search area (everywhere, the map extent or a polygon layer), the
-building outlines (none, PDOK BAG or a polygon layer: engine/buildings.py) and the
+building outlines (none, PDOK BAG or a polygon layer: engine/estimate/buildings.py) and the
 background map. Values persist as GeoPin/ settings."""
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -131,7 +131,7 @@ class AdvancedBox(QgsCollapsibleGroupBox):
         if layer is None:
             raise ValueError(tr("Choose a polygon layer for the building outlines"))
         from .. import parcel_layers as pl
-        from ..engine.buildings import BuildingMap
+        from ..engine.estimate.buildings import BuildingMap
         from ..engine.pdok.features import parse_buildings
 
         source, name = LayerSource(layer), layer.name()

@@ -18,7 +18,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from ..engine.coverage import FAR_OUTSIDE_M
+from ..engine.database.coverage import FAR_OUTSIDE_M
 from ..i18n import label_text, number, tr
 from ..result_layers import cone_summary, file_stem, is_located, layer_kind
 

@@ -4,7 +4,7 @@ Three rows — Python packages, models, reference database — each green, or re
 a fix one click away that needs no terminal: install the dependencies, install
 models from a file (Models…), choose or create a database. The checklist hides
 itself once every row is green. Under the database picker a line says what the
-chosen file is (engine/db_check.py: a GeoPin database with its views, area and
+chosen file is (engine/database/db_check.py: a GeoPin database with its views, area and
 models, or a results GeoPackage / other file, refused at once); Locate stays off
 while the chosen file cannot be searched.
 
@@ -100,7 +100,7 @@ class FirstRunChecklist(QFrame):
     # --- the checks ------------------------------------------------------------------
     def refresh(self):
         """Run the three checks (cheap: find_spec, sha256 of the runtime models, a read-only query)."""
-        from ..engine import db_check
+        from ..engine.database import db_check
         from ..engine import model_install
 
         missing = deps.missing()

@@ -88,7 +88,7 @@ class LocateTask(QgsTask):
             exif_gps = None
             if self.exif.get("lat") is not None and self.exif.get("lon") is not None:
                 exif_gps = (self.exif["lat"], self.exif["lon"])
-                from ..engine.coverage import distance_to_coverage_m
+                from ..engine.database.coverage import distance_to_coverage_m
 
                 self.coverage_m = distance_to_coverage_m(self.database_path, *exif_gps)
             buildings, http = self._building_map()
@@ -131,7 +131,7 @@ class LocateTask(QgsTask):
             return self.buildings, None
         from qgis.core import QgsApplication
 
-        from ..engine.buildings import BuildingMap, pdok_source
+        from ..engine.estimate.buildings import BuildingMap, pdok_source
         from ..engine.pdok.cache import PdokCache
         from ..engine.pdok.fetch import PdokFetcher
         from ..qgis_http import QgisHttpClient

@@ -1,7 +1,7 @@
 """Query and reference side by side with the verified (inlier) matches drawn as
 lines; each image labelled ("Your photo" / the reference's source, date and
 licence); a line saying which reference pinned the camera heading (the view
-cone's, engine/viewcone.py); Previous/Next step through the candidates and tell
+cone's, engine/estimate/viewcone.py); Previous/Next step through the candidates and tell
 the dock which one is shown (it highlights it on the map)."""
 import numpy as np
 from qgis.PyQt.QtCore import Qt
@@ -112,7 +112,7 @@ class MatchViewer(QDialog):
         return self.candidates[self.index] if self.candidates else None
 
     def show_candidate(self, index):
-        from ..engine.matchviz import draw_matches
+        from ..engine.verification.matchviz import draw_matches
 
         if not self.candidates:
             self.caption.setText(tr("No reference images to show"))

@@ -1,6 +1,6 @@
 """The dock's "Parcels and addresses" section.
 
-After a locate, *Find parcels and addresses* runs engine/whatisinview.py in a
+After a locate, *Find parcels and addresses* runs engine/pdok/whatisinview.py in a
 QgsTask (PDOK through QGIS's network stack, cached in the profile's
 geopin/pdok_cache.gpkg), lists the top parcels and buildings (with their
 addresses) and their probabilities, adds the styled layers and highlights the
@@ -31,7 +31,7 @@ def service_urls():
 
 
 def posterior_grid(geo):
-    from ..engine.parcels import DensityGrid
+    from ..engine.pdok.parcels import DensityGrid
 
     if geo.posterior is not None and geo.posterior.size and geo.geotransform is not None:
         return DensityGrid(geo.posterior, geo.geotransform)
@@ -51,7 +51,7 @@ class ParcelsTask(QgsTask):
         self.answer, self.error = None, ""
 
     def run(self):
-        from ..engine import whatisinview as wv
+        from ..engine.pdok import whatisinview as wv
         from ..engine.pdok.cache import PdokCache
         from ..engine.pdok.fetch import PdokFetcher
         from ..qgis_http import QgisHttpClient
@@ -144,7 +144,7 @@ class ParcelsPanel(QgsCollapsibleGroupBox):
 
     # --- results ------------------------------------------------------------------------------
     def show_answer(self, answer):
-        from ..engine.whatisinview import percent
+        from ..engine.pdok.whatisinview import percent
         from ..parcel_layers import answer_layers
 
         self.answer = answer

@@ -105,8 +105,9 @@ def test_a_located_photo_the_album_puts_elsewhere_is_flagged():
 def test_a_degraded_lund_frame_is_located_from_its_neighbours(datasets_dir, tmp_path):
     """Lund frames 25, 26 (its top quarter only: sky and roof edges) and 27, against the
     other Lund photos: 26 fails alone and the album puts it within 25 m."""
-    from geopin.geopin_plugin.engine import evaluate as ev
-    from geopin.geopin_plugin.engine.album_protocols import lund_album
+    from geopin.geopin_plugin.engine.evaluation.config import EvalConfig
+    from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner
+    from geopin.geopin_plugin.engine.evaluation.album_protocols import lund_album
 
     full = lund_album(datasets_dir)
     wanted = {"lund/25.jpg", "lund/26.jpg", "lund/27.jpg"}
@@ -115,8 +116,8 @@ def test_a_degraded_lund_frame_is_located_from_its_neighbours(datasets_dir, tmp_
     keys = [q.item.key for q in queries]
     protocol = replace(full, name="lund-album-3", references=[r for r in full.references if r.group.startswith("lund/")],
                        queries=queries, albums=[keys])
-    alone = ev.ProtocolRunner(protocol, ev.EvalConfig(), cache_dir=tmp_path).run()
-    album = ev.ProtocolRunner(protocol, ev.EvalConfig(album="walking"), cache_dir=tmp_path).run()
+    alone = ProtocolRunner(protocol, EvalConfig(), cache_dir=tmp_path).run()
+    album = ProtocolRunner(protocol, EvalConfig(album="walking"), cache_dir=tmp_path).run()
     assert alone[1].label == "no match"
     assert album[1].position_method == "album" and album[1].label == "uncertain"
     assert album[1].error_m <= 25.0 < alone[1].error_m
@@ -128,7 +129,7 @@ def test_a_degraded_lund_frame_is_located_from_its_neighbours(datasets_dir, tmp_
 
 def test_album_protocols_say_which_frames_are_degraded(datasets_dir):
     from geopin.geopin_plugin.engine.evaluation import catalogue
-    from geopin.geopin_plugin.engine.album_protocols import OVERTOOM_WALK
+    from geopin.geopin_plugin.engine.evaluation.album_protocols import OVERTOOM_WALK
 
     lund = catalogue.builtin_protocol("lund-album", datasets_dir)
     assert len(lund.queries) == 29 and lund.albums == [[q.item.key for q in lund.queries]]

@@ -164,7 +164,7 @@ def _rgb(path):
 @pytest.mark.timeout(600)
 def test_disk_onnx_matches_kornia(built, datasets_dir):
     import torch
-    from geopin.geopin_plugin.engine.disk import DiskExtractor, nms_keypoints
+    from geopin.geopin_plugin.engine.verification.disk import DiskExtractor, nms_keypoints
 
     d, _, _ = built
     bm = load_build_module()
@@ -224,8 +224,8 @@ def _torch_matcher_references(core, matcher, f0, f1):
 @pytest.mark.timeout(600)
 def test_lightglue_onnx_matches_kornia(built, datasets_dir):
     from kornia.feature import LightGlue  # noqa: F401  (the torch reference)
-    from geopin.geopin_plugin.engine.disk import DiskExtractor
-    from geopin.geopin_plugin.engine.learned import LightGlueMatcher
+    from geopin.geopin_plugin.engine.verification.disk import DiskExtractor
+    from geopin.geopin_plugin.engine.verification.lightglue import LightGlueMatcher
 
     d, _, _ = built
     bm = load_build_module()
@@ -236,7 +236,7 @@ def test_lightglue_onnx_matches_kornia(built, datasets_dir):
     matcher = LightGlueMatcher("lightglue-disk", models_directory=d)
     _assert_matches_torch(core, matcher, f0, f1, min_matches=50)
     # the learned tier through the verifier
-    from geopin.geopin_plugin.engine.verify import MIN_INLIERS, LearnedVerifier, Verifier
+    from geopin.geopin_plugin.engine.verification.verifier import MIN_INLIERS, LearnedVerifier, Verifier
 
     v = Verifier(matcher=matcher).verify(f0, {0: f1})[0]
     assert v.tier == "lightglue-disk" and v.verified and v.inliers >= 2 * MIN_INLIERS
@@ -277,7 +277,7 @@ def _xfeat_reference():
 def test_xfeat_onnx_matches_the_torch_reference(built, datasets_dir):
     import cv2
     import torch
-    from geopin.geopin_plugin.engine.xfeat import XFeatExtractor
+    from geopin.geopin_plugin.engine.verification.xfeat import XFeatExtractor
 
     d, _, _ = built
     ref = _xfeat_reference()
@@ -311,8 +311,8 @@ def test_xfeat_onnx_matches_the_torch_reference(built, datasets_dir):
 
 @pytest.mark.timeout(600)
 def test_xfeat_masks_and_any_image_size(built, datasets_dir):
-    from geopin.geopin_plugin.engine.rootsift import bottom_mask
-    from geopin.geopin_plugin.engine.xfeat import XFeatExtractor
+    from geopin.geopin_plugin.engine.verification.rootsift import bottom_mask
+    from geopin.geopin_plugin.engine.verification.xfeat import XFeatExtractor
 
     d, _, _ = built
     ex = XFeatExtractor(M.DEFAULT_EXTRACTOR, models_directory=d)
@@ -329,8 +329,8 @@ def test_xfeat_masks_and_any_image_size(built, datasets_dir):
 
 @pytest.mark.timeout(600)
 def test_lighterglue_onnx_matches_torch(built, datasets_dir):
-    from geopin.geopin_plugin.engine.learned import LightGlueMatcher
-    from geopin.geopin_plugin.engine.xfeat import XFeatExtractor
+    from geopin.geopin_plugin.engine.verification.lightglue import LightGlueMatcher
+    from geopin.geopin_plugin.engine.verification.xfeat import XFeatExtractor
 
     d, _, _ = built
     bm = load_build_module()

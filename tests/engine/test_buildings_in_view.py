@@ -15,15 +15,15 @@ for _dir in (Path(__file__).resolve().parents[1], Path(__file__).resolve().paren
         sys.path.insert(0, str(_dir))
 import geolocation_db  # noqa: E402
 
-from geopin.geopin_plugin.engine import buildings as B  # noqa: E402
-from geopin.geopin_plugin.engine import whatisinview as wv  # noqa: E402
+from geopin.geopin_plugin.engine.estimate import buildings as B  # noqa: E402
+from geopin.geopin_plugin.engine.pdok import whatisinview as wv  # noqa: E402
 from geopin.geopin_plugin.engine.geo import wgs84_to_rd  # noqa: E402
 from geopin.geopin_plugin.engine.images import load_image  # noqa: E402
 from geopin.geopin_plugin.engine.panorama import perspective_view  # noqa: E402
-from geopin.geopin_plugin.engine.parcels import DensityGrid  # noqa: E402
+from geopin.geopin_plugin.engine.pdok.parcels import DensityGrid  # noqa: E402
 from geopin.geopin_plugin.engine.pdok.fetch import AreaData  # noqa: E402
 from geopin.geopin_plugin.engine.pipeline import Geolocator  # noqa: E402
-from geopin.geopin_plugin.engine.viewcone import cone_ring, view_cone  # noqa: E402
+from geopin.geopin_plugin.engine.estimate.viewcone import cone_ring, view_cone  # noqa: E402
 
 pytestmark = pytest.mark.timeout(900)
 

@@ -6,9 +6,11 @@ import pytest
 from fixtures_refdb import make_photos
 from refdb_helpers import PixelEmbedder
 
-from geopin.geopin_plugin.engine import cells, ingest, stages
+from geopin.geopin_plugin.engine.database import cells
+from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine import stages
 from geopin.geopin_plugin.engine.geo import points_in_polygons
-from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -103,7 +105,7 @@ def test_local_spacing_is_the_nearest_references_distance_to_its_neighbour():
 
 
 def test_the_error_radius_is_bounded_by_the_spacing_once_something_verified():
-    from geopin.geopin_plugin.engine.posterior import PosteriorConfig, bounded_radius
+    from geopin.geopin_plugin.engine.estimate.posterior import PosteriorConfig, bounded_radius
 
     c = PosteriorConfig()
     assert bounded_radius(20.0, 4.0, c) == pytest.approx(3.0)  # 0.75 x 4 m = 3 m: the floor

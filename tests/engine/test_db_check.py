@@ -5,12 +5,13 @@ import sqlite3
 from fixtures_refdb import make_photos
 from refdb_helpers import PixelEmbedder
 
-from geopin.geopin_plugin.engine import db_check, ingest
-from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+from geopin.geopin_plugin.engine.database import db_check
+from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
 
 def test_layer_name_is_the_stores():
-    from geopin.geopin_plugin.engine.store import schema
+    from geopin.geopin_plugin.engine.database.store import schema
 
     assert db_check.LAYER == schema.LAYER
 

@@ -1,4 +1,4 @@
-"""Range from facades and the building prior (engine/facades.py, engine/buildings.py).
+"""Range from facades and the building prior (engine/estimate/facades.py, engine/estimate/buildings.py).
 
 A synthetic street (two footprints, facade points projected into a reference and a
 query camera with pixel noise) checks the geometry exactly; the shared BAG panden
@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from geopin.geopin_plugin.engine import buildings as B
-from geopin.geopin_plugin.engine import facades as F
-from geopin.geopin_plugin.engine import localize
-from geopin.geopin_plugin.engine import pose as P
-from geopin.geopin_plugin.engine.density import TileGrid
+from geopin.geopin_plugin.engine.estimate import buildings as B
+from geopin.geopin_plugin.engine.estimate import facades as F
+from geopin.geopin_plugin.engine.estimate import bearings as localize
+from geopin.geopin_plugin.engine.estimate import relative_pose as P
+from geopin.geopin_plugin.engine.estimate.density import TileGrid
 from geopin.geopin_plugin.engine.pdok.features import Building
 
 

@@ -9,14 +9,14 @@ import cv2
 import numpy as np
 import pytest
 
-from geopin.geopin_plugin.engine import buildings as B
-from geopin.geopin_plugin.engine import localize, pose
-from geopin.geopin_plugin.engine import posterior as post
+from geopin.geopin_plugin.engine.estimate import buildings as B
+from geopin.geopin_plugin.engine.estimate import bearings as localize, relative_pose as pose
+from geopin.geopin_plugin.engine.estimate import posterior as post
 from geopin.geopin_plugin.engine.registry import load_extractor
 from geopin.geopin_plugin.engine.geo import wgs84_to_rd
 from geopin.geopin_plugin.engine.models import DEFAULT_EXTRACTOR
 from geopin.geopin_plugin.engine.panorama import DEFAULT_MIN_ELEVATION_DEG, perspective_view, perspective_views
-from geopin.geopin_plugin.engine.verify import Verifier
+from geopin.geopin_plugin.engine.verification.verifier import Verifier
 from geopin.geopin_plugin.engine.registry import verifier_config as config_for
 
 QUERY = ("TMX7315120208-000105_pano_0001_002993", 337.5, 65.0)  # amsterdam-lopo's phone-like view

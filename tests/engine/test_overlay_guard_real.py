@@ -1,4 +1,4 @@
-"""Issue 23 on real shared panoramas: a generated nadir cap (engine/overlays.py),
+"""Issue 23 on real shared panoramas: a generated nadir cap (engine/evaluation/overlays.py),
 identical in panoramas of different places and cut as the references are cut (90°,
 the -22° shift), verifies the two places when the overlay guards are off, and no
 longer does with them (verify.STATIC_DISPLACEMENT, MIN_EXTENT); the same cap in two
@@ -9,9 +9,9 @@ import pytest
 
 from geopin.geopin_plugin.engine.registry import load_extractor
 from geopin.geopin_plugin.engine.models import DEFAULT_EXTRACTOR
-from geopin.geopin_plugin.engine.overlays import paint_cap
+from geopin.geopin_plugin.engine.evaluation.overlays import paint_cap
 from geopin.geopin_plugin.engine.panorama import perspective_views
-from geopin.geopin_plugin.engine.verify import Verifier, replace
+from geopin.geopin_plugin.engine.verification.verifier import Verifier, replace
 from geopin.geopin_plugin.engine.registry import verifier_config as config_for
 
 HEADINGS = (0.0, 90.0, 180.0, 270.0)

@@ -3,10 +3,10 @@ same pixels into every image of a rig, the protocols hold same-rig and phone-lik
 queries, the displacement measures, and the confidence rule for disagreeing evidence."""
 import numpy as np
 
-from geopin.geopin_plugin.engine import posterior as post
+from geopin.geopin_plugin.engine.estimate import posterior as post
 from geopin.geopin_plugin.engine.evaluation import catalogue
 from geopin.geopin_plugin.engine.evaluation.items import render_items
-from geopin.geopin_plugin.engine.matching import displacement, vertical_extent
+from geopin.geopin_plugin.engine.verification.geometry import displacement, vertical_extent
 
 
 def test_amsterdam_overlay_has_same_rig_and_phone_queries():

@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pdok_fixture import neighbourhood  # noqa: E402
 
-from geopin.geopin_plugin.engine import parcels as pc  # noqa: E402
+from geopin.geopin_plugin.engine.pdok import parcels as pc  # noqa: E402
 from geopin.geopin_plugin.engine.pdok.features import (Building, Parcel, parse_addresses, parse_buildings,  # noqa: E402
                                                        parse_parcels)
 

@@ -12,8 +12,8 @@ from pdok_fixture import RD, PdokFixtureServer  # noqa: E402
 from geopin.geopin_plugin.engine.pdok.cache import PdokCache  # noqa: E402
 from geopin.geopin_plugin.engine.pdok.client import Limits, PdokError, service_client  # noqa: E402
 from geopin.geopin_plugin.engine.pdok.fetch import PdokFetcher  # noqa: E402
-from geopin.geopin_plugin.engine.sources.base import RetryPolicy  # noqa: E402
-from geopin.geopin_plugin.engine.sources.http import UrllibHttpClient  # noqa: E402
+from geopin.geopin_plugin.engine.net.transport import RetryPolicy  # noqa: E402
+from geopin.geopin_plugin.engine.net.urllib_client import UrllibHttpClient  # noqa: E402
 
 CENTRE = (119000.0, 486000.0)
 AREA = (CENTRE[0] - 60, CENTRE[1] - 60, CENTRE[0] + 60, CENTRE[1] + 60)

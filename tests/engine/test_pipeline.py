@@ -121,7 +121,7 @@ def test_models_are_loaded_once(small_db):
 def test_bad_databases_fail_before_any_work(tmp_path):
     from refdb_helpers import OrbExtractor, PixelEmbedder
 
-    from geopin.geopin_plugin.engine import ingest
+    from geopin.geopin_plugin.engine.builder import ingest
 
     with pytest.raises(PipelineError, match="not found"):
         Geolocator(tmp_path / "missing.gpkg")
@@ -151,11 +151,11 @@ def test_a_rootsift_database_still_locates_and_an_upgrade_adds_xfeat(small_db, t
     import shutil
     import sqlite3
 
-    from geopin.geopin_plugin.engine import ingest
-    from geopin.geopin_plugin.engine.rootsift import RootSiftExtractor
+    from geopin.geopin_plugin.engine.builder import ingest
+    from geopin.geopin_plugin.engine.verification.rootsift import RootSiftExtractor
     from geopin.geopin_plugin.engine.models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
     from geopin.geopin_plugin.engine.registry import shared as _model
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
     db, (lat, lon), query, _ = small_db
     old = tmp_path / "old.gpkg"
@@ -201,7 +201,7 @@ def test_stored_xfeat_features_are_compact_and_fast_to_read(small_db):
     import time
 
     from geopin.geopin_plugin.engine.models import DEFAULT_EXTRACTOR
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
     db = small_db[0]
     with ReferenceDatabase.open(db) as ref:

@@ -9,12 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
-from geopin.geopin_plugin.engine import localize, pose
+from geopin.geopin_plugin.engine.estimate import bearings as localize, relative_pose as pose
 from geopin.geopin_plugin.engine.registry import load_extractor
 from geopin.geopin_plugin.engine.geo import wgs84_to_rd
 from geopin.geopin_plugin.engine.models import DEFAULT_EXTRACTOR
 from geopin.geopin_plugin.engine.panorama import VIEW_SIZE, perspective_view, perspective_views
-from geopin.geopin_plugin.engine.verify import Verifier, replace
+from geopin.geopin_plugin.engine.verification.verifier import Verifier, replace
 from geopin.geopin_plugin.engine.registry import verifier_config as config_for
 
 QUERY = ("TMX7316010203-001631_pano_0000_000280", 247.5, 65.0)  # pano, heading, fov (phone-like, centred)

@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from geopin.geopin_plugin.engine import calibration
-from geopin.geopin_plugin.engine import posterior as post
-from geopin.geopin_plugin.engine.posterior import Observation, PosteriorConfig
+from geopin.geopin_plugin.engine.estimate import calibration
+from geopin.geopin_plugin.engine.estimate import posterior as post
+from geopin.geopin_plugin.engine.estimate.posterior import Observation, PosteriorConfig
 
 X0, Y0 = 120000.0, 487000.0  # Amsterdam in RD New
 
@@ -169,7 +169,7 @@ def test_nothing_verified_anchors_on_most_inliers_not_on_dense_coverage():
 
 
 def _line_toward(ox, oy, tx, ty, sd=3.0, group="g"):
-    from geopin.geopin_plugin.engine.localize import BearingLine
+    from geopin.geopin_plugin.engine.estimate.bearings import BearingLine
 
     return BearingLine(ox, oy, math.degrees(math.atan2(tx - ox, ty - oy)) % 360.0, sd, group)
 

@@ -8,9 +8,9 @@ import pytest
 
 from geopin.geopin_plugin.engine import stages
 from geopin.geopin_plugin.engine.errors import Cancelled
-from geopin.geopin_plugin.engine.posterior import PosteriorConfig
+from geopin.geopin_plugin.engine.estimate.posterior import PosteriorConfig
 from geopin.geopin_plugin.engine.types import LocalFeatures
-from geopin.geopin_plugin.engine.verify import Verification
+from geopin.geopin_plugin.engine.verification.verifier import Verification
 
 
 @dataclass

@@ -4,11 +4,11 @@ import cv2
 import numpy as np
 import pytest
 
-from geopin.geopin_plugin.engine.rootsift import bottom_mask
+from geopin.geopin_plugin.engine.verification.rootsift import bottom_mask
 from geopin.geopin_plugin.engine.registry import load_extractor
 from geopin.geopin_plugin.engine.types import LocalFeatures
-from geopin.geopin_plugin.engine.verify import (
-    FAST_KEYPOINTS, MIN_INLIERS, MIN_SPREAD, Verifier, VerifyConfig, coverage, mutual_matches)
+from geopin.geopin_plugin.engine.verification.verifier import (FAST_KEYPOINTS, MIN_INLIERS, MIN_SPREAD, Verifier,
+                                                               VerifyConfig, coverage, mutual_matches)
 
 
 def texture(h=768, w=1024, seed=0):

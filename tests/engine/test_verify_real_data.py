@@ -10,7 +10,7 @@ import pytest
 from geopin.geopin_plugin.engine.registry import load_extractor
 from geopin.geopin_plugin.engine.models import DEFAULT_EXTRACTOR
 from geopin.geopin_plugin.engine.panorama import perspective_views
-from geopin.geopin_plugin.engine.verify import Verifier, replace
+from geopin.geopin_plugin.engine.verification.verifier import Verifier, replace
 from geopin.geopin_plugin.engine.registry import verifier_config as config_for
 
 HEADINGS = list(range(0, 360, 45))

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from geopin.geopin_plugin.engine import viewcone as vc
+from geopin.geopin_plugin.engine.estimate import viewcone as vc
 from geopin.geopin_plugin.engine.geo import angle_between
 
 

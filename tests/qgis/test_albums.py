@@ -32,7 +32,7 @@ def walk(small_db, datasets_dir, tmp_path_factory):
     from geopin.geopin_plugin.engine.geo import wgs84_to_rd
     from geopin.geopin_plugin.engine.images import load_image
     from geopin.geopin_plugin.engine.panorama import perspective_view
-    from geopin.geopin_plugin.engine.perturb import apply
+    from geopin.geopin_plugin.engine.evaluation.perturb import apply
 
     folder = tmp_path_factory.mktemp("album")
     row = geolocation_db.manifest(datasets_dir)[geolocation_db.LEFT_OUT]

@@ -98,7 +98,7 @@ def test_point_layer_gives_positions(qgis_app, tmp_path, alg_module):
     results, _ = run_alg(alg_module, {"INPUT": str(folder), "COORDINATES_LAYER": layer, "PATH_FIELD": "file",
                                       "DATABASE": str(db), "MODEL": 0})
     assert (results["ADDED"], results["FAILED"]) == (3, 0)
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
     with ReferenceDatabase.open(db) as rdb:
         views = sorted(rdb.views(rdb.ids()), key=lambda v: v.image_path)
@@ -152,7 +152,7 @@ def test_qgis_process_end_to_end_with_real_models(tmp_path):
     results = json.loads(proc.stdout)["results"]
     assert (results["ADDED"], results["FAILED"], results["VIEWS"]) == (2, 1, 2)
     assert "broken.jpg" in (tmp_path / "errors.csv").read_text()
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
     with ReferenceDatabase.open(db) as rdb:
         assert rdb.meta["model_preset"] == models.DEFAULT_EMBEDDER and rdb.count == 2

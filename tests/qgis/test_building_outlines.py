@@ -34,7 +34,7 @@ def test_my_polygon_layer_without_a_layer_is_a_clear_error(qgis_app, tmp_path):
 
 
 def test_the_users_building_layer_keeps_the_camera_out_of_buildings(qgis_app, small_db, datasets_dir, tmp_path):
-    from geopin.geopin_plugin.engine import buildings as B
+    from geopin.geopin_plugin.engine.estimate import buildings as B
 
     bag = datasets_dir / "amsterdam-bag" / "bag_pand_amsterdam_2019.gpkg"
     if not bag.exists():
@@ -59,7 +59,7 @@ def test_the_docks_advanced_section_chooses_the_outlines(qgis_app, project, data
     from qgis.PyQt.QtTest import QTest
 
     from geopin.geopin_plugin import settings
-    from geopin.geopin_plugin.engine.buildings import BuildingMap
+    from geopin.geopin_plugin.engine.estimate.buildings import BuildingMap
     from geopin.geopin_plugin.gui.dock_advanced import AdvancedBox
 
     bag = datasets_dir / "amsterdam-bag" / "bag_pand_amsterdam_2019.gpkg"

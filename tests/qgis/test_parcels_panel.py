@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pdok_fixture import PdokFixtureServer  # noqa: E402
 from qgis_helpers import wait_for  # noqa: E402
 
-from geopin.geopin_plugin.engine.parcels import DensityGrid  # noqa: E402
+from geopin.geopin_plugin.engine.pdok.parcels import DensityGrid  # noqa: E402
 
 CENTRE = (122000.0, 488000.0)
 CAMERA = (CENTRE[0] + 4.0, CENTRE[1] + 33.0)

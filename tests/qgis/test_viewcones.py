@@ -16,7 +16,7 @@ import qgis_helpers  # noqa: E402
 from qgis_helpers import wait_for  # noqa: E402
 
 from geopin.geopin_plugin.engine.geo import angle_between  # noqa: E402
-from geopin.geopin_plugin.engine.pose import hfov_from_35mm  # noqa: E402
+from geopin.geopin_plugin.engine.estimate.relative_pose import hfov_from_35mm  # noqa: E402
 
 pytestmark = pytest.mark.timeout(900)
 FOCAL_35MM = 27  # the 65° cut view's focal length in 35 mm terms (65.3° across 1024 x 768)

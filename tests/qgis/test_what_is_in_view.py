@@ -15,7 +15,7 @@ from qgis_helpers import qgis_process, run_algorithm  # noqa: E402
 
 from geopin.geopin_plugin import result_layers as rl  # noqa: E402
 from geopin.geopin_plugin import result_styles  # noqa: E402
-from geopin.geopin_plugin.engine.parcels import DensityGrid  # noqa: E402
+from geopin.geopin_plugin.engine.pdok.parcels import DensityGrid  # noqa: E402
 
 CENTRE = (121000.0, 487000.0)
 PHOTO_A = (CENTRE[0] + 4.0, CENTRE[1] + 33.0)  # in the street north of the middle block

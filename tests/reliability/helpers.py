@@ -8,8 +8,8 @@ from pathlib import Path
 from fixtures_refdb import AMSTERDAM, photo
 from refdb_helpers import PixelEmbedder
 
-from geopin.geopin_plugin.engine import ingest
-from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
 REPO = Path(__file__).resolve().parents[2]
 

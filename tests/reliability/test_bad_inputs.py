@@ -13,9 +13,9 @@ from helpers import build_db, make_photos
 from PIL import Image
 from refdb_helpers import PixelEmbedder
 
-from geopin.geopin_plugin.engine import ingest
+from geopin.geopin_plugin.engine.builder import ingest
 from geopin.geopin_plugin.engine.images import ImageError
-from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
 pytestmark = pytest.mark.timeout(180)
 LAT, LON = AMSTERDAM

@@ -12,9 +12,10 @@ import pytest
 from helpers import REPO, build_db, index_files, make_photos, remount, run_child, top1_is_self
 from refdb_helpers import PixelEmbedder
 
-from geopin.geopin_plugin.engine import ingest
-from geopin.geopin_plugin.engine.index import hnsw
-from geopin.geopin_plugin.engine.refdb import DatabaseError, ReferenceDatabase
+from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.database.index import hnsw
+from geopin.geopin_plugin.engine.database.store import DatabaseError
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -133,7 +134,7 @@ def test_short_index_write_is_detected_and_cleaned_up(tmp_path, record, monkeypa
 TWO_BUILDS = textwrap.dedent("""
     import sys
     from refdb_helpers import PixelEmbedder
-    from geopin.geopin_plugin.engine import ingest
+    from geopin.geopin_plugin.engine.builder import ingest
     r = ingest.build(sys.argv[1], sys.argv[2], PixelEmbedder(), None)
     print("REPORT", r.added, r.skipped, r.failed)
 """)
@@ -158,7 +159,7 @@ def test_two_builds_on_one_database(tmp_path, record):
 
 LOCATES = textwrap.dedent("""
     import sys, time
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
     ok = 0
     for _ in range(6):
         with ReferenceDatabase.open(sys.argv[1]) as db:

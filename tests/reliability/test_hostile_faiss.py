@@ -14,8 +14,8 @@ from helpers import MEMORY_LIMIT, run_child
 
 faiss = pytest.importorskip("faiss")
 
-from geopin.geopin_plugin.engine.index import faiss_ivfpq  # noqa: E402
-from geopin.geopin_plugin.engine.index.faiss_ivfpq import FaissIvfPqIndex  # noqa: E402
+from geopin.geopin_plugin.engine.database.index import faiss_ivfpq  # noqa: E402
+from geopin.geopin_plugin.engine.database.index.faiss_ivfpq import FaissIvfPqIndex  # noqa: E402
 
 pytestmark = pytest.mark.timeout(300)
 DIM = 128
@@ -24,7 +24,7 @@ N = 12_000
 CHILD = textwrap.dedent("""
     import sys
     import numpy as np
-    from geopin.geopin_plugin.engine.index.faiss_ivfpq import FaissIvfPqIndex
+    from geopin.geopin_plugin.engine.database.index.faiss_ivfpq import FaissIvfPqIndex
     ids, q = np.load(sys.argv[2]), np.load(sys.argv[3])
     problem = FaissIvfPqIndex.validate(sys.argv[1], ids, q.shape[1])
     if problem:

@@ -12,10 +12,11 @@ import pytest
 from helpers import make_photos
 from refdb_helpers import OrbExtractor, PixelEmbedder
 
-from geopin.geopin_plugin.engine import ingest, stages
-from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine import stages
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 from geopin.geopin_plugin.engine.types import LocalFeatures
-from geopin.geopin_plugin.engine.verify import Verifier, VerifyConfig
+from geopin.geopin_plugin.engine.verification.verifier import Verifier, VerifyConfig
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.timeout(300)
 
 LOCATE = textwrap.dedent("""
     import sys
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase, DatabaseError
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase, DatabaseError
     try:
         with ReferenceDatabase.open(sys.argv[1]) as db:
             hits = db.search(db.embeddings(db.ids()), k=1)
@@ -27,8 +27,8 @@ LOCATE = textwrap.dedent("""
 BUILD = textwrap.dedent("""
     import sys
     from refdb_helpers import PixelEmbedder
-    from geopin.geopin_plugin.engine import ingest
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+    from geopin.geopin_plugin.engine.builder import ingest
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
     report = ingest.build(sys.argv[2], sys.argv[1], PixelEmbedder(), None)
     with ReferenceDatabase.open(sys.argv[1]) as db:
         hits = db.search(db.embeddings(db.ids()), k=1)

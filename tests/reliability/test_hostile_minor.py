@@ -8,15 +8,16 @@ import pytest
 from helpers import build_db, index_files, make_photos, run_child
 from refdb_helpers import PixelEmbedder
 
-from geopin.geopin_plugin.engine import ingest
+from geopin.geopin_plugin.engine.builder import ingest
 
 pytestmark = pytest.mark.timeout(180)
 
 KILL_AFTER_INDEX_WRITE = textwrap.dedent("""
     import os, signal, sys
     from refdb_helpers import PixelEmbedder
-    from geopin.geopin_plugin.engine import fsutil, ingest
-    from geopin.geopin_plugin.engine.index import hnsw
+    from geopin.geopin_plugin.engine import fsutil
+    from geopin.geopin_plugin.engine.builder import ingest
+    from geopin.geopin_plugin.engine.database.index import hnsw
     real_write, real_atomic = hnsw.write_hnsw, fsutil.atomic_write_bytes
     def write(index, path):  # the index written under its temp name, then killed
         real_write(index, path)

@@ -23,7 +23,7 @@ CHILD = textwrap.dedent("""
         import types
         limits = types.SimpleNamespace()
     from geopin.geopin_plugin.engine.sources.base import SourceError
-    from geopin.geopin_plugin.engine.sources.http import UrllibHttpClient
+    from geopin.geopin_plugin.engine.net.urllib_client import UrllibHttpClient
     limits.MAX_API_PAGES, limits.MAX_API_BYTES = int(sys.argv[3]), int(sys.argv[4])
     src = make_source("panoramax", UrllibHttpClient(timeout=10), base_url=sys.argv[1], sleep=lambda s: None)
     try:

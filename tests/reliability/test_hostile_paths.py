@@ -16,7 +16,7 @@ pytestmark = pytest.mark.timeout(300)
 CHILD = textwrap.dedent("""
     import sys
     from geopin.geopin_plugin.engine.images import ImageError
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
     with ReferenceDatabase.open(sys.argv[1]) as db:
         try:
             rgb = db.load_view_image(int(sys.argv[2]))
@@ -90,7 +90,7 @@ def test_a_database_built_before_roots_were_recorded_keeps_its_sources(tmp_path)
     from helpers import make_photos
     from refdb_helpers import PixelEmbedder
 
-    from geopin.geopin_plugin.engine import ingest
+    from geopin.geopin_plugin.engine.builder import ingest
 
     other = tmp_path / "other_folder"
     make_photos(other, 2, start=10)

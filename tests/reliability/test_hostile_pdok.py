@@ -17,8 +17,8 @@ from helpers import MEMORY_LIMIT, run_child
 
 from geopin.geopin_plugin.engine.pdok.cache import PdokCache
 from geopin.geopin_plugin.engine.pdok.fetch import PdokFetcher
-from geopin.geopin_plugin.engine.sources.base import RetryPolicy
-from geopin.geopin_plugin.engine.sources.http import UrllibHttpClient
+from geopin.geopin_plugin.engine.net.transport import RetryPolicy
+from geopin.geopin_plugin.engine.net.urllib_client import UrllibHttpClient
 
 pytestmark = pytest.mark.timeout(300)
 CX, CY = 121000.0, 487000.0
@@ -162,12 +162,12 @@ def test_a_damaged_cache_entry_is_dropped_and_fetched_again(server, tmp_path, re
 
 CHILD = textwrap.dedent("""
     import json, sys, time
-    from geopin.geopin_plugin.engine import whatisinview as wv
-    from geopin.geopin_plugin.engine.parcels import DensityGrid
+    from geopin.geopin_plugin.engine.pdok import whatisinview as wv
+    from geopin.geopin_plugin.engine.pdok.parcels import DensityGrid
     from geopin.geopin_plugin.engine.pdok.client import Limits, PdokError
     from geopin.geopin_plugin.engine.pdok.fetch import PdokFetcher
     from geopin.geopin_plugin.engine.sources.base import RetryPolicy
-    from geopin.geopin_plugin.engine.sources.http import UrllibHttpClient
+    from geopin.geopin_plugin.engine.net.urllib_client import UrllibHttpClient
     urls = json.loads(sys.argv[1])
     fields = getattr(Limits, "__dataclass_fields__", {})
     limits = Limits(**({"max_total_bytes": int(sys.argv[2])} if "max_total_bytes" in fields else {}))

@@ -13,14 +13,15 @@ import pytest
 from helpers import REPO, build_db, run_child, flip_bit, header, index_files, top1_is_self
 from refdb_helpers import PixelEmbedder
 
-from geopin.geopin_plugin.engine import ingest
-from geopin.geopin_plugin.engine.refdb import DatabaseError, ReferenceDatabase
+from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.database.store import DatabaseError
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
 pytestmark = pytest.mark.timeout(180)
 
 LOCATE_CHILD = textwrap.dedent("""
     import sys
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase, DatabaseError
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase, DatabaseError
     try:
         with ReferenceDatabase.open(sys.argv[1]) as db:
             hits = db.search(db.embeddings(db.ids()), k=1)
@@ -171,8 +172,9 @@ def test_building_a_prefix_named_database_keeps_the_other_index(tmp_path, record
 KILL_CHILD = textwrap.dedent("""
     import os, signal, sys
     from refdb_helpers import PixelEmbedder
-    from geopin.geopin_plugin.engine import fsutil, ingest
-    from geopin.geopin_plugin.engine.index import hnsw
+    from geopin.geopin_plugin.engine import fsutil
+    from geopin.geopin_plugin.engine.builder import ingest
+    from geopin.geopin_plugin.engine.database.index import hnsw
     where = sys.argv[3]
     if where == "index written, before rename":
         real = hnsw.write_hnsw
@@ -226,7 +228,7 @@ def test_kill_9_at_named_moments(tmp_path, record, where):
 
 PARALLEL_REBUILD = textwrap.dedent("""
     import sys
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
     fails = 0
     for _ in range(int(sys.argv[2])):
         try:

@@ -10,8 +10,8 @@ from fixture_server import AREA, MAPILLARY_TOKEN, FixtureServer, grid_points
 from models_for_tests import TinyEmbedder, TinyOrb
 
 from geopin.geopin_plugin.engine.sources import ImageError, SourceImage, make_source
-from geopin.geopin_plugin.engine.sources.base import LimitExceeded
-from geopin.geopin_plugin.engine.sources.http import UrllibHttpClient
+from geopin.geopin_plugin.engine.net.transport import LimitExceeded
+from geopin.geopin_plugin.engine.net.urllib_client import UrllibHttpClient
 from geopin.geopin_plugin.engine.sources.importer import images_dir_for, import_street_imagery
 
 

@@ -8,9 +8,9 @@ from qgis.core import (QgsApplication, QgsAuthMethodConfig, QgsCoordinateReferen
                        QgsCoordinateTransform, QgsProcessingContext, QgsProcessingFeedback, QgsProject,
                        QgsRectangle)
 
-from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 from geopin.geopin_plugin.engine.sources import TransportError
-from geopin.geopin_plugin.engine.sources.base import USER_AGENT
+from geopin.geopin_plugin.engine.net.transport import USER_AGENT
 from geopin.geopin_plugin.qgis_http import QgisHttpClient, auth_token
 from geopin.processing import import_street_imagery as module
 from geopin.processing.provider import GeoPinProvider

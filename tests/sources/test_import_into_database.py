@@ -9,9 +9,9 @@ from fixture_server import AREA, MAPILLARY_TOKEN, grid_points
 from models_for_tests import TinyEmbedder, TinyOrb
 from PIL import Image
 
-from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 from geopin.geopin_plugin.engine.sources import SOURCE_NAMES, AuthError, make_source
-from geopin.geopin_plugin.engine.sources.http import UrllibHttpClient
+from geopin.geopin_plugin.engine.net.urllib_client import UrllibHttpClient
 from geopin.geopin_plugin.engine.sources.importer import import_street_imagery, images_dir_for
 
 HEADINGS = 4  # views per panorama in these tests

@@ -10,7 +10,7 @@ from fixture_server import AREA, MAPILLARY_TOKEN, grid_points
 from models_for_tests import TinyEmbedder, TinyOrb
 
 from geopin.geopin_plugin.engine.sources import HttpResponse, make_source
-from geopin.geopin_plugin.engine.sources.http import UrllibHttpClient
+from geopin.geopin_plugin.engine.net.urllib_client import UrllibHttpClient
 from geopin.geopin_plugin.engine.sources.importer import import_street_imagery
 
 RECORDED = Path(__file__).resolve().parent / "recorded"

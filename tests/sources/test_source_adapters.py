@@ -5,8 +5,9 @@ import pytest
 from fixture_server import AREA, MAPILLARY_TOKEN, grid_points
 
 from geopin.geopin_plugin.engine.sources import (SOURCE_NAMES, AuthError, ImageError, SourceError, make_source)
-from geopin.geopin_plugin.engine.sources.base import USER_AGENT, Area, even_sample, parse_retry_after
-from geopin.geopin_plugin.engine.sources.http import UrllibHttpClient
+from geopin.geopin_plugin.engine.net.transport import USER_AGENT, parse_retry_after
+from geopin.geopin_plugin.engine.sources.spatial import Area, even_sample
+from geopin.geopin_plugin.engine.net.urllib_client import UrllibHttpClient
 
 TOKENS = {"mapillary": MAPILLARY_TOKEN}
 

@@ -1,4 +1,6 @@
-"""Building a reference database, the per-image work apart from the writing:
+"""Building a reference database: ingest.py (``add_records`` for records, ``build`` for a
+folder, the XFeat upgrade of older databases), coords.py (the coordinates CSV), and the
+per-image work apart from the writing:
 
     records ─► commit.Writer.pending (sha256, skip stored) ─► runner ─► work.process_image
             (read, views, embed, local features, JPEG) ─► ImageResult ─► commit.Writer.commit

@@ -9,8 +9,8 @@ import os
 
 from .. import fsutil
 from ..fsutil import sha256_file
-from ..refdb import DatabaseError
-from ..store import StoreError
+from ..database.store import DatabaseError
+from ..database.store import StoreError
 
 
 class Writer:

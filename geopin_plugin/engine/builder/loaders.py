@@ -44,9 +44,9 @@ class CatalogueModels:
 def models_for(embedder, extractor, threads=WORKER_THREADS) -> Optional[CatalogueModels]:
     """A recipe that loads models equal to `embedder` and `extractor` elsewhere, or None."""
     from ..embed import OnnxEmbedder
-    from ..disk import DiskExtractor
-    from ..rootsift import RootSiftExtractor
-    from ..xfeat import XFeatExtractor
+    from ..verification.disk import DiskExtractor
+    from ..verification.rootsift import RootSiftExtractor
+    from ..verification.xfeat import XFeatExtractor
 
     if type(embedder) is not OnnxEmbedder:
         return None

@@ -12,10 +12,10 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from .. import coords as _coords
+from . import coords as _coords
 from .. import geo, images, panorama
-from ..store.viewfiles import encode_jpeg
-from ..views import photo_view
+from ..database.store.viewfiles import encode_jpeg
+from ..database.views import photo_view
 
 MIN_IMAGE_SIDE = 32
 

@@ -23,9 +23,9 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..protocols import Item, item_digest
+from .protocols import Item, item_digest
 from ..types import LocalFeatures
-from ..verify import Verifier
+from ..verification.verifier import Verifier
 from .config import EvalConfig, EvaluationError, make_verifier
 from .items import render_items
 
@@ -140,7 +140,7 @@ _SELECTION_SETTINGS = ("band", "band_min_inliers", "threads", "enough_verified",
 
 def reference_storage(config: EvalConfig) -> str:
     """How the preset's references are stored: its ``storage``, else a new database's."""
-    from ..features import storage_of
+    from ..verification.storage import storage_of
 
     return config.storage or storage_of(config.resolved().extractor)
 
@@ -219,7 +219,7 @@ def _record(v) -> dict:
 def _outcome(rec: dict, min_inliers: int, min_spread: float, decide: bool = True):
     """A cached record as a Verification (no match coordinates), verified decided
     from the thresholds when ``decide``."""
-    from ..verify import Verification
+    from ..verification.verifier import Verification
 
     verified = (rec["inliers"] >= min_inliers and rec["spread"] >= min_spread) if decide else rec["verified"]
     return Verification(int(rec["inliers"]), float(rec["inlier_ratio"]), float(rec["spread"]), bool(verified),
@@ -255,7 +255,7 @@ def learned_verifier_id(config: EvalConfig) -> str:
 
 
 def learned_verify_config(config: EvalConfig):
-    from ..verify import conf
+    from ..verification.verifier import conf
 
     return conf(LEARNED, min_inliers=int(config.resolved().learned_min_inliers))
 
@@ -312,7 +312,7 @@ class ReferenceFeatures:
         self._read: Dict[str, LocalFeatures] = {}
 
     def __call__(self, keys: Sequence[str]) -> Dict[str, LocalFeatures]:
-        from ..features import stored_copy
+        from ..verification.storage import stored_copy
 
         todo = [k for k in keys if k not in self._read]
         if todo and self.ensure:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
-from ..album_protocols import ALBUM_PROTOCOLS
-from ..overlay_protocols import OVERLAY_PROTOCOLS
-from ..protocols import Protocol, amsterdam_lopo, amsterdam_xcond, lund_loo, panoramax
+from .album_protocols import ALBUM_PROTOCOLS
+from .overlay_protocols import OVERLAY_PROTOCOLS
+from .protocols import Protocol, amsterdam_lopo, amsterdam_xcond, lund_loo, panoramax
 
 BUILTIN: Dict[str, Callable[[Optional[Path]], Protocol]] = {
     "amsterdam-lopo": amsterdam_lopo,

@@ -73,10 +73,10 @@ class EvalConfig:
     cell_tau: float = 0.0
     cell_mass: float = 0.0
     cell_max: int = 0
-    # album protocols (engine/album_protocols.py): "" each frame alone; walking /
+    # album protocols (engine/evaluation/album_protocols.py): "" each frame alone; walking /
     # cycling / driving: the album's joint estimate (engine/album.py) with that motion preset
     album: str = ""
-    # building outlines as "the user's layer" (engine/buildings.py): "" none (the
+    # building outlines as "the user's layer" (engine/estimate/buildings.py): "" none (the
     # default, as without outlines), "bag" the shared BAG panden
     # (datasets/amsterdam-bag), or a GeoPackage path; building_prior: the posterior's
     # factor inside footprints (-1: posterior.PosteriorConfig's; 1: no prior)
@@ -88,7 +88,7 @@ class EvalConfig:
 
     def resolved(self) -> "EvalConfig":
         from ..models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
-        from ..verify import LEARNED_MIN_INLIERS
+        from ..verification.verifier import LEARNED_MIN_INLIERS
 
         return replace(self, embedder=self.embedder or DEFAULT_EMBEDDER, extractor=self.extractor or DEFAULT_EXTRACTOR,
                        top_k=int(self.top_k), verify_top=int(self.verify_top), learned_top=int(self.learned_top),
@@ -110,7 +110,7 @@ class EvalConfig:
             posterior = replace(posterior, building_prior=float(c.building_prior))
         cells = None
         if c.cells:
-            from ..cells import CellSearch
+            from ..database.cells import CellSearch
 
             d = CellSearch()
             cells = CellSearch(float(c.cells), c.cell_tau or d.tau, c.cell_mass or d.mass, c.cell_max or d.max_cells)
@@ -200,7 +200,7 @@ def building_map(config: EvalConfig):
         return None
     from pathlib import Path
 
-    from ..buildings import BuildingMap, geopackage_source
+    from ..estimate.buildings import BuildingMap, geopackage_source
     from ..paths import datasets_dir
 
     path = Path(datasets_dir()) / "amsterdam-bag" / "bag_pand_amsterdam_2019.gpkg" \
@@ -219,7 +219,7 @@ def make_verifier(config: EvalConfig):
     if config.tier not in TIERS:
         raise EvaluationError(f"unknown verification tier {config.tier!r}")
     from .. import registry
-    from ..verify import conf
+    from ..verification.verifier import conf
 
     c = config.resolved()
     pc = c.pipeline_config()

@@ -13,17 +13,17 @@ from typing import Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..protocols import Item
+from .protocols import Item
 
 
 def render_items(items: Sequence[Item]) -> Iterator[Tuple[Item, np.ndarray]]:
     """Yield (item, RGB uint8) in the given order; each source file is read once
     per run of consecutive items from it (sort the items by path for that)."""
     from ..images import load_image
-    from ..views import resize_max_side
+    from ..database.views import resize_max_side
     from ..panorama import perspective_view, _prepare
 
-    from ..overlays import CAPS
+    from .overlays import CAPS
 
     current, pano, prepared = None, None, {}
     for it in items:
@@ -36,7 +36,7 @@ def render_items(items: Sequence[Item]) -> Iterator[Tuple[Item, np.ndarray]]:
                 size = (int(it.source_width), max(1, int(round(pano.shape[0] * it.source_width / pano.shape[1]))))
                 pano = cv2.resize(pano, size, interpolation=cv2.INTER_AREA)
             if cap:  # painted into the panorama, before cutting: every view sees its part
-                from ..overlays import paint_cap
+                from .overlays import paint_cap
 
                 pano = paint_cap(pano, cap)
             current, prepared = (it.path, cap, it.source_width), {}
@@ -53,13 +53,13 @@ def render_items(items: Sequence[Item]) -> Iterator[Tuple[Item, np.ndarray]]:
 
 
 def _conditioned(it: Item, rgb: np.ndarray) -> np.ndarray:
-    from ..overlays import CAPS, paint
+    from .overlays import CAPS, paint
 
     if it.overlay and it.overlay not in CAPS:  # on the view or photo, before the phone condition
         rgb = paint(rgb, it.overlay)
     if not it.condition:
         return rgb
-    from ..perturb import apply
+    from .perturb import apply
 
     return apply(rgb, it.condition, it.key)
 

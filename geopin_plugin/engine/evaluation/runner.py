@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import stages
 from ..geo import angle_between, geodesic_distance_m, rd_to_wgs84, wgs84_to_rd
-from ..protocols import Item, Protocol, Query
+from .protocols import Item, Protocol, Query
 from .caches import (LEARNED, CachedEmbedder, CachedExtractor, CachedVerifier, FeatureStore, ReferenceFeatures,
                      VerificationCache, confirm_id, default_cache_dir, learned_parts, learned_verifier_id,
                      learned_verify_config, verifier_id)
@@ -55,7 +55,7 @@ class MaskedIndex:
 
     def spacing_at(self, x: float, y: float, exclude=()) -> float:
         """The local spacing of the references the query may see (cells.local_spacing)."""
-        from ..cells import local_spacing
+        from ..database.cells import local_spacing
 
         visible = self.visible(exclude)
         return local_spacing(self.xs[visible], self.ys[visible], x, y)
@@ -63,13 +63,13 @@ class MaskedIndex:
     def search(self, vector: np.ndarray, k: int, area=None, exclude=(), cells=None) -> List[tuple]:
         visible = self.visible(exclude)
         if cells is not None:  # (cell_m, keys): the views of those cells only
-            from ..cells import cell_key
+            from ..database.cells import cell_key
 
             cell_m, keys = cells
             visible = visible & np.isin(cell_key(self.xs, self.ys, cell_m), np.asarray(list(keys), np.int64))
         refs, qv = self.vectors, vector
         if self.whitening:
-            from ..index.whitening import fit
+            from ..database.index.whitening import fit
 
             key = tuple(sorted(exclude))
             if key not in self._whitenings:
@@ -86,7 +86,7 @@ class ProtocolRunner:
 
     def __init__(self, protocol: Protocol, config: EvalConfig, cache_dir: Optional[Path] = None,
                  calibration=None, log: Callable[[str], None] = None):
-        from ..calibration import CalibrationError, calibration_file, load_calibration
+        from ..estimate.calibration import CalibrationError, calibration_file, load_calibration
 
         self.protocol = protocol
         self.config = config.resolved()
@@ -299,11 +299,11 @@ def query_camera(item):
     principal point is not the cut's)."""
     if getattr(item, "min_elevation", None) is None or not getattr(item, "size", None) or item.pitch:
         return None
-    from ..perturb import REFRAMING
+    from .perturb import REFRAMING
 
     if item.condition in REFRAMING:
         return None
-    from ..pose import view_intrinsics
+    from ..estimate.relative_pose import view_intrinsics
 
     return lambda size, hfov: view_intrinsics(hfov, size, view_size=tuple(item.size),
                                               min_elevation_deg=item.min_elevation)
@@ -330,7 +330,7 @@ class DatabaseRunner:
             group = v.pano_id or f"view:{v.view_id}"
             refs.append(_reference_item(v, group))
         self.ref_by_view = {int(v): r for v, r in zip(db.ids(), refs)}
-        from ..protocols import mark_positives
+        from .protocols import mark_positives
 
         self.protocol = Protocol(name, f"queries against {Path(str(database_path)).name}", refs,
                                  mark_positives(refs, queries, correct_radius_m), correct_radius_m)
@@ -381,7 +381,7 @@ def _reference_item(v, group) -> Item:
     """A database view as a protocol item: its stored copy, or (a database without
     view copies) the view cut from its source as the build cut it."""
     from ..panorama import DEFAULT_MIN_ELEVATION_DEG
-    from ..views import PHOTO_VIEW_MAX_SIDE
+    from ..database.views import PHOTO_VIEW_MAX_SIDE
 
     if v.view_image_path:
         return Item(v.view_image_path, float(v.lat), float(v.lon), group, group)

@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from ..store.schema import APPLICATION_ID, UNDEFINED_SRS, init_geopackage
-from ..store.sqlite import StoreDatabaseError, connect, transaction
+from ..database.store.schema import APPLICATION_ID, UNDEFINED_SRS, init_geopackage
+from ..database.store.sqlite import StoreDatabaseError, connect, transaction
 from . import shapes
 
 LOG = logging.getLogger("geopin.pdok")

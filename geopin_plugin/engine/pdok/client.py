@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Callable, List, Optional, Tuple
 
 from ..errors import Cancelled
-from ..sources.base import HttpClient, RetryPolicy
-from ..sources.transport import LimitExceeded, TransportError, parse_retry_after, sleep_cancelable
+from ..net.transport import HttpClient, RetryPolicy
+from ..net.transport import LimitExceeded, TransportError, parse_retry_after, sleep_cancelable
 from .services import PDOK_PAGE_LIMIT, RD_NEW_URI, SERVICES  # noqa: F401  (re-exported)
 
 LOG = logging.getLogger("geopin.pdok")

@@ -5,8 +5,11 @@
     path = source.download(result.images[0], "/tmp/x.jpg")
 """
 from .amsterdam import AmsterdamSource
-from .base import (Area, AuthError, Cancelled, HttpClient, HttpResponse, ImageError, RetryPolicy, SearchResult,
-                   SourceError, SourceImage, StreetImagerySource, TransportError, USER_AGENT)
+from .spatial import Area
+from .base import AuthError, SearchResult, SourceError, StreetImagerySource
+from ..errors import Cancelled, ImageError
+from ..net.transport import HttpClient, HttpResponse, RetryPolicy, TransportError, USER_AGENT
+from .image import SourceImage
 from .kartaview import KartaViewSource
 from .mapilio import MapilioSource
 from .mapillary import MapillarySource

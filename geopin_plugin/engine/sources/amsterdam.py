@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .base import SourceImage, StreetImagerySource, normalise_heading, pick_size
+from .image import SourceImage
+from .base import StreetImagerySource, normalise_heading, pick_size
 
 SIZES = [(2000, "equirectangular_small"), (4000, "equirectangular_medium"), (8000, "equirectangular_full")]
 

@@ -34,11 +34,9 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 from ..errors import Cancelled, ImageError  # an image the import skips; the caller asked to stop
 from .image import SourceImage
 from .limits import SearchBudget, SearchCapReached, SkippedItems, image_problem
-from .spatial import Area, BBox, even_sample, metres_per_degree, spread_order  # noqa: F401 (re-exported)
-from .transport import (  # noqa: F401 (the sources' interface, importable from here as before)
-    USER_AGENT, RetryPolicy,
-    DOWNLOAD_DEADLINE_S, MAX_BODY_BYTES, MAX_REDIRECTS, SENSITIVE_HEADERS, HttpClient, HttpResponse, LimitExceeded,
-    TransportError, check_scheme, origin, parse_retry_after, sleep_cancelable)
+from .spatial import Area, BBox, even_sample
+from ..net.transport import (RetryPolicy, HttpClient, HttpResponse, LimitExceeded, TransportError, check_scheme, origin,
+                             parse_retry_after, sleep_cancelable)
 
 LOG = logging.getLogger("geopin.sources")
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, List, Optional, Set, Tuple
 
-from .base import LOG, AuthError, Cancelled, ImageError, SourceImage, StreetImagerySource, check_image_bytes
+from .base import LOG, AuthError, StreetImagerySource, check_image_bytes
+from ..errors import Cancelled, ImageError
+from .image import SourceImage
 
 
 @dataclass
@@ -49,8 +51,8 @@ def images_dir_for(database) -> Path:
 
 def stored_source_ids(database, source: str) -> Set[str]:
     """Source ids of ``source`` already in ``database`` (empty when it does not exist yet)."""
-    from ..refdb import ReferenceDatabase
-    from ..store import StoreDatabaseError
+    from ..database.refdb import ReferenceDatabase
+    from ..database.store import StoreDatabaseError
 
     database = Path(database)
     if not database.exists() or database.stat().st_size == 0:
@@ -75,7 +77,7 @@ def safe_name(source_id: str) -> str:
 
 
 def to_record(image: SourceImage, path: Path, source: StreetImagerySource):
-    from ..ingest import ImageRecord
+    from ..builder.ingest import ImageRecord
 
     return ImageRecord(
         path=str(path), lat=image.lat, lon=image.lon, heading=image.heading, capture_time=image.capture_time,
@@ -94,7 +96,7 @@ def import_street_imagery(source: StreetImagerySource, area, database, embedder,
     """Find, download and ingest images of ``source`` inside ``area``. Raises
     AuthError (token) and SourceError (search failed after retries); everything
     that goes wrong with one image is in ``report.errors``."""
-    from ..ingest import add_records
+    from ..builder.ingest import add_records
 
     canceled = is_canceled or (lambda: False)
     say = progress or (lambda fraction, message: None)

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import math
 
-from .base import AuthError, SourceError, SourceImage, StreetImagerySource, metres_per_degree, normalise_heading
+from .base import AuthError, SourceError, StreetImagerySource, normalise_heading
+from .image import SourceImage
+from .spatial import metres_per_degree
 
 
 class KartaViewSource(StreetImagerySource):

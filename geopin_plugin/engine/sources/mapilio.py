@@ -15,7 +15,8 @@ can time out, which the base class reports per cell. Licence: not confirmed.
 """
 from __future__ import annotations
 
-from .base import LOG, SourceError, SourceImage, StreetImagerySource, normalise_heading, pick_size
+from .base import LOG, SourceError, StreetImagerySource, normalise_heading, pick_size
+from .image import SourceImage
 
 SIZES = [(1080, "1080"), (2080, "2080")]
 

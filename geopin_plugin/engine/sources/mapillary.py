@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import json
 
-from .base import (AuthError, SourceImage, StreetImagerySource, iso_from_epoch_ms, normalise_heading, pick_size,
-                   spread_order)
+from .base import AuthError, StreetImagerySource, iso_from_epoch_ms, normalise_heading, pick_size
+from .image import SourceImage
+from .spatial import spread_order
 
 FIELDS = ("id,geometry,computed_geometry,compass_angle,computed_compass_angle,captured_at,is_pano,"
           "camera_type,creator,sequence,thumb_256_url,thumb_1024_url,thumb_2048_url,thumb_original_url")

@@ -17,7 +17,8 @@ with no evidence either way the ingest decides from the file (None).
 """
 from __future__ import annotations
 
-from .base import SourceImage, StreetImagerySource, normalise_heading, pick_size
+from .image import SourceImage
+from .base import StreetImagerySource, normalise_heading, pick_size
 from .limits import MAX_EMPTY_PAGES
 
 SIZES = [(500, "thumb"), (2048, "sd"), (1_000_000, "hd")]

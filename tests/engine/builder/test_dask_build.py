@@ -14,10 +14,10 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from geopin.geopin_plugin.engine import ingest  # noqa: E402
+from geopin.geopin_plugin.engine.builder import ingest  # noqa: E402
 from geopin.geopin_plugin.engine.builder.cluster import DaskRunner  # noqa: E402
 from geopin.geopin_plugin.engine.builder.loaders import models_for  # noqa: E402
-from geopin.geopin_plugin.engine.refdb import ReferenceDatabase  # noqa: E402
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase  # noqa: E402
 
 TESTS_ENGINE = Path(__file__).resolve().parents[1]
 if str(TESTS_ENGINE) not in sys.path:  # pytest runs with --import-mode=importlib

@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from geopin.geopin_plugin.engine import ingest
+from geopin.geopin_plugin.engine.builder import ingest
 from geopin.geopin_plugin.engine.builder import local_runner
 from geopin.geopin_plugin.engine.builder.pool import ProcessRunner, WorkerStartError
-from geopin.geopin_plugin.engine.refdb import DatabaseError, ReferenceDatabase
+from geopin.geopin_plugin.engine.database.store import DatabaseError
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
 PLUGINS_DIR = Path(__file__).resolve().parents[3] / "build" / "plugins"
 TESTS_ENGINE = Path(__file__).resolve().parents[1]
@@ -165,7 +166,8 @@ KILL_WRITER = textwrap.dedent("""
     sys.path.insert(0, {plugins!r}); sys.path.insert(0, {tests!r})
     import refdb_helpers
     from refdb_helpers import PixelEmbedder
-    from geopin.geopin_plugin.engine import ingest, refdb
+    from geopin.geopin_plugin.engine.builder import ingest
+    from geopin.geopin_plugin.engine.database import refdb
     from geopin.geopin_plugin.engine.builder.pool import ProcessRunner
     real = refdb.ReferenceDatabase.add_image
     count = [0]

@@ -7,9 +7,9 @@ from dataclasses import replace
 import numpy as np
 
 from geopin.geopin_plugin.engine.evaluation.caches import CachedVerifier, ItemFeatures, VerificationCache
-from geopin.geopin_plugin.engine.protocols import Item
+from geopin.geopin_plugin.engine.evaluation.protocols import Item
 from geopin.geopin_plugin.engine.types import LocalFeatures
-from geopin.geopin_plugin.engine.verify import Verification, VerifyConfig, conf
+from geopin.geopin_plugin.engine.verification.verifier import Verification, VerifyConfig, conf
 
 QUERY = Item("/data/amsterdam-panoramas/q.jpg", 52.0, 4.0, "q", "q")
 

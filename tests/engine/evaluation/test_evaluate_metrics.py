@@ -4,13 +4,17 @@ CSV round trip, report files, protocol definitions (manifests only, no models)."
 import numpy as np
 import pytest
 
-from geopin.geopin_plugin.engine import evaluate as ev
-from geopin.geopin_plugin.engine import evalreport as er
-from geopin.geopin_plugin.engine import protocols as pr
+from geopin.geopin_plugin.engine.evaluation.config import EvalConfig
+from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner, masked_search
+from geopin.geopin_plugin.engine.evaluation.results import (QueryResult, expected_calibration_error, read_results_csv,
+                                                            reliability, summarize, threshold_for_negatives,
+                                                            write_results_csv)
+from geopin.geopin_plugin.engine.evaluation import report as er
+from geopin.geopin_plugin.engine.evaluation import protocols as pr
 
 
 def _result(i, positive=True, error=5.0, confidence=0.9, label="confident", rank_r=1, rank_v=1, kind="grid90"):
-    return ev.QueryResult(
+    return QueryResult(
         protocol="synthetic", query=f"q{i}", key=f"k{i}", group=f"g{i}", place=f"p{i % 3}", kind=kind,
         positive=positive, truth_lat=52.0 if positive else None, truth_lon=4.9 if positive else None,
         est_lat=52.0, est_lon=4.9, error_m=error if positive else None, confidence=confidence, label=label,
@@ -29,7 +33,7 @@ def test_summary_counts_and_percentages():
         _result(4, positive=False, label="confident", confidence=0.95),  # a confident negative
         _result(5, positive=False, label="no match", confidence=0.0),
     ]
-    s = ev.summarize(res)
+    s = summarize(res)
     assert (s["positives"], s["negatives"]) == (4, 2)
     assert s["within_10m"] == 25.0
     assert s["within_25m"] == 25.0
@@ -49,21 +53,21 @@ def test_summary_counts_and_percentages():
 def test_threshold_lets_at_most_the_rate_of_negatives_through():
     rng = np.random.default_rng(0)
     neg = rng.random(250)
-    t = ev.threshold_for_negatives(neg, 0.01)
+    t = threshold_for_negatives(neg, 0.01)
     assert np.sum(neg >= t) <= 2  # floor(0.01 * 250)
     # and it is the smallest such threshold: the next lower negative would add one more
     assert np.sum(neg >= np.sort(neg)[::-1][2]) == 3
-    assert ev.threshold_for_negatives([0.2, 0.4], 0.01) > 0.4
-    assert ev.threshold_for_negatives([], 0.01) == 0.0
+    assert threshold_for_negatives([0.2, 0.4], 0.01) > 0.4
+    assert threshold_for_negatives([], 0.01) == 0.0
 
 
 def test_reliability_bins_and_ece():
     res = [_result(i, confidence=0.95, error=5.0) for i in range(9)] + [_result(9, confidence=0.95, error=500.0)]
-    rel = ev.reliability(res)
+    rel = reliability(res)
     top = rel[-1]
     assert top["n"] == 10 and top["accuracy"] == pytest.approx(0.9)
     assert sum(b["n"] for b in rel) == 10
-    assert ev.expected_calibration_error(res) == pytest.approx(0.05)
+    assert expected_calibration_error(res) == pytest.approx(0.05)
 
 
 def test_masked_search_equals_search_without_the_excluded_group():
@@ -74,9 +78,9 @@ def test_masked_search_equals_search_without_the_excluded_group():
     groups = np.repeat(np.arange(12), 5)
     q = vecs[3] + 0.01
     visible = groups != 4
-    idx, sims = ev.masked_search(vecs, q, visible, 10)
+    idx, sims = masked_search(vecs, q, visible, 10)
     kept = np.flatnonzero(visible)
-    idx2, sims2 = ev.masked_search(vecs[kept], q, np.ones(len(kept), bool), 10)
+    idx2, sims2 = masked_search(vecs[kept], q, np.ones(len(kept), bool), 10)
     assert list(idx) == list(kept[idx2])
     assert np.allclose(sims, sims2)
     assert not np.isin(idx, np.flatnonzero(groups == 4)).any()
@@ -85,8 +89,8 @@ def test_masked_search_equals_search_without_the_excluded_group():
 
 def test_results_csv_round_trip(tmp_path):
     res = [_result(0), _result(1, positive=False, label="no match", confidence=0.0, rank_r=None, rank_v=None)]
-    path = ev.write_results_csv(res, tmp_path / "t.csv")
-    back = ev.read_results_csv(path)
+    path = write_results_csv(res, tmp_path / "t.csv")
+    back = read_results_csv(path)
     assert [r.key for r in back] == ["k0", "k1"]
     assert back[0].positive and not back[1].positive
     assert back[1].rank_retrieval is None and back[0].rank_verified == 1
@@ -95,13 +99,13 @@ def test_results_csv_round_trip(tmp_path):
 
 
 def test_eval_config_parse():
-    c = ev.EvalConfig.parse("tier=none,top_k=20,verify_top=10,whitening=yes")
+    c = EvalConfig.parse("tier=none,top_k=20,verify_top=10,whitening=yes")
     assert (c.tier, c.top_k, c.verify_top, c.whitening) == ("none", 20, 10, True)
-    assert ev.EvalConfig.parse("") == ev.EvalConfig()
+    assert EvalConfig.parse("") == EvalConfig()
     with pytest.raises(ValueError):
-        ev.EvalConfig.parse("tier=slow")
+        EvalConfig.parse("tier=slow")
     with pytest.raises(ValueError):
-        ev.EvalConfig.parse("colour=blue")
+        EvalConfig.parse("colour=blue")
 
 
 def test_report_files(tmp_path):
@@ -124,12 +128,12 @@ def test_report_files(tmp_path):
 def test_a_preset_runs_the_product_defaults_and_the_report_prints_them(tmp_path):
     from geopin.geopin_plugin.engine.pipeline import PipelineConfig
 
-    default, product = ev.EvalConfig(), PipelineConfig()
+    default, product = EvalConfig(), PipelineConfig()
     assert (default.top_k, default.verify_top, default.position) == (product.top_k, product.verify_top,
                                                                      product.position_method)
-    pc = ev.EvalConfig.parse("top_k=20,inlier_power=1,tier=none").pipeline_config()
+    pc = EvalConfig.parse("top_k=20,inlier_power=1,tier=none").pipeline_config()
     assert (pc.top_k, pc.verify_top, pc.posterior.inlier_power) == (20, 0, 1.0)
-    runner = ev.ProtocolRunner(pr.Protocol("synthetic", "synthetic", [], [], 25.0), ev.EvalConfig(),
+    runner = ProtocolRunner(pr.Protocol("synthetic", "synthetic", [], [], 25.0), EvalConfig(),
                                cache_dir=tmp_path / "cache")
     settings = runner.settings()
     assert settings["pipeline"]["identity"] == runner.pipeline.identity()
@@ -168,7 +172,7 @@ def _cal_result(i, positive, inliers, error, lat=52.0, lon=4.9):
 
 
 def test_calibration_fit_meets_its_threshold_rules():
-    from geopin.geopin_plugin.engine import calibrate as cb
+    from geopin.geopin_plugin.engine.evaluation import calibrate as cb
 
     rng = np.random.default_rng(3)
     res = []
@@ -191,7 +195,7 @@ def test_calibration_fit_meets_its_threshold_rules():
 
 
 def test_spatial_folds_link_nearby_truths():
-    from geopin.geopin_plugin.engine import calibrate as cb
+    from geopin.geopin_plugin.engine.evaluation import calibrate as cb
 
     a = _cal_result(0, True, 50, 5.0, lat=52.0, lon=4.9)
     b = _cal_result(1, True, 50, 5.0, lat=52.0009, lon=4.9)  # 100 m north
@@ -211,7 +215,7 @@ def test_query_camera_of_a_cut_view_is_the_cut_and_photos_stay_centred():
     import math
     from dataclasses import replace
 
-    from geopin.geopin_plugin.engine import pose
+    from geopin.geopin_plugin.engine.estimate import relative_pose as pose
     from geopin.geopin_plugin.engine.evaluation.runner import query_camera
 
     q = next(q for q in pr.amsterdam_lopo().queries if q.positive)

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from geopin.geopin_plugin.engine import evaluate as ev
-from geopin.geopin_plugin.engine import protocols as pr
+from geopin.geopin_plugin.engine.evaluation.runner import DatabaseRunner, ProtocolRunner, masked_search
+from geopin.geopin_plugin.engine.evaluation.config import EvalConfig
+from geopin.geopin_plugin.engine.evaluation.results import TIMING_COLUMNS, write_results_csv
+from geopin.geopin_plugin.engine.evaluation.items import load_item_image
+from geopin.geopin_plugin.engine.evaluation import protocols as pr
 
 HOUTHAVENS = ("TMX7315120208-000105_pano_0001_002965", "TMX7315120208-000105_pano_0001_002993")
 
@@ -37,20 +40,20 @@ def tiny(datasets_dir):
 @pytest.fixture(scope="module")
 def first_run(tiny, tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache1")
-    return cache, ev.ProtocolRunner(tiny, ev.EvalConfig(), cache_dir=cache).run()
+    return cache, ProtocolRunner(tiny, EvalConfig(), cache_dir=cache).run()
 
 
 def _table(results, path):
-    ev.write_results_csv(results, path)
+    write_results_csv(results, path)
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
-    return [{k: v for k, v in r.items() if k not in ev.TIMING_COLUMNS} for r in rows]
+    return [{k: v for k, v in r.items() if k not in TIMING_COLUMNS} for r in rows]
 
 
 def test_same_protocol_same_table(tiny, first_run, tmp_path):
     _, results = first_run
     assert len(results) == 2 and all(r.positive for r in results)
-    again = ev.ProtocolRunner(tiny, ev.EvalConfig(), cache_dir=tmp_path / "cache2").run()
+    again = ProtocolRunner(tiny, EvalConfig(), cache_dir=tmp_path / "cache2").run()
     assert _table(results, tmp_path / "a.csv") == _table(again, tmp_path / "b.csv")
     # the partner panorama is the only other one: every query finds it at rank 1
     assert all(r.rank_retrieval == 1 for r in results)
@@ -63,7 +66,7 @@ def count_stage_calls(monkeypatch):
     from collections import Counter
 
     from geopin.geopin_plugin.engine import stages
-    from geopin.geopin_plugin.engine.verify import Verifier
+    from geopin.geopin_plugin.engine.verification.verifier import Verifier
 
     calls = Counter()
 
@@ -84,11 +87,11 @@ def count_stage_calls(monkeypatch):
 
 def test_masked_leave_one_out_equals_a_database_without_the_panorama(tiny, first_run, tmp_path, datasets_dir,
                                                                      monkeypatch):
-    from geopin.geopin_plugin.engine import ingest
+    from geopin.geopin_plugin.engine.builder import ingest
     from geopin.geopin_plugin.engine.embed import load_embedder
     from geopin.geopin_plugin.engine.registry import load_extractor
     from geopin.geopin_plugin.engine.pipeline import Geolocator, PipelineConfig
-    from geopin.geopin_plugin.engine.calibration import load_calibration
+    from geopin.geopin_plugin.engine.estimate.calibration import load_calibration
 
     cache, results = first_run
     left_out, kept = HOUTHAVENS
@@ -108,20 +111,20 @@ def test_masked_leave_one_out_equals_a_database_without_the_panorama(tiny, first
     cal_path.write_text('{"model": "logistic", "features": ["log1p:max_inliers", "share"], "coef": [1.5, 2.0], '
                         '"intercept": -6.0, "thresholds": {"confident": 0.8, "uncertain": 0.2}}')
     geo = Geolocator(str(db_path), PipelineConfig(top_k=100, verify_top=50, calibration_path=str(cal_path)))
-    runner = ev.ProtocolRunner(tiny, ev.EvalConfig(), cache_dir=cache, calibration=load_calibration(cal_path))
+    runner = ProtocolRunner(tiny, EvalConfig(), cache_dir=cache, calibration=load_calibration(cal_path))
     runner.prepare()
     calls = count_stage_calls(monkeypatch)
     one_query = {"retrieve": 1, "verify": 1, "Verifier.verify": 1, "estimate": 1}
     for q, r in zip(tiny.queries, results):
         if q.item.group != left_out:
             continue
-        g = geo.locate(ev.load_item_image(q.item))
+        g = geo.locate(load_item_image(q.item))
         assert calls == one_query  # the product ran the stages ...
         calls.clear()
         # the same references in the same retrieval order, the same verification
         by_rank = sorted(g.candidates, key=lambda c: c.retrieval_rank)
         headings = [c.view.rel_heading for c in by_rank]
-        idx, _ = ev.masked_search(runner._ref_vectors, runner.store.embedding(q.item)[0],
+        idx, _ = masked_search(runner._ref_vectors, runner.store.embedding(q.item)[0],
                                   runner.ref_group != left_out, 100)
         assert headings == [tiny.references[i].heading for i in idx]
         r = runner.run_query(q)
@@ -136,7 +139,7 @@ def test_masked_leave_one_out_equals_a_database_without_the_panorama(tiny, first
 
     # the database path of geopin:evaluate runs the pipeline itself and scores it the same way
     queries = [q for q in tiny.queries if q.item.group == left_out]
-    db_run = ev.DatabaseRunner(db_path, queries, ev.EvalConfig(), correct_radius_m=50.0).run()
+    db_run = DatabaseRunner(db_path, queries, EvalConfig(), correct_radius_m=50.0).run()
     masked = [r for q, r in zip(tiny.queries, results) if q.item.group == left_out]
     for a, b in zip(db_run, masked):
         assert a.positive and (a.rank_retrieval, a.rank_verified, a.n_verified) == \

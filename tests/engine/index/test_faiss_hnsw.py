@@ -9,11 +9,12 @@ from refdb_helpers import PixelEmbedder, assert_search_matches_exact
 
 faiss = pytest.importorskip("faiss")
 
-from geopin.geopin_plugin.engine import index, ingest  # noqa: E402
-from geopin.geopin_plugin.engine.index import exact_search  # noqa: E402
-from geopin.geopin_plugin.engine.index.faiss_hnsw import FaissHnswIndex  # noqa: E402
-from geopin.geopin_plugin.engine.index.hnsw import HnswIndex  # noqa: E402
-from geopin.geopin_plugin.engine.refdb import ReferenceDatabase  # noqa: E402
+from geopin.geopin_plugin.engine.database import index  # noqa: E402
+from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.database.index import exact_search  # noqa: E402
+from geopin.geopin_plugin.engine.database.index.faiss_hnsw import FaissHnswIndex  # noqa: E402
+from geopin.geopin_plugin.engine.database.index.hnsw import HnswIndex  # noqa: E402
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase  # noqa: E402
 
 pytestmark = pytest.mark.timeout(240)
 DIM = 64
@@ -25,7 +26,7 @@ def unit(n, dim=DIM, seed=0):
 
 
 def test_recall_files_filter_and_add(tmp_path, caplog, monkeypatch):
-    from geopin.geopin_plugin.engine.index import faiss_hnsw
+    from geopin.geopin_plugin.engine.database.index import faiss_hnsw
 
     monkeypatch.setattr(faiss_hnsw, "BATCH", 500)
     x = unit(3000)

@@ -6,9 +6,9 @@ import pytest
 
 faiss = pytest.importorskip("faiss")
 
-from geopin.geopin_plugin.engine import index  # noqa: E402
-from geopin.geopin_plugin.engine.index import exact_search, faiss_ivfpq  # noqa: E402
-from geopin.geopin_plugin.engine.index.faiss_ivfpq import FaissIvfPqIndex  # noqa: E402
+from geopin.geopin_plugin.engine.database import index  # noqa: E402
+from geopin.geopin_plugin.engine.database.index import exact_search, faiss_ivfpq  # noqa: E402
+from geopin.geopin_plugin.engine.database.index.faiss_ivfpq import FaissIvfPqIndex  # noqa: E402
 
 pytestmark = pytest.mark.timeout(240)
 DIM = 128
@@ -120,7 +120,7 @@ def test_backend_is_chosen_by_size_unless_recorded(monkeypatch):
 
 
 def _store_with(path, n, dim=DIM):
-    from geopin.geopin_plugin.engine.store import GeoPackageStore
+    from geopin.geopin_plugin.engine.database.store import GeoPackageStore
 
     x = clustered(n, dim, seed=3)
     store = GeoPackageStore.create_or_open(path, "test-synthetic", dim)
@@ -136,7 +136,7 @@ def _store_with(path, n, dim=DIM):
 
 
 def test_a_database_past_the_threshold_uses_the_compressed_index(tmp_path, monkeypatch):
-    from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
     monkeypatch.setattr(index, "COMPRESSED_FROM", 500)
     monkeypatch.setattr(faiss_ivfpq, "MIN_TRAIN", 100)

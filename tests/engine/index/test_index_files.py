@@ -11,10 +11,12 @@ import pytest
 from fixtures_refdb import make_photos
 from refdb_helpers import PixelEmbedder, assert_search_matches_exact
 
-from geopin.geopin_plugin.engine import index, ingest
-from geopin.geopin_plugin.engine.index import stored
-from geopin.geopin_plugin.engine.index.hnsw import HnswIndex
-from geopin.geopin_plugin.engine.refdb import DatabaseError, ReferenceDatabase
+from geopin.geopin_plugin.engine.database import index
+from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.database.index import stored
+from geopin.geopin_plugin.engine.database.index.hnsw import HnswIndex
+from geopin.geopin_plugin.engine.database.store import DatabaseError
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -9,8 +9,8 @@ import pytest
 from fixtures_refdb import make_photos
 from refdb_helpers import PixelEmbedder, assert_search_matches_exact
 
-from geopin.geopin_plugin.engine import ingest
-from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
 pytestmark = pytest.mark.timeout(120)
 

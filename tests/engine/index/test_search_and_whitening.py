@@ -5,8 +5,9 @@ import pytest
 from fixtures_refdb import make_photos
 from refdb_helpers import PixelEmbedder, assert_search_matches_exact
 
-from geopin.geopin_plugin.engine import ingest, refdb
-from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.database import refdb
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -69,7 +70,7 @@ def test_whitening_option(tmp_path):
 
 
 def test_whitening_decorrelates_and_subsamples():
-    from geopin.geopin_plugin.engine.index import whitening
+    from geopin.geopin_plugin.engine.database.index import whitening
 
     rng = np.random.default_rng(3)
     scales = np.linspace(0.1, 3.0, 16)

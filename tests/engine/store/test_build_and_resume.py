@@ -16,9 +16,11 @@ import pytest
 from fixtures_refdb import AMSTERDAM, bad_inputs, make_photos, panorama as make_panorama
 from refdb_helpers import OrbExtractor, PixelEmbedder, assert_search_matches_exact
 
-from geopin.geopin_plugin.engine import geo, ingest
-from geopin.geopin_plugin.engine.refdb import DatabaseError, ReferenceDatabase
-from geopin.geopin_plugin.engine.store import schema
+from geopin.geopin_plugin.engine import geo
+from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.database.store import DatabaseError
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
+from geopin.geopin_plugin.engine.database.store import schema
 
 PLUGINS_DIR = Path(__file__).resolve().parents[3] / "build" / "plugins"
 TESTS_ENGINE = Path(__file__).resolve().parents[1]
@@ -118,7 +120,8 @@ CRASH_CHILD = textwrap.dedent("""
     import os, signal, sys
     sys.path.insert(0, {plugins!r}); sys.path.insert(0, {tests!r})
     from refdb_helpers import PixelEmbedder
-    from geopin.geopin_plugin.engine import ingest, refdb, store
+    from geopin.geopin_plugin.engine.builder import ingest
+    from geopin.geopin_plugin.engine.database import refdb, store
     where = sys.argv[3]
     class Dying(PixelEmbedder):
         def embed(self, imgs):

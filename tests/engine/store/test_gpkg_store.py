@@ -10,11 +10,12 @@ from fixtures_refdb import make_photos, scene
 from fixtures_refdb import panorama as fixture_panorama
 from refdb_helpers import PixelEmbedder
 
-from geopin.geopin_plugin.engine import ingest
+from geopin.geopin_plugin.engine.builder import ingest
 from geopin.geopin_plugin.engine.images import ImageError
-from geopin.geopin_plugin.engine.refdb import DatabaseError, ReferenceDatabase
+from geopin.geopin_plugin.engine.database.store import DatabaseError
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 from geopin.geopin_plugin.engine.sources.importer import stored_source_ids
-from geopin.geopin_plugin.engine.store import GeoPackageStore, ReferenceStore, schema
+from geopin.geopin_plugin.engine.database.store import GeoPackageStore, ReferenceStore, schema
 from geopin.geopin_plugin.engine.types import LocalFeatures
 
 pytestmark = pytest.mark.timeout(120)
@@ -144,7 +145,7 @@ def test_a_batch_of_images_is_stored_in_one_transaction_or_not_at_all(tmp_path):
     """add_images: one commit for many images (a writer keeping up with workers);
     a bad item leaves none of the batch behind, a known image is skipped."""
     import numpy as np
-    from geopin.geopin_plugin.engine.store import GeoPackageStore
+    from geopin.geopin_plugin.engine.database.store import GeoPackageStore
 
     store = GeoPackageStore.create_or_open(tmp_path / "b.gpkg", "test", 4)
 
@@ -209,7 +210,7 @@ def test_views_without_copies_are_cut_from_their_unchanged_source(tmp_path):
 
 @pytest.mark.parametrize("storage", ["float16", "int8", "int4"])
 def test_feature_storages_round_trip_and_are_told_by_their_lengths(storage):
-    from geopin.geopin_plugin.engine.features import decode_features, encode_features, stored_format
+    from geopin.geopin_plugin.engine.verification.storage import decode_features, encode_features, stored_format
 
     rng = np.random.default_rng(3)
     d = rng.normal(0, 0.125, (300, 64)).astype(np.float32)
@@ -240,7 +241,7 @@ def test_a_damaged_feature_row_leaves_out_only_its_view_with_a_warning(empty_sto
 
 @pytest.mark.parametrize("compact, storage", [(True, "int4"), (False, "int8")])
 def test_xfeat_features_are_stored_compactly_unless_asked(empty_store, compact, storage):
-    from geopin.geopin_plugin.engine.features import stored_format
+    from geopin.geopin_plugin.engine.verification.storage import stored_format
 
     rng = np.random.default_rng(5)
     d = rng.normal(0, 0.125, (50, 64)).astype(np.float32)
