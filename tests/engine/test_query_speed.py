@@ -123,3 +123,21 @@ def test_lighterglue_without_spinning_gives_the_same_matches(crossroads):
     m.session = make_session(m.session._model_path)  # spinning, as before issue 30
     spinning, _ = m.match(q, r, 1024)
     assert len(sleeping) >= 8 and np.array_equal(sleeping, spinning)
+
+
+def test_bicubic_sampling_channels_last_gives_the_same_descriptors():
+    """xfeat.sample_bicubic gathers from a channels-last copy: the same floats as the
+    per-channel taps (xfeat._taps) it replaced."""
+    from geopin.geopin_plugin.engine import xfeat as X
+
+    rng = np.random.default_rng(1)
+    feat = rng.standard_normal((64, 96, 128)).astype(np.float32)
+    pts = (rng.uniform(-0.02, 1.02, (2048, 2)) * [1023, 767]).astype(np.float32)  # some taps off the map
+    ix, iy = X._grid_coords(pts, 128, 96, 1024, 768)
+    x0, y0 = np.floor(ix).astype(np.int64), np.floor(iy).astype(np.int64)
+    wx, wy = X._cubic_weights(ix - x0), X._cubic_weights(iy - y0)
+    per_channel = np.zeros((2048, 64), np.float64)
+    for j in range(4):
+        for i in range(4):
+            per_channel += (wx[:, i] * wy[:, j])[:, None] * X._taps(feat, x0 + i - 1, y0 + j - 1)
+    assert np.array_equal(X.sample_bicubic(feat, pts, 1024, 768), per_channel.astype(np.float32))
