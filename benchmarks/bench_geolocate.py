@@ -196,6 +196,9 @@ def summary(rows):
     for key in STAGES + ("total",):
         vals = np.array([r[key] for r in rows])
         out[key] = {"p50": float(np.percentile(vals, 50)), "p90": float(np.percentile(vals, 90))}
+    found = np.array([r["total"] for r in rows if r["n_verified"]])  # the place verified: the chunk stop ends it
+    out["total_verified"] = {"queries": int(len(found)), "p50": float(np.percentile(found, 50)) if len(found) else None,
+                             "p90": float(np.percentile(found, 90)) if len(found) else None}
     out["queries"] = len(rows)
     out["checked_mean"] = float(np.mean([r["checked"] for r in rows]))
     return out
@@ -209,6 +212,8 @@ def main(argv=None):
     ap.add_argument("--verify-top", type=int, default=50)
     ap.add_argument("--threads", type=int, default=2, help="verification threads")
     ap.add_argument("--covered", action="store_true", help="only queries whose place a partner panorama covers")
+    ap.add_argument("--hopeless", type=int, nargs=2, metavar=("AFTER", "BELOW"),
+                    help="the early stop (VerifyConfig.hopeless_after / hopeless_below; off by default)")
     args = ap.parse_args(argv)
     log = lambda m: print(m, flush=True)  # noqa: E731
 
@@ -222,7 +227,7 @@ def main(argv=None):
     qs = queries(args.queries, args.covered)
     results = {"cpu_count": os.cpu_count(), "config": {"top_k": 100, "verify_top": args.verify_top,
                                                          "verify_threads": args.threads},
-               "covered": args.covered}
+               "covered": args.covered, "hopeless": args.hopeless}
     results["feature_read"] = feature_read(AMS_DB, log)
     for which in args.db:
         if which == "amsterdam":
@@ -235,12 +240,18 @@ def main(argv=None):
             geo = Geolocator(AMS_DB, config, database=synth)
             exclude = False  # the synthetic views already outnumber the real ones
             label = f"synthetic {synth.count:,} views"
+        if args.hopeless:
+            from dataclasses import replace
+
+            geo.verifier.config = replace(geo.verifier.config, hopeless_after=args.hopeless[0],
+                                          hopeless_below=args.hopeless[1])
         geo.locate(qs[0][1])  # warm-up (first-run allocations), not counted
         log(f"{label}:")
         rows = measure(geo, qs, exclude, log)
         results[which] = dict(summary(rows), label=label, rows=rows)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"bench_geolocate{'_covered' if args.covered else ''}.json").write_text(json.dumps(results, indent=2))
+    name = "bench_geolocate" + ("_covered" if args.covered else "") + ("_hopeless" if args.hopeless else "")
+    (OUT / f"{name}.json").write_text(json.dumps(results, indent=2))
     print()
     print(f"| database | queries | " + " | ".join(f"{s} p50 / p90 (s)" for s in STAGES + ("total",)) + " |")
     print("|---|---|" + "---|" * (len(STAGES) + 1))
@@ -248,7 +259,12 @@ def main(argv=None):
         r = results[which]
         print(f"| {r['label']} | {r['queries']} | " +
               " | ".join(f"{r[s]['p50']:.3f} / {r[s]['p90']:.3f}" for s in STAGES + ("total",)) + " |")
-    print(f"\nwritten {OUT / ('bench_geolocate' + ('_covered' if args.covered else '') + '.json')}")
+    for which in args.db:
+        v = results[which]["total_verified"]
+        if v["queries"]:
+            print(f"{which}: the {v['queries']} queries where something verified: total p50 / p90 "
+                  f"{v['p50']:.3f} / {v['p90']:.3f} s")
+    print(f"\nwritten {OUT / (name + '.json')}")
 
 
 if __name__ == "__main__":
