@@ -141,3 +141,16 @@ def test_bicubic_sampling_channels_last_gives_the_same_descriptors():
         for i in range(4):
             per_channel += (wx[:, i] * wy[:, j])[:, None] * X._taps(feat, x0 + i - 1, y0 + j - 1)
     assert np.array_equal(X.sample_bicubic(feat, pts, 1024, 768), per_channel.astype(np.float32))
+
+
+def test_embedder_preprocess_is_the_same_arithmetic():
+    """embed.preprocess turns the image channels-first before the float operations:
+    the same floats as normalising channels-last and transposing after."""
+    from geopin.geopin_plugin.engine.embed import preprocess
+
+    rng = np.random.default_rng(0)
+    im = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    mean, std = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+    before = (im.astype(np.float32) * (1.0 / 255.0) - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)
+    out = preprocess(im, (400, 300), mean, std)
+    assert out.flags.c_contiguous and np.array_equal(out, before.transpose(2, 0, 1))
