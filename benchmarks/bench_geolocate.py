@@ -14,10 +14,15 @@ Two databases:
   view carries the stored RootSIFT features of the real view it was derived
   from. The index is built once and cached in build/bench/.
 
+``--covered``: only queries from the panoramas whose place another panorama
+covers (a partner within COVERED_M: the place is in the database although the
+query's own panorama is left out; they verify). Without it most bench queries
+come from places without a partner ("no match").
+
 Each query runs through the real Geolocator.locate (top_k 100, verify_top 50).
 Prints p50/p90 per stage and total, and writes build/bench/bench_geolocate.json.
 
-    .venv/bin/python benchmarks/bench_geolocate.py [--db amsterdam 1m] [--queries 24] [--size 1000000]
+    .venv/bin/python benchmarks/bench_geolocate.py [--db amsterdam 1m] [--queries 24] [--size 1000000] [--covered]
 """
 import argparse
 import json
@@ -36,6 +41,7 @@ OUT = REPO / "build" / "bench"
 AMS_DB = REPO / "build" / "geolocation" / "amsterdam_all.gpkg"
 HEADINGS = (22.5, 112.5, 202.5, 292.5)
 STAGES = ("embed", "search", "verify", "posterior")
+COVERED_M = 50.0  # a partner panorama this close covers the place (the dataset's pairs: 23-45 m)
 
 
 class SyntheticDatabase:
@@ -119,11 +125,21 @@ class SyntheticDatabase:
         return self.real.load_view_image(int(self.real_ids[int(view_id) % self.n_real]))
 
 
-def queries(n):
+def covered_rows(rows):
+    """The manifest rows with another panorama within COVERED_M."""
+    from geopin.geopin_plugin.engine.geo import geodesic_distance_m
+
+    return [r for r in rows if any(o is not r and geodesic_distance_m(float(r["lat"]), float(r["lon"]), float(o["lat"]),
+                                                                      float(o["lon"])) <= COVERED_M for o in rows)]
+
+
+def queries(n, covered=False):
     from geopin.geopin_plugin.engine.images import load_image
     from geopin.geopin_plugin.engine.panorama import perspective_view
 
     rows = demo.manifest()
+    if covered:
+        rows = covered_rows(rows)
     out = []
     for r in rows:
         pano = load_image(r["path"])
@@ -145,6 +161,7 @@ def measure(geolocator, qs, exclude, log):
         row["total"] = total
         row["n_verified"] = res.n_verified
         row["checked"] = sum(1 for c in res.candidates if c.checked)
+        row["label"] = res.label
         rows.append(row)
         log(f"  {i + 1:3d}/{len(qs)} " + " ".join(f"{s} {row[s]:.3f}" for s in STAGES) +
             f" total {total:.3f} s, {row['checked']} verified-checked, {res.n_verified} verified")
@@ -179,6 +196,9 @@ def summary(rows):
     for key in STAGES + ("total",):
         vals = np.array([r[key] for r in rows])
         out[key] = {"p50": float(np.percentile(vals, 50)), "p90": float(np.percentile(vals, 90))}
+    found = np.array([r["total"] for r in rows if r["n_verified"]])  # the place verified: the chunk stop ends it
+    out["total_verified"] = {"queries": int(len(found)), "p50": float(np.percentile(found, 50)) if len(found) else None,
+                             "p90": float(np.percentile(found, 90)) if len(found) else None}
     out["queries"] = len(rows)
     out["checked_mean"] = float(np.mean([r["checked"] for r in rows]))
     return out
@@ -191,6 +211,9 @@ def main(argv=None):
     ap.add_argument("--size", type=int, default=1_000_000)
     ap.add_argument("--verify-top", type=int, default=50)
     ap.add_argument("--threads", type=int, default=2, help="verification threads")
+    ap.add_argument("--covered", action="store_true", help="only queries whose place a partner panorama covers")
+    ap.add_argument("--hopeless", type=int, nargs=2, metavar=("AFTER", "BELOW"),
+                    help="the early stop (VerifyConfig.hopeless_after / hopeless_below; off by default)")
     args = ap.parse_args(argv)
     log = lambda m: print(m, flush=True)  # noqa: E731
 
@@ -200,10 +223,11 @@ def main(argv=None):
     if not AMS_DB.exists():
         demo.build_database(AMS_DB)
     config = PipelineConfig(top_k=100, verify_top=args.verify_top, verify_threads=args.threads)
-    log(f"rendering {args.queries} query views")
-    qs = queries(args.queries)
+    log(f"rendering {args.queries} {'covered-place ' if args.covered else ''}query views")
+    qs = queries(args.queries, args.covered)
     results = {"cpu_count": os.cpu_count(), "config": {"top_k": 100, "verify_top": args.verify_top,
-                                                         "verify_threads": args.threads}}
+                                                         "verify_threads": args.threads},
+               "covered": args.covered, "hopeless": args.hopeless}
     results["feature_read"] = feature_read(AMS_DB, log)
     for which in args.db:
         if which == "amsterdam":
@@ -216,12 +240,18 @@ def main(argv=None):
             geo = Geolocator(AMS_DB, config, database=synth)
             exclude = False  # the synthetic views already outnumber the real ones
             label = f"synthetic {synth.count:,} views"
+        if args.hopeless:
+            from dataclasses import replace
+
+            geo.verifier.config = replace(geo.verifier.config, hopeless_after=args.hopeless[0],
+                                          hopeless_below=args.hopeless[1])
         geo.locate(qs[0][1])  # warm-up (first-run allocations), not counted
         log(f"{label}:")
         rows = measure(geo, qs, exclude, log)
-        results[which] = dict(summary(rows), label=label)
+        results[which] = dict(summary(rows), label=label, rows=rows)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "bench_geolocate.json").write_text(json.dumps(results, indent=2))
+    name = "bench_geolocate" + ("_covered" if args.covered else "") + ("_hopeless" if args.hopeless else "")
+    (OUT / f"{name}.json").write_text(json.dumps(results, indent=2))
     print()
     print(f"| database | queries | " + " | ".join(f"{s} p50 / p90 (s)" for s in STAGES + ("total",)) + " |")
     print("|---|---|" + "---|" * (len(STAGES) + 1))
@@ -229,7 +259,12 @@ def main(argv=None):
         r = results[which]
         print(f"| {r['label']} | {r['queries']} | " +
               " | ".join(f"{r[s]['p50']:.3f} / {r[s]['p90']:.3f}" for s in STAGES + ("total",)) + " |")
-    print(f"\nwritten {OUT / 'bench_geolocate.json'}")
+    for which in args.db:
+        v = results[which]["total_verified"]
+        if v["queries"]:
+            print(f"{which}: the {v['queries']} queries where something verified: total p50 / p90 "
+                  f"{v['p50']:.3f} / {v['p90']:.3f} s")
+    print(f"\nwritten {OUT / (name + '.json')}")
 
 
 if __name__ == "__main__":

@@ -56,9 +56,13 @@ def preprocess(image: np.ndarray, size: Tuple[int, int], mean, std) -> np.ndarra
     if (image.shape[1], image.shape[0]) != (w, h):
         interp = cv2.INTER_AREA if w < image.shape[1] else cv2.INTER_LINEAR
         image = cv2.resize(image, (w, h), interpolation=interp)
-    x = image.astype(np.float32) * (1.0 / 255.0)
-    x = (x - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)
-    return np.ascontiguousarray(x.transpose(2, 0, 1))
+    # channels first while still uint8, then in place: the same float32 operations per
+    # element (bit-identical), 15 -> 2 ms of CPU at 1024 x 768 (issue 30)
+    x = np.ascontiguousarray(image.transpose(2, 0, 1)).astype(np.float32)
+    x *= np.float32(1.0 / 255.0)
+    x -= np.asarray(mean, np.float32)[:, None, None]
+    x /= np.asarray(std, np.float32)[:, None, None]
+    return x
 
 
 def _parse_card(raw: Dict[str, str], where: str) -> dict:

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -124,6 +125,18 @@ def read_photo(path) -> Tuple[np.ndarray, dict]:
     except Exception as exc:  # EXIF is optional information
         exif = {"gps_error": str(exc)}
     return rgb, exif
+
+
+class _Extracted:
+    """The extractor for stages.verify whose extract(query) is the query's features,
+    extracted beforehand (a future)."""
+
+    def __init__(self, extractor, future):
+        self.preset_id = extractor.preset_id
+        self._future = future
+
+    def extract(self, image, mask=None):
+        return self._future.result()
 
 
 class Geolocator:
@@ -240,11 +253,16 @@ class Geolocator:
                                 "on each side is needed to recognise a place", "photo_size")
         timings: Dict[str, float] = {}
         db = self.db
-        found = stages.retrieve(image, self.embedder, stages.DatabaseIndex(db), cfg.top_k, area=area,
-                                exclude=exclude_panos, report=report, check=check, timings=timings, cells=cfg.cells)
-        checked = stages.verify(image, found.candidates, self.extractor,
-                                lambda ids: db.local_features(ids, self.extractor.preset_id), self.verifier,
-                                cfg.verify_top, report=report, check=check, timings=timings)
+        # the query's local features are extracted while it is embedded and searched (issue 30:
+        # two onnxruntime runs side by side on the machine's cores)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            extracted = _Extracted(self.extractor, pool.submit(self.extractor.extract, image))
+            found = stages.retrieve(image, self.embedder, stages.DatabaseIndex(db), cfg.top_k, area=area,
+                                    exclude=exclude_panos, report=report, check=check, timings=timings,
+                                    cells=cfg.cells)
+            checked = stages.verify(image, found.candidates, extracted,
+                                    lambda ids: db.local_features(ids, self.extractor.preset_id), self.verifier,
+                                    cfg.verify_top, report=report, check=check, timings=timings)
         report("posterior", 0.0, "")
         hfov = None
         if focal_35mm and checked.query_size is not None:

@@ -135,7 +135,7 @@ def _cache_name(prefix: str, extractor: str, blob: dict) -> str:
 # VerifyConfig settings that choose which pairs are verified, or how their outcomes
 # are used, but never change one pair's outcome: no cache key holds them.
 _SELECTION_SETTINGS = ("band", "band_min_inliers", "threads", "enough_verified", "chunk", "anchor_min_inliers",
-                       "matcher_reranks")
+                       "matcher_reranks", "hopeless_after", "hopeless_below")
 
 
 def reference_storage(config: EvalConfig) -> str:

@@ -16,7 +16,7 @@ ESTIMATORS = ("pipeline", "top1", "hybrid")
 TIERS = ("none", "fast", "cascade", "learned")
 _INT_KEYS = ("top_k", "verify_top", "learned_top", "learned_min_inliers", "min_inliers", "matcher_min_inliers",
              "band", "enough_verified", "anchor_min_inliers", "matcher_reranks", "matcher_keypoints",
-             "band_min_inliers", "cell_max")
+             "band_min_inliers", "cell_max", "hopeless_after", "hopeless_below")
 
 
 class EvaluationError(RuntimeError):
@@ -49,6 +49,10 @@ class EvalConfig:
     matcher_min_inliers: int = 0
     band: int = -1
     enough_verified: int = -1  # -1: verify.py's default; 0: verify every candidate
+    # the early stop on "nothing will verify" (VerifyConfig.hopeless_*): -1: verify.py's
+    # default; hopeless_after=0: never stop early
+    hopeless_after: int = -1
+    hopeless_below: int = -1
     anchor_min_inliers: int = -1  # -1: verify.py's default for the extractor
     best_point: str = ""  # "": posterior.PosteriorConfig's; mean | mode
     matcher_reranks: int = -1  # -1: verify.py's default; 0/1
@@ -134,6 +138,8 @@ class EvalConfig:
                 tier += f" ≥{vc.matcher_min_inliers}"
             if vc.enough_verified:
                 tier += f" stop@{vc.enough_verified}"
+            if vc.hopeless_after:
+                tier += f" hopeless<{vc.hopeless_below}@{vc.hopeless_after}"
             if vc.anchor_min_inliers:
                 tier += f" anchor≥{vc.anchor_min_inliers}"
             if vc.matcher_reranks:
@@ -228,6 +234,10 @@ def make_verifier(config: EvalConfig):
               matcher_min_inliers=c.matcher_min_inliers or None, band=None if c.band < 0 else c.band)
     if c.enough_verified >= 0:
         vc = replace(vc, enough_verified=c.enough_verified or None)
+    if c.hopeless_after >= 0:
+        vc = replace(vc, hopeless_after=c.hopeless_after or None)
+    if c.hopeless_below >= 0:
+        vc = replace(vc, hopeless_below=c.hopeless_below)
     if c.anchor_min_inliers >= 0:
         vc = replace(vc, anchor_min_inliers=c.anchor_min_inliers)
     if c.matcher_reranks >= 0:

@@ -24,7 +24,8 @@ class LightGlueMatcher:
         preset = get_preset(preset_id)
         self.preset_id = preset_id
         self.filter_threshold = float(preset.extra.get("filter_threshold", 0.1))
-        self.session = make_session(check_built(preset_id, models_directory))
+        # pairs run two at a time (Verifier.confirm): sleeping threads leave the core to the other
+        self.session = make_session(check_built(preset_id, models_directory), spinning=False)
 
     @staticmethod
     def normalize(kpts: np.ndarray, size) -> np.ndarray:

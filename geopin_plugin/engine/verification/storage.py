@@ -110,9 +110,14 @@ def _pack_int4(desc: np.ndarray) -> np.ndarray:
 _INT4_TABLE = ((np.stack([np.arange(256) & 0x0F, np.arange(256) >> 4], axis=1) - 7.5) * INT4_STEP).astype(np.float32)
 
 
+# the same table with a byte's two float32 components as one 8-byte item: one gather
+# per byte instead of two (issue 30: 0.13 instead of 0.89 ms for 2048 x 64, identical)
+_INT4_PAIRS = np.ascontiguousarray(_INT4_TABLE).view(np.uint64).ravel()
+
+
 def _unpack_int4(buf, n: int, dim: int) -> np.ndarray:
     b = np.frombuffer(buf, np.uint8).reshape(n, dim // 2)
-    return _INT4_TABLE[b].reshape(n, dim)
+    return _INT4_PAIRS[b].view(np.float32).reshape(n, dim)
 
 
 def stored_copy(f: LocalFeatures, extractor_id: str, storage: Optional[str] = None) -> LocalFeatures:

@@ -109,6 +109,12 @@ class VerifyConfig:
     # retrieval order; the matcher tier is then skipped); None: verify all
     enough_verified: Optional[int] = None
     chunk: int = 10
+    # stop on evidence that nothing will verify (issue 30): once ``hopeless_after``
+    # candidates (whole chunks) are examined, none verified and the best fast-tier count
+    # among them is below ``hopeless_below``, the rest and the matcher tier are skipped;
+    # None: never
+    hopeless_after: Optional[int] = None
+    hopeless_below: int = 0
     # the posterior's most-inliers anchor (nothing verified) needs at least this many
     # fast-tier inliers: below, the counts are this verifier's noise
     anchor_min_inliers: int = 0
@@ -312,6 +318,15 @@ class Verifier:
             out[rid] = v
         return out
 
+    def hopeless(self, outcomes: Dict[int, Verification]) -> bool:
+        """Nothing will verify: the first ``hopeless_after`` outcomes (in the callers'
+        order) hold no verified one and no count reaching ``hopeless_below``."""
+        c = self.config
+        if not c.hopeless_after or len(outcomes) < c.hopeless_after:
+            return False
+        first = list(outcomes.values())[: c.hopeless_after]
+        return not any(v.verified for v in first) and max(v.inliers for v in first) < c.hopeless_below
+
     def enough(self, outcomes: Dict[int, Verification]) -> bool:
         c = self.config
         return bool(c.enough_verified) and sum(1 for v in outcomes.values() if v.verified) >= c.enough_verified
@@ -331,7 +346,7 @@ class Verifier:
                 share = len(part) / max(1, len(items))
                 out.update(self._fast_all(query, part, (lambda f: progress(base + share * f)) if progress else None,
                                           is_canceled))
-                if self.enough(out) or (is_canceled is not None and is_canceled()):
+                if self.enough(out) or self.hopeless(out) or (is_canceled is not None and is_canceled()):
                     break
             return out
         return self._fast_all(query, refs, progress, is_canceled)
@@ -427,7 +442,8 @@ class Verifier:
         has_band = bool(self.config.matcher) and self.config.band > 0 and self.matcher is None
         share = 80.0 if has_band else 100.0
         out = self.fast(query, refs, lambda f: report(share * f), is_canceled)
-        if has_band and not self.enough(out) and not (is_canceled is not None and is_canceled()):
+        if has_band and not self.enough(out) and not self.hopeless(out) and \
+                not (is_canceled is not None and is_canceled()):
             band = self.band(out)
             if band:
                 out = self.promote(out, self.confirm(query, {rid: refs[rid] for rid in band}, is_canceled))

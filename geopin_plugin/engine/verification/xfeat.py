@@ -120,6 +120,14 @@ def _cubic_weights(t: np.ndarray) -> np.ndarray:
     return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=1)
 
 
+def _taps_hwc(hwc: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """_taps on the (fh, fw, C) layout: each tap gathers one contiguous row of C
+    values instead of C strided ones (the same values)."""
+    fh, fw, c = hwc.shape
+    ok = (xs >= 0) & (xs < fw) & (ys >= 0) & (ys < fh)
+    return hwc[np.clip(ys, 0, fh - 1), np.clip(xs, 0, fw - 1)] * ok[:, None]
+
+
 def sample_bicubic(feat: np.ndarray, pts: np.ndarray, w: int, h: int) -> np.ndarray:
     """grid_sample(mode='bicubic', align_corners=False, padding_mode='zeros') of
     feat (C, fh, fw) at pixel positions pts (N, 2) of a (w, h) image -> (N, C)."""
@@ -127,8 +135,11 @@ def sample_bicubic(feat: np.ndarray, pts: np.ndarray, w: int, h: int) -> np.ndar
     ix, iy = _grid_coords(pts, fw, fh, w, h)
     x0, y0 = np.floor(ix).astype(np.int64), np.floor(iy).astype(np.int64)
     wx, wy = _cubic_weights(ix - x0), _cubic_weights(iy - y0)
+    # 16 taps of 2048 points: gathered from the channels-last copy (issue 30: the
+    # strided gathers were as slow as the network on a view)
+    hwc = np.ascontiguousarray(feat.transpose(1, 2, 0))
     out = np.zeros((len(pts), c), np.float64)
     for j in range(4):
         for i in range(4):
-            out += (wx[:, i] * wy[:, j])[:, None] * _taps(feat, x0 + i - 1, y0 + j - 1)
+            out += (wx[:, i] * wy[:, j])[:, None] * _taps_hwc(hwc, x0 + i - 1, y0 + j - 1)
     return out.astype(np.float32)
