@@ -44,10 +44,35 @@ class PanoramaAnswer:
     centre_heading_deg: Optional[float]  # compass heading of the panorama's centre column
     views: List[PanoramaView] = field(default_factory=list)
     agreeing_views: int = 0
+    top: int = -1  # index into views of the most confident agreeing view (-1: none located)
 
     @property
     def n_verified(self) -> int:
         return sum(int(v.answer.n_verified) for v in self.views)
+
+    def as_geolocation(self):
+        """The answer as one pipeline.Geolocation (what the outputs take): the most
+        confident agreeing view's candidates, posterior and footprints, with the
+        panorama's position, confidence, label, radius and centre heading."""
+        from dataclasses import replace
+
+        if self.top < 0:
+            return self.views[0].answer
+        best = self.views[self.top].answer
+        return replace(best, x=self.x, y=self.y, lat=self.lat, lon=self.lon, confidence=self.confidence,
+                       label=self.label, error_radius_m=self.error_radius_m, n_verified=self.n_verified,
+                       heading_deg=self.centre_heading_deg,
+                       heading_sd_deg=None if self.centre_heading_deg is None else best.heading_sd_deg)
+
+
+def is_panorama_query(rgb: np.ndarray, path=None) -> bool:
+    """A query image is a panorama when its XMP says so or it is 2:1 and wraps round
+    (panorama.is_equirectangular, the ingest's test)."""
+    from . import images
+
+    h, w = rgb.shape[:2]
+    gpano = images.read_gpano(path) if path is not None else {}
+    return bool(panorama.is_equirectangular(w, h, gpano, rgb))
 
 
 def query_views(rgb: np.ndarray):
@@ -110,5 +135,6 @@ def combine(answers) -> PanoramaAnswer:
 
     lat, lon = rd_to_wgs84(x, y)
     views = [PanoramaView(rel, a, None if centre is None else (centre + rel) % 360.0) for rel, a in answers]
+    top_index = [i for i, (rel, a) in enumerate(answers) if a is located[top][1]][0]
     return PanoramaAnswer(float(x), float(y), float(lat), float(lon), confidence, label, radius, centre, views,
-                          int(members.sum()))
+                          int(members.sum()), top_index)

@@ -39,3 +39,30 @@ def test_an_unlocated_panorama_is_not_confident(small_db, datasets_dir):
     finally:
         geo.close()
     assert answer.label != "confident" and len(answer.views) == len(QUERY_VIEW_HEADINGS)
+
+
+def test_geolocate_photos_gives_a_panorama_one_estimate(qgis_app, small_db, datasets_dir, tmp_path):
+    """Through the Processing algorithm: the panorama file is one estimate at its place,
+    and the log names the compass heading of each view."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import qgis_helpers
+    from qgis.core import QgsVectorLayer
+
+    from geopin.processing.geolocate_photos import GeolocatePhotos
+
+    db, (lat, lon), _, _ = small_db
+    row = geolocation_db.manifest(datasets_dir)[geolocation_db.LEFT_OUT]
+    path = Path(datasets_dir) / "amsterdam-panoramas" / row["file"]
+    out = str(tmp_path / "est.gpkg")
+    results, ok, messages, _ = qgis_helpers.run_algorithm(GeolocatePhotos(), {
+        "INPUT": [str(path)], "DATABASE": str(db), "OUTPUT_ESTIMATES": out})
+    assert ok, messages
+    assert results["CONFIDENT"] == 1
+    layer = QgsVectorLayer(out, "est", "ogr")
+    (est,) = list(layer.getFeatures())
+    assert est["label"] == "confident"
+    assert geodesic_distance_m(lat, lon, est["lat"], est["lon"]) < 50.0
+    line = [text for _, text in messages if "360° panorama" in text]
+    assert line and "4 views facing" in line[0], messages
