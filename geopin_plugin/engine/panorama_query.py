@@ -62,6 +62,7 @@ class PanoramaAnswer:
         return replace(best, x=self.x, y=self.y, lat=self.lat, lon=self.lon, confidence=self.confidence,
                        label=self.label, error_radius_m=self.error_radius_m, n_verified=self.n_verified,
                        heading_deg=self.centre_heading_deg,
+                       panorama_views=[(v.rel_heading, v.heading_deg) for v in self.views],
                        heading_sd_deg=None if self.centre_heading_deg is None else best.heading_sd_deg)
 
 

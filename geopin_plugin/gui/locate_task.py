@@ -93,10 +93,22 @@ class LocateTask(QgsTask):
                 self.coverage_m = distance_to_coverage_m(self.database_path, *exif_gps)
             buildings, http = self._building_map()
             try:
-                self.result = geolocator.locate(
-                    image, area=self.area, exif_gps=exif_gps, progress=self._progress, is_canceled=self.isCanceled,
-                    focal_35mm=self.exif.get("focal_35mm"),  # the photo's field of view for the camera heading
-                    buildings=buildings)
+                from ..engine.panorama_query import is_panorama_query, locate_panorama
+
+                if is_panorama_query(image, self.photo_path):  # views located together, one answer
+                    pano = locate_panorama(geolocator, image, is_canceled=self.isCanceled, area=self.area,
+                                           exif_gps=exif_gps, buildings=buildings)
+                    self.result = pano.as_geolocation()
+                    if pano.top >= 0:  # the match viewer pairs the candidates with the view they came from
+                        from ..engine.panorama_query import query_views
+
+                        image = query_views(image)[pano.top][1]
+                else:
+                    self.result = geolocator.locate(
+                        image, area=self.area, exif_gps=exif_gps, progress=self._progress,
+                        is_canceled=self.isCanceled,
+                        focal_35mm=self.exif.get("focal_35mm"),  # the photo's field of view for the camera heading
+                        buildings=buildings)
             finally:
                 if http is not None:
                     http.close()
