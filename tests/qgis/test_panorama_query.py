@@ -66,3 +66,4 @@ def test_geolocate_photos_gives_a_panorama_one_estimate(qgis_app, small_db, data
     assert geodesic_distance_m(lat, lon, est["lat"], est["lon"]) < 50.0
     line = [text for _, text in messages if "360° panorama" in text]
     assert line and "4 views facing" in line[0], messages
+
