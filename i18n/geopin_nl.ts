@@ -840,6 +840,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>HTML-rapport</translation>
         </message>
         <message>
+            <source>Hatched: a logo, cap or hood that recurs in this camera's images (an overlay mask); no keypoints there were stored</source>
+            <translation>Gearceerd: een logo, kap of motorkap dat in de beelden van deze camera terugkeert (een overlaymasker); daar zijn geen kenmerkpunten opgeslagen</translation>
+        </message>
+        <message>
             <source>Heading (°)</source>
             <translation>Kijkrichting (°)</translation>
         </message>
