@@ -48,12 +48,13 @@ def _camera(path: str) -> str:
         return ""
 
 
-def mask_group(image_path: str, source: str, is_panorama: bool, view_index: int, fov) -> Optional[str]:
-    """The view's mask group, None when its source image cannot be read."""
+def mask_group(image_path: str, source: str, rel_heading, fov) -> Optional[str]:
+    """The view's mask group (``rel_heading`` None: a photo), None when its source
+    image cannot be read."""
     camera = _camera(image_path)
     if not camera:
         return None
-    cut = f"view{int(view_index)},fov={float(fov):g}" if is_panorama else "photo"
+    cut = f"rel={float(rel_heading):g},fov={float(fov):g}" if rel_heading is not None else "photo"
     return f"{source}|{os.path.dirname(image_path)}|{camera}|{cut}"
 
 
@@ -63,8 +64,8 @@ def learn_and_apply(store, extractor_id: Optional[str], progress: Callable[[floa
     stored keypoints inside every group's mask (only views not filtered yet)."""
     report = MaskReport()
     groups: Dict[str, List[int]] = defaultdict(list)
-    for fid, path, source, is_pano, view_index, fov, _ in store.view_rows_for_masks():
-        g = mask_group(path, source, bool(is_pano), view_index, fov)
+    for fid, path, source, rel_heading, fov in store.view_rows_for_masks():
+        g = mask_group(path, source, rel_heading, fov)
         if g is not None:
             groups[g].append(int(fid))
     stored = store.overlay_masks()
@@ -118,3 +119,14 @@ def _filter(store, mask, vids: List[int], extractor_id: str) -> int:
         if keep:
             store.drop_feature_rows(keep, extractor_id)
     return dropped
+
+
+def masks_for_views(store, views) -> Dict[int, "overlay_masks.OverlayMask"]:
+    """{view id: its group's mask} for ReferenceView records (the match viewer draws them)."""
+    stored = store.overlay_masks() if hasattr(store, "overlay_masks") else {}
+    out = {}
+    for v in views if stored else ():
+        g = mask_group(v.image_path, v.source, v.rel_heading, v.fov)
+        if g in stored and stored[g][0].cells.any():
+            out[v.view_id] = stored[g][0]
+    return out

@@ -34,6 +34,7 @@ class PhotoResult:
     reference_images: dict = field(default_factory=dict)
     coverage_m: Optional[float] = None  # EXIF position to the nearest reference view
     layers: list = field(default_factory=list)
+    reference_masks: dict = field(default_factory=dict)  # view id -> overlay mask cells (match viewer)
 
 
 def coverage_warning(coverage_m):

@@ -474,9 +474,8 @@ class GeoPackageStore:
                             "WHERE view_id=? AND extractor_id=?", (int(mask.sum()), *rows, int(vid), extractor_id))
 
     def view_rows_for_masks(self):
-        """(fid, image_path, source, is_panorama, view_index, fov, content_hash) of every view."""
-        return list(self._con.execute(f"SELECT fid, image_path, source, is_panorama, view_index, fov, content_hash "
-                                      f"FROM {LAYER} ORDER BY fid"))
+        """(fid, image_path, source, rel_heading, fov) of every view (rel_heading None: a photo)."""
+        return list(self._con.execute(f"SELECT fid, image_path, source, rel_heading, fov FROM {LAYER} ORDER BY fid"))
 
     def positions(self):
         """(view ids, x, y) of every view in RD New, fid order (cached until the next add)."""
