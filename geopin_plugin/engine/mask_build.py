@@ -69,41 +69,56 @@ def learn_and_apply(store, extractor_id: Optional[str], progress: Callable[[floa
         if g is not None:
             groups[g].append(int(fid))
     stored = store.overlay_masks()
-    for n, (g, vids) in enumerate(sorted(groups.items())):
+    learn = []
+    for g, vids in sorted(groups.items()):
+        mask = stored.get(g, (None, 0))[0]
+        if len(vids) < overlay_masks.MIN_GROUP_IMAGES:
+            report.too_small += 1
+        elif mask is None or mask.method != overlay_masks.METHOD or len(vids) >= 2 * mask.images:
+            learn.append(g)
+    if progress is not None and learn:
+        progress(0.0, f"learning overlay masks of {len(learn)} capture groups")
+    learned = _learn(store, {g: groups[g] for g in learn}, is_canceled)
+    for g, vids in sorted(groups.items()):
         if is_canceled is not None and is_canceled():
             break
         mask, upto = stored.get(g, (None, 0))
-        if len(vids) < overlay_masks.MIN_GROUP_IMAGES:
-            report.too_small += 1
-            continue
-        if mask is None or mask.method != overlay_masks.METHOD or len(vids) >= 2 * mask.images:
-            if progress is not None:
-                progress(n / max(len(groups), 1), f"learning the overlay mask of {g}")
-            mask = _learn(store, g, vids)
-            if mask is None:
-                continue
-            upto = 0  # a new mask: every view of the group again
+        if g in learned:
+            mask, upto = learned[g], 0  # a new mask: every view of the group again
             report.learned.append((g, mask.images, mask.masked_share))
+        if mask is None:
+            continue
         todo = [v for v in vids if v > upto]
         if todo and extractor_id and mask.cells.any():
-            dropped = _filter(store, mask, todo, extractor_id)
+            report.keypoints_dropped += _filter(store, mask, todo, extractor_id)
             report.views_filtered += len(todo)
-            report.keypoints_dropped += dropped
-        store.put_overlay_mask(mask, max(vids))
+        if g in learned or todo:
+            store.put_overlay_mask(mask, max(vids))
     return report
 
 
-def _learn(store, group: str, vids: List[int]):
-    cells = []
-    for vid in overlay_masks._spread(sorted(vids), overlay_masks.MAX_GROUP_IMAGES):
+def _learn(store, groups: Dict[str, List[int]], is_canceled=None) -> dict:
+    """{group: OverlayMask} from each group's views (at most MAX_GROUP_IMAGES, evenly
+    spread), read in view-id order: a panorama's views are read together, so each
+    source is decoded once for all its groups."""
+    chosen = {vid: g for g, vids in groups.items()
+              for vid in overlay_masks._spread(sorted(vids), overlay_masks.MAX_GROUP_IMAGES)}
+    cells = defaultdict(list)
+    for vid in sorted(chosen):
+        if is_canceled is not None and is_canceled():
+            return {}
         try:
-            cells.append(overlay_masks.grey_cells(store.load_view_image(vid)))
+            cells[chosen[vid]].append(overlay_masks.grey_cells(store.load_view_image(vid)))
         except Exception as exc:  # a source moved away: that view does not count
-            store.warn(f"overlay mask of {group}: view {vid} cannot be read ({exc})")
-    sizes = {c.shape for c in cells}
-    if len(sizes) != 1:  # views of one cut are one size; anything else is not one rig
-        return None
-    return overlay_masks.learn(group, cells)
+            store.warn(f"overlay mask of {chosen[vid]}: view {vid} cannot be read ({exc})")
+    out = {}
+    for g, grey in cells.items():
+        if len({c.shape for c in grey}) != 1:  # views of one cut are one size; anything else is not one rig
+            continue
+        mask = overlay_masks.learn(g, grey)
+        if mask is not None:
+            out[g] = mask
+    return out
 
 
 def _filter(store, mask, vids: List[int], extractor_id: str) -> int:
