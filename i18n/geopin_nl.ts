@@ -42,6 +42,14 @@
             <translation>'Mijn polygoonlaag' heeft een laag met gebouwomtrekken nodig</translation>
         </message>
         <message>
+            <source>A 360° panorama, located from {0} views (compass heading unknown)</source>
+            <translation>Een 360°-panorama, gelokaliseerd met {0} beelden (kompasrichting onbekend)</translation>
+        </message>
+        <message>
+            <source>A 360° panorama, located from {0} views facing {1}</source>
+            <translation>Een 360°-panorama, gelokaliseerd met {0} beelden in de richtingen {1}</translation>
+        </message>
+        <message>
             <source>A GeoPin reference database (.gpkg) made by Build reference database.</source>
             <translation>Een GeoPin-referentiedatabase (.gpkg), gemaakt met Referentiedatabase bouwen.</translation>
         </message>
@@ -832,6 +840,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>HTML-rapport</translation>
         </message>
         <message>
+            <source>Hatched: a logo, cap or hood that recurs in this camera's images (an overlay mask); no keypoints there were stored</source>
+            <translation>Gearceerd: een logo, kap of motorkap dat in de beelden van deze camera terugkeert (een overlaymasker); daar zijn geen kenmerkpunten opgeslagen</translation>
+        </message>
+        <message>
             <source>Heading (°)</source>
             <translation>Kijkrichting (°)</translation>
         </message>
@@ -1198,6 +1210,14 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>Or: folder of geotagged reference photos (custom protocol)</source>
             <translation>Of: map met gegeorefereerde referentiefoto's (eigen protocol)</translation>
+        </message>
+        <message>
+            <source>Overlay mask learned for {0}: {1} images, {2:.1f} % of the view masked</source>
+            <translation>Overlaymasker geleerd voor {0}: {1} beelden, {2:.1f} % van het beeld gemaskeerd</translation>
+        </message>
+        <message>
+            <source>Overlay masks: {0} keypoints on logos, caps or hoods left out of {1} views</source>
+            <translation>Overlaymaskers: {0} kenmerkpunten op logo's, kappen of motorkappen weggelaten uit {1} beelden</translation>
         </message>
         <message>
             <source>PDOK</source>
@@ -1992,6 +2012,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>{0} kan niet worden teruggelezen (onvolledig)</translation>
         </message>
         <message>
+            <source>{0} capture groups have fewer than {1} images: no overlay mask learned (the verifier's overlay guards still apply)</source>
+            <translation>{0} opnamegroepen hebben minder dan {1} beelden: geen overlaymasker geleerd (de overlaycontroles van de verificatie gelden nog steeds)</translation>
+        </message>
+        <message>
             <source>{0} could not be searched: {1}</source>
             <translation>In {0} kon niet worden gezocht: {1}</translation>
         </message>
@@ -2094,6 +2118,14 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>{0}: 'no match'; skipped</source>
             <translation>{0}: 'geen overeenkomst'; overgeslagen</translation>
+        </message>
+        <message>
+            <source>{0}: a 360° panorama, located from {1} views (at {2} in the panorama; compass heading unknown), {3} agree</source>
+            <translation>{0}: een 360°-panorama, gelokaliseerd met {1} beelden (op {2} in het panorama; kompasrichting onbekend), {3} komen overeen</translation>
+        </message>
+        <message>
+            <source>{0}: a 360° panorama, located from {1} views facing {2}; {3} agree</source>
+            <translation>{0}: een 360°-panorama, gelokaliseerd met {1} beelden in de richtingen {2}; {3} komen overeen</translation>
         </message>
         <message>
             <source>{0}: building outlines missing ({1}); located without them</source>

@@ -173,6 +173,22 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
             feedback.pushInfo(self.tr("Computing views in {0} worker processes").format(runner.workers))
         return runner
 
+    def report_masks(self, masks, feedback):
+        """The static-overlay masks this run learned, per capture group (mask_build.py)."""
+        from ..geopin_plugin.engine.overlay_masks import MIN_GROUP_IMAGES
+
+        if masks is None:
+            return
+        for group, images, share in masks.learned:
+            feedback.pushInfo(self.tr("Overlay mask learned for {0}: {1} images, {2:.1f} % of the view masked").format(
+                group, images, 100.0 * share))
+        if masks.keypoints_dropped:
+            feedback.pushInfo(self.tr("Overlay masks: {0} keypoints on logos, caps or hoods left out of {1} views")
+                              .format(masks.keypoints_dropped, masks.views_filtered))
+        if masks.too_small:
+            feedback.pushInfo(self.tr("{0} capture groups have fewer than {1} images: no overlay mask learned "
+                                      "(the verifier's overlay guards still apply)").format(masks.too_small, MIN_GROUP_IMAGES))
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..geopin_plugin.engine.builder import ingest
         from ..geopin_plugin.engine.models import ModelError
@@ -236,6 +252,7 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
         if report.features_upgraded:
             feedback.pushInfo(self.tr("Added {0} local features to {1} stored views (no re-embedding)").format(
                 extractor.preset_id, report.features_upgraded))
+        self.report_masks(report.masks, feedback)
         feedback.pushInfo(self.tr("{0} images added ({1} views), {2} skipped, {3} failed").format(
             report.added, report.views_added, report.skipped, report.failed))
         results = {self.DATABASE: database, self.ADDED: report.added, self.SKIPPED: report.skipped,

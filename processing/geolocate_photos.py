@@ -189,6 +189,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..geopin_plugin.engine.images import ImageError
+        from ..geopin_plugin.engine.panorama_query import is_panorama_query, locate_panorama
         from ..geopin_plugin.engine.pipeline import Cancelled, PipelineError, get_geolocator, read_photo
 
         inputs = self.parameterAsFileList(parameters, self.INPUT, context)
@@ -263,9 +264,15 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
             gps = (exif["lat"], exif["lon"]) if exif.get("lat") is not None and exif.get("lon") is not None else None
             coverage_m = self._coverage_warning(database, name, gps, feedback)
             try:
-                geo = geolocator.locate(image, area=area, exif_gps=gps, progress=progress,
-                                        is_canceled=feedback.isCanceled, focal_35mm=exif.get("focal_35mm"),
-                                        buildings=buildings)
+                if is_panorama_query(image, path):  # cut into views located together (one answer)
+                    pano = locate_panorama(geolocator, image, is_canceled=feedback.isCanceled, area=area,
+                                           exif_gps=gps, buildings=buildings)
+                    geo = pano.as_geolocation()
+                    feedback.pushInfo(self._panorama_summary(name, pano))
+                else:
+                    geo = geolocator.locate(image, area=area, exif_gps=gps, progress=progress,
+                                            is_canceled=feedback.isCanceled, focal_35mm=exif.get("focal_35mm"),
+                                            buildings=buildings)
             except Cancelled:
                 break
             except Exception as exc:  # one bad photo must not end the batch
@@ -347,6 +354,16 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
                            "database's coverage; expect no match").format(name, number(distance / 1000.0, 1))
             (getattr(feedback, "pushWarning", None) or feedback.pushInfo)(text)
         return distance
+
+    def _panorama_summary(self, name, pano):
+        """A panorama query: how many views agree, and each view's compass heading."""
+        if pano.centre_heading_deg is None:
+            headings = ", ".join(f"{v.rel_heading:g}°" for v in pano.views)
+            return self.tr("{0}: a 360° panorama, located from {1} views (at {2} in the panorama; compass "
+                           "heading unknown), {3} agree").format(name, len(pano.views), headings, pano.agreeing_views)
+        headings = ", ".join(f"{number(v.heading_deg, 0)}°" for v in pano.views)
+        return self.tr("{0}: a 360° panorama, located from {1} views facing {2}; {3} agree").format(
+            name, len(pano.views), headings, pano.agreeing_views)
 
     def _summary(self, name, geo):
         if not rl.is_located(geo):

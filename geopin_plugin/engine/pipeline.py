@@ -112,6 +112,9 @@ class Geolocation:
     position_note: str = ""  # with building outlines: why the position has no range from facades
     hfov_deg: Optional[float] = None  # the photo's horizontal field of view used for the pose
     fov_source: str = ""  # exif / hypotheses / "" (no pose)
+    # a 360° panorama query (panorama_query.py): each view's (heading in the panorama,
+    # compass heading or None), the views located together; None for a photo
+    panorama_views: Optional[List[tuple]] = None
 
 
 def read_photo(path) -> Tuple[np.ndarray, dict]:

@@ -397,7 +397,8 @@ class GeoPinDock(PhotoListActions, DockResultActions, QgsDockWidget):
             if not self.queue:
                 self.stage_label.setText(run_done_text(self.run_started, self.run_count))
             item = PhotoResult(task.photo_path, result, getattr(task, "query_image", None),
-                               getattr(task, "reference_images", {}) or {}, getattr(task, "coverage_m", None))
+                               getattr(task, "reference_images", {}) or {}, getattr(task, "coverage_m", None),
+                               reference_masks=getattr(task, "reference_masks", {}) or {})
             self.results[task.photo_path] = item
             LOG.info("%s: %s, confidence %.2f, ±%.0f m, %d verified, %.1f s", task.photo_path, result.label,
                      result.confidence, result.error_radius_m, result.n_verified, seconds)

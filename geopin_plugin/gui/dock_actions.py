@@ -55,7 +55,8 @@ class DockResultActions:
 
         viewer = MatchViewer(item.query_image, item.result.candidates, item.reference_images,
                              item.result.candidates.index(cand), item.result.query_feature_size, self,
-                             on_candidate=self.highlight_candidate, cone=view_cone(item.result))
+                             on_candidate=self.highlight_candidate, cone=view_cone(item.result),
+                             reference_masks=item.reference_masks)
         viewer.setAttribute(Qt.WA_DeleteOnClose)
         viewer.show()
         self.match_viewer = viewer

@@ -34,6 +34,7 @@ class PhotoResult:
     reference_images: dict = field(default_factory=dict)
     coverage_m: Optional[float] = None  # EXIF position to the nearest reference view
     layers: list = field(default_factory=list)
+    reference_masks: dict = field(default_factory=dict)  # view id -> overlay mask cells (match viewer)
 
 
 def coverage_warning(coverage_m):
@@ -60,6 +61,13 @@ def summary_lines(item):
         number(r.lat, 6), number(r.lon, 6), number(r.x, 0), number(r.y, 0)))
     if r.exif_distance_m is not None:
         lines.append(tr("{0} m from the photo's EXIF position").format(number(r.exif_distance_m, 0)))
+    views = getattr(r, "panorama_views", None)
+    if views:
+        if all(h is not None for _, h in views):
+            lines.append(tr("A 360° panorama, located from {0} views facing {1}").format(
+                len(views), ", ".join(f"{number(h, 0)}°" for _, h in views)))
+        else:
+            lines.append(tr("A 360° panorama, located from {0} views (compass heading unknown)").format(len(views)))
     if getattr(r, "position_method", "") == "album":
         lines.append(tr("Placed by its album (the photos taken just before and after it), not by its own pixels"))
     lines.append(sentence(cone_summary(r)))

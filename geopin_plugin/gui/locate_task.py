@@ -69,6 +69,7 @@ class LocateTask(QgsTask):
         self.reference_images = {}
         self.missing_pictures = []  # (view id, reason): references whose picture could not be read
         self.coverage_m = None  # EXIF position to the nearest reference view
+        self.reference_masks = {}  # view id -> its capture group's overlay mask cells (match viewer)
 
     def _progress(self, stage, fraction, message=""):
         start, span = STAGE_SPAN.get(stage, (0.0, 0.0))
@@ -93,10 +94,22 @@ class LocateTask(QgsTask):
                 self.coverage_m = distance_to_coverage_m(self.database_path, *exif_gps)
             buildings, http = self._building_map()
             try:
-                self.result = geolocator.locate(
-                    image, area=self.area, exif_gps=exif_gps, progress=self._progress, is_canceled=self.isCanceled,
-                    focal_35mm=self.exif.get("focal_35mm"),  # the photo's field of view for the camera heading
-                    buildings=buildings)
+                from ..engine.panorama_query import is_panorama_query, locate_panorama
+
+                if is_panorama_query(image, self.photo_path):  # views located together, one answer
+                    pano = locate_panorama(geolocator, image, is_canceled=self.isCanceled, area=self.area,
+                                           exif_gps=exif_gps, buildings=buildings)
+                    self.result = pano.as_geolocation()
+                    if pano.top >= 0:  # the match viewer pairs the candidates with the view they came from
+                        from ..engine.panorama_query import query_views
+
+                        image = query_views(image)[pano.top][1]
+                else:
+                    self.result = geolocator.locate(
+                        image, area=self.area, exif_gps=exif_gps, progress=self._progress,
+                        is_canceled=self.isCanceled,
+                        focal_35mm=self.exif.get("focal_35mm"),  # the photo's field of view for the camera heading
+                        buildings=buildings)
             finally:
                 if http is not None:
                     http.close()
@@ -114,6 +127,7 @@ class LocateTask(QgsTask):
                 except Exception as exc:  # a missing view image only costs its thumbnail (the dock says so)
                     self.missing_pictures.append((cand.view.view_id, str(exc)))
                     get_logger("dock").warning("No image for view %s: %s", cand.view.view_id, exc)
+            self._read_masks(geolocator, shown)
             return True
         except Cancelled:
             return False
@@ -123,6 +137,17 @@ class LocateTask(QgsTask):
             get_logger("dock").exception("Geolocation of %s failed", self.photo_path)
             self.error = user_message(exc)  # in the user's language; the log has the details
             return False
+
+    def _read_masks(self, geolocator, shown):
+        """The shown references' overlay masks (engine/mask_build.py); none is no loss."""
+        from ..engine.mask_build import masks_for_views
+
+        try:
+            masks = masks_for_views(geolocator.db.store, [c.view for c in shown])
+        except Exception as exc:  # a database without the table or a damaged row: drawn without masks
+            get_logger("dock").warning("No overlay masks: %s", exc)
+            return
+        self.reference_masks = {vid: m.cells for vid, m in masks.items()}
 
     def _building_map(self):
         """(buildings.BuildingMap or None, the HTTP client to close): PDOK's is made in

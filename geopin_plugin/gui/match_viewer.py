@@ -44,7 +44,7 @@ class MatchViewer(QDialog):
     -> RGB; `on_candidate(candidate)` is called each time another one is shown."""
 
     def __init__(self, query_rgb, candidates, reference_images, index=0, query_feature_size=None, parent=None,
-                 on_candidate=None, cone=None):
+                 on_candidate=None, cone=None, reference_masks=None):
         super().__init__(parent)
         self.setObjectName("geopinMatchViewer")
         self.query_rgb = query_rgb
@@ -54,6 +54,7 @@ class MatchViewer(QDialog):
         self.query_feature_size = query_feature_size
         self.on_candidate = on_candidate
         self.cone = cone  # engine.viewcone.ViewCone of the result, or None (no heading)
+        self.reference_masks = reference_masks or {}  # view id -> overlay mask cells, drawn hatched
         self.index = 0
         self.picture = None
 
@@ -79,6 +80,11 @@ class MatchViewer(QDialog):
         scroll.setWidget(self.image_label)
         scroll.setWidgetResizable(True)
         layout.addWidget(scroll)
+        self.mask_label = QLabel(tr("Hatched: a logo, cap or hood that recurs in this camera's images (an overlay "
+                                    "mask); no keypoints there were stored"))
+        self.mask_label.setObjectName("geopinMatchMask")
+        self.mask_label.setWordWrap(True)
+        layout.addWidget(self.mask_label)
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         self.previous_button = QPushButton(tr("◀ Previous"))
         self.previous_button.setObjectName("geopinMatchPrevious")
@@ -121,7 +127,8 @@ class MatchViewer(QDialog):
         cand = self.candidates[self.index]
         reference = self.reference_images[cand.view.view_id]
         self.picture = draw_matches(self.query_rgb, reference, cand.matches, self.query_feature_size,
-                                    cand.ref_feature_size, height=HEIGHT)
+                                    cand.ref_feature_size, height=HEIGHT,
+                                    reference_mask=self.reference_masks.get(cand.view.view_id))
         self.image_label.setPixmap(QPixmap.fromImage(rgb_to_qimage(self.picture)))
         self.setWindowTitle(tr("GeoPin match: view {0}").format(cand.view.view_id))
         self.caption.setText(tr("Rank {0} · similarity {1} · {2} inliers · {3}").format(
@@ -130,6 +137,7 @@ class MatchViewer(QDialog):
         self.reference_title.setText(reference_caption(cand.view))
         self.heading_label.setText(self.heading_text(cand))
         self.heading_label.setVisible(bool(self.heading_label.text()))
+        self.mask_label.setVisible(cand.view.view_id in self.reference_masks)
         self.previous_button.setEnabled(self.index > 0)
         self.next_button.setEnabled(self.index < len(self.candidates) - 1)
         self.resize(min(1400, self.picture.shape[1] + 40), min(900, self.picture.shape[0] + 150))

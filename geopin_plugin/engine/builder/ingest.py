@@ -54,6 +54,7 @@ class BuildReport:
     canceled: bool = False
     seconds: float = 0.0
     features_upgraded: int = 0  # stored views given the new extractor's features
+    masks: Optional[object] = None  # mask_build.MaskReport: overlay masks learned per capture group
 
 
 def find_images(input_dir, unsupported=None):
@@ -184,6 +185,10 @@ def _add_records(database, records, embedder, extractor, settings, progress, is_
         source_files.record_roots(db.store, (r.path for r in records))  # where stored paths may point
         runners.run(db, records, runner or runners.SerialRunner(embedder, extractor), settings, report,
                     run_started, progress, is_canceled, total)
+        if db.count and not report.canceled and db.meta.get("extractor_preset"):
+            from . import mask_build  # static overlays (logos, caps, hoods) are not stored as evidence
+
+            report.masks = mask_build.learn_and_apply(db.store, db.meta["extractor_preset"], progress, is_canceled)
         db.store.update_counts_and_extent()
         if db.count:
             if progress is not None:

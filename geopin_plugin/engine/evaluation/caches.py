@@ -299,16 +299,27 @@ class CachedExtractor:
         return self.store.features(item)[1]
 
 
+@dataclass
+class MaskedFeatures(LocalFeatures):
+    """A reference's features with the keypoints inside its group's overlay mask
+    dropped; ``mask_tag`` names the mask, so its pair outcomes are cached apart."""
+
+    mask_tag: str = ""
+
+
 class ReferenceFeatures:
     """``features(keys)`` for the stages: the references' cached features, as a database
-    returns them when ``as_stored`` (XFeat: int8, features.stored_copy), read once."""
+    returns them when ``as_stored`` (XFeat: int8, features.stored_copy), read once;
+    with ``masks`` (evaluation/masks.ProtocolMasks) without the keypoints a build's
+    overlay mask would not have stored."""
 
     def __init__(self, store: "FeatureStore", references: Sequence[Item], as_stored: bool = True,
-                 ensure: bool = False):
+                 ensure: bool = False, masks=None):
         self.store = store
         self.items = {it.key: it for it in references}
         self.as_stored = as_stored
         self.ensure = ensure
+        self.masks = masks
         self._read: Dict[str, LocalFeatures] = {}
 
     def __call__(self, keys: Sequence[str]) -> Dict[str, LocalFeatures]:
@@ -319,9 +330,31 @@ class ReferenceFeatures:
             self.store.ensure([self.items[k] for k in todo], True)
         for k in todo:
             f = self.store.features(self.items[k])[0]
+            if self.masks is not None:
+                f = _masked(f, self.masks.mask_of(self.items[k]))
             self._read[k] = stored_copy(f, self.store.config.extractor, reference_storage(self.store.config)) \
                 if self.as_stored else f
+            if isinstance(f, MaskedFeatures):
+                r = self._read[k]
+                self._read[k] = MaskedFeatures(r.keypoints, r.descriptors, r.image_size, r.scores, f.mask_tag)
         return {k: self._read[k] for k in keys}
+
+
+def _masked(f: LocalFeatures, mask) -> LocalFeatures:
+    """``f`` without the keypoints inside ``mask``; tagged when it dropped any."""
+    from ..overlay_masks import drop_masked
+
+    out = drop_masked(f, mask)
+    if out is f:
+        return f
+    tag = hashlib.sha1(mask.blob()).hexdigest()[:10]
+    return MaskedFeatures(out.keypoints, out.descriptors, out.image_size, out.scores, tag)
+
+
+def _pair_key(rid: str, f) -> str:
+    """A pair's key in its query's outcome table: a masked reference's outcome is its own."""
+    tag = getattr(f, "mask_tag", "")
+    return f"{rid}|mask={tag}" if tag else rid
 
 
 class CachedVerifier(Verifier):
@@ -357,12 +390,14 @@ class CachedVerifier(Verifier):
     def _fast_all(self, query, refs, progress, is_canceled):
         table = self._table(self.cache, query, {})
         c = self.config
-        return {rid: _outcome(table[rid], c.min_inliers, c.min_spread, self.decide_fast) for rid in refs}
+        return {rid: _outcome(table[_pair_key(rid, f)], c.min_inliers, c.min_spread, self.decide_fast)
+                for rid, f in refs.items()}
 
     def confirm(self, query, refs, is_canceled=None):
         table = self._table(self.confirm_cache, query, refs, lambda todo: self.inner.confirm(query, todo, is_canceled))
         c = self.config
-        return {rid: _outcome(table[rid], c.matcher_min_inliers, c.min_spread) for rid in refs}
+        return {rid: _outcome(table[_pair_key(rid, f)], c.matcher_min_inliers, c.min_spread)
+                for rid, f in refs.items()}
 
     def _table(self, cache: "VerificationCache", query: ItemFeatures, refs, compute=None) -> Dict[str, dict]:
         """The query's table in ``cache``, with the outcomes of ``refs`` it lacked added."""
@@ -371,8 +406,8 @@ class CachedVerifier(Verifier):
             self._tables = {k: v for k, v in self._tables.items() if k[1] == query.item.key}  # this query's only
             self._tables[key] = cache.load(query.item)
         table = self._tables[key]
-        todo = {rid: f for rid, f in refs.items() if rid not in table}
+        todo = {rid: f for rid, f in refs.items() if _pair_key(rid, f) not in table}
         if todo:
-            table.update({rid: _record(v) for rid, v in compute(todo).items()})
+            table.update({_pair_key(rid, todo[rid]): _record(v) for rid, v in compute(todo).items()})
             cache.save(query.item, table)
         return table

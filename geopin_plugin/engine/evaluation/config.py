@@ -89,6 +89,9 @@ class EvalConfig:
     # the overlay guards (verify.py STATIC_DISPLACEMENT, MIN_EXTENT; -1: their defaults, 0: off)
     static_displacement: float = -1.0
     min_extent: float = -1.0
+    # static-overlay masks learned per mask group of the references (engine/overlay_masks.py;
+    # evaluation/masks.py), as a build learns them: 1 on (the product's), 0 off
+    overlay_masks: bool = True
 
     def resolved(self) -> "EvalConfig":
         from ..models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
@@ -158,6 +161,7 @@ class EvalConfig:
             cs = self.pipeline_config().cells
             pos += f" · cells {cs.cell_m:g} m tau {cs.tau:g} mass {cs.mass:g} max {cs.max_cells}"
         pos += f" · album {c.album}" if c.album else ""
+        pos += "" if c.overlay_masks else " · no overlay masks"
         return f"{c.embedder}{w} · {tier} · k{c.top_k}/v{c.verify_top} · {c.estimator}{point}{pos}"
 
     @classmethod
@@ -178,7 +182,7 @@ class EvalConfig:
             elif k in ("inlier_power", "cells", "cell_tau", "cell_mass", "spacing_factor",
                        "mean_radius", "building_prior", "static_displacement", "min_extent"):
                 kw[k] = float(v)
-            elif k == "whitening":
+            elif k in ("whitening", "overlay_masks"):
                 kw[k] = v.lower() in ("1", "true", "yes", "on")
             else:
                 kw[k] = v

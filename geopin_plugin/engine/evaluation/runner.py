@@ -153,6 +153,10 @@ class ProtocolRunner:
                           is_canceled)
         self.store.ensure(queries, features, (lambda i, n: progress("queries", i, n)) if progress else None,
                           is_canceled)
+        if features and self.config.overlay_masks:  # what a build would not have stored (overlay_masks.py)
+            from .masks import ProtocolMasks
+
+            self.features.masks = ProtocolMasks(refs, self.cache_dir, self.log).learn()
         self._ref_vectors = self.store.embeddings(refs)
         self.index = MaskedIndex(self.views, self._ref_vectors, self.ref_group, self.config.whitening)
 

@@ -19,14 +19,19 @@ def _fit_height(image: np.ndarray, height: int) -> Tuple[np.ndarray, float]:
 def draw_matches(query: np.ndarray, reference: np.ndarray, matches: Optional[np.ndarray],
                  query_feature_size: Optional[Tuple[int, int]] = None,
                  reference_feature_size: Optional[Tuple[int, int]] = None,
-                 height: int = 480, gap: int = 8, max_lines: int = 300) -> np.ndarray:
+                 height: int = 480, gap: int = 8, max_lines: int = 300,
+                 reference_mask: Optional[np.ndarray] = None) -> np.ndarray:
     """RGB picture (height, wq + gap + wr, 3). ``matches`` (M, 4) [xq, yq, xr, yr] are in
     the pixel frames of the images the features were extracted from, of sizes
-    ``*_feature_size`` (w, h); they default to the images' own sizes."""
+    ``*_feature_size`` (w, h); they default to the images' own sizes.
+    ``reference_mask``: the reference's static-overlay mask (bool cells over the view,
+    overlay_masks.py), drawn hatched: no keypoint there was stored."""
     import cv2
 
     q, sq = _fit_height(np.ascontiguousarray(query, np.uint8), height)
     r, sr = _fit_height(np.ascontiguousarray(reference, np.uint8), height)
+    if reference_mask is not None and np.any(reference_mask):
+        r = shade_mask(r, reference_mask)
     canvas = np.full((height, q.shape[1] + gap + r.shape[1], 3), 255, np.uint8)
     canvas[:, :q.shape[1]] = q
     off = q.shape[1] + gap
@@ -48,3 +53,20 @@ def draw_matches(query: np.ndarray, reference: np.ndarray, matches: Optional[np.
         cv2.circle(canvas, p1, 3, colour, 1, cv2.LINE_AA)
         cv2.circle(canvas, p2, 3, colour, 1, cv2.LINE_AA)
     return canvas
+
+
+MASK_COLOUR = (255, 0, 200)
+
+
+def shade_mask(rgb: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """``rgb`` with the mask's cells tinted and hatched (visible on any scene)."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    inside = cv2.resize(np.asarray(cells, np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+    yy, xx = np.mgrid[0:h, 0:w]
+    hatch = ((xx + yy) % 8) < 2
+    out = rgb.copy()
+    out[inside] = (0.55 * out[inside] + 0.45 * np.array(MASK_COLOUR)).astype(np.uint8)
+    out[inside & hatch] = MASK_COLOUR
+    return out

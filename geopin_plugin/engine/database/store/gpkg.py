@@ -9,13 +9,15 @@ import itertools
 import os
 from pathlib import Path
 from typing import Dict, List, Optional
+from zlib import error as zlib_error
 
 import numpy as np
 
 from ... import fsutil
 from ...types import LocalFeatures
 from .base import DatabaseError, MissingRowsError, ReferenceView
-from .schema import (APPLICATION_ID, ERRORS_TABLE, LAYER, SCHEMA_VERSION, append_problem, gpkg_point,
+from .schema import (APPLICATION_ID, ERRORS_TABLE, LAYER, MASKS_SCHEMA, MASKS_TABLE, SCHEMA_VERSION, append_problem,
+                     gpkg_point,
                      init_reference_schema, open_problem, put_meta, read_meta)
 from .sqlite import StoreDatabaseError, connect, transaction
 from .viewfiles import ViewFiles
@@ -418,6 +420,51 @@ class GeoPackageStore:
                     self.warn(f"{self.path} is damaged: the local features of view {vid} cannot be read ({exc}); "
                               "that view is not verified. Rebuild the database to repair it")
         return out
+
+    # -- static-overlay masks (overlay_masks.py, mask_build.py): one row per mask group
+    def overlay_masks(self) -> Dict[str, "object"]:
+        """{group: OverlayMask} as stored, each validated; a damaged row is a warning and
+        left out (its group is learned again on the next build)."""
+        from ..overlay_masks import OverlayMask
+
+        if not self._con.execute("SELECT 1 FROM sqlite_master WHERE name=?", (MASKS_TABLE,)).fetchone():
+            return {}
+        out = {}
+        for row in self._con.execute(f"SELECT group_key, images, rows, cols, method, mask, filtered_upto "
+                                     f"FROM {MASKS_TABLE}"):
+            try:
+                m = OverlayMask.from_blob(row[0], row[2], row[3], row[5], row[1], row[4])
+                out[row[0]] = (m, int(row[6]))
+            except (ValueError, TypeError, zlib_error) as exc:
+                self.warn(f"{self.path}: the overlay mask of {row[0]!r} cannot be read ({exc}); "
+                          "it is learned again on the next build")
+        return out
+
+    def put_overlay_mask(self, mask, filtered_upto: int):
+        with self.transaction() as con:
+            con.execute(MASKS_SCHEMA)
+            con.execute(f"INSERT OR REPLACE INTO {MASKS_TABLE} VALUES (?,?,?,?,?,?,?,?,?)",
+                        (mask.group, int(mask.images), float(mask.masked_share), mask.method,
+                         int(mask.cells.shape[0]), int(mask.cells.shape[1]), mask.blob(), int(filtered_upto), _now()))
+
+    def drop_feature_rows(self, keep: Dict[int, np.ndarray], extractor_id):
+        """Keep only the rows ``keep[view_id]`` (bool per keypoint) of the views' stored
+        features, byte for byte (no re-encoding: int4 stays exactly as stored)."""
+        with self.transaction() as con:
+            for vid, mask in keep.items():
+                row = con.execute("SELECT n, keypoints, descriptors, scores FROM geopin_local_features "
+                                  "WHERE view_id=? AND extractor_id=?", (int(vid), extractor_id)).fetchone()
+                if row is None or len(mask) != row[0] or row[0] == 0:
+                    continue
+                n = row[0]
+                rows = [None if b is None else np.frombuffer(b, np.uint8).reshape(n, -1)[mask].tobytes()
+                        for b in row[1:]]
+                con.execute("UPDATE geopin_local_features SET n=?, keypoints=?, descriptors=?, scores=? "
+                            "WHERE view_id=? AND extractor_id=?", (int(mask.sum()), *rows, int(vid), extractor_id))
+
+    def view_rows_for_masks(self):
+        """(fid, image_path, source, rel_heading, fov) of every view (rel_heading None: a photo)."""
+        return list(self._con.execute(f"SELECT fid, image_path, source, rel_heading, fov FROM {LAYER} ORDER BY fid"))
 
     def positions(self):
         """(view ids, x, y) of every view in RD New, fid order (cached until the next add)."""

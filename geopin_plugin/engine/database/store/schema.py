@@ -67,6 +67,15 @@ CREATE TABLE IF NOT EXISTS geopin_whitening (
 """
 
 
+# static-overlay masks, one per mask group (overlay_masks.py; created by the first
+# build that learns one, so older databases take it without a migration)
+MASKS_TABLE = "geopin_overlay_masks"
+MASKS_SCHEMA = f"""CREATE TABLE IF NOT EXISTS {MASKS_TABLE} (
+  group_key TEXT PRIMARY KEY NOT NULL, images INTEGER NOT NULL, masked_share REAL NOT NULL, method TEXT NOT NULL,
+  rows INTEGER NOT NULL, cols INTEGER NOT NULL, mask BLOB NOT NULL, filtered_upto INTEGER NOT NULL,
+  learned_at TEXT)"""
+
+
 def gpkg_point(x, y, srs_id=RD_SRS_ID):
     """GeoPackage binary geometry: 'GP', version 0, flags (little endian, no
     envelope), srs_id, then a little-endian WKB Point."""

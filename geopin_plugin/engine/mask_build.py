@@ -1,0 +1,147 @@
+"""The build's static-overlay mask pass (issue 23): after the images of a run are
+stored, learn a mask per mask group (overlay_masks.py) and drop the stored keypoints
+inside it. It runs on every build, so an existing database gets its masks on its
+next build run with nothing re-embedded (like the extractor upgrade, ingest.py).
+
+A capture group is what a folder of one camera gives: the source, the folder, the
+camera make + model and the image size; a mask group is a capture group at one cut
+(a panorama's view k at its field of view, or the photo as stored), because a view
+cut at one heading from every panorama of a rig repeats the rig's overlay at the
+same pixels. A group is learned when it has MIN_GROUP_IMAGES views and learned
+again when it has doubled since; views added later to a learned group are filtered
+by its mask (``filtered_upto``: the highest view id filtered).
+"""
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Dict, List, Optional
+
+import numpy as np
+
+from . import overlay_masks
+
+
+@dataclass
+class MaskReport:
+    """What the pass did, per group learned: (group, images, masked share)."""
+
+    learned: List[tuple] = field(default_factory=list)
+    views_filtered: int = 0
+    keypoints_dropped: int = 0
+    too_small: int = 0  # groups under MIN_GROUP_IMAGES views (the verifier's guards stand in)
+
+
+@lru_cache(maxsize=4096)
+def _camera(path: str) -> str:
+    """'make model WxH' from the file's header; '' when it cannot be read."""
+    try:
+        from PIL import Image
+
+        with Image.open(path) as im:
+            exif = im.getexif()
+            make, model = (str(exif.get(t, "")).strip("\x00 ") for t in (271, 272))
+            return f"{make} {model} {im.width}x{im.height}".strip()
+    except (OSError, ValueError, SyntaxError):
+        return ""
+
+
+def mask_group(image_path: str, source: str, rel_heading, fov) -> Optional[str]:
+    """The view's mask group (``rel_heading`` None: a photo), None when its source
+    image cannot be read."""
+    camera = _camera(image_path)
+    if not camera:
+        return None
+    cut = f"rel={float(rel_heading):g},fov={float(fov):g}" if rel_heading is not None else "photo"
+    return f"{source}|{os.path.dirname(image_path)}|{camera}|{cut}"
+
+
+def learn_and_apply(store, extractor_id: Optional[str], progress: Callable[[float, str], None] = None,
+                    is_canceled: Callable[[], bool] = None) -> MaskReport:
+    """Learn the masks of groups that are new or have doubled, store them, and drop
+    stored keypoints inside every group's mask (only views not filtered yet)."""
+    report = MaskReport()
+    groups: Dict[str, List[int]] = defaultdict(list)
+    for fid, path, source, rel_heading, fov in store.view_rows_for_masks():
+        g = mask_group(path, source, rel_heading, fov)
+        if g is not None:
+            groups[g].append(int(fid))
+    stored = store.overlay_masks()
+    learn = []
+    for g, vids in sorted(groups.items()):
+        mask = stored.get(g, (None, 0))[0]
+        if len(vids) < overlay_masks.MIN_GROUP_IMAGES:
+            report.too_small += 1
+        elif mask is None or mask.method != overlay_masks.METHOD or len(vids) >= 2 * mask.images:
+            learn.append(g)
+    if progress is not None and learn:
+        progress(0.0, f"learning overlay masks of {len(learn)} capture groups")
+    learned = _learn(store, {g: groups[g] for g in learn}, is_canceled)
+    for g, vids in sorted(groups.items()):
+        if is_canceled is not None and is_canceled():
+            break
+        mask, upto = stored.get(g, (None, 0))
+        if g in learned:
+            mask, upto = learned[g], 0  # a new mask: every view of the group again
+            report.learned.append((g, mask.images, mask.masked_share))
+        if mask is None:
+            continue
+        todo = [v for v in vids if v > upto]
+        if todo and extractor_id and mask.cells.any():
+            report.keypoints_dropped += _filter(store, mask, todo, extractor_id)
+            report.views_filtered += len(todo)
+        if g in learned or todo:
+            store.put_overlay_mask(mask, max(vids))
+    return report
+
+
+def _learn(store, groups: Dict[str, List[int]], is_canceled=None) -> dict:
+    """{group: OverlayMask} from each group's views (at most MAX_GROUP_IMAGES, evenly
+    spread), read in view-id order: a panorama's views are read together, so each
+    source is decoded once for all its groups."""
+    chosen = {vid: g for g, vids in groups.items()
+              for vid in overlay_masks._spread(sorted(vids), overlay_masks.MAX_GROUP_IMAGES)}
+    cells = defaultdict(list)
+    for vid in sorted(chosen):
+        if is_canceled is not None and is_canceled():
+            return {}
+        try:
+            cells[chosen[vid]].append(overlay_masks.grey_cells(store.load_view_image(vid)))
+        except Exception as exc:  # a source moved away: that view does not count
+            store.warn(f"overlay mask of {chosen[vid]}: view {vid} cannot be read ({exc})")
+    out = {}
+    for g, grey in cells.items():
+        if len({c.shape for c in grey}) != 1:  # views of one cut are one size; anything else is not one rig
+            continue
+        mask = overlay_masks.learn(g, grey)
+        if mask is not None:
+            out[g] = mask
+    return out
+
+
+def _filter(store, mask, vids: List[int], extractor_id: str) -> int:
+    dropped = 0
+    for start in range(0, len(vids), 256):
+        part = vids[start:start + 256]
+        keep = {}
+        for vid, f in store.local_features(part, extractor_id).items():
+            inside = overlay_masks.masked_keypoints(mask, np.asarray(f.keypoints), f.image_size)
+            if inside.any():
+                keep[vid] = ~inside
+                dropped += int(inside.sum())
+        if keep:
+            store.drop_feature_rows(keep, extractor_id)
+    return dropped
+
+
+def masks_for_views(store, views) -> Dict[int, "overlay_masks.OverlayMask"]:
+    """{view id: its group's mask} for ReferenceView records (the match viewer draws them)."""
+    stored = store.overlay_masks() if hasattr(store, "overlay_masks") else {}
+    out = {}
+    for v in views if stored else ():
+        g = mask_group(v.image_path, v.source, v.rel_heading, v.fov)
+        if g in stored and stored[g][0].cells.any():
+            out[v.view_id] = stored[g][0]
+    return out
