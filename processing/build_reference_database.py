@@ -175,7 +175,7 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
 
     def report_masks(self, masks, feedback):
         """The static-overlay masks this run learned, per capture group (mask_build.py)."""
-        from ..geopin_plugin.engine.overlay_masks import MIN_GROUP_IMAGES
+        from ..geopin_plugin.engine.database.overlay_masks import MIN_GROUP_IMAGES
 
         if masks is None:
             return

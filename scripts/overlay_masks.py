@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Learn the static-overlay masks of protocols' references (engine/overlay_masks.py)
+"""Learn the static-overlay masks of protocols' references (engine/database/overlay_masks.py)
 and print, per mask group, the images it was learned from, the masked share of the
 view and the share of the references' stored keypoints the mask drops.
 
@@ -16,11 +16,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from geopin_plugin.engine import overlay_masks  # noqa: E402
+from geopin_plugin.engine.database import overlay_masks  # noqa: E402
 from geopin_plugin.engine.evaluation.caches import FeatureStore, default_cache_dir  # noqa: E402
 from geopin_plugin.engine.evaluation.config import EvalConfig  # noqa: E402
 from geopin_plugin.engine.evaluation.masks import ProtocolMasks  # noqa: E402
-from geopin_plugin.engine.protocols import BUILTIN  # noqa: E402
+from geopin_plugin.engine.evaluation.catalogue import BUILTIN  # noqa: E402
 
 
 def main(argv=None):

@@ -19,7 +19,7 @@ from typing import Callable, List, Optional
 import numpy as np
 
 from . import panorama
-from .posterior import AGREEMENT_REACH_M, honest_label
+from .estimate.posterior import AGREEMENT_REACH_M, honest_label
 
 QUERY_VIEW_HEADINGS = (0.0, 90.0, 180.0, 270.0)  # relative to the panorama's centre column
 QUERY_VIEW_FOV = 90.0

@@ -139,8 +139,8 @@ class LocateTask(QgsTask):
             return False
 
     def _read_masks(self, geolocator, shown):
-        """The shown references' overlay masks (engine/mask_build.py); none is no loss."""
-        from ..engine.mask_build import masks_for_views
+        """The shown references' overlay masks (engine/builder/mask_build.py); none is no loss."""
+        from ..engine.builder.mask_build import masks_for_views
 
         try:
             masks = masks_for_views(geolocator.db.store, [c.view for c in shown])

@@ -9,11 +9,13 @@ import cv2
 import numpy as np
 import pytest
 
-from geopin.geopin_plugin.engine import ingest, mask_build, overlay_masks
-from geopin.geopin_plugin.engine.features import load_extractor
+from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.builder import mask_build
+from geopin.geopin_plugin.engine.database import overlay_masks
+from geopin.geopin_plugin.engine.registry import load_extractor
 from geopin.geopin_plugin.engine.models import DEFAULT_EXTRACTOR
-from geopin.geopin_plugin.engine.overlays import paint_stamp
-from geopin.geopin_plugin.engine.refdb import ReferenceDatabase
+from geopin.geopin_plugin.engine.evaluation.overlays import paint_stamp
+from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
 from .refdb_helpers import PixelEmbedder
 

@@ -15,7 +15,7 @@ if str(TESTS_ENGINE) not in sys.path:
     sys.path.insert(0, str(TESTS_ENGINE))
 from refdb_helpers import OrbExtractor, PixelEmbedder  # noqa: E402
 
-from geopin.geopin_plugin.engine.overlays import paint_stamp  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation.overlays import paint_stamp  # noqa: E402
 
 pytestmark = pytest.mark.timeout(300)
 FRAMES = 10

@@ -16,10 +16,10 @@ from qgis.PyQt.QtWidgets import QApplication
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from qgis_helpers import wait_for  # noqa: E402
 
-from geopin.geopin_plugin.engine import ingest  # noqa: E402
-from geopin.geopin_plugin.engine.matchviz import MASK_COLOUR  # noqa: E402
+from geopin.geopin_plugin.engine.builder import ingest  # noqa: E402
+from geopin.geopin_plugin.engine.verification.matchviz import MASK_COLOUR  # noqa: E402
 from geopin.geopin_plugin.engine.models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR  # noqa: E402
-from geopin.geopin_plugin.engine.overlays import paint_stamp  # noqa: E402
+from geopin.geopin_plugin.engine.evaluation.overlays import paint_stamp  # noqa: E402
 from geopin.geopin_plugin.engine.registry import shared as _model  # noqa: E402
 
 pytestmark = pytest.mark.timeout(900)

@@ -342,7 +342,7 @@ class ReferenceFeatures:
 
 def _masked(f: LocalFeatures, mask) -> LocalFeatures:
     """``f`` without the keypoints inside ``mask``; tagged when it dropped any."""
-    from ..overlay_masks import drop_masked
+    from ..database.overlay_masks import drop_masked
 
     out = drop_masked(f, mask)
     if out is f:

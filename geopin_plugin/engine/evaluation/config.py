@@ -89,7 +89,7 @@ class EvalConfig:
     # the overlay guards (verify.py STATIC_DISPLACEMENT, MIN_EXTENT; -1: their defaults, 0: off)
     static_displacement: float = -1.0
     min_extent: float = -1.0
-    # static-overlay masks learned per mask group of the references (engine/overlay_masks.py;
+    # static-overlay masks learned per mask group of the references (engine/database/overlay_masks.py;
     # evaluation/masks.py), as a build learns them: 1 on (the product's), 0 off
     overlay_masks: bool = True
 

@@ -1,5 +1,5 @@
 """Static-overlay masks for a protocol's references, learned as a build learns them
-(engine/overlay_masks.py): one mask group per source folder, source image size and
+(engine/database/overlay_masks.py): one mask group per source folder, source image size and
 cut (a panorama's view at one heading, fov and elevation window; a photo as stored).
 The group is what a folder of one camera gives, never the overlay painted in: the
 three caps of amsterdam-overlay share one group, as one camera model's sequences do.
@@ -19,8 +19,8 @@ from typing import Callable, Dict, Optional, Sequence
 
 import numpy as np
 
-from .. import overlay_masks
-from ..protocols import Item
+from ..database import overlay_masks
+from .protocols import Item
 
 
 def source_size(item: Item) -> tuple:

@@ -21,7 +21,7 @@ from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
-from . import overlay_masks
+from ..database import overlay_masks
 
 
 @dataclass

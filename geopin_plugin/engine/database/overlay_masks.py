@@ -26,7 +26,7 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
-from .types import LocalFeatures
+from ..types import LocalFeatures
 
 MASK_COLS = 512  # mask grid width (2 px a cell on a 1024 px view: a stamp's thin strokes); height by aspect
 MIN_GROUP_IMAGES = 8  # fewer images: no mask learned (too few to tell a camera from a scene)
