@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from plugin_path import REPO  # noqa: E402  (the checkout as package `geopin`)
 
 from geopin.geopin_plugin.engine import embed, models, panorama, registry  # noqa: E402
-from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.builder import ingest  # noqa: E402
 from geopin.geopin_plugin.engine.builder import loaders, runners  # noqa: E402
 from geopin.geopin_plugin.engine.paths import datasets_dir  # noqa: E402
 

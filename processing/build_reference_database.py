@@ -81,6 +81,8 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
             "from them.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
+        from ..geopin_plugin.engine.builder.config import BuildConfig
+
         self.addParameter(QgsProcessingParameterFile(
             self.INPUT, self.tr("Folder with photos and panoramas"), behavior=QgsProcessingParameterFile.Folder))
         self.addParameter(QgsProcessingParameterFile(
@@ -96,7 +98,7 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
         self.add_panorama_headings()
         self.addParameter(QgsProcessingParameterNumber(
             self.VIEW_FOV, self.tr("Horizontal field of view of panorama views (degrees)"),
-            QgsProcessingParameterNumber.Double, defaultValue=90.0, minValue=10.0, maxValue=150.0))
+            QgsProcessingParameterNumber.Double, defaultValue=BuildConfig.view_fov, minValue=10.0, maxValue=150.0))
         ids, default = embedder_presets()
         self._model_ids = ids
         self.addParameter(QgsProcessingParameterEnum(
@@ -191,6 +193,7 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..geopin_plugin.engine.builder import ingest
+        from ..geopin_plugin.engine.builder.config import BuildConfig
         from ..geopin_plugin.engine.models import ModelError
         from ..geopin_plugin.engine.database.store import DatabaseError
 
@@ -229,11 +232,13 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
         embedder, extractor = self.load_models_or_fail(load_models, model)
         runner = self._runner(embedder, extractor, self.parameterAsInt(parameters, self.WORKERS, context), feedback)
         try:
-            report = ingest.build(input_dir, database, embedder, extractor, coordinates=coordinates,
-                                  panorama_headings=headings, view_fov=fov, progress=self.progress_for(feedback),
-                                  is_canceled=feedback.isCanceled, whitening=whitening, runner=runner,
-                                  keep_view_images=self.parameterAsBool(parameters, self.KEEP_VIEW_IMAGES, context),
-                                  compact_features=self.parameterAsBool(parameters, self.COMPACT_FEATURES, context))
+            config = BuildConfig(
+                panorama_headings=headings, view_fov=fov,
+                keep_view_images=self.parameterAsBool(parameters, self.KEEP_VIEW_IMAGES, context),
+                compact_features=self.parameterAsBool(parameters, self.COMPACT_FEATURES, context))
+            report = ingest.build(input_dir, database, embedder, extractor, coordinates=coordinates, config=config,
+                                  progress=self.progress_for(feedback), is_canceled=feedback.isCanceled,
+                                  whitening=whitening, runner=runner)
         except DatabaseError as exc:
             raise QgsProcessingException(self.tr("Reference database problem: {0}").format(exc))
         except ValueError as exc:

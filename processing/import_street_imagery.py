@@ -160,6 +160,7 @@ class ImportStreetImagery(DatabaseBuild, GeoPinAlgorithm):
         return value.date().toString("yyyy-MM-dd")
 
     def _import(self, key, http, base_url, area, start, end, database, parameters, context, feedback):
+        from ..geopin_plugin.engine.builder.config import BuildConfig
         from ..geopin_plugin.engine.database.store import DatabaseError
         from ..geopin_plugin.engine.sources import AuthError, SourceError, make_source
         from ..geopin_plugin.engine.sources.importer import import_street_imagery
@@ -180,7 +181,7 @@ class ImportStreetImagery(DatabaseBuild, GeoPinAlgorithm):
                 max_images=self.parameterAsInt(parameters, self.MAX_IMAGES, context),
                 start_date=start, end_date=end,
                 image_size=self.parameterAsInt(parameters, self.IMAGE_SIZE, context),
-                panorama_headings=self.parameterAsInt(parameters, self.PANORAMA_HEADINGS, context),
+                config=BuildConfig(panorama_headings=self.parameterAsInt(parameters, self.PANORAMA_HEADINGS, context)),
                 progress=self.progress_for(feedback), is_canceled=feedback.isCanceled)
         except AuthError as exc:
             what = (self.tr("{0} needs an access token.") if exc.missing else

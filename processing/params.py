@@ -109,9 +109,11 @@ class DatabaseBuild:
                     "when it closes."))
 
     def add_panorama_headings(self, advanced=False):
+        from ..geopin_plugin.engine.builder.config import BuildConfig
+
         self.add(QgsProcessingParameterNumber(
             self.PANORAMA_HEADINGS, self.tr("Views per panorama"), QgsProcessingParameterNumber.Integer,
-            defaultValue=8, minValue=1, maxValue=36), advanced=advanced)
+            defaultValue=BuildConfig.panorama_headings, minValue=1, maxValue=36), advanced=advanced)
 
     def add_count_outputs(self, already_stored):
         """ADDED, `already_stored` (the output naming the images skipped), FAILED and VIEWS."""

@@ -15,7 +15,7 @@ from plugin_path import REPO  # noqa: E402,F401
 
 from geopin.geopin_plugin.engine import album as al  # noqa: E402
 from geopin.geopin_plugin.engine.evaluation.config import EvalConfig  # noqa: E402
-from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner
+from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner  # noqa: E402
 from geopin.geopin_plugin.engine.evaluation.album_protocols import amsterdam_walk  # noqa: E402
 from geopin.geopin_plugin.engine.paths import datasets_dir  # noqa: E402
 

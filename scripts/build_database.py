@@ -22,8 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plugin_path import REPO  # noqa: E402,F401  (the checkout as package `geopin`)
 
 from geopin.geopin_plugin.engine import embed, models, registry  # noqa: E402
-from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.builder import ingest  # noqa: E402
 from geopin.geopin_plugin.engine.builder import loaders  # noqa: E402
+from geopin.geopin_plugin.engine.builder.config import BuildConfig  # noqa: E402
 
 
 def make_runner(args, embedder, extractor):
@@ -50,8 +51,10 @@ def main(argv=None):
     ap.add_argument("input", help="folder with photos and panoramas (searched recursively)")
     ap.add_argument("database", help="the reference database (.gpkg), created or appended")
     ap.add_argument("--coordinates", help="CSV: file, lat, lon[, heading, capture_time, pano_id]")
-    ap.add_argument("--headings", type=int, default=8, help="views per panorama (8)")
-    ap.add_argument("--fov", type=float, default=90.0, help="horizontal field of view of a view (90)")
+    ap.add_argument("--headings", type=int, default=BuildConfig.panorama_headings,
+                    help=f"views per panorama ({BuildConfig.panorama_headings})")
+    ap.add_argument("--fov", type=float, default=BuildConfig.view_fov,
+                    help=f"horizontal field of view of a view ({BuildConfig.view_fov:g})")
     ap.add_argument("--embedder", default=models.DEFAULT_EMBEDDER)
     ap.add_argument("--extractor", default=models.DEFAULT_EXTRACTOR)
     ap.add_argument("--keep-view-images", action="store_true",
@@ -78,9 +81,10 @@ def main(argv=None):
             last[0] = now
 
     t0 = time.perf_counter()
+    config = BuildConfig(panorama_headings=args.headings, view_fov=args.fov, keep_view_images=args.keep_view_images,
+                         compact_features=not args.int8_features)
     report = ingest.build(args.input, args.database, embedder, extractor, coordinates=args.coordinates,
-                          panorama_headings=args.headings, view_fov=args.fov, progress=progress, runner=runner,
-                          keep_view_images=args.keep_view_images, compact_features=not args.int8_features)
+                          config=config, progress=progress, runner=runner)
     seconds = time.perf_counter() - t0
     for file, reason in report.errors[:20]:
         print(f"skipped {file}: {reason}", file=sys.stderr)

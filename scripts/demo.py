@@ -49,6 +49,7 @@ def build_database(db_path, leave_out=(), headings=8, log=print, rows=None):
     """Reference database of the Amsterdam panoramas minus ``leave_out`` (pano ids).
     Images already in the database are skipped by content hash, so a re-run is quick."""
     from geopin.geopin_plugin.engine.builder import ingest
+    from geopin.geopin_plugin.engine.builder.config import BuildConfig
     from geopin.geopin_plugin.engine.models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
     from geopin.geopin_plugin.engine.registry import shared as _model
 
@@ -62,7 +63,7 @@ def build_database(db_path, leave_out=(), headings=8, log=print, rows=None):
     t0 = time.perf_counter()
     report = ingest.add_records(
         str(db_path), records, _model("embedder", DEFAULT_EMBEDDER), _model("extractor", DEFAULT_EXTRACTOR),
-        panorama_headings=headings,
+        BuildConfig(panorama_headings=headings),
         progress=lambda f, m: log(f"  [{f * 100:5.1f} %] {m}") if m and "added" in m else None)
     log(f"database {db_path}: {report.added} panoramas added, {report.skipped} already there, "
         f"{report.failed} failed ({time.perf_counter() - t0:.1f} s)")

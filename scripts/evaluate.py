@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when loaded by 
 from plugin_path import REPO  # noqa: E402  (the checkout as package `geopin`)
 
 from geopin.geopin_plugin.engine.evaluation.config import EvalConfig  # noqa: E402
-from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner
+from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner  # noqa: E402
 from geopin.geopin_plugin.engine.evaluation import report as er  # noqa: E402
 from geopin.geopin_plugin.engine.evaluation import catalogue  # noqa: E402
 

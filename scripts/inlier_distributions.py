@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plugin_path  # noqa: E402,F401
 
 from geopin.geopin_plugin.engine.evaluation.config import EvalConfig  # noqa: E402
-from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner
+from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner  # noqa: E402
 from geopin.geopin_plugin.engine.evaluation import catalogue  # noqa: E402
 from geopin.geopin_plugin.engine.geo import geodesic_distance_m  # noqa: E402
 

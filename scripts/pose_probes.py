@@ -31,7 +31,7 @@ from plugin_path import REPO  # noqa: F401,E402  (the checkout as package `geopi
 import numpy as np  # noqa: E402
 
 from geopin.geopin_plugin.engine.evaluation.config import EvalConfig  # noqa: E402
-from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner
+from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner  # noqa: E402
 from geopin.geopin_plugin.engine.estimate import bearings as L  # noqa: E402
 from geopin.geopin_plugin.engine.estimate import relative_pose as P  # noqa: E402
 from geopin.geopin_plugin.engine.evaluation import protocols as pr  # noqa: E402

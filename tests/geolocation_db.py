@@ -34,6 +34,7 @@ def build(folder, datasets):
     """(database path, truth (lat, lon), query photo, unlocated photo) under ``folder``.
     A second call finds everything in place (ingest skips known images by hash)."""
     from geopin.geopin_plugin.engine.builder import ingest
+    from geopin.geopin_plugin.engine.builder.config import BuildConfig
     from geopin.geopin_plugin.engine.images import load_image
     from geopin.geopin_plugin.engine.models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
     from geopin.geopin_plugin.engine.panorama import perspective_view
@@ -50,7 +51,7 @@ def build(folder, datasets):
             attribution="Gemeente Amsterdam",
             heading=0.0) for p in PANOS]  # north-centred (docs/geolocation.md): the query gets a heading
         report = ingest.add_records(str(db), records, _model("embedder", DEFAULT_EMBEDDER),
-                                    _model("extractor", DEFAULT_EXTRACTOR), panorama_headings=8)
+                                    _model("extractor", DEFAULT_EXTRACTOR), config=BuildConfig(panorama_headings=8))
         assert report.failed == 0, report.errors
     query = folder / "overtoom_query.jpg"
     if not query.exists():

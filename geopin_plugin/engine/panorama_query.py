@@ -19,10 +19,11 @@ from typing import Callable, List, Optional
 import numpy as np
 
 from . import panorama
+from .builder.config import BuildConfig
 from .estimate.posterior import AGREEMENT_REACH_M, honest_label
 
 QUERY_VIEW_HEADINGS = (0.0, 90.0, 180.0, 270.0)  # relative to the panorama's centre column
-QUERY_VIEW_FOV = 90.0
+QUERY_VIEW_FOV = BuildConfig.view_fov  # cut as the references are
 
 
 @dataclass

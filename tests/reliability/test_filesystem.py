@@ -13,6 +13,7 @@ from helpers import REPO, build_db, index_files, make_photos, remount, run_child
 from refdb_helpers import PixelEmbedder
 
 from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.builder.config import BuildConfig
 from geopin.geopin_plugin.engine.database.index import hnsw
 from geopin.geopin_plugin.engine.database.store import DatabaseError
 from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
@@ -87,7 +88,7 @@ def test_full_disk_during_a_build(small_disk, tmp_path, record, monkeypatch, kee
             return real(path, data, fsync)
         monkeypatch.setattr(ingest.fsutil, "atomic_write_bytes", full)
     try:
-        ingest.build(folder, db_path, PixelEmbedder(), None, keep_view_images=keep_views)
+        ingest.build(folder, db_path, PixelEmbedder(), None, config=BuildConfig(keep_view_images=keep_views))
         exc = None
     except Exception as e:  # noqa: BLE001
         exc = e

@@ -174,6 +174,7 @@ KILL_CHILD = textwrap.dedent("""
     from refdb_helpers import PixelEmbedder
     from geopin.geopin_plugin.engine import fsutil
     from geopin.geopin_plugin.engine.builder import ingest
+    from geopin.geopin_plugin.engine.builder.config import BuildConfig
     from geopin.geopin_plugin.engine.database.index import hnsw
     where = sys.argv[3]
     if where == "index written, before rename":
@@ -200,7 +201,8 @@ KILL_CHILD = textwrap.dedent("""
             return real_atomic(path, data, fsync)
         fsutil.atomic_write_bytes = atomic
     # view copies only where their write is the moment killed
-    ingest.build(sys.argv[1], sys.argv[2], PixelEmbedder(), None, keep_view_images=where == "view JPEG half written")
+    ingest.build(sys.argv[1], sys.argv[2], PixelEmbedder(), None,
+                 config=BuildConfig(keep_view_images=where == "view JPEG half written"))
 """)
 
 

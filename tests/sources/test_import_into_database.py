@@ -13,6 +13,7 @@ from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 from geopin.geopin_plugin.engine.sources import SOURCE_NAMES, AuthError, make_source
 from geopin.geopin_plugin.engine.net.urllib_client import UrllibHttpClient
 from geopin.geopin_plugin.engine.sources.importer import import_street_imagery, images_dir_for
+from geopin.geopin_plugin.engine.builder.config import BuildConfig
 
 HEADINGS = 4  # views per panorama in these tests
 
@@ -26,7 +27,7 @@ def source_for(name, server, sleep, token=None):
 
 def run(src, db, **kw):
     kw.setdefault("max_images", 100)
-    return import_street_imagery(src, AREA, db, TinyEmbedder(), TinyOrb(), panorama_headings=HEADINGS,
+    return import_street_imagery(src, AREA, db, TinyEmbedder(), TinyOrb(), config=BuildConfig(panorama_headings=HEADINGS),
                                  batch_size=kw.pop("batch_size", 4), **kw)
 
 

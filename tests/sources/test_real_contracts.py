@@ -12,6 +12,7 @@ from models_for_tests import TinyEmbedder, TinyOrb
 from geopin.geopin_plugin.engine.sources import HttpResponse, make_source
 from geopin.geopin_plugin.engine.net.urllib_client import UrllibHttpClient
 from geopin.geopin_plugin.engine.sources.importer import import_street_imagery
+from geopin.geopin_plugin.engine.builder.config import BuildConfig
 
 RECORDED = Path(__file__).resolve().parent / "recorded"
 
@@ -96,7 +97,7 @@ def test_one_failing_cell_is_reported_and_the_rest_imported(name, server, fake_s
     assert len(result.images) >= len(pts) - 4  # a cell holds at most a quarter here
     assert any("could not be searched" in w for w in result.warnings)
     report = import_street_imagery(source(name, server, fake_sleep), AREA, tmp_path / "ref.gpkg", TinyEmbedder(),
-                                   TinyOrb(), max_images=100, panorama_headings=2)
+                                   TinyOrb(), max_images=100, config=BuildConfig(panorama_headings=2))
     assert report.failed_cells == 1 and report.added == len(result.images)
 
 

@@ -17,7 +17,7 @@ from . import coords as _coords
 from .. import fsutil, images
 from ..database import source_files
 from . import runners
-from .work import ViewSettings
+from .config import BuildConfig
 from ..database.store import DatabaseError
 from ..database.refdb import ReferenceDatabase
 from ..database.store import StoreDatabaseError, StoreError
@@ -136,18 +136,13 @@ def upgrade_features(store, extractor, report: BuildReport, progress=None, is_ca
         store.set_meta(extractor_preset=new)
 
 
-def add_records(database, records: Iterable[ImageRecord], embedder, extractor, panorama_headings=8,
-                view_fov=90.0, progress: Optional[Callable[[float, str], None]] = None,
-                is_canceled: Optional[Callable[[], bool]] = None, whitening=None,
-                max_pixels=images.DEFAULT_MAX_PIXELS, total=None, runner=None,
-                keep_view_images=False, compact_features=True) -> BuildReport:
+def add_records(database, records: Iterable[ImageRecord], embedder, extractor, config: Optional[BuildConfig] = None,
+                progress: Optional[Callable[[float, str], None]] = None,
+                is_canceled: Optional[Callable[[], bool]] = None, whitening=None, total=None,
+                runner=None) -> BuildReport:
     """Add ImageRecords (local files with known or EXIF positions) to `database`,
-    creating it when absent. Returns a BuildReport; errors are also in the DB.
-
-    keep_view_images: write a JPEG copy of every view beside the database (~180 KB
-    a view); without (the default) the match viewer cuts views from the source
-    images when it shows them. compact_features: XFeat descriptors at 4 bits (76 KB
-    a view) instead of int8 (140 KB); docs/scale.md has what each costs.
+    creating it when absent, cut and stored as ``config`` says (BuildConfig: the
+    defaults when None). Returns a BuildReport; errors are also in the DB.
 
     runner: who computes the per-image results (builder/runners.py): None = this
     process with `embedder` and `extractor`; builder.pool.ProcessRunner (local
@@ -158,9 +153,9 @@ def add_records(database, records: Iterable[ImageRecord], embedder, extractor, p
     run_started = _dt.datetime.now(_dt.timezone.utc).isoformat()
     report = BuildReport(database=str(database))
     try:
-        settings = ViewSettings(panorama_headings, view_fov, max_pixels, keep_view_images=bool(keep_view_images))
-        return _add_records(database, records, embedder, extractor, settings.check(), progress,
-                            is_canceled, whitening, total, t0, run_started, report, runner, compact_features)
+        settings = (config or BuildConfig()).check()
+        return _add_records(database, records, embedder, extractor, settings, progress,
+                            is_canceled, whitening, total, t0, run_started, report, runner)
     except (OSError, StoreError) as exc:
         message = fsutil.describe_write_error(exc, database)
         if message is None and isinstance(exc, StoreDatabaseError):
@@ -171,11 +166,11 @@ def add_records(database, records: Iterable[ImageRecord], embedder, extractor, p
 
 
 def _add_records(database, records, embedder, extractor, settings, progress, is_canceled,
-                 whitening, total, t0, run_started, report, runner, compact_features=True):
+                 whitening, total, t0, run_started, report, runner):
     db = ReferenceDatabase.create_or_open(
         database, embedder.preset_id, int(embedder.dim),
         getattr(extractor, "preset_id", None) if extractor is not None else None, whitening)
-    db.store.compact_features = bool(compact_features)
+    db.store.compact_features = bool(settings.compact_features)
     try:
         if extractor is not None and db.count:
             upgrade_features(db.store, extractor, report, progress, is_canceled)
@@ -203,9 +198,8 @@ def _add_records(database, records, embedder, extractor, settings, progress, is_
     return report
 
 
-def build(input_dir, database, embedder, extractor, coordinates=None, panorama_headings=8, view_fov=90.0,
-          progress=None, is_canceled=None, whitening=None, max_pixels=images.DEFAULT_MAX_PIXELS,
-          runner=None, keep_view_images=False, compact_features=True) -> BuildReport:
+def build(input_dir, database, embedder, extractor, coordinates=None, config: Optional[BuildConfig] = None,
+          progress=None, is_canceled=None, whitening=None, runner=None) -> BuildReport:
     """Index every image under `input_dir` into `database` (created or appended).
 
     coordinates: CSV path (file, lat, lon[, heading, capture_time, pano_id]) or a
@@ -227,6 +221,5 @@ def build(input_dir, database, embedder, extractor, coordinates=None, panorama_h
             r = _record_from_coords(f, rec)
             r.path = f
             records.append(r)
-    return add_records(database, records, embedder, extractor, panorama_headings, view_fov, progress,
-                       is_canceled, whitening, max_pixels, total=len(records), runner=runner,
-                       keep_view_images=keep_view_images, compact_features=compact_features)
+    return add_records(database, records, embedder, extractor, config, progress, is_canceled, whitening,
+                       total=len(records), runner=runner)

@@ -16,27 +16,9 @@ from . import coords as _coords
 from .. import geo, images, panorama
 from ..database.store.viewfiles import encode_jpeg
 from ..database.views import photo_view
+from .config import BuildConfig
 
 MIN_IMAGE_SIDE = 32
-
-
-@dataclass(frozen=True)
-class ViewSettings:
-    """How a build cuts and checks images (the same for every image of a run)."""
-    panorama_headings: int = 8
-    view_fov: float = 90.0
-    max_pixels: int = images.DEFAULT_MAX_PIXELS
-    dim: int = 0  # the database's embedding dimension (0: not checked)
-    # a JPEG copy of every view beside the database (~180 KB a view); without one the
-    # views are cut from their source images when shown (views.SourceViews)
-    keep_view_images: bool = False
-
-    def check(self):
-        if int(self.panorama_headings) < 1:
-            raise ValueError("panorama_headings must be at least 1")
-        if not (10.0 <= float(self.view_fov) <= 150.0):
-            raise ValueError("view_fov must be between 10 and 150 degrees")
-        return self
 
 
 @dataclass
@@ -71,7 +53,7 @@ class _Clock:
         self.t = now
 
 
-def process_image(rec, digest, embedder, extractor, settings: ViewSettings) -> ImageResult:
+def process_image(rec, digest, embedder, extractor, settings: BuildConfig) -> ImageResult:
     """All per-image work for `rec` (an ingest.ImageRecord) whose file has sha256
     `digest`. Bad images come back as ``ImageResult.error``; only an interrupt raises."""
     result = ImageResult(path=str(rec.path), digest=digest, source=rec.source, source_id=rec.source_id,

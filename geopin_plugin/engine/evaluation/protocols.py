@@ -35,17 +35,18 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..builder.config import BuildConfig
 from ..geo import geodesic_distance_m
-from ..panorama import DEFAULT_MIN_ELEVATION_DEG as REF_MIN_ELEVATION, VIEW_SIZE
+from ..panorama import DEFAULT_MIN_ELEVATION_DEG as REF_MIN_ELEVATION, VIEW_SIZE, evenly_spaced_headings
 from ..paths import datasets_dir
 
 # Bumped whenever engine/evaluation/overlays.py paints other pixels (cache keys hold it)
 OVERLAY_VERSION = 2
 
-# Views cut from panoramas: the reference grid (as the database ingest cuts them)
+# Views cut from panoramas: the reference grid (as a build cuts them, BuildConfig)
 # and phone-like query views.
-REF_HEADINGS = tuple(float(h) for h in range(0, 360, 45))
-REF_FOV = 90.0
+REF_HEADINGS = tuple(evenly_spaced_headings(BuildConfig.panorama_headings))
+REF_FOV = BuildConfig.view_fov
 PHONE_FOV = 65.0
 HEADING_OFFSET = 22.5
 

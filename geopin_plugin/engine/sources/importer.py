@@ -90,7 +90,7 @@ def to_record(image: SourceImage, path: Path, source: StreetImagerySource):
 
 def import_street_imagery(source: StreetImagerySource, area, database, embedder, extractor, max_images=500,
                           start_date=None, end_date=None, image_size=1024, images_dir=None,
-                          panorama_headings=8, view_fov=90.0, batch_size=50,
+                          config=None, batch_size=50,
                           progress: Optional[Callable[[float, str], None]] = None,
                           is_canceled: Optional[Callable[[], bool]] = None) -> ImportReport:
     """Find, download and ingest images of ``source`` inside ``area``. Raises
@@ -124,8 +124,7 @@ def import_street_imagery(source: StreetImagerySource, area, database, embedder,
     def flush():
         if not batch:
             return
-        built = add_records(database, batch, embedder, extractor, panorama_headings=panorama_headings,
-                            view_fov=view_fov, is_canceled=canceled)
+        built = add_records(database, batch, embedder, extractor, config, is_canceled=canceled)
         report.added += built.added
         report.skipped += built.skipped
         report.failed += built.failed

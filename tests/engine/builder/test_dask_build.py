@@ -15,6 +15,7 @@ import pytest
 pytest.importorskip("distributed")
 
 from geopin.geopin_plugin.engine.builder import ingest  # noqa: E402
+from geopin.geopin_plugin.engine.builder.config import BuildConfig  # noqa: E402
 from geopin.geopin_plugin.engine.builder.cluster import DaskRunner  # noqa: E402
 from geopin.geopin_plugin.engine.builder.loaders import models_for  # noqa: E402
 from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase  # noqa: E402
@@ -86,12 +87,12 @@ def test_killed_worker_loses_nothing_on_the_shared_images(tmp_path, datasets_dir
     runner = KillingOneWorker(models_for(embedder, extractor), n_workers=2)
     (tmp_path / "dask").mkdir()
     (tmp_path / "serial").mkdir()
-    report = ingest.add_records(tmp_path / "dask" / "ref.gpkg", records, embedder, extractor, panorama_headings=2,
+    report = ingest.add_records(tmp_path / "dask" / "ref.gpkg", records, embedder, extractor, config=BuildConfig(panorama_headings=2),
                                 runner=runner)
     assert killed, "no worker was killed"
     assert (report.added, report.views_added, report.failed) == (4, 6, 0), report.errors
     serial = ingest.add_records(tmp_path / "serial" / "ref.gpkg", records, embedder, extractor,
-                                panorama_headings=2)
+                                config=BuildConfig(panorama_headings=2))
     assert serial.views_added == 6
     a = stored(tmp_path / "dask" / "ref.gpkg", extractor.preset_id)
     b = stored(tmp_path / "serial" / "ref.gpkg", extractor.preset_id)
@@ -100,7 +101,7 @@ def test_killed_worker_loses_nothing_on_the_shared_images(tmp_path, datasets_dir
         assert a[key][0] == b[key][0]
         np.testing.assert_allclose(a[key][1], b[key][1], atol=1e-5)
         assert abs(a[key][2] - b[key][2]) <= 2
-    again = ingest.add_records(tmp_path / "dask" / "ref.gpkg", records, embedder, extractor, panorama_headings=2,
+    again = ingest.add_records(tmp_path / "dask" / "ref.gpkg", records, embedder, extractor, config=BuildConfig(panorama_headings=2),
                                runner=DaskRunner(models_for(embedder, extractor), n_workers=2))
     assert (again.added, again.skipped) == (0, 4)
 

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.builder.config import BuildConfig
 from geopin.geopin_plugin.engine.builder import local_runner
 from geopin.geopin_plugin.engine.builder.pool import ProcessRunner, WorkerStartError
 from geopin.geopin_plugin.engine.database.store import DatabaseError
@@ -77,11 +78,11 @@ def test_same_database_as_the_serial_path_on_shared_images(tmp_path, datasets_di
     (tmp_path / "parallel").mkdir()
     serial_db, parallel_db = tmp_path / "serial" / "ref.gpkg", tmp_path / "parallel" / "ref.gpkg"
     # view copies kept: the workers' JPEG bytes must be the serial build's
-    serial = ingest.add_records(serial_db, records, embedder, extractor, panorama_headings=2, keep_view_images=True)
+    serial = ingest.add_records(serial_db, records, embedder, extractor, config=BuildConfig(panorama_headings=2, keep_view_images=True))
     runner = local_runner(embedder, extractor, workers=2)
     assert isinstance(runner, ProcessRunner)
-    parallel = ingest.add_records(parallel_db, records, embedder, extractor, panorama_headings=2,
-                                  runner=runner, keep_view_images=True)
+    parallel = ingest.add_records(parallel_db, records, embedder, extractor, config=BuildConfig(panorama_headings=2, keep_view_images=True),
+                                  runner=runner)
     assert (serial.added, serial.views_added, serial.failed) == (3, 5, 0), serial.errors
     assert (parallel.added, parallel.views_added, parallel.failed) == (3, 5, 0), parallel.errors
     a, a_images = content(serial_db, extractor.preset_id)

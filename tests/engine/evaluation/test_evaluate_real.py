@@ -88,6 +88,7 @@ def count_stage_calls(monkeypatch):
 def test_masked_leave_one_out_equals_a_database_without_the_panorama(tiny, first_run, tmp_path, datasets_dir,
                                                                      monkeypatch):
     from geopin.geopin_plugin.engine.builder import ingest
+    from geopin.geopin_plugin.engine.builder.config import BuildConfig
     from geopin.geopin_plugin.engine.embed import load_embedder
     from geopin.geopin_plugin.engine.registry import load_extractor
     from geopin.geopin_plugin.engine.pipeline import Geolocator, PipelineConfig
@@ -104,7 +105,7 @@ def test_masked_leave_one_out_equals_a_database_without_the_panorama(tiny, first
     coords.write_text(f"file,lat,lon,pano_id\n{src.name},{ref.lat!r},{ref.lon!r},{kept}\n")
     db_path = tmp_path / "without.gpkg"
     ingest.build(folder, db_path, load_embedder(), load_extractor(), coordinates=str(coords),
-                 panorama_headings=len(HEADINGS))
+                 config=BuildConfig(panorama_headings=len(HEADINGS)))
 
     # any valid calibration serves to compare the two paths (the fitted one may not exist yet)
     cal_path = tmp_path / "calibration.json"

@@ -18,6 +18,7 @@ from refdb_helpers import OrbExtractor, PixelEmbedder, assert_search_matches_exa
 
 from geopin.geopin_plugin.engine import geo
 from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.builder.config import BuildConfig
 from geopin.geopin_plugin.engine.database.store import DatabaseError
 from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 from geopin.geopin_plugin.engine.database.store import schema
@@ -36,7 +37,7 @@ def test_build_photos_and_panorama(tmp_path):
     db_path = tmp_path / "ref.gpkg"
     progress = []
     report = ingest.build(folder, db_path, PixelEmbedder(), OrbExtractor(), coordinates=folder / "coords.csv",
-                          panorama_headings=6, progress=lambda f, m: progress.append((f, m)))
+                          config=BuildConfig(panorama_headings=6), progress=lambda f, m: progress.append((f, m)))
     assert (report.added, report.skipped, report.failed) == (5, 0, 0)
     assert report.views_added == 4 + 6
     assert progress[-1][0] == 1.0 and all(0.0 <= f <= 1.0 for f, _ in progress)
@@ -196,7 +197,7 @@ def test_amsterdam_panoramas_with_manifest(tmp_path, datasets_dir):
     for r in rows:
         os.symlink(src / r["file"], folder / r["file"])
     report = ingest.build(folder, tmp_path / "ams.gpkg", PixelEmbedder(), None,
-                          coordinates=src / "manifest.csv", panorama_headings=4)
+                          coordinates=src / "manifest.csv", config=BuildConfig(panorama_headings=4))
     assert (report.added, report.failed) == (2, 0)
     with ReferenceDatabase.open(tmp_path / "ams.gpkg") as db:
         views = db.views(db.ids())
@@ -212,7 +213,7 @@ def test_amsterdam_panoramas_with_manifest(tmp_path, datasets_dir):
 
 def test_shared_bad_inputs(tmp_path, datasets_dir):
     src = datasets_dir / "bad-inputs"
-    report = ingest.build(src, tmp_path / "bad.gpkg", PixelEmbedder(), None, panorama_headings=2)
+    report = ingest.build(src, tmp_path / "bad.gpkg", PixelEmbedder(), None, config=BuildConfig(panorama_headings=2))
     reasons = {Path(f).name: r for f, r in report.errors}
     assert set(reasons) == {"e1_without_exif.jpg", "invalid_exif.jpg", "crop.jpg"}
     assert "no GPS" in reasons["e1_without_exif.jpg"]

@@ -11,6 +11,7 @@ from fixtures_refdb import panorama as fixture_panorama
 from refdb_helpers import PixelEmbedder
 
 from geopin.geopin_plugin.engine.builder import ingest
+from geopin.geopin_plugin.engine.builder.config import BuildConfig
 from geopin.geopin_plugin.engine.images import ImageError
 from geopin.geopin_plugin.engine.database.store import DatabaseError
 from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
@@ -179,7 +180,7 @@ def test_views_without_copies_are_cut_from_their_unchanged_source(tmp_path):
     pano = images.load_image(folder / "pano.jpg")
     db_path = tmp_path / "ref.gpkg"
     report = ingest.build(folder, db_path, PixelEmbedder(), None,
-                          coordinates={"pano.jpg": {"lat": 52.372, "lon": 4.89}}, panorama_headings=4)
+                          coordinates={"pano.jpg": {"lat": 52.372, "lon": 4.89}}, config=BuildConfig(panorama_headings=4))
     assert report.failed == 0 and report.views_added == 2 + 4, report.errors
     assert not db_path.with_name("ref_views").exists()  # no copies written
     with ReferenceDatabase.open(db_path) as db:
