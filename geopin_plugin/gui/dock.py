@@ -14,7 +14,6 @@ from qgis.core import (
     Qgis,
     QgsApplication,
     QgsProject,
-    QgsRectangle,
 )
 from qgis.gui import QgsDockWidget, QgsFileWidget
 from qgis.PyQt.QtCore import QSize, Qt, QTimer, pyqtSignal
@@ -41,14 +40,13 @@ from ..result_layers import cone_summary, is_located
 from . import match_actions
 from .dock_actions import DockResultActions
 from .dock_advanced import AdvancedBox
-from .dock_results import PhotoResult, candidate_text, run_done_text, summary_lines, zoom_canvas, zoom_rectangle
+from .dock_results import PhotoResult, candidate_text, run_done_text, summary_lines
 from .locate_task import LocateTask, stage_title
 from .photos import THUMB, PhotoDropArea, PhotoListActions, exif_facts, thumbnail
 
 PHOTO_FILTER = "Images (*.jpg *.jpeg *.JPG *.JPEG *.png *.PNG *.tif *.tiff *.webp)"
 DATABASE_FILTER = "GeoPin database (*.gpkg)"
 RESULT_ICON = QSize(96, 72)
-ZOOM_HALF_WIDTH_M = 60.0
 RD_NEW = "EPSG:28992"
 LOG = get_logger("dock")
 
@@ -474,45 +472,6 @@ class GeoPinDock(PhotoListActions, DockResultActions, QgsDockWidget):
         QTimer.singleShot(0, self.zoom_to_result)
         QTimer.singleShot(100, self.zoom_to_result)
         return item.layers
-
-    def zoom_to_result(self):
-        if self.current is None:
-            return None
-        rect = zoom_rectangle(self.current.result)
-        return self.zoom_to_rd_rectangle(rect) if rect is not None else None
-
-    def _candidate_by_rank(self, rank, item=None):
-        item = item or self.current
-        for cand in item.result.candidates if item else []:
-            if cand.rank == rank:
-                return cand
-        return None
-
-    def _selected_candidate(self):
-        entry = self.results_list.currentItem()
-        if entry is None or self.current is None:
-            return None
-        return self._candidate_by_rank(entry.data(Qt.UserRole))
-
-    def _result_clicked(self, entry):
-        cand = self._candidate_by_rank(entry.data(Qt.UserRole))
-        if cand is not None:
-            self.zoom_to_rd(cand.view.x, cand.view.y, ZOOM_HALF_WIDTH_M)
-            self.highlight_candidate(cand)
-        self._update_buttons()
-
-    def _result_double_clicked(self, entry):
-        self._result_clicked(entry)
-        self.show_matches()
-
-    def zoom_to_rd(self, x, y, half_width_m):
-        """Centre the map canvas on an RD New point, whatever the canvas CRS."""
-        return self.zoom_to_rd_rectangle(QgsRectangle(x - half_width_m, y - half_width_m,
-                                                      x + half_width_m, y + half_width_m))
-
-    def zoom_to_rd_rectangle(self, rect):
-        canvas = self.iface.mapCanvas() if self.iface is not None else None
-        return zoom_canvas(canvas, rect) if canvas is not None else None
 
     def close_and_cleanup(self):
         """Called by the plugin on unload: cancel a running task, drop references."""

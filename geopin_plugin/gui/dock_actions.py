@@ -1,22 +1,64 @@
-"""The dock's actions on results: highlight a candidate on the map, open the match
-viewer (from the list or the candidates layer's action), save results, keep them in
+"""The dock's actions on results: zoom to an answer or a candidate, highlight a candidate
+on the map, open the match viewer (from the list or the candidates layer's action),
+save results, keep them in
 the results GeoPackage beside the project, the results table, and Help."""
 import os
 
+from qgis.core import QgsRectangle
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QFileDialog
 
 from .. import settings
 from ..i18n import tr
 from ..log import get_logger
-from .dock_results import layer_of, save_results
+from .dock_results import layer_of, save_results, zoom_canvas, zoom_rectangle
 
 DATABASE_FILTER = "GeoPackage (*.gpkg)"
 LOG = get_logger("dock")
+ZOOM_HALF_WIDTH_M = 60.0  # a candidate clicked in the list: the map 120 m wide around it
 
 
 class DockResultActions:
     """Mixed into GeoPinDock (uses its current, results, results_list, notify...)."""
+
+    def zoom_to_result(self):
+        if self.current is None:
+            return None
+        rect = zoom_rectangle(self.current.result)
+        return self.zoom_to_rd_rectangle(rect) if rect is not None else None
+
+    def _candidate_by_rank(self, rank, item=None):
+        item = item or self.current
+        for cand in item.result.candidates if item else []:
+            if cand.rank == rank:
+                return cand
+        return None
+
+    def _selected_candidate(self):
+        entry = self.results_list.currentItem()
+        if entry is None or self.current is None:
+            return None
+        return self._candidate_by_rank(entry.data(Qt.UserRole))
+
+    def _result_clicked(self, entry):
+        cand = self._candidate_by_rank(entry.data(Qt.UserRole))
+        if cand is not None:
+            self.zoom_to_rd(cand.view.x, cand.view.y, ZOOM_HALF_WIDTH_M)
+            self.highlight_candidate(cand)
+        self._update_buttons()
+
+    def _result_double_clicked(self, entry):
+        self._result_clicked(entry)
+        self.show_matches()
+
+    def zoom_to_rd(self, x, y, half_width_m):
+        """Centre the map canvas on an RD New point, whatever the canvas CRS."""
+        return self.zoom_to_rd_rectangle(QgsRectangle(x - half_width_m, y - half_width_m,
+                                                      x + half_width_m, y + half_width_m))
+
+    def zoom_to_rd_rectangle(self, rect):
+        canvas = self.iface.mapCanvas() if self.iface is not None else None
+        return zoom_canvas(canvas, rect) if canvas is not None else None
 
     def highlight_candidate(self, cand):
         """Select the candidate on the map (its layer in the shown photo's group)."""
