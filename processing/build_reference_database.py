@@ -160,7 +160,7 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
         when one is asked for or the models cannot be loaded in another process.
         Inside QGIS sys.executable is QGIS itself: the workers run QGIS's Python."""
         from ..geopin_plugin import deps
-        from ..geopin_plugin.engine import builder
+        from ..geopin_plugin.engine.builder import runners
 
         workers = workers or os.cpu_count() or 1
         if workers <= 1:
@@ -170,7 +170,7 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
         except deps.PythonNotFound as exc:
             feedback.pushInfo(self.tr("Working in one process: {0}").format(exc))
             return None
-        runner = builder.local_runner(embedder, extractor, workers, python)
+        runner = runners.local_runner(embedder, extractor, workers, python)
         if runner is not None:
             feedback.pushInfo(self.tr("Computing views in {0} worker processes").format(runner.workers))
         return runner

@@ -20,7 +20,7 @@ from geopin_plugin.engine.database import overlay_masks  # noqa: E402
 from geopin_plugin.engine.evaluation.caches import FeatureStore, default_cache_dir  # noqa: E402
 from geopin_plugin.engine.evaluation.config import EvalConfig  # noqa: E402
 from geopin_plugin.engine.evaluation.masks import ProtocolMasks  # noqa: E402
-from geopin_plugin.engine.evaluation.catalogue import BUILTIN  # noqa: E402
+from geopin_plugin.engine.evaluation.catalogue import BUILTIN, builtin_protocol  # noqa: E402
 
 
 def main(argv=None):
@@ -34,7 +34,7 @@ def main(argv=None):
     print("| protocol | mask group | images | masked share of the view | stored keypoints dropped |")
     print("|---|---|---|---|---|")
     for name in args.protocol:
-        proto = BUILTIN[name]()
+        proto = builtin_protocol(name)
         masks = ProtocolMasks(proto.references, cache).learn()
         store.ensure(proto.references, True)
         small = 0

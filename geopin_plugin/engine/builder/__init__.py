@@ -8,23 +8,6 @@ per-image work apart from the writing:
 
 Runners (runners.py): SerialRunner in this process; pool.ProcessRunner on the local
 cores; cluster.DaskRunner on a Dask cluster (LocalCluster or a scheduler address).
-Workers load their models from a recipe (loaders.py).
+Workers load their models from a recipe (loaders.py); ``runners.local_runner`` picks
+the process pool for a machine.
 """
-import os
-
-
-def local_runner(embedder, extractor, workers=None, python=None, images=None):
-    """A ProcessRunner with `workers` processes (default: one per CPU core) that
-    load models equal to `embedder` and `extractor`, or None (run serially) when
-    one process is asked for, at most one image is to be done, or the models
-    cannot be loaded again in another process."""
-    from .loaders import models_for
-    from .pool import ProcessRunner
-
-    workers = int(workers or os.cpu_count() or 1)
-    if images is not None:
-        workers = min(workers, int(images))
-    if workers <= 1:
-        return None
-    models = models_for(embedder, extractor)
-    return None if models is None else ProcessRunner(models, workers, python)

@@ -153,6 +153,3 @@ def _one_walk(name: str, description: str, base, queries, times, every: int, fir
     keys = [q.item.key for q in queries]
     return AlbumProtocol(name, description, base.references, queries, base.correct_radius_m, notes=list(base.notes),
                          albums=[keys], times=dict(zip(keys, times)), degraded=degraded)
-
-
-ALBUM_PROTOCOLS = {"lund-album": lund_album, "panoramax-album": panoramax_album, "amsterdam-walk": amsterdam_walk}

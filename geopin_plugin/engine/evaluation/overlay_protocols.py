@@ -116,11 +116,3 @@ def panoramax_2048(root: Optional[Path] = None) -> Protocol:
     queries = [replace(q, item=small(q.item)) for q in base.queries]
     return Protocol("panoramax-2048", "panoramax with its 360 deg panoramas downscaled to 2048 x 1024 before cutting "
                     "(a crowd-sourced upload's size)", refs, queries, base.correct_radius_m, list(base.notes))
-
-
-OVERLAY_PROTOCOLS = {
-    "amsterdam-overlay": amsterdam_overlay,
-    "lund-stamp": lund_stamp,
-    "dashcam": dashcam,
-    "panoramax-2048": panoramax_2048,
-}

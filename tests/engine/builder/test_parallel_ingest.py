@@ -17,7 +17,7 @@ from PIL import Image
 
 from geopin.geopin_plugin.engine.builder import ingest
 from geopin.geopin_plugin.engine.builder.config import BuildConfig
-from geopin.geopin_plugin.engine.builder import local_runner
+from geopin.geopin_plugin.engine.builder.runners import local_runner
 from geopin.geopin_plugin.engine.builder.pool import ProcessRunner, WorkerStartError
 from geopin.geopin_plugin.engine.database.store import DatabaseError
 from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
