@@ -4,6 +4,7 @@ and, for IVF-PQ, the float16 vectors (row order). The header records every block
 length, so a truncated or foreign file is refused before faiss parses a byte of it."""
 import os
 import struct
+from typing import Optional
 
 import numpy as np
 
@@ -35,6 +36,20 @@ class FileLayout:
         self.end = self.vectors_at + vector_bytes * self.count * self.dim
         if size != self.end:
             self.problem = f"index file {path} is {size} bytes, its header says {self.end}"
+
+    def mismatch(self, path, ids, dim) -> Optional[str]:
+        """Why the file is not this database's index (its problem, another dimension,
+        other views), or None."""
+        if self.problem:
+            return self.problem
+        if self.dim != int(dim):
+            return f"index file {path} holds {self.dim}-d vectors, the database {dim}-d"
+        if self.count != len(ids):
+            return f"index file {path} holds {self.count} vectors, the database {len(ids)} views"
+        stored = self.ids(path)
+        if not np.array_equal(np.sort(stored), np.sort(np.asarray(ids, np.int64))):
+            return f"index file {path} labels other views than the database holds"
+        return None
 
     def faiss_bytes(self, path) -> np.ndarray:
         """faiss's serialised index (for faiss.deserialize_index)."""

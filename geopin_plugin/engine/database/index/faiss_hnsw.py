@@ -96,16 +96,7 @@ class FaissHnswIndex(StoredIds):
     @staticmethod
     def validate(path, ids, dim) -> Optional[str]:
         lay = FileLayout(path, MAGIC, "faiss HNSW")
-        if lay.problem:
-            return lay.problem
-        if lay.dim != int(dim):
-            return f"index file {path} holds {lay.dim}-d vectors, the database {dim}-d"
-        if lay.count != len(ids):
-            return f"index file {path} holds {lay.count} vectors, the database {len(ids)} views"
-        stored = lay.ids(path)
-        if not np.array_equal(np.sort(stored), np.sort(np.asarray(ids, np.int64))):
-            return f"index file {path} labels other views than the database holds"
-        return None
+        return lay.mismatch(path, ids, dim)
 
     def _matrix(self):
         """The float32 vectors faiss keeps in the graph's flat storage (row order)."""

@@ -112,20 +112,14 @@ class FaissIvfPqIndex(StoredIds):
     @staticmethod
     def validate(path, ids, dim) -> Optional[str]:
         lay = FileLayout(path, MAGIC, "IVF-PQ", 2)
-        if lay.problem:
-            return lay.problem
-        if lay.dim != int(dim):
-            return f"index file {path} holds {lay.dim}-d vectors, the database {dim}-d"
-        if lay.count != len(ids):
-            return f"index file {path} holds {lay.count} vectors, the database {len(ids)} views"
-        stored = lay.ids(path)
-        if not np.array_equal(np.sort(stored), np.sort(np.asarray(ids, np.int64))):
-            return f"index file {path} labels other views than the database holds"
+        problem = lay.mismatch(path, ids, dim)
+        if problem:
+            return problem
         with open(path, "rb") as fh:  # faiss aborts or divides by zero on a bad block: walk it first
             fh.seek(lay.json_at)
             meta, blob = fh.read(lay.faiss_at - lay.json_at), fh.read(lay.faiss_len)
         vectors = np.memmap(path, dtype="<f2", mode="r", offset=lay.vectors_at, shape=(lay.count, lay.dim))
-        problem = faiss_check.file_problem(meta, blob, stored, vectors, lay.dim, PQ_M, PQ_BITS)
+        problem = faiss_check.file_problem(meta, blob, lay.ids(path), vectors, lay.dim, PQ_M, PQ_BITS)
         return None if problem is None else f"index file {path}: {problem}"
 
     @staticmethod
