@@ -74,6 +74,17 @@ class QueryResult:
 TIMING_COLUMNS = ("t_embed", "t_search", "t_verify", "t_estimate", "t_total", "t_pose")
 
 
+def first_correct_ranks(ok_by_retrieval, verified_order) -> Tuple[Optional[int], Optional[int]]:
+    """The rank rule of every runner: 1-based ranks of the first correct reference before
+    verification (retrieval order) and after it (the pipeline's order). ``ok_by_retrieval``:
+    correct or not per retrieval position; ``verified_order``: retrieval positions in the
+    pipeline's order."""
+    ok = np.atleast_1d(np.asarray(ok_by_retrieval, bool))
+    hits = np.flatnonzero(ok)
+    after = [p for p, i in enumerate(verified_order) if ok[i]]
+    return (int(hits[0]) + 1 if len(hits) else None), (after[0] + 1 if after else None)
+
+
 def result_columns() -> List[str]:
     return [f.name for f in fields(QueryResult) if f.name != "raw"]
 

@@ -25,7 +25,7 @@ from .caches import (LEARNED, CachedEmbedder, CachedExtractor, CachedVerifier, F
                      learned_verify_config, verifier_id)
 from .config import EvalConfig, EvaluationError, building_map, make_verifier
 from .items import ProtocolView, load_item_image, reference_heading
-from .results import QueryResult
+from .results import QueryResult, first_correct_ranks
 
 
 def masked_search(ref_vectors: np.ndarray, query_vector: np.ndarray, visible: np.ndarray, k: int
@@ -224,12 +224,9 @@ class ProtocolRunner:
         if truth and cands:
             d = np.asarray(geodesic_distance_m(q.item.lat, q.item.lon, self.ref_lat[idx], self.ref_lon[idx]), float)
             ok = np.atleast_1d(d <= self.protocol.correct_radius_m)
-            hits = np.flatnonzero(ok)
-            if len(hits):
-                rank_r = int(hits[0]) + 1
-                correct_ref = cands[int(hits[0])].view.view_id
-            pos_v = [p for p, i in enumerate(reranked) if ok[i]]
-            rank_v = pos_v[0] + 1 if pos_v else None
+            rank_r, rank_v = first_correct_ranks(ok, reranked)
+            if rank_r is not None:
+                correct_ref = cands[rank_r - 1].view.view_id
             top_ref_dist = float(np.atleast_1d(d)[reranked[0]])
         if truth and not correct_ref:
             dall = np.asarray(geodesic_distance_m(q.item.lat, q.item.lon, self.ref_lat, self.ref_lon), float)
@@ -351,11 +348,13 @@ class DatabaseRunner:
             d = np.atleast_1d(geodesic_distance_m(q.item.lat, q.item.lon, [c.view.lat for c in cands],
                                                   [c.view.lon for c in cands]))
             ok = d <= self.protocol.correct_radius_m
-            if ok.any():
-                rank_v = int(np.flatnonzero(ok)[0]) + 1
-                best = min((c for c, o in zip(cands, ok) if o), key=lambda c: c.retrieval_rank)
-                rank_r = int(best.retrieval_rank)
-                correct_ref = self.ref_by_view[best.view.view_id].key
+            # only the candidates the pipeline returns are known: the others count as not correct
+            ok_by_retrieval = np.zeros(max(c.retrieval_rank for c in cands), bool)
+            ok_by_retrieval[[c.retrieval_rank - 1 for c, o in zip(cands, ok) if o]] = True
+            by_rank = {c.retrieval_rank: c for c in cands}
+            rank_r, rank_v = first_correct_ranks(ok_by_retrieval, [c.retrieval_rank - 1 for c in cands])
+            if rank_r is not None:
+                correct_ref = self.ref_by_view[by_rank[rank_r].view.view_id].key
             top_dist = float(d[0])
         if truth and g.lat is not None:
             error = float(geodesic_distance_m(q.item.lat, q.item.lon, g.lat, g.lon))
