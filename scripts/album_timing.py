@@ -3,7 +3,7 @@
 photo's witnesses, and the joint estimate, on amsterdam-walk's first 30 frames
 (real per-photo evidence, from the evaluation caches).
 
-    GEOPIN_EVAL_CACHE=/work/eval-cache .venv/bin/python scripts/album_timing.py
+    .venv/bin/python scripts/album_timing.py
 """
 import statistics
 import sys

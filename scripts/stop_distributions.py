@@ -8,7 +8,7 @@ tier or LighterGlue's band). Prints, per protocol, how the best fast-tier count 
 the first 10 / 20 / 30 candidates is distributed for the queries where something
 verifies and for those where nothing does, and writes the records as JSON:
 
-    GEOPIN_EVAL_CACHE=/work/eval-cache .venv/bin/python scripts/stop_distributions.py \
+    .venv/bin/python scripts/stop_distributions.py \
         --protocol amsterdam-lopo amsterdam-xcond lund-loo panoramax --out build/stop.json
 """
 from __future__ import annotations
