@@ -27,29 +27,13 @@ AMS_DB = REPO / "build" / "geolocation" / "amsterdam_all.gpkg"
 CHUNK = 10
 
 
-def _matches_from_sim(sim, ratio):
-    """matching.mutual_matches after its product (sim is modified)."""
-    nn_q = sim.argmax(axis=1)
-    rows = np.arange(len(sim))
-    best = sim[rows, nn_q]
-    mutual = best >= sim.max(axis=0)[nn_q]
-    sim[rows, nn_q] = -2.0
-    second = sim.max(axis=1)
-    d1 = np.sqrt(np.maximum(2.0 - 2.0 * best, 0.0))
-    d2 = np.sqrt(np.maximum(2.0 - 2.0 * second, 1e-12))
-    keep = np.flatnonzero(mutual & (d1 < ratio * d2))
-    _, first = np.unique(nn_q[keep], return_index=True)
-    keep = keep[np.sort(first)]
-    return np.stack([rows[keep], nn_q[keep]], axis=1)
-
-
 def mutual_matches_many(dq, refs, ratio):
     """One product for the chunk; per reference a contiguous copy of its block (the
     reductions over a strided view are slower still)."""
     sim = dq @ np.concatenate(refs, axis=0).T
     out, start = [], 0
     for r in refs:
-        out.append(_matches_from_sim(np.ascontiguousarray(sim[:, start:start + len(r)]), ratio))
+        out.append(matching.matches_from_similarity(np.ascontiguousarray(sim[:, start:start + len(r)]), ratio))
         start += len(r)
     return out
 

@@ -15,9 +15,14 @@ def mutual_matches(dq: np.ndarray, dr: np.ndarray, ratio: float = RATIO) -> np.n
     dq, dr: unit-norm float32 descriptors."""
     if len(dq) < 2 or len(dr) < 2:
         return np.zeros((0, 2), np.int64)
-    sim = dq @ dr.T
+    return matches_from_similarity(dq @ dr.T, ratio)
+
+
+def matches_from_similarity(sim: np.ndarray, ratio: float = RATIO) -> np.ndarray:
+    """mutual_matches after its product: ``sim`` (query x reference cosine
+    similarities, at least 2 x 2) is modified."""
     nn_q = sim.argmax(axis=1)
-    rows = np.arange(len(dq))
+    rows = np.arange(len(sim))
     best = sim[rows, nn_q]
     # mutual: the reference descriptor's best query is this one (max over axis 0
     # is vectorised in numpy, argmax over axis 0 is not: 20x slower)
