@@ -3,6 +3,7 @@ import os
 import struct
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 from fixtures_refdb import AMSTERDAM, photo
@@ -15,6 +16,20 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 MEMORY_LIMIT = 2 * 1024 ** 3  # crafted inputs must stay under 2 GB (the goal of issue 26)
+
+# a child process that opens a database and searches every stored embedding: prints
+# "TOP1 <all found themselves> <warnings>" or "ERROR <the DatabaseError>"
+LOCATE_CHILD = textwrap.dedent("""
+    import sys
+    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase, DatabaseError
+    try:
+        with ReferenceDatabase.open(sys.argv[1]) as db:
+            hits = db.search(db.embeddings(db.ids()), k=1)
+            ok = [h[0].view_id for h in hits] == db.ids().tolist()
+            print("TOP1", ok, "|".join(db.warnings))
+    except DatabaseError as exc:
+        print("ERROR", exc)
+""")
 
 
 def _limit_memory(limit):

@@ -8,21 +8,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import MEMORY_LIMIT, build_db, header, index_files, make_photos, run_child
+from helpers import LOCATE_CHILD, MEMORY_LIMIT, build_db, header, index_files, make_photos, run_child
 
 pytestmark = pytest.mark.timeout(300)
 
-LOCATE = textwrap.dedent("""
-    import sys
-    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase, DatabaseError
-    try:
-        with ReferenceDatabase.open(sys.argv[1]) as db:
-            hits = db.search(db.embeddings(db.ids()), k=1)
-            ok = [h[0].view_id for h in hits] == db.ids().tolist()
-            print("TOP1", ok, "|".join(db.warnings))
-    except DatabaseError as exc:
-        print("ERROR", exc)
-""")
 
 BUILD = textwrap.dedent("""
     import sys
@@ -65,7 +54,7 @@ def test_hnsw_header_fields_are_bounded_at_locate_and_build(tmp_path, record, fi
     db_path, folder = build_db(tmp_path, n=30)
     index, _ = index_files(db_path)
     _set_field(index, field, value)
-    rc, out = _outcome(run_child(LOCATE, db_path, memory_limit=MEMORY_LIMIT))
+    rc, out = _outcome(run_child(LOCATE_CHILD, db_path, memory_limit=MEMORY_LIMIT))
     record("index header", f"{field} = {value!r} at locate", clear_error="Rebuilding" in out, crash=rc < 0 or rc >= 128,
            traceback="Traceback" in out, data_lost="TOP1 True" not in out)
     assert rc == 0 and "TOP1 True" in out and "Rebuilding the search index: header" in out, out
@@ -83,7 +72,7 @@ def test_hnsw_deleted_marks_are_refused_and_repaired(tmp_path, record, which):
     db_path, folder = build_db(tmp_path, n=20)
     index, _ = index_files(db_path)
     _mark_deleted(index, [7] if which == "one" else range(20))
-    rc, out = _outcome(run_child(LOCATE, db_path, memory_limit=MEMORY_LIMIT))
+    rc, out = _outcome(run_child(LOCATE_CHILD, db_path, memory_limit=MEMORY_LIMIT))
     record("index header", f"{which} element(s) marked deleted", clear_error="deleted mark" in out, crash=rc < 0 or rc >= 128,
            traceback="Traceback" in out, data_lost="TOP1 True" not in out)
     assert rc == 0 and "TOP1 True" in out and "deleted mark" in out, out
@@ -91,5 +80,5 @@ def test_hnsw_deleted_marks_are_refused_and_repaired(tmp_path, record, which):
     _mark_deleted(index, [7] if which == "one" else range(20))
     rc, out = _outcome(run_child(BUILD, db_path, folder, memory_limit=MEMORY_LIMIT))
     assert rc == 0 and "BUILT 0 20 True" in out, out
-    rc, out = _outcome(run_child(LOCATE, db_path, memory_limit=MEMORY_LIMIT))
+    rc, out = _outcome(run_child(LOCATE_CHILD, db_path, memory_limit=MEMORY_LIMIT))
     assert "TOP1 True" in out and "Rebuilding" not in out, out

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import REPO, build_db, run_child, flip_bit, header, index_files, top1_is_self
+from helpers import LOCATE_CHILD, REPO, build_db, flip_bit, header, index_files, run_child, top1_is_self
 from refdb_helpers import PixelEmbedder
 
 from geopin.geopin_plugin.engine.builder import ingest
@@ -18,18 +18,6 @@ from geopin.geopin_plugin.engine.database.store import DatabaseError
 from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 
 pytestmark = pytest.mark.timeout(180)
-
-LOCATE_CHILD = textwrap.dedent("""
-    import sys
-    from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase, DatabaseError
-    try:
-        with ReferenceDatabase.open(sys.argv[1]) as db:
-            hits = db.search(db.embeddings(db.ids()), k=1)
-            ok = [h[0].view_id for h in hits] == db.ids().tolist()
-            print("TOP1", ok, "|".join(db.warnings))
-    except DatabaseError as exc:
-        print("ERROR", exc)
-""")
 
 
 def locate_in_child(db_path):
