@@ -1,4 +1,4 @@
-"""geopin:evaluate: a thin adapter over engine/evaluate.py (and the report)."""
+"""geopin:evaluate: a thin adapter over engine/evaluation/ (the runners and the report)."""
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,

@@ -1,6 +1,6 @@
 """On real street imagery (../shared/datasets): same-place pairs get clearly more
 verified inliers than different-place pairs, judged by the verifier's own
-thresholds (verify.config_for: RootSIFT's MIN_INLIERS, XFeat's XFEAT_MIN_INLIERS), for
+thresholds (registry.verifier_config: RootSIFT's MIN_INLIERS, XFeat's XFEAT_MIN_INLIERS), for
 both extractors. Each Amsterdam comparison is the best over
 8 x 8 perspective views (the panoramas' headings are unknown), so the negatives
 are the hardest of 64 tries — as in a top-k candidate list."""

@@ -86,7 +86,7 @@ class PosteriorConfig:
     unverified_winner: str = "most_inliers"
     # ... only when that candidate's inliers reach this count: below it the counts are
     # the verifier's noise (XFeat's other-place pairs: median 12, p99.9 21), and the
-    # similarity winner stays (verify.config_for sets it per extractor)
+    # similarity winner stays (registry.verifier_config sets it per extractor)
     anchor_min_inliers: int = 0
     # The error radius is no wider than ``spacing_factor`` x the local spacing of the
     # references (from the reference nearest the best point to its nearest neighbour

@@ -67,7 +67,7 @@ def _figures(rows: Sequence[QueryResult]) -> List[str]:
 
 
 def album_table(runs) -> str:
-    """Alone vs album for each album protocol in ``runs`` (evalreport.Run objects of one
+    """Alone vs album for each album protocol in ``runs`` (report.Run objects of one
     compare): degraded frames and all frames; "worse": frames located alone (not "no
     match") whose error grew by more than 1 m with the album."""
     by_protocol: Dict[str, dict] = {}
