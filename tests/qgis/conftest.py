@@ -1,8 +1,11 @@
 """Fixtures shared by the tests in the real QgsApplication."""
 import sys
+import time
+import warnings
 from pathlib import Path
 
 import pytest
+from qgis.PyQt.QtCore import QCoreApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import geolocation_db  # noqa: E402
@@ -30,8 +33,16 @@ def canvas_idle_after_each_test(qgis_canvas):
     """No map render may outlive its test. A render thread translating a unit name
     (QgsUnitTypes::toString) holds Qt's translator lock while it waits for Python's
     lock to ask a Python-made QTranslator; a test removing that translator holds
-    Python's lock while it waits for Qt's: a deadlock seen once in three full runs
-    (test_plugin_i18n_log_settings right after the parcels panel's canvas render)."""
+    Python's lock while it waits for Qt's: a deadlock seen once in three full runs.
+
+    The wait is bounded: QgsMapCanvas.waitWhileRendering() loops until no refresh is
+    scheduled, and a layer whose server has gone (an OAPIF layer of a fixture server)
+    keeps scheduling them; that hung a CI run for over an hour."""
     yield
     qgis_canvas.stopRendering()
-    qgis_canvas.waitWhileRendering()
+    deadline = time.monotonic() + 20
+    while qgis_canvas.isDrawing() and time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+    if qgis_canvas.isDrawing():
+        warnings.warn("the map canvas was still drawing 20 s after the test ended")

@@ -69,7 +69,9 @@ def test_find_reports_a_broken_service(qgis_app, qgis_iface, server):
     assert panel.answer is None and "Could not get parcels" in panel.status.text()
 
 
-def test_load_pdok_layers_opens_live_layers(qgis_app, qgis_iface, server):
+def test_load_pdok_layers_opens_live_layers(qgis_app, qgis_iface, server, project):
+    """`project` after `server`: the live layers leave the project (and the canvas) before
+    their server stops; a canvas left rendering them against a closed port hung CI."""
     from geopin.geopin_plugin.gui.parcels_panel import ParcelsPanel
 
     server.state.strict_rd = False  # QGIS's OAPIF provider asks in CRS84, the OGC default
