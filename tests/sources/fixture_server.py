@@ -61,8 +61,9 @@ def grid_points(prefix: str, bbox, nx: int, ny: int, pano_every: int = 0, year: 
     return pts
 
 
-def make_jpeg(key: str, pano: bool) -> bytes:
-    """A small deterministic, textured JPEG; different keys give different pictures."""
+def make_jpeg(key: str, pano: bool, overlay=None) -> bytes:
+    """A small deterministic, textured JPEG; different keys give different pictures.
+    ``overlay(rgb) -> rgb`` paints what a rig adds to every frame (a logo, a stamp)."""
     seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "little")
     rng = np.random.default_rng(seed)
     w, h = (256, 128) if pano else (192, 144)
@@ -70,6 +71,8 @@ def make_jpeg(key: str, pano: bool) -> bytes:
     img = np.kron(blocks, np.ones((16, 16, 1), dtype=np.uint8))
     noise = rng.integers(0, 40, size=img.shape, dtype=np.uint8)
     arr = np.clip(img.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+    if overlay is not None:
+        arr = overlay(arr)
     buf = io.BytesIO()
     Image.fromarray(arr).save(buf, format="JPEG", quality=90)
     return buf.getvalue()
@@ -103,10 +106,11 @@ class FixtureState:
         self.next_base = None
         self.lock = threading.Lock()
         self._jpegs: Dict[str, bytes] = {}
+        self.overlays: Dict[str, object] = {}  # sequence -> overlay(rgb) painted on each of its images
 
-    def jpeg(self, key, pano):
+    def jpeg(self, key, pano, sequence=None):
         if key not in self._jpegs:
-            self._jpegs[key] = make_jpeg(key, pano)
+            self._jpegs[key] = make_jpeg(key, pano, self.overlays.get(sequence))
         return self._jpegs[key]
 
     def find(self, source, point_id) -> Optional[Point]:
@@ -285,7 +289,7 @@ class Handler(BaseHTTPRequestHandler):
         p = st.find(source, point_id)
         if p is None:
             return self._send(404, b"no such image", ctype="text/plain")
-        body = st.jpeg(f"{source}/{p.id}", p.pano)
+        body = st.jpeg(f"{source}/{p.id}", p.pano, p.sequence)
         if p.id in b.truncated_ids:
             return self._send(200, body[: len(body) // 2], ctype="image/jpeg")
         if p.id in b.short_body_ids:

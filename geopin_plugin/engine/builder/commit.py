@@ -23,6 +23,8 @@ class Writer:
         self.progress = progress
         self.total = max(int(total or 0), 1)
         self.started = 0  # records taken up (the serial ingest's "i + 1")
+        # sha256 -> the record's capture group: the results computed elsewhere do not carry it
+        self._capture_groups = {}
 
     @property
     def done(self):
@@ -55,6 +57,8 @@ class Writer:
             if self.db.has_image(digest):
                 self.report.skipped += 1
                 continue
+            if getattr(rec, "capture_group", None):
+                self._capture_groups[digest] = rec.capture_group
             yield rec, digest
 
     def tell(self, path):
@@ -69,6 +73,7 @@ class Writer:
         """Store one ImageResult: the store writes its view JPEGs, then its rows in one transaction.
         A full disk or a read-only folder stops the run with the reason."""
         if result.error is not None:
+            self._capture_groups.pop(result.digest, None)
             self.fail(result.path, result.error, result.digest)
             return
         try:
@@ -83,7 +88,8 @@ class Writer:
 
     def _store(self, result):
         ids = self.db.add_image(result.digest, result.path, result.source, result.source_id, result.views,
-                                result.embeddings, result.features, result.extractor_id, images=result.jpegs)
+                                result.embeddings, result.features, result.extractor_id, images=result.jpegs,
+                                capture_group=self._capture_groups.pop(result.digest, None))
         if ids is None:  # another build on this database stored it meanwhile
             self.report.skipped += 1
             return

@@ -1,5 +1,5 @@
 """The coordinates CSV of a build (file, lat, lon[, heading, capture_time, pano_id,
-...]) read strictly: a malformed file is an error naming the line, and a row that
+capture_group, ...]) read strictly: a malformed file is an error naming the line, and a row that
 cannot be trusted (duplicate with other values, short row, text where a number
 belongs, lat/lon swapped, a base name matching images in two folders) gives that
 image an ingest error instead of a silent wrong position or an EXIF fallback.

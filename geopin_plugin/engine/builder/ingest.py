@@ -41,6 +41,8 @@ class ImageRecord:
     is_panorama: Optional[bool] = None  # None = detect
     pano_id: Optional[str] = None
     error: Optional[str] = None  # known unusable before reading (bad coordinates row, unsupported format)
+    # the source's sequence / track / capture run: the static-overlay mask's group (mask_build.py)
+    capture_group: Optional[str] = None
 
 
 @dataclass
@@ -85,7 +87,7 @@ def _opt_float(value):
 
 def read_coordinates_csv(path) -> Dict[str, dict]:
     """CSV with a header: file, lat, lon and optionally heading, capture_time,
-    pano_id (other columns are kept). Keys are the `file` values (see coords.py)."""
+    pano_id, capture_group (or capture_run, sequence; other columns are kept). Keys are the `file` values (see coords.py)."""
     return _coords.read_coordinates_csv(path)
 
 
@@ -101,7 +103,8 @@ def _record_from_coords(path, rec):
         capture_time=(rec.get("capture_time") or None), source=rec.get("source") or "file",
         source_id=rec.get("source_id") or rec.get("pano_id") or None,
         licence=rec.get("licence") or None, attribution=rec.get("attribution") or None,
-        pano_id=rec.get("pano_id") or None)
+        pano_id=rec.get("pano_id") or None,
+        capture_group=(rec.get("capture_group") or rec.get("capture_run") or rec.get("sequence") or None))
 
 
 UPGRADE_BATCH = 32  # views per transaction when adding a new extractor's features

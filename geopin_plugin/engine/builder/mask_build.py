@@ -3,11 +3,15 @@ stored, learn a mask per mask group (overlay_masks.py) and drop the stored keypo
 inside it. It runs on every build, so an existing database gets its masks on its
 next build run with nothing re-embedded (like the extractor upgrade, ingest.py).
 
-A capture group is what a folder of one camera gives: the source, the folder, the
-camera make + model and the image size; a mask group is a capture group at one cut
-(a panorama's view k at its field of view, or the photo as stored), because a view
-cut at one heading from every panorama of a rig repeats the rig's overlay at the
-same pixels. A group is learned when it has MIN_GROUP_IMAGES views and learned
+A capture group is what the source says (a Mapillary/Panoramax/Mapilio sequence, a
+KartaView track, an Amsterdam capture run; sources/capture_group.py, stored per image
+in ``geopin_capture_groups``) or, for a folder and for images stored before capture
+groups existed, the source, the folder, the camera make + model and the image size.
+A mask group is a capture group at one cut (a panorama's view k at its field of view,
+or the photo as stored), because a view cut at one heading from every panorama of a
+rig repeats the rig's overlay at the same pixels. A sequence with fewer than
+MIN_GROUP_IMAGES views at a cut (a sparse import samples a few frames of many
+sequences) stays in its folder + camera group, so it is masked as it was before. A group is learned when it has MIN_GROUP_IMAGES views and learned
 again when it has doubled since; views added later to a learned group are filtered
 by its mask (``filtered_upto``: the highest view id filtered).
 """
@@ -48,14 +52,41 @@ def _camera(path: str) -> str:
         return ""
 
 
-def mask_group(image_path: str, source: str, rel_heading, fov) -> Optional[str]:
-    """The view's mask group (``rel_heading`` None: a photo), None when its source
-    image cannot be read."""
+def mask_group(image_path: str, source: str, rel_heading, fov, capture_group: Optional[str] = None) -> Optional[str]:
+    """The view's mask group (``rel_heading`` None: a photo): its source's capture group
+    when given, else its folder; None when its source image cannot be read."""
     camera = _camera(image_path)
     if not camera:
         return None
     cut = f"rel={float(rel_heading):g},fov={float(fov):g}" if rel_heading is not None else "photo"
-    return f"{source}|{os.path.dirname(image_path)}|{camera}|{cut}"
+    where = f"capture={capture_group}" if capture_group else os.path.dirname(image_path)
+    return f"{source}|{where}|{camera}|{cut}"
+
+
+def assign_groups(rows, stored=()) -> Dict[str, List[int]]:
+    """{mask group: view ids} for ``view_rows_for_masks`` rows: a view's capture group
+    when that group has MIN_GROUP_IMAGES views at its cut or a stored mask, else its
+    folder + camera group (the rule of databases without capture groups)."""
+    by_capture: Dict[str, List[int]] = defaultdict(list)
+    groups: Dict[str, List[int]] = defaultdict(list)
+    folder_of = {}
+    for fid, path, source, rel_heading, fov, capture in rows:
+        folder = mask_group(path, source, rel_heading, fov)
+        if folder is None:
+            continue
+        if capture:
+            g = mask_group(path, source, rel_heading, fov, capture)
+            by_capture[g].append(int(fid))
+            folder_of[int(fid)] = folder
+        else:
+            groups[folder].append(int(fid))
+    for g, vids in by_capture.items():
+        if len(vids) >= overlay_masks.MIN_GROUP_IMAGES or g in stored:
+            groups[g].extend(vids)
+        else:
+            for v in vids:
+                groups[folder_of[v]].append(v)
+    return {g: sorted(v) for g, v in groups.items()}
 
 
 def learn_and_apply(store, extractor_id: Optional[str], progress: Callable[[float, str], None] = None,
@@ -63,12 +94,8 @@ def learn_and_apply(store, extractor_id: Optional[str], progress: Callable[[floa
     """Learn the masks of groups that are new or have doubled, store them, and drop
     stored keypoints inside every group's mask (only views not filtered yet)."""
     report = MaskReport()
-    groups: Dict[str, List[int]] = defaultdict(list)
-    for fid, path, source, rel_heading, fov in store.view_rows_for_masks():
-        g = mask_group(path, source, rel_heading, fov)
-        if g is not None:
-            groups[g].append(int(fid))
     stored = store.overlay_masks()
+    groups = assign_groups(store.view_rows_for_masks(), stored)
     learn = []
     for g, vids in sorted(groups.items()):
         mask = stored.get(g, (None, 0))[0]
@@ -139,9 +166,14 @@ def _filter(store, mask, vids: List[int], extractor_id: str) -> int:
 def masks_for_views(store, views) -> Dict[int, "overlay_masks.OverlayMask"]:
     """{view id: its group's mask} for ReferenceView records (the match viewer draws them)."""
     stored = store.overlay_masks() if hasattr(store, "overlay_masks") else {}
+    views = list(views) if stored else []
+    captures = store.capture_groups(v.content_hash for v in views) if views and hasattr(store, "capture_groups") else {}
     out = {}
-    for v in views if stored else ():
-        g = mask_group(v.image_path, v.source, v.rel_heading, v.fov)
+    for v in views:
+        capture = captures.get(v.content_hash)
+        g = mask_group(v.image_path, v.source, v.rel_heading, v.fov, capture) if capture else None
+        if g not in stored:  # no capture group, or one too small to learn: its folder + camera group
+            g = mask_group(v.image_path, v.source, v.rel_heading, v.fov)
         if g in stored and stored[g][0].cells.any():
             out[v.view_id] = stored[g][0]
     return out

@@ -19,6 +19,7 @@ from typing import Callable, List, Optional, Set, Tuple
 
 from .base import LOG, AuthError, StreetImagerySource, check_image_bytes
 from ..errors import Cancelled, ImageError
+from .capture_group import capture_group
 from .image import SourceImage
 
 
@@ -85,6 +86,7 @@ def to_record(image: SourceImage, path: Path, source: StreetImagerySource):
         attribution=image.attribution,
         is_panorama=image.is_panorama if source.knows_panoramas else None,  # None: ingest looks at the file
         pano_id=image.source_id if image.is_panorama is not False else None,
+        capture_group=capture_group(image.source or source.name, image),
     )
 
 

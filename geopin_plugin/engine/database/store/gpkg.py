@@ -16,7 +16,7 @@ import numpy as np
 from ... import fsutil
 from ...types import LocalFeatures
 from .base import DatabaseError, MissingRowsError, ReferenceView
-from .schema import (APPLICATION_ID, ERRORS_TABLE, LAYER, MASKS_SCHEMA, MASKS_TABLE, SCHEMA_VERSION, append_problem,
+from .schema import (APPLICATION_ID, CAPTURE_GROUPS_SCHEMA, CAPTURE_GROUPS_TABLE, ERRORS_TABLE, LAYER, MASKS_SCHEMA, MASKS_TABLE, SCHEMA_VERSION, append_problem,
                      gpkg_point,
                      init_reference_schema, open_problem, put_meta, read_meta)
 from .sqlite import StoreDatabaseError, connect, transaction
@@ -211,16 +211,17 @@ class GeoPackageStore:
 
     # ---- writing (one transaction per source image, or per batch) ------------------------------
     def add_image(self, content_hash, path, source, source_id, views, embeddings, features=None, extractor_id=None,
-                  images=None):
+                  images=None, capture_group=None):
         """Store one source image's views atomically. `views`: list of dicts with
         keys x, y, lat, lon, view_image (relative path; set here when `images`,
         the views' RGB arrays, are given: their JPEGs are written first), pano_id,
         view_index, is_panorama, heading, rel_heading, fov, capture_time,
-        outside_nl, licence, attribution, image_path. Returns the new view ids, or
+        outside_nl, licence, attribution, image_path. `capture_group`: the source's
+        sequence / track / capture run, when it names one. Returns the new view ids, or
         None when another process (a second build on the same store) stored this image first."""
         return self.add_images([dict(content_hash=content_hash, path=path, source=source, source_id=source_id,
                                      views=views, embeddings=embeddings, features=features,
-                                     extractor_id=extractor_id, images=images)])[0]
+                                     extractor_id=extractor_id, images=images, capture_group=capture_group)])[0]
 
     def add_images(self, items):
         """Store several source images in one transaction (all or none): each item
@@ -243,13 +244,16 @@ class GeoPackageStore:
         return out
 
     def _insert_image(self, con, now, content_hash, path, source, source_id, views, embeddings, features=None,
-                      extractor_id=None, images=None):
+                      extractor_id=None, images=None, capture_group=None):
         # claimed first, under the write lock: a concurrent build that also found
         # the image new skips it instead of failing on the UNIQUE constraint
         claimed = con.execute("INSERT OR IGNORE INTO geopin_images VALUES (?,?,?,?,?,?)",
                               (content_hash, str(path), source, source_id, len(views), now)).rowcount
         if not claimed:
             return None
+        if capture_group:
+            con.execute(CAPTURE_GROUPS_SCHEMA)
+            con.execute(f"INSERT OR REPLACE INTO {CAPTURE_GROUPS_TABLE} VALUES (?,?)", (content_hash, str(capture_group)))
         ids = []
         for i, v in enumerate(views):
             cur = con.execute(
@@ -427,7 +431,7 @@ class GeoPackageStore:
         left out (its group is learned again on the next build)."""
         from ..overlay_masks import OverlayMask
 
-        if not self._con.execute("SELECT 1 FROM sqlite_master WHERE name=?", (MASKS_TABLE,)).fetchone():
+        if not self._has_table(MASKS_TABLE):
             return {}
         out = {}
         for row in self._con.execute(f"SELECT group_key, images, rows, cols, method, mask, filtered_upto "
@@ -462,9 +466,28 @@ class GeoPackageStore:
                 con.execute("UPDATE geopin_local_features SET n=?, keypoints=?, descriptors=?, scores=? "
                             "WHERE view_id=? AND extractor_id=?", (int(mask.sum()), *rows, int(vid), extractor_id))
 
+    def _has_table(self, name) -> bool:
+        return self._con.execute("SELECT 1 FROM sqlite_master WHERE name=?", (name,)).fetchone() is not None
+
     def view_rows_for_masks(self):
-        """(fid, image_path, source, rel_heading, fov) of every view (rel_heading None: a photo)."""
-        return list(self._con.execute(f"SELECT fid, image_path, source, rel_heading, fov FROM {LAYER} ORDER BY fid"))
+        """(fid, image_path, source, rel_heading, fov, capture_group) of every view
+        (rel_heading None: a photo; capture_group None: its source named none)."""
+        if not self._has_table(CAPTURE_GROUPS_TABLE):  # a database from before capture groups
+            return [(*r, None) for r in self._con.execute(
+                f"SELECT fid, image_path, source, rel_heading, fov FROM {LAYER} ORDER BY fid")]
+        return list(self._con.execute(
+            f"SELECT v.fid, v.image_path, v.source, v.rel_heading, v.fov, g.capture_group FROM {LAYER} v "
+            f"LEFT JOIN {CAPTURE_GROUPS_TABLE} g ON g.content_hash = v.content_hash ORDER BY v.fid"))
+
+    def capture_groups(self, content_hashes) -> Dict[str, str]:
+        """{content hash: capture group} for the images whose source named one."""
+        if not self._has_table(CAPTURE_GROUPS_TABLE):
+            return {}
+        hashes, out = sorted({str(h) for h in content_hashes if h}), {}
+        for part in _chunks(hashes):
+            out.update(self._con.execute(f"SELECT content_hash, capture_group FROM {CAPTURE_GROUPS_TABLE} "
+                                         f"WHERE content_hash IN ({_marks(part)})", part))
+        return out
 
     def positions(self):
         """(view ids, x, y) of every view in RD New, fid order (cached until the next add)."""

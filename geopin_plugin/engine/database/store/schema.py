@@ -75,6 +75,13 @@ MASKS_SCHEMA = f"""CREATE TABLE IF NOT EXISTS {MASKS_TABLE} (
   rows INTEGER NOT NULL, cols INTEGER NOT NULL, mask BLOB NOT NULL, filtered_upto INTEGER NOT NULL,
   learned_at TEXT)"""
 
+# the capture group (sequence, track, capture run) its source gave an image, per content
+# hash; created by the first image stored with one, so an older database takes it
+# without a migration and its images keep the folder + camera group (mask_build.py)
+CAPTURE_GROUPS_TABLE = "geopin_capture_groups"
+CAPTURE_GROUPS_SCHEMA = f"""CREATE TABLE IF NOT EXISTS {CAPTURE_GROUPS_TABLE} (
+  content_hash TEXT PRIMARY KEY NOT NULL, capture_group TEXT NOT NULL)"""
+
 
 def gpkg_point(x, y, srs_id=RD_SRS_ID):
     """GeoPackage binary geometry: 'GP', version 0, flags (little endian, no
