@@ -240,6 +240,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
         posterior_written = []
 
         est_sink_fields = album_estimate_fields(rl.estimate_fields())
+        query_masks = self._query_masks(photos, feedback)
         located = confident = failed = 0
         n = len(photos)
         for i, path in enumerate(photos):
@@ -272,7 +273,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
                 else:
                     geo = geolocator.locate(image, area=area, exif_gps=gps, progress=progress,
                                             is_canceled=feedback.isCanceled, focal_35mm=exif.get("focal_35mm"),
-                                            buildings=buildings)
+                                            buildings=buildings, query_mask=query_masks.mask_for(path))
             except Cancelled:
                 break
             except Exception as exc:  # one bad photo must not end the batch
@@ -354,6 +355,20 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
                            "database's coverage; expect no match").format(name, number(distance / 1000.0, 1))
             (getattr(feedback, "pushWarning", None) or feedback.pushInfo)(text)
         return distance
+
+    def _query_masks(self, photos, feedback):
+        """The photos' own overlay masks, per camera with enough photos (engine/query_overlay.py)."""
+        from ..geopin_plugin.engine.database.overlay_masks import MIN_GROUP_IMAGES
+        from ..geopin_plugin.engine.query_overlay import QueryMasks, learn_query_masks
+
+        if len(photos) < MIN_GROUP_IMAGES:
+            return QueryMasks()
+        feedback.pushInfo(self.tr("Looking for a logo, hood or time stamp shared by the photos of one camera…"))
+        masks = learn_query_masks(photos, is_canceled=feedback.isCanceled)
+        for group, images, share in masks.learned:
+            feedback.pushInfo(self.tr("Photos' overlay mask for {0}: {1} photos, {2:.1f} % of the photo masked").format(
+                group, images, 100.0 * share))
+        return masks
 
     def _panorama_summary(self, name, pano):
         """A panorama query: how many views agree, and each view's compass heading."""

@@ -142,6 +142,16 @@ class _Extracted:
         return self._future.result()
 
 
+def _extract(extractor, image, query_mask=None):
+    """The query's local features, without those inside its camera's overlay mask."""
+    features = extractor.extract(image)
+    if query_mask is None:
+        return features
+    from .database.overlay_masks import drop_masked
+
+    return drop_masked(features, query_mask)
+
+
 class Geolocator:
     def __init__(self, database_path, config: Optional[PipelineConfig] = None, database=None):
         """``database``: an already open object with the ReferenceDatabase reading
@@ -228,19 +238,21 @@ class Geolocator:
     # --- the pipeline: the stages (engine/stages.py) in a row ------------------------------
     def locate(self, image_rgb: np.ndarray, area=None, exif_gps=None, progress: Optional[ProgressFn] = None,
                is_canceled: Optional[Callable[[], bool]] = None, exclude_panos=None,
-               focal_35mm: Optional[float] = None, buildings=None) -> Geolocation:
+               focal_35mm: Optional[float] = None, buildings=None, query_mask=None) -> Geolocation:
         """Geolocate one RGB image. ``area``: RD New rings to search inside;
         ``exif_gps``: (lat, lon) to report the distance to; ``exclude_panos``:
         panorama ids whose views are left out (leave-one-out measurements);
         ``focal_35mm``: EXIF FocalLengthIn35mmFilm (the photo's field of view);
         ``buildings``: a buildings.BuildingMap (outlines give the bearing lines a
-        range and the posterior its building prior; None: without outlines)."""
+        range and the posterior its building prior; None: without outlines);
+        ``query_mask``: the static overlay of the photo's camera, learned over a batch
+        (query_overlay.py): its keypoints there are not matched."""
         with self._lock:  # one query at a time per Geolocator
             return self._locate(image_rgb, area, exif_gps, progress, is_canceled, exclude_panos, focal_35mm,
-                                buildings)
+                                buildings, query_mask)
 
     def _locate(self, image, area, exif_gps, progress, is_canceled, exclude_panos=None,
-                focal_35mm=None, buildings=None) -> Geolocation:
+                focal_35mm=None, buildings=None, query_mask=None) -> Geolocation:
         cfg = self.config
         report = progress or (lambda stage, fraction, message="": None)
 
@@ -259,7 +271,7 @@ class Geolocator:
         # the query's local features are extracted while it is embedded and searched (issue 30:
         # two onnxruntime runs side by side on the machine's cores)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            extracted = _Extracted(self.extractor, pool.submit(self.extractor.extract, image))
+            extracted = _Extracted(self.extractor, pool.submit(_extract, self.extractor, image, query_mask))
             found = stages.retrieve(image, self.embedder, stages.DatabaseIndex(db), cfg.top_k, area=area,
                                     exclude=exclude_panos, report=report, check=check, timings=timings,
                                     cells=cfg.cells)

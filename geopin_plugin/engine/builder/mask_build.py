@@ -39,7 +39,7 @@ class MaskReport:
 
 
 @lru_cache(maxsize=4096)
-def _camera(path: str) -> str:
+def camera_of(path: str) -> str:
     """'make model WxH' from the file's header; '' when it cannot be read."""
     try:
         from PIL import Image
@@ -55,7 +55,7 @@ def _camera(path: str) -> str:
 def mask_group(image_path: str, source: str, rel_heading, fov, capture_group: Optional[str] = None) -> Optional[str]:
     """The view's mask group (``rel_heading`` None: a photo): its source's capture group
     when given, else its folder; None when its source image cannot be read."""
-    camera = _camera(image_path)
+    camera = camera_of(image_path)
     if not camera:
         return None
     cut = f"rel={float(rel_heading):g},fov={float(fov):g}" if rel_heading is not None else "photo"

@@ -264,9 +264,11 @@ def learned_verify_config(config: EvalConfig):
 
 @dataclass
 class ItemFeatures(LocalFeatures):
-    """A query's cached features, knowing their item (the pair caches are per query)."""
+    """A query's cached features, knowing their item (the pair caches are per query);
+    ``mask_tag`` names the query mask that dropped some of them (its pairs are cached apart)."""
 
     item: Optional[Item] = None
+    mask_tag: str = ""
 
 
 class CachedEmbedder:
@@ -283,16 +285,20 @@ class CachedEmbedder:
 class CachedExtractor:
     """``extract(item)``: the item's cached features (extracted first when ``ensure``)."""
 
-    def __init__(self, store: "FeatureStore", ensure: bool = False):
+    def __init__(self, store: "FeatureStore", ensure: bool = False, masks=None):
         self.store = store
         self.ensure = ensure
         self.preset_id = store.config.extractor
+        self.masks = masks  # the queries' own overlay masks (evaluation/masks.ProtocolMasks over the queries)
 
     def extract(self, item: Item) -> ItemFeatures:
         if self.ensure:
             self.store.ensure([item], True)
         f = self.store.features(item)[0]
-        return ItemFeatures(f.keypoints, f.descriptors, f.image_size, f.scores, item=item)
+        if self.masks is not None:
+            f = _masked(f, self.masks.mask_of(item))
+        return ItemFeatures(f.keypoints, f.descriptors, f.image_size, f.scores, item=item,
+                            mask_tag=getattr(f, "mask_tag", ""))
 
     def seconds(self, item: Item) -> float:
         """What extracting it took when it was cached."""
@@ -351,10 +357,11 @@ def _masked(f: LocalFeatures, mask) -> LocalFeatures:
     return MaskedFeatures(out.keypoints, out.descriptors, out.image_size, out.scores, tag)
 
 
-def _pair_key(rid: str, f) -> str:
-    """A pair's key in its query's outcome table: a masked reference's outcome is its own."""
-    tag = getattr(f, "mask_tag", "")
-    return f"{rid}|mask={tag}" if tag else rid
+def _pair_key(rid: str, f, query=None) -> str:
+    """A pair's key in its query's outcome table: a masked reference's outcome is its
+    own, and so is a masked query's."""
+    tag, qtag = getattr(f, "mask_tag", ""), getattr(query, "mask_tag", "")
+    return rid + (f"|mask={tag}" if tag else "") + (f"|qmask={qtag}" if qtag else "")
 
 
 class CachedVerifier(Verifier):
@@ -390,13 +397,13 @@ class CachedVerifier(Verifier):
     def _fast_all(self, query, refs, progress, is_canceled):
         table = self._table(self.cache, query, {})
         c = self.config
-        return {rid: _outcome(table[_pair_key(rid, f)], c.min_inliers, c.min_spread, self.decide_fast)
+        return {rid: _outcome(table[_pair_key(rid, f, query)], c.min_inliers, c.min_spread, self.decide_fast)
                 for rid, f in refs.items()}
 
     def confirm(self, query, refs, is_canceled=None):
         table = self._table(self.confirm_cache, query, refs, lambda todo: self.inner.confirm(query, todo, is_canceled))
         c = self.config
-        return {rid: _outcome(table[_pair_key(rid, f)], c.matcher_min_inliers, c.min_spread)
+        return {rid: _outcome(table[_pair_key(rid, f, query)], c.matcher_min_inliers, c.min_spread)
                 for rid, f in refs.items()}
 
     def _table(self, cache: "VerificationCache", query: ItemFeatures, refs, compute=None) -> Dict[str, dict]:
@@ -406,8 +413,8 @@ class CachedVerifier(Verifier):
             self._tables = {k: v for k, v in self._tables.items() if k[1] == query.item.key}  # this query's only
             self._tables[key] = cache.load(query.item)
         table = self._tables[key]
-        todo = {rid: f for rid, f in refs.items() if _pair_key(rid, f) not in table}
+        todo = {rid: f for rid, f in refs.items() if _pair_key(rid, f, query) not in table}
         if todo:
-            table.update({_pair_key(rid, todo[rid]): _record(v) for rid, v in compute(todo).items()})
+            table.update({_pair_key(rid, todo[rid], query): _record(v) for rid, v in compute(todo).items()})
             cache.save(query.item, table)
         return table

@@ -92,6 +92,9 @@ class EvalConfig:
     # static-overlay masks learned per mask group of the references (engine/database/overlay_masks.py;
     # evaluation/masks.py), as a build learns them: 1 on (the product's), 0 off
     overlay_masks: bool = True
+    # the queries' own overlay masks, learned per mask group of the protocol's queries as
+    # Geolocate photos learns them over a batch (engine/query_overlay.py): 1 on (the product's), 0 off
+    query_masks: bool = True
 
     def resolved(self) -> "EvalConfig":
         from ..models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
@@ -162,6 +165,7 @@ class EvalConfig:
             pos += f" · cells {cs.cell_m:g} m tau {cs.tau:g} mass {cs.mass:g} max {cs.max_cells}"
         pos += f" · album {c.album}" if c.album else ""
         pos += "" if c.overlay_masks else " · no overlay masks"
+        pos += "" if c.query_masks else " · no query masks"
         return f"{c.embedder}{w} · {tier} · k{c.top_k}/v{c.verify_top} · {c.estimator}{point}{pos}"
 
     @classmethod
@@ -182,7 +186,7 @@ class EvalConfig:
             elif k in ("inlier_power", "cells", "cell_tau", "cell_mass", "spacing_factor",
                        "mean_radius", "building_prior", "static_displacement", "min_extent"):
                 kw[k] = float(v)
-            elif k in ("whitening", "overlay_masks"):
+            elif k in ("whitening", "overlay_masks", "query_masks"):
                 kw[k] = v.lower() in ("1", "true", "yes", "on")
             else:
                 kw[k] = v

@@ -157,6 +157,10 @@ class ProtocolRunner:
             from .masks import ProtocolMasks
 
             self.features.masks = ProtocolMasks(refs, self.cache_dir, self.log).learn()
+        if features and self.config.query_masks:  # the queries' own overlay, as a batch of photos learns it
+            from .masks import ProtocolMasks
+
+            self.extractor.masks = ProtocolMasks(queries, self.cache_dir, lambda m: self.log("query " + m)).learn()
         self._ref_vectors = self.store.embeddings(refs)
         self.index = MaskedIndex(self.views, self._ref_vectors, self.ref_group, self.config.whitening)
 
