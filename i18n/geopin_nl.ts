@@ -1044,6 +1044,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Lengtegraad</translation>
         </message>
         <message>
+            <source>Looking for a logo, hood or time stamp shared by the photos of one camera…</source>
+            <translation>Zoeken naar een logo, motorkap of tijdstempel die de foto's van één camera delen…</translation>
+        </message>
+        <message>
             <source>Map extent</source>
             <translation>Kaartextent</translation>
         </message>
@@ -1342,6 +1346,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
         <message>
             <source>Photos that could not be read</source>
             <translation>Onleesbare foto's</translation>
+        </message>
+        <message>
+            <source>Photos' overlay mask for {0}: {1} photos, {2:.1f} % of the photo masked</source>
+            <translation>Overlaymasker van de foto's voor {0}: {1} foto's, {2:.1f} % van de foto gemaskeerd</translation>
         </message>
         <message>
             <source>Placed by its album (the photos taken just before and after it), not by its own pixels</source>
