@@ -4,6 +4,7 @@ and print, per mask group, the images it was learned from, the masked share of t
 view and the share of the references' stored keypoints the mask drops.
 
     .venv/bin/python scripts/overlay_masks.py --protocol amsterdam-overlay amsterdam-lopo lund-loo
+    .venv/bin/python scripts/overlay_masks.py --queries --protocol dashcam   # the queries' own masks
 
 What the masks must do: cover the generated overlays (amsterdam-overlay, dashcam,
 lund-stamp) and leave the real scene (amsterdam-lopo, lund-loo, panoramax) unmasked.
@@ -27,6 +28,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--protocol", nargs="+", required=True, choices=sorted(BUILTIN))
     ap.add_argument("--cache", type=Path, default=None, help="evaluation cache (default GEOPIN_EVAL_CACHE)")
+    ap.add_argument("--queries", action="store_true",
+                    help="the masks of the protocols' query groups (preset query_masks), not of the references")
     args = ap.parse_args(argv)
     cache = args.cache or default_cache_dir()
     store = FeatureStore(EvalConfig(), cache)
@@ -35,12 +38,13 @@ def main(argv=None):
     print("|---|---|---|---|---|")
     for name in args.protocol:
         proto = builtin_protocol(name)
-        masks = ProtocolMasks(proto.references, cache).learn()
-        store.ensure(proto.references, True)
+        learned_over = [q.item for q in proto.queries] if args.queries else proto.references
+        masks = ProtocolMasks(learned_over, cache).learn()
+        store.ensure(learned_over, True)
         small = 0
         for g in sorted(set(masks.group_of.values())):
             m = masks.by_group.get(g)
-            items = [r for r in proto.references if masks.group_of[r.key] == g]
+            items = [r for r in learned_over if masks.group_of[r.key] == g]
             if m is None:
                 small += 1
                 continue

@@ -83,7 +83,8 @@ class ProtocolMasks:
         for it, rgb in render_items(sorted((it for _, it in todo.values()), key=lambda i: (i.path, i.key))):
             cells[todo[it.key][0]].append(overlay_masks.grey_cells(rgb))
         for g, grey in sorted(cells.items()):
-            mask = overlay_masks.learn(g, grey)
+            # one cut, one size; a group whose items differ (perturbed queries) is not one rig's frames
+            mask = overlay_masks.learn(g, grey) if len({c.shape for c in grey}) == 1 else None
             self.by_group[g] = mask
             self._save(paths[g], mask)
             if mask is not None:
