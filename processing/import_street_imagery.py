@@ -235,6 +235,7 @@ class ImportStreetImagery(DatabaseBuild, GeoPinAlgorithm):
             feedback.pushInfo(self.tr("{0} has no images in this area (or in this date range).").format(
                 source_title))
         self.warn_skipped_and_canceled(report, feedback)
+        self.report_masks(report.masks, feedback)
         feedback.pushInfo(self.tr(
             "{0} images found, {1} added ({2} views), {3} already in the database, {4} failed").format(
                 report.found, report.added, report.views_added, report.already_stored,

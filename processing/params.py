@@ -158,3 +158,20 @@ class DatabaseBuild:
         if report.canceled:
             feedback.pushWarning(self.tr("Canceled: the database holds every image committed before the cancel; "
                                          "run again to add the rest."))
+
+    def report_masks(self, masks, feedback):
+        """The static-overlay masks this run learned, per capture group (mask_build.py):
+        the folder's camera, or the source's sequence, track or capture run."""
+        from ..geopin_plugin.engine.database.overlay_masks import MIN_GROUP_IMAGES
+
+        if masks is None:
+            return
+        for group, images, share in masks.learned:
+            feedback.pushInfo(self.tr("Overlay mask learned for {0}: {1} images, {2:.1f} % of the view masked").format(
+                group, images, 100.0 * share))
+        if masks.keypoints_dropped:
+            feedback.pushInfo(self.tr("Overlay masks: {0} keypoints on logos, caps or hoods left out of {1} views")
+                              .format(masks.keypoints_dropped, masks.views_filtered))
+        if masks.too_small:
+            feedback.pushInfo(self.tr("{0} capture groups have fewer than {1} images: no overlay mask learned "
+                                      "(the verifier's overlay guards still apply)").format(masks.too_small, MIN_GROUP_IMAGES))

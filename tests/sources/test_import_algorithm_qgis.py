@@ -191,3 +191,20 @@ def test_polygon_layer_limits_the_area(algorithm_registry, tiny_models, server, 
     assert 0 < results["ADDED"] == len(inside) < len(pts)
     with ReferenceDatabase.open(str(tmp_path / "poly.gpkg")) as ref:
         assert {v.source_id for v in ref.views(ref.ids())} == {p.id for p in inside}
+
+
+def test_import_reports_the_masks_learned_per_sequence(algorithm_registry, tiny_models, server, tmp_path):
+    """Two Panoramax sequences, each with its rig's logo in every photo: the log lists a
+    mask learned for each sequence (issue 23)."""
+    from test_capture_groups import _logo
+
+    server.state.points["panoramax"] = grid_points("p", AREA, 8, 2)  # sequences seq-0, seq-1: 8 photos each
+    server.state.overlays.update({s: _logo(s) for s in ("seq-0", "seq-1")})
+    results, ok, fb = run(algorithm_registry, {
+        "SOURCE": 1, "EXTENT": rd_extent(), "MAX_IMAGES": 50, "DATABASE": str(tmp_path / "seq.gpkg"),
+        "BASE_URL": server.url + "/api"})
+    assert ok, fb.errors
+    assert results["ADDED"] == 16
+    learned = sorted(m.split(":")[0] for m in fb.infos if m.startswith("Overlay mask learned for"))
+    assert learned == [f"Overlay mask learned for panoramax|capture={s}|192x144|photo" for s in ("seq-0", "seq-1")]
+    assert any(m.startswith("Overlay masks: ") and "keypoints on logos" in m for m in fb.infos)

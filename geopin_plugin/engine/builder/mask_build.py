@@ -37,6 +37,17 @@ class MaskReport:
     keypoints_dropped: int = 0
     too_small: int = 0  # groups under MIN_GROUP_IMAGES views (the verifier's guards stand in)
 
+    def add(self, later: Optional["MaskReport"]) -> "MaskReport":
+        """This report followed by a later pass's (an import stores its images in batches,
+        each followed by a pass): a group learned again is listed once, with its last mask."""
+        if later is not None:
+            learned = {g: (g, n, share) for g, n, share in self.learned + later.learned}
+            self.learned = list(learned.values())
+            self.views_filtered += later.views_filtered
+            self.keypoints_dropped += later.keypoints_dropped
+            self.too_small = later.too_small  # counted over the whole database after the last pass
+        return self
+
 
 @lru_cache(maxsize=4096)
 def camera_of(path: str) -> str:

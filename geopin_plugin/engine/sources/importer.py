@@ -43,6 +43,7 @@ class ImportReport:
     errors: List[Tuple[str, str]] = field(default_factory=list)
     canceled: bool = False
     source_title: str = ""
+    masks: Optional[object] = None  # builder/mask_build.MaskReport: overlay masks learned per capture group
 
 
 def images_dir_for(database) -> Path:
@@ -132,6 +133,10 @@ def import_street_imagery(source: StreetImagerySource, area, database, embedder,
         report.failed += built.failed
         report.views_added += getattr(built, "views_added", 0)
         report.errors.extend(built.errors)
+        if getattr(built, "masks", None) is not None:
+            from ..builder.mask_build import MaskReport
+
+            report.masks = (report.masks or MaskReport()).add(built.masks)
         if getattr(built, "canceled", False):
             report.canceled = True
         batch.clear()
