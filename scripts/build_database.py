@@ -74,7 +74,7 @@ def main(argv=None):
     print(f"computing in {type(runner).__name__ if runner else 'this process'}", file=sys.stderr)
     last = [0.0]
 
-    def progress(fraction, message):
+    def progress(stage, fraction, message):
         now = time.monotonic()
         if now - last[0] > 5 or fraction >= 1.0:
             print(f"{100 * fraction:5.1f} % {message}", file=sys.stderr, flush=True)
