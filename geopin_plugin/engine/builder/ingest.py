@@ -138,6 +138,22 @@ def upgrade_features(store, extractor, report: BuildReport, progress=None, is_ca
         store.set_meta(extractor_preset=new)
 
 
+def parts_to_add(database, chosen_embedder: Optional[str] = None) -> Tuple[str, str]:
+    """(embedder, extractor) preset ids that views are added to ``database`` with
+    (registry.DatabaseParts.to_add): an existing database keeps its embedder, a new
+    one (or a path that is not a readable database yet) takes ``chosen_embedder``."""
+    from .. import registry
+
+    meta, count = {}, 0
+    if database and os.path.isfile(str(database)):
+        try:
+            with ReferenceDatabase.open(database, repair_index=False) as db:
+                meta, count = dict(db.meta), db.count
+        except Exception:  # not a database (yet): create_or_open says what is wrong when the build starts
+            pass
+    return registry.parts_for(meta, count).to_add(chosen_embedder)
+
+
 def add_records(database, records: Iterable[ImageRecord], embedder, extractor, config: Optional[BuildConfig] = None,
                 progress: Optional[ProgressFn] = None, is_canceled: Optional[CancelFn] = None,
                 whitening=None, total=None,

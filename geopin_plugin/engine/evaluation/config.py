@@ -95,10 +95,13 @@ class EvalConfig:
     overlay_masks: bool = True
 
     def resolved(self) -> "EvalConfig":
-        from ..models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
+        """The preset with the parts named: what a new database is built and searched
+        with (registry.parts_for), the preset's own where it names them."""
+        from .. import registry
         from ..verification.verifier import LEARNED_MIN_INLIERS
 
-        return replace(self, embedder=self.embedder or DEFAULT_EMBEDDER, extractor=self.extractor or DEFAULT_EXTRACTOR,
+        parts = registry.parts_for({}, 0, self)
+        return replace(self, embedder=parts.embedder, extractor=parts.extractor,
                        top_k=int(self.top_k), verify_top=int(self.verify_top), learned_top=int(self.learned_top),
                        learned_min_inliers=int(LEARNED_MIN_INLIERS if self.learned_min_inliers is None
                                                else self.learned_min_inliers))
@@ -240,7 +243,7 @@ def make_verifier(config: EvalConfig):
 
     c = config.resolved()
     pc = c.pipeline_config()
-    name = registry.verifier_for(c.extractor)
+    name = registry.parts_for({}, 0, c).verifier
     vc = conf(name, min_inliers=pc.min_inliers, min_spread=pc.min_spread, threads=pc.verify_threads)
     vc = replace(vc, **c.verifier_overrides())
     if c.tier in ("fast", "learned"):
