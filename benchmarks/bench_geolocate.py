@@ -96,12 +96,24 @@ class SyntheticDatabase:
         v[ids < self.n_real] = base[ids < self.n_real]  # the first n_real are the real views themselves
         return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
 
-    def search(self, vectors, k=100, area=None):
+    def search(self, vectors, k=100, area=None, ef=None, cells=None):
+        """ReferenceDatabase.search without areas or cells (the bench asks for neither)."""
         from geopin.geopin_plugin.engine.types import SearchHit
+
+        if area is not None or cells is not None:
+            raise NotImplementedError("the synthetic database searches the whole index only")
 
         self.index.set_ef(max(self.ef, k))
         labels, dist = self.index.knn_query(np.atleast_2d(vectors).astype(np.float32), k=min(k, self.count))
         return [[SearchHit(int(i), float(1.0 - d)) for i, d in zip(li, di)] for li, di in zip(labels, dist)]
+
+    def cell_grid(self, cell_m=None):
+        """The views by cell (the error radius's bound by the local reference spacing)."""
+        from geopin.geopin_plugin.engine.database.cells import CELL_M, CellGrid
+
+        if getattr(self, "_grid", None) is None:
+            self._grid = CellGrid(np.arange(self.count), self.xy[:, 0], self.xy[:, 1], cell_m=float(cell_m or CELL_M))
+        return self._grid
 
     def views(self, ids):
         from dataclasses import replace

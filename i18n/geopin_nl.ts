@@ -1024,6 +1024,10 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>Database en modellen laden…</translation>
         </message>
         <message>
+            <source>{0} was built with {1}: the new images are embedded with it too</source>
+            <translation>{0} is gebouwd met {1}: de nieuwe afbeeldingen worden daar ook mee ingebed</translation>
+        </message>
+        <message>
             <source>Loading the embedding model {0}</source>
             <translation>Embeddingmodel {0} wordt geladen</translation>
         </message>

@@ -82,6 +82,17 @@ class GeoPinAlgorithm(QgsProcessingAlgorithm):
 
         return help_url(PROCESSING_SECTION).toString()
 
+    @staticmethod
+    def progress_for(feedback):
+        """The engine's progress(stage, fraction, message) (engine/types.py) on the
+        algorithm's feedback: every algorithm reports the engine's progress this way."""
+        def progress(stage, fraction, message):
+            feedback.setProgress(100.0 * fraction)
+            if message:
+                feedback.setProgressText(message)
+
+        return progress
+
     def add(self, parameter, help_text=None, advanced=False):
         """Add `parameter`, with its tooltip in the dialog and the Model Designer
         (setHelp: QGIS 3.16+) and under "Advanced parameters" when `advanced`."""

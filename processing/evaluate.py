@@ -105,10 +105,6 @@ class Evaluate(DatabaseInput, GeoPinAlgorithm):
         except ValueError as exc:
             raise QgsProcessingException(self.tr("Invalid preset: {0}").format(exc))
 
-        def progress(stage, i, n):
-            feedback.setProgressText(f"{stage}: {i}/{n}")
-            feedback.setProgress(100.0 * i / max(1, n))
-
         try:
             if choice > 0:
                 protocol = catalogue.builtin_protocol(catalogue.photo_protocols()[choice - 1])
@@ -133,7 +129,7 @@ class Evaluate(DatabaseInput, GeoPinAlgorithm):
                     if max_queries:
                         protocol = protocol.subset(max_queries=max_queries)
                     runner = ProtocolRunner(protocol, config, log=feedback.pushInfo)
-            results = runner.run(progress=progress, is_canceled=feedback.isCanceled)
+            results = runner.run(progress=self.progress_for(feedback), is_canceled=feedback.isCanceled)
         except QgsProcessingException:
             raise
         except Exception as exc:  # engine errors carry the reason for the user

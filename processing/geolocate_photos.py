@@ -190,7 +190,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..geopin_plugin.engine.images import ImageError
         from ..geopin_plugin.engine.panorama_query import is_panorama_query, locate_panorama
-        from ..geopin_plugin.engine.pipeline import Cancelled, PipelineError, get_geolocator, read_photo
+        from ..geopin_plugin.engine.pipeline import Cancelled, PipelineError, get_geolocator, locate_fraction, read_photo
 
         inputs = self.parameterAsFileList(parameters, self.INPUT, context)
         photos = expand_inputs(inputs)
@@ -250,9 +250,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
             feedback.setProgressText(self.tr("Photo {0} of {1}: {2}").format(i + 1, n, name))
 
             def progress(stage, fraction, message, _i=i):
-                share = {"embed": 0.1, "search": 0.15, "verify": 0.85, "posterior": 1.0}.get(stage, 0.0)
-                start = {"embed": 0.0, "search": 0.1, "verify": 0.15, "posterior": 0.85}.get(stage, 0.0)
-                feedback.setProgress(100.0 * (_i + start + (share - start) * fraction) / n)
+                feedback.setProgress(100.0 * (_i + locate_fraction(stage, fraction)) / n)
 
             try:
                 image, exif = read_photo(path)

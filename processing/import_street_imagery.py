@@ -26,20 +26,14 @@ WGS84 = "EPSG:4326"
 
 
 def load_models(database):
-    """The embedder and extractor: the database's own preset when it exists, else
-    the defaults (tests replace this function)."""
-    from ..geopin_plugin.engine import embed, models, registry
+    """The embedder and extractor views are added with (ingest.parts_to_add: the
+    database's own embedder when it exists, else the default; the default extractor).
+    Tests replace this function."""
+    from ..geopin_plugin.engine import embed, registry
+    from ..geopin_plugin.engine.builder.ingest import parts_to_add
 
-    meta, count = {}, 0
-    try:
-        from ..geopin_plugin.engine.database.refdb import ReferenceDatabase
-
-        with ReferenceDatabase.open(database, repair_index=False) as db:
-            meta, count = dict(db.meta), db.count
-    except Exception:  # no database yet (or empty): defaults
-        pass
-    chosen = registry.parts_for(meta, count)
-    return embed.load_embedder(chosen.embedder or models.DEFAULT_EMBEDDER), registry.load_extractor(chosen.extractor)
+    embedder, extractor = parts_to_add(database)
+    return embed.load_embedder(embedder), registry.load_extractor(extractor)
 
 
 def make_http_client(feedback):

@@ -143,15 +143,6 @@ class DatabaseBuild:
                 self.tr("Cannot load the models: {0}. Install them from Plugins ▸ GeoPin ▸ Models… (a models "
                         "ZIP or an ONNX file with its card); the plugin ZIP ships them.").format(exc))
 
-    @staticmethod
-    def progress_for(feedback):
-        """The engine's progress(fraction, message) on the algorithm's feedback."""
-        def progress(fraction, message):
-            feedback.setProgress(100.0 * fraction)
-            feedback.setProgressText(message)
-
-        return progress
-
     def warn_skipped_and_canceled(self, report, feedback):
         for what, reason in report.errors:
             feedback.pushWarning(self.tr("Skipped {0}: {1}").format(what, reason))

@@ -68,13 +68,16 @@ def main(argv=None):
     where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     args = ap.parse_args(argv)
 
-    embedder = embed.load_embedder(args.embedder)
+    embedder_id, _ = ingest.parts_to_add(args.database, args.embedder)  # an existing database keeps its embedder
+    if embedder_id != args.embedder:
+        print(f"{args.database} was built with {embedder_id}: the new images are embedded with it too", file=sys.stderr)
+    embedder = embed.load_embedder(embedder_id)
     extractor = registry.load_extractor(args.extractor)
     runner = make_runner(args, embedder, extractor)
     print(f"computing in {type(runner).__name__ if runner else 'this process'}", file=sys.stderr)
     last = [0.0]
 
-    def progress(fraction, message):
+    def progress(stage, fraction, message):
         now = time.monotonic()
         if now - last[0] > 5 or fraction >= 1.0:
             print(f"{100 * fraction:5.1f} % {message}", file=sys.stderr, flush=True)

@@ -3,7 +3,8 @@
 
     .venv/bin/python scripts/compare_runs.py build/eval/before build/eval/after
 
-Tables are paired by protocol (the run folder's ``NN-`` order prefix is ignored). For each:
+Tables are paired by protocol (the run folder's ``NN-`` order prefix is ignored; a --compare run's
+presets in their order). For each:
 are the bytes identical, and is every column apart from the timing columns
 (results.TIMING_COLUMNS, and the album runs' raw_album_seconds: they differ between any
 two runs) identical? Exit 1 when a table differs or is missing from one run.
@@ -25,7 +26,14 @@ def is_timing(column: str) -> bool:
 
 
 def tables(folder: Path):
-    return {re.sub(r"^\d+-", "", p.name): p for p in sorted(folder.glob("*.csv"))}
+    """{protocol table name: path}; a --compare run holds one table per preset and
+    protocol, so the second table of a protocol is "name.csv #2" and so on."""
+    out, seen = {}, {}
+    for p in sorted(folder.glob("*.csv")):
+        name = re.sub(r"^\d+-", "", p.name)
+        seen[name] = seen.get(name, 0) + 1
+        out[name if seen[name] == 1 else f"{name} #{seen[name]}"] = p
+    return out
 
 
 def compare(a: Path, b: Path) -> str:

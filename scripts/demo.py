@@ -64,7 +64,7 @@ def build_database(db_path, leave_out=(), headings=8, log=print, rows=None):
     report = ingest.add_records(
         str(db_path), records, _model("embedder", DEFAULT_EMBEDDER), _model("extractor", DEFAULT_EXTRACTOR),
         BuildConfig(panorama_headings=headings),
-        progress=lambda f, m: log(f"  [{f * 100:5.1f} %] {m}") if m and "added" in m else None)
+        progress=lambda s, f, m: log(f"  [{f * 100:5.1f} %] {m}") if m and "added" in m else None)
     log(f"database {db_path}: {report.added} panoramas added, {report.skipped} already there, "
         f"{report.failed} failed ({time.perf_counter() - t0:.1f} s)")
     if report.failed:

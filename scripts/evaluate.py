@@ -33,10 +33,10 @@ from geopin.geopin_plugin.engine.evaluation import catalogue  # noqa: E402
 def _progress(prefix):
     state = {"stage": None, "t": 0.0}
 
-    def cb(stage, i, n):
+    def cb(stage, fraction, message):
         now = time.monotonic()
-        if stage != state["stage"] or i == n or now - state["t"] > 10:
-            print(f"  {prefix} {stage}: {i}/{n}", file=sys.stderr, flush=True)
+        if stage != state["stage"] or fraction >= 1.0 or now - state["t"] > 10:
+            print(f"  {prefix} {message}", file=sys.stderr, flush=True)
             state["stage"], state["t"] = stage, now
 
     return cb

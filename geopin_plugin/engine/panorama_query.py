@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional
+from typing import List, Optional
 
 import numpy as np
 
 from . import panorama
 from .builder.config import BuildConfig
+from .types import CancelFn, ProgressFn
 from .estimate.posterior import AGREEMENT_REACH_M, honest_label
 
 QUERY_VIEW_HEADINGS = (0.0, 90.0, 180.0, 270.0)  # relative to the panorama's centre column
@@ -83,8 +84,8 @@ def query_views(rgb: np.ndarray):
     return list(zip(QUERY_VIEW_HEADINGS, views))
 
 
-def locate_panorama(geolocator, rgb: np.ndarray, progress: Optional[Callable] = None,
-                    is_canceled: Optional[Callable[[], bool]] = None, **locate_kw) -> PanoramaAnswer:
+def locate_panorama(geolocator, rgb: np.ndarray, progress: Optional[ProgressFn] = None,
+                    is_canceled: Optional[CancelFn] = None, **locate_kw) -> PanoramaAnswer:
     """Locate every view of the panorama ``rgb`` with ``geolocator`` (pipeline.Geolocator)
     and combine them into one answer."""
     answers = []

@@ -19,7 +19,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -29,9 +29,26 @@ from .estimate.calibration import CalibrationError, load_calibration
 from .errors import Cancelled
 from .geo import geodesic_distance_m, rd_to_wgs84
 from .models import DEFAULT_EXTRACTOR
+from .types import CancelFn, ProgressFn
 from .stages import Candidate  # noqa: F401  (Geolocation.candidates holds these)
 
-ProgressFn = Callable[[str, float, str], None]
+# A locate's stages as shares of the whole (start, length): the dock's progress bar and
+# Processing's per-photo progress both read them through locate_fraction().
+LOCATE_STAGES = {
+    "load": (0.0, 0.05),
+    "embed": (0.05, 0.15),
+    "search": (0.20, 0.05),
+    "verify": (0.25, 0.65),
+    "posterior": (0.90, 0.10),
+}
+
+
+def locate_fraction(stage: str, fraction: float) -> float:
+    """The share of a whole locate done at ``fraction`` of ``stage`` (0 for other stages)."""
+    start, span = LOCATE_STAGES.get(stage, (0.0, 0.0))
+    return min(1.0, start + span * max(0.0, min(1.0, float(fraction))))
+
+
 MIN_QUERY_SIDE = 32  # the ingest's limit too (ingest.MIN_IMAGE_SIDE): below it nothing is recognisable
 
 
@@ -237,7 +254,7 @@ class Geolocator:
 
     # --- the pipeline: the stages (engine/stages.py) in a row ------------------------------
     def locate(self, image_rgb: np.ndarray, area=None, exif_gps=None, progress: Optional[ProgressFn] = None,
-               is_canceled: Optional[Callable[[], bool]] = None, exclude_panos=None,
+               is_canceled: Optional[CancelFn] = None, exclude_panos=None,
                focal_35mm: Optional[float] = None, buildings=None, query_mask=None) -> Geolocation:
         """Geolocate one RGB image. ``area``: RD New rings to search inside;
         ``exif_gps``: (lat, lon) to report the distance to; ``exclude_panos``:

@@ -5,6 +5,7 @@
     verifier = load("verifier", "xfeat", min_inliers=40)   # verify.Verifier with that conf
     verifier_for("rootsift-2048")                          # -> "rootsift" (measured for its features)
     parts = parts_for(db.meta, db.count, config)           # what a database is searched and verified with
+    embedder_id, extractor_id = parts.to_add(chosen)       # what a build or an import adds to it with
     embedder = shared("embedder", parts.embedder)          # one instance per process
 
 As in hloc (a ``confs`` dict per stage, ``dynamic_load(module, name)``): an entry names
@@ -21,7 +22,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Mapping, Optional, Tuple
 
-from .models import DEFAULT_EXTRACTOR, FALLBACK_EXTRACTOR, PRESETS
+from .models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR, FALLBACK_EXTRACTOR, PRESETS
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,9 @@ def verifier_config(extractor_id: str, **overrides):
 
 @dataclass(frozen=True)
 class DatabaseParts:
-    embedder: Optional[str]  # the configured one, else meta model_preset (None: not recorded)
+    # the configured one, else meta model_preset, else (an empty database) the default;
+    # None: a database with views that does not record its embedder
+    embedder: Optional[str]
     recorded_embedder: Optional[str]  # meta model_preset: what the database was built with
     extractor: str  # the configured local features, else the database's
     dim: Optional[int]  # embedding dimension recorded in its meta
@@ -152,6 +155,13 @@ class DatabaseParts:
         """Built before the default extractor: it still locates, with the older verifier."""
         return self.extractor != DEFAULT_EXTRACTOR
 
+    def to_add(self, chosen_embedder: Optional[str] = None) -> Tuple[str, str]:
+        """(embedder, extractor) a build or an import adds views with: the embedder the
+        database was built with (its index holds that model's vectors; ``chosen_embedder``
+        applies to a new database), and the default extractor (an older database's views
+        get its features on the way, without re-embedding: builder/ingest.upgrade_features)."""
+        return self.recorded_embedder or chosen_embedder or DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
+
 
 def parts_for(meta, count: int = 1, config=None) -> DatabaseParts:
     """The parts of a database from its meta (a dict or an object with attributes),
@@ -161,7 +171,8 @@ def parts_for(meta, count: int = 1, config=None) -> DatabaseParts:
     recorded = _meta(meta, "extractor_preset") or (FALLBACK_EXTRACTOR if count else DEFAULT_EXTRACTOR)
     dim = _meta(meta, "dim")
     embedder = _meta(meta, "model_preset")
-    return DatabaseParts(getattr(config, "embedder", None) or embedder, embedder,
+    configured = getattr(config, "embedder", None) or embedder or (None if count else DEFAULT_EMBEDDER)
+    return DatabaseParts(configured, embedder,
                          getattr(config, "extractor", None) or recorded, None if dim is None else int(dim))
 
 

@@ -200,9 +200,9 @@ def _run_verifier(verifier, qf, refs, to_verify, report, check):
                 canceled[0] = True
         return canceled[0]
 
-    def progress(percent):
-        n = int(round(n_check * float(percent) / 100.0))
-        report("verify", n / max(1, n_check), f"{n} / {n_check}")
+    def progress(stage, fraction, message=""):
+        n = int(round(n_check * float(fraction)))
+        report(stage, n / max(1, n_check), f"{n} / {n_check}")
 
     results = verifier.verify(qf, ordered, progress=progress, is_canceled=is_canceled)
     if canceled[0]:

@@ -28,16 +28,6 @@ def shrink(rgb, side):
                       interpolation=cv2.INTER_AREA)
 
 
-# Share of the progress bar per stage: (start, length).
-STAGE_SPAN = {
-    "load": (0.0, 0.05),
-    "embed": (0.05, 0.15),
-    "search": (0.20, 0.05),
-    "verify": (0.25, 0.65),
-    "posterior": (0.90, 0.10),
-}
-
-
 def stage_title(stage):
     return {
         "load": tr("Reading the photo"),
@@ -72,8 +62,9 @@ class LocateTask(QgsTask):
         self.reference_masks = {}  # view id -> its capture group's overlay mask cells (match viewer)
 
     def _progress(self, stage, fraction, message=""):
-        start, span = STAGE_SPAN.get(stage, (0.0, 0.0))
-        overall = min(1.0, start + span * max(0.0, min(1.0, float(fraction))))
+        from ..engine.pipeline import locate_fraction
+
+        overall = locate_fraction(stage, fraction)
         self.setProgress(overall * 100.0)
         self.stage_changed.emit(stage, overall, message or "")
 

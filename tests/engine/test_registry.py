@@ -5,7 +5,7 @@ import pytest
 
 from geopin.geopin_plugin.engine import registry
 from geopin.geopin_plugin.engine.verification.rootsift import RootSiftExtractor
-from geopin.geopin_plugin.engine.models import DEFAULT_EXTRACTOR, FALLBACK_EXTRACTOR, PRESETS
+from geopin.geopin_plugin.engine.models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR, FALLBACK_EXTRACTOR, PRESETS
 from geopin.geopin_plugin.engine.verification.verifier import CONFS, LearnedVerifier, Verifier
 from geopin.geopin_plugin.engine.registry import verifier_config as config_for
 
@@ -52,7 +52,17 @@ def test_which_models_a_database_needs():
     old = registry.parts_for({"model_preset": "m"}, 10)  # views from before the preset was recorded
     assert (old.extractor, old.verifier, old.outdated) == (FALLBACK_EXTRACTOR, "rootsift", True)
     empty = registry.parts_for({}, 0)
-    assert (empty.embedder, empty.extractor, empty.dim) == (None, DEFAULT_EXTRACTOR, None)
+    assert (empty.embedder, empty.extractor, empty.dim) == (DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR, None)
+    assert registry.parts_for({}, 10).embedder is None  # views, but no record of what embedded them
+
+
+def test_what_a_build_adds_with():
+    """An existing database keeps its embedder; a new one takes the choice; both get the
+    default extractor (an older database's views are upgraded, not re-embedded)."""
+    assert registry.parts_for({"model_preset": "m", "extractor_preset": FALLBACK_EXTRACTOR}, 10).to_add("other") == \
+        ("m", DEFAULT_EXTRACTOR)
+    assert registry.parts_for({}, 0).to_add("chosen") == ("chosen", DEFAULT_EXTRACTOR)
+    assert registry.parts_for({}, 0).to_add() == (DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR)
 
     class Meta:  # a synthetic database's meta object
         model_preset, extractor_preset, dim = "m", "rootsift-2048", 8

@@ -65,7 +65,7 @@ class Verifier:
     def verify(self, query, refs, progress=None, is_canceled=None):
         self.refs = list(refs)
         if progress is not None:
-            progress(100.0)
+            progress("verify", 1.0, "")
         if is_canceled is not None:
             is_canceled()
         return {rid: outcome(*self.verdicts[rid]) for rid in refs if rid in self.verdicts}

@@ -132,8 +132,9 @@ def test_progress_and_cancel(ex):
     fa = ex.extract(texture(seed=6))
     refs = {i: ex.extract(texture(seed=20 + i)) for i in range(3)}
     seen = []
-    Verifier().verify(fa, refs, progress=seen.append)
-    assert seen[-1] == 100.0 and seen == sorted(seen)
+    Verifier().verify(fa, refs, progress=lambda stage, fraction, message: seen.append((stage, fraction)))
+    fractions = [f for _, f in seen]
+    assert {s for s, _ in seen} == {"verify"} and fractions[-1] == 1.0 and fractions == sorted(fractions)
     calls = []
 
     def cancel():

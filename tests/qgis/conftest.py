@@ -1,11 +1,8 @@
 """Fixtures shared by the tests in the real QgsApplication."""
 import sys
-import time
-import warnings
 from pathlib import Path
 
 import pytest
-from qgis.PyQt.QtCore import QCoreApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import geolocation_db  # noqa: E402
@@ -35,14 +32,10 @@ def canvas_idle_after_each_test(qgis_canvas):
     lock to ask a Python-made QTranslator; a test removing that translator holds
     Python's lock while it waits for Qt's: a deadlock seen once in three full runs.
 
-    The wait is bounded: QgsMapCanvas.waitWhileRendering() loops until no refresh is
-    scheduled, and a layer whose server has gone (an OAPIF layer of a fixture server)
-    keeps scheduling them; that hung a CI run for over an hour."""
+    QgsMapCanvas.waitWhileRendering() processes events until no render runs and none
+    is scheduled. A layer whose server has gone (an OAPIF layer of a stopped fixture
+    server) keeps scheduling them, so a test with live layers removes them before its
+    server stops (test_parcels_panel.py); pytest.ini's thread timeout ends any hang."""
     yield
     qgis_canvas.stopRendering()
-    deadline = time.monotonic() + 20
-    while qgis_canvas.isDrawing() and time.monotonic() < deadline:
-        QCoreApplication.processEvents()
-        time.sleep(0.01)
-    if qgis_canvas.isDrawing():
-        warnings.warn("the map canvas was still drawing 20 s after the test ended")
+    qgis_canvas.waitWhileRendering()

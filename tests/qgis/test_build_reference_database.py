@@ -107,6 +107,38 @@ def test_point_layer_gives_positions(qgis_app, tmp_path, alg_module):
         assert all(v.capture_time.startswith("2024-05-01T12:00:00") for v in views)
 
 
+def test_adding_to_a_database_keeps_the_embedder_it_was_built_with(qgis_app, tmp_path, monkeypatch):
+    """The MODEL choice applies to a new database; an existing one is appended to with
+    its own embedder (registry.DatabaseParts.to_add), and the log says so."""
+    from qgis.core import QgsProcessingFeedback
+
+    from geopin.processing import build_reference_database as mod
+
+    asked = []
+    monkeypatch.setattr(mod, "load_models",
+                        lambda preset, extractor=None: asked.append((preset, extractor)) or (PixelEmbedder(), OrbExtractor()))
+    (tmp_path / "in").mkdir()
+    photo(tmp_path / "in" / "a.jpg", 1, *AMSTERDAM)
+    db = tmp_path / "ref.gpkg"
+    ids = mod.embedder_presets()[0]
+    params = {"INPUT": str(tmp_path / "in"), "DATABASE": str(db), "MODEL": 0, "ERRORS": "TEMPORARY_OUTPUT"}
+    run_alg(mod, params)
+    assert asked[-1][0] == ids[0]  # a new database: the chosen model
+    photo(tmp_path / "in" / "b.jpg", 2, AMSTERDAM[0] + 0.001, AMSTERDAM[1])
+    alg = mod.BuildReferenceDatabase()
+    alg.initAlgorithm()
+    infos = []
+
+    class Feedback(QgsProcessingFeedback):
+        def pushInfo(self, text):  # noqa: N802
+            infos.append(text)
+
+    results, ok = alg.run(dict(params, MODEL=len(ids) - 1), QgsProcessingContext(), Feedback())
+    assert ok and results["ADDED"] == 1
+    assert asked[-1][0] == PixelEmbedder().preset_id  # the database's embedder, not the other choice
+    assert any(PixelEmbedder().preset_id in text and "built with" in text for text in infos), infos
+
+
 def test_missing_models_is_a_user_error(qgis_app, tmp_path, monkeypatch):
     from qgis.core import QgsProcessingException
 

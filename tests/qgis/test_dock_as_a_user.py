@@ -392,7 +392,8 @@ def test_map_reads_without_guessing(plugin, project, small_db):
     no_match = layers[(unlocated.name, "candidates")]
     from qgis.core import QgsRenderContext
 
-    colours = {s.color().name() for s in no_match.renderer().symbols(QgsRenderContext())}
+    renderer, context = no_match.renderer(), QgsRenderContext()  # both alive while their symbols are read
+    colours = {s.color().name() for s in renderer.symbols(context)}
     assert strongest not in colours and colours == {"#9e9e9e"}
     assert legend_texts(project, no_match) == ["not located: candidates only"]
 

@@ -76,7 +76,7 @@ def test_interrupted_import_resumes_without_duplicates(server, fake_sleep, tmp_p
     db = tmp_path / "ref.gpkg"
     downloads = []
 
-    def progress(fraction, message):
+    def progress(stage, fraction, message):
         if ": Panoramax " in message:
             downloads.append(message)
 

@@ -65,7 +65,7 @@ class Writer:
         """Progress: the share of records finished, and the one taken up now."""
         if self.progress is not None:
             r = self.report
-            self.progress(min(self.done / self.total, 1.0),
+            self.progress("build", min(self.done / self.total, 1.0),
                           f"{self.started}/{self.total} {os.path.basename(str(path))}: "
                           f"{r.added} added, {r.skipped} skipped, {r.failed} failed")
 

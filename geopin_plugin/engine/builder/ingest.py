@@ -11,7 +11,7 @@ import datetime as _dt
 import math
 import os
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from . import coords as _coords
 from .. import fsutil, images
@@ -21,6 +21,7 @@ from .config import BuildConfig
 from ..database.store import DatabaseError
 from ..database.refdb import ReferenceDatabase
 from ..database.store import StoreDatabaseError, StoreError
+from ..types import CancelFn, ProgressFn, canceled
 
 # Image files GeoPin does not read: reported per file (never skipped without a word).
 UNSUPPORTED_EXTENSIONS = (".gif", ".webp", ".heic", ".heif", ".avif", ".bmp", ".jp2", ".jxl", ".dng", ".cr2",
@@ -121,7 +122,7 @@ def upgrade_features(store, extractor, report: BuildReport, progress=None, is_ca
         return
     todo = store.views_without_features(new)
     for start in range(0, len(todo), UPGRADE_BATCH):
-        if is_canceled is not None and is_canceled():
+        if canceled(is_canceled):
             report.canceled = True
             return
         batch = {}
@@ -134,14 +135,31 @@ def upgrade_features(store, extractor, report: BuildReport, progress=None, is_ca
         store.put_local_features(batch, new)
         report.features_upgraded += len(batch)
         if progress is not None:
-            progress(0.0, f"adding {new} features to stored views: {start + len(batch)}/{len(todo)}")
+            progress("features", (start + len(batch)) / len(todo),
+                     f"adding {new} features to stored views: {start + len(batch)}/{len(todo)}")
     if not store.views_without_features(new):
         store.set_meta(extractor_preset=new)
 
 
+def parts_to_add(database, chosen_embedder: Optional[str] = None) -> Tuple[str, str]:
+    """(embedder, extractor) preset ids that views are added to ``database`` with
+    (registry.DatabaseParts.to_add): an existing database keeps its embedder, a new
+    one (or a path that is not a readable database yet) takes ``chosen_embedder``."""
+    from .. import registry
+
+    meta, count = {}, 0
+    if database and os.path.isfile(str(database)):
+        try:
+            with ReferenceDatabase.open(database, repair_index=False) as db:
+                meta, count = dict(db.meta), db.count
+        except Exception:  # not a database (yet): create_or_open says what is wrong when the build starts
+            pass
+    return registry.parts_for(meta, count).to_add(chosen_embedder)
+
+
 def add_records(database, records: Iterable[ImageRecord], embedder, extractor, config: Optional[BuildConfig] = None,
-                progress: Optional[Callable[[float, str], None]] = None,
-                is_canceled: Optional[Callable[[], bool]] = None, whitening=None, total=None,
+                progress: Optional[ProgressFn] = None, is_canceled: Optional[CancelFn] = None,
+                whitening=None, total=None,
                 runner=None) -> BuildReport:
     """Add ImageRecords (local files with known or EXIF positions) to `database`,
     creating it when absent, cut and stored as ``config`` says (BuildConfig: the
@@ -191,13 +209,13 @@ def _add_records(database, records, embedder, extractor, settings, progress, is_
         if db.count:
             if progress is not None:
                 done = report.added + report.skipped + report.failed
-                progress(1.0 if not report.canceled else done / max(total, 1), "updating the search index")
+                progress("index", 1.0 if not report.canceled else done / max(total, 1), "updating the search index")
             db.update_index()
     finally:
         db.close()
     report.seconds = (_dt.datetime.now() - t0).total_seconds()
     if progress is not None and not report.canceled:
-        progress(1.0, f"{report.added} added, {report.skipped} skipped, {report.failed} failed")
+        progress("build", 1.0, f"{report.added} added, {report.skipped} skipped, {report.failed} failed")
     return report
 
 

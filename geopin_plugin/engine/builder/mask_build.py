@@ -21,11 +21,12 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Dict, List, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 
 from ..database import overlay_masks
+from ..types import CancelFn, ProgressFn
 
 
 @dataclass
@@ -100,8 +101,8 @@ def assign_groups(rows, stored=()) -> Dict[str, List[int]]:
     return {g: sorted(v) for g, v in groups.items()}
 
 
-def learn_and_apply(store, extractor_id: Optional[str], progress: Callable[[float, str], None] = None,
-                    is_canceled: Callable[[], bool] = None) -> MaskReport:
+def learn_and_apply(store, extractor_id: Optional[str], progress: Optional[ProgressFn] = None,
+                    is_canceled: Optional[CancelFn] = None) -> MaskReport:
     """Learn the masks of groups that are new or have doubled, store them, and drop
     stored keypoints inside every group's mask (only views not filtered yet)."""
     report = MaskReport()
@@ -115,7 +116,7 @@ def learn_and_apply(store, extractor_id: Optional[str], progress: Callable[[floa
         elif mask is None or mask.method != overlay_masks.METHOD or len(vids) >= 2 * mask.images:
             learn.append(g)
     if progress is not None and learn:
-        progress(0.0, f"learning overlay masks of {len(learn)} capture groups")
+        progress("masks", 0.0, f"learning overlay masks of {len(learn)} capture groups")
     learned = _learn(store, {g: groups[g] for g in learn}, is_canceled)
     for g, vids in sorted(groups.items()):
         if is_canceled is not None and is_canceled():

@@ -24,7 +24,7 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 import numpy as np
 
 from .protocols import Item, item_digest
-from ..types import LocalFeatures
+from ..types import CancelFn, LocalFeatures, ProgressFn, canceled
 from ..verification.verifier import Verifier
 from .config import EvalConfig, EvaluationError, make_verifier
 from .items import render_items
@@ -86,14 +86,15 @@ class FeatureStore:
     def _feat_path(self, it: Item) -> Path:
         return self.cache_dir / _preset_dir(self.config.extractor) / "feat" / f"{item_digest(it.key)}.npz"
 
-    def ensure(self, items: Sequence[Item], features: bool, progress: Callable[[int, int], None] = None,
-               is_canceled: Callable[[], bool] = None) -> None:
-        """Compute and cache what is missing (embeddings, and local features if asked)."""
+    def ensure(self, items: Sequence[Item], features: bool, progress: Optional[ProgressFn] = None,
+               is_canceled: Optional[CancelFn] = None, stage: str = "items") -> None:
+        """Compute and cache what is missing (embeddings, and local features if asked);
+        progress(stage, share of the missing ones done, "i/n")."""
         todo = [it for it in items
                 if not self._emb_path(it).exists() or (features and not self._feat_path(it).exists())]
         todo = sorted(set(todo), key=lambda it: (it.path, it.key))
         for i, (it, rgb) in enumerate(render_items(todo)):
-            if is_canceled is not None and is_canceled():
+            if canceled(is_canceled):
                 raise EvaluationError("canceled")
             if not self._emb_path(it).exists():
                 t0 = time.perf_counter()
@@ -109,7 +110,7 @@ class FeatureStore:
                                  image_size=np.array(lf.image_size, np.int64),
                                  seconds=np.float64(time.perf_counter() - t0))
             if progress is not None:
-                progress(i + 1, len(todo))
+                progress(stage, (i + 1) / len(todo), f"{stage} {i + 1}/{len(todo)}")
 
     def embedding(self, it: Item) -> Tuple[np.ndarray, float]:
         with np.load(self._emb_path(it)) as z:

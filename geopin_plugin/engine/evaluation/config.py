@@ -3,20 +3,21 @@ PipelineConfig and verifier, with the preset's overrides.
 
 Every default is the product's: top_k, verify_top and position come from
 pipeline.PipelineConfig's fields, the models from the catalogue (models.py), the
-thresholds from the verifier's named configuration (verify.CONFS); 0 / -1 / "" in a
-threshold sweep leave the measured value.
+thresholds from the verifier's named configuration (verifier.CONFS). A field left at
+None keeps the product's value; any value given, 0 included, is used as given (where
+0 means "off", the comment says so).
 """
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, fields, replace
+from typing import Optional
 
 from ..pipeline import POSITION_METHODS, PipelineConfig
 
 ESTIMATORS = ("pipeline", "top1", "hybrid")
 TIERS = ("none", "fast", "cascade", "learned")
-_INT_KEYS = ("top_k", "verify_top", "learned_top", "learned_min_inliers", "min_inliers", "matcher_min_inliers",
-             "band", "enough_verified", "anchor_min_inliers", "matcher_reranks", "matcher_keypoints",
-             "band_min_inliers", "cell_max", "hopeless_after", "hopeless_below")
+STORAGES = ("int8", "int4", "float16")
 
 
 class EvaluationError(RuntimeError):
@@ -25,11 +26,12 @@ class EvaluationError(RuntimeError):
 
 @dataclass(frozen=True)
 class EvalConfig:
-    """One evaluated preset: embedder (+ whitening), verification tier, TOP_K/VERIFY_TOP."""
+    """One evaluated preset: embedder (+ whitening), verification tier, TOP_K/VERIFY_TOP,
+    and overrides of the product's verifier and posterior (None: the product's)."""
 
-    embedder: str = ""  # "" -> models.DEFAULT_EMBEDDER
+    embedder: Optional[str] = None  # None: models.DEFAULT_EMBEDDER
     whitening: bool = False
-    extractor: str = ""  # "" -> models.DEFAULT_EXTRACTOR
+    extractor: Optional[str] = None  # None: models.DEFAULT_EXTRACTOR
     # none: no verification; cascade: the product's verifier for the extractor (XFeat
     # MNN on every candidate + LighterGlue on the undecided band); fast: its first tier
     # only; learned: the fast tier + DISK LightGlue on the band (the registry's verifier "learned")
@@ -41,54 +43,53 @@ class EvalConfig:
     estimator: str = "pipeline"
     # tier=learned only: LightGlue (DISK) on at most this many candidates the fast tier
     # did not verify (the first by fast-tier inliers, then retrieval order), and the
-    # LightGlue MAGSAC inliers that make such a candidate verified (0: verify.LEARNED_MIN_INLIERS)
+    # LightGlue MAGSAC inliers that make such a candidate verified (None: verifier.LEARNED_MIN_INLIERS)
     learned_top: int = 5
-    learned_min_inliers: int = 0
-    # threshold sweeps (0 / -1: verify.py's measured defaults for the extractor)
-    min_inliers: int = 0
-    matcher_min_inliers: int = 0
-    band: int = -1
-    enough_verified: int = -1  # -1: verify.py's default; 0: verify every candidate
-    # the early stop on "nothing will verify" (VerifyConfig.hopeless_*): -1: verify.py's
-    # default; hopeless_after=0: never stop early
-    hopeless_after: int = -1
-    hopeless_below: int = -1
-    anchor_min_inliers: int = -1  # -1: verify.py's default for the extractor
-    best_point: str = ""  # "": posterior.PosteriorConfig's; mean | mode
-    matcher_reranks: int = -1  # -1: verify.py's default; 0/1
-    matcher_keypoints: int = 0  # 0: verify.py's default
-    band_min_inliers: int = -1  # -1: verify.py's default
-    inlier_power: float = 0.0  # 0: posterior.PosteriorConfig's
-    mean_radius: float = -1.0  # -1: posterior.PosteriorConfig's mean_radius_m; 0: the whole cluster
+    learned_min_inliers: Optional[int] = None
+    # the verifier's thresholds (VerifyConfig of the extractor's verifier)
+    min_inliers: Optional[int] = None
+    matcher_min_inliers: Optional[int] = None
+    band: Optional[int] = None
+    enough_verified: Optional[int] = None  # 0: verify every candidate
+    # the early stop on "nothing will verify" (VerifyConfig.hopeless_*); hopeless_after=0: never
+    hopeless_after: Optional[int] = None
+    hopeless_below: Optional[int] = None
+    anchor_min_inliers: Optional[int] = None
+    matcher_reranks: Optional[bool] = None
+    matcher_keypoints: Optional[int] = None
+    band_min_inliers: Optional[int] = None
+    # the overlay guards (VerifyConfig.static_displacement, min_extent; 0: off)
+    static_displacement: Optional[float] = None
+    min_extent: Optional[float] = None
+    # the posterior (posterior.PosteriorConfig): best_point mean | mode; mean_radius 0:
+    # the whole cluster; spacing_factor (the error radius's bound by the local reference
+    # spacing) 0: off; building_prior 1: no prior
+    best_point: Optional[str] = None
+    inlier_power: Optional[float] = None
+    mean_radius: Optional[float] = None
+    spacing_factor: Optional[float] = None
+    building_prior: Optional[float] = None
     # PipelineConfig.position_method: crossing (the default: bearing lines sharpen the
     # posterior where two cross), pose (a single line too), density (the posterior
     # alone). The heading is estimated either way.
     position: str = PipelineConfig.position_method
-    # how the references' local features are stored ("": as a new database stores
-    # them, features.storage_of: XFeat int4; int8: databases built before issue 14
+    # how the references' local features are stored (None: as a new database stores
+    # them, storage.storage_of: XFeat int4; int8: databases built before issue 14
     # or with --int8-features)
-    storage: str = ""
-    # the error radius's bound by the local reference spacing (posterior.PosteriorConfig
-    # spacing_factor; -1: its default, 0: off)
-    spacing_factor: float = -1.0
+    storage: Optional[str] = None
     # Search-within-Cell (cells.py): cell side in metres (0: global search only, the
-    # default) and the prior's vote scale, mass and most cells (0: cells.CellSearch's)
+    # default) and the prior's vote scale, mass and most cells (None: cells.CellSearch's)
     cells: float = 0.0
-    cell_tau: float = 0.0
-    cell_mass: float = 0.0
-    cell_max: int = 0
+    cell_tau: Optional[float] = None
+    cell_mass: Optional[float] = None
+    cell_max: Optional[int] = None
     # album protocols (engine/evaluation/album_protocols.py): "" each frame alone; walking /
     # cycling / driving: the album's joint estimate (engine/album.py) with that motion preset
     album: str = ""
     # building outlines as "the user's layer" (engine/estimate/buildings.py): "" none (the
     # default, as without outlines), "bag" the shared BAG panden
-    # (datasets/amsterdam-bag), or a GeoPackage path; building_prior: the posterior's
-    # factor inside footprints (-1: posterior.PosteriorConfig's; 1: no prior)
+    # (datasets/amsterdam-bag), or a GeoPackage path
     buildings: str = ""
-    building_prior: float = -1.0
-    # the overlay guards (verify.py STATIC_DISPLACEMENT, MIN_EXTENT; -1: their defaults, 0: off)
-    static_displacement: float = -1.0
-    min_extent: float = -1.0
     # static-overlay masks learned per mask group of the references (engine/database/overlay_masks.py;
     # evaluation/masks.py), as a build learns them: 1 on (the product's), 0 off
     overlay_masks: bool = True
@@ -97,35 +98,46 @@ class EvalConfig:
     query_masks: bool = True
 
     def resolved(self) -> "EvalConfig":
-        from ..models import DEFAULT_EMBEDDER, DEFAULT_EXTRACTOR
+        """The preset with the parts named: what a new database is built and searched
+        with (registry.parts_for), the preset's own where it names them."""
+        from .. import registry
         from ..verification.verifier import LEARNED_MIN_INLIERS
 
-        return replace(self, embedder=self.embedder or DEFAULT_EMBEDDER, extractor=self.extractor or DEFAULT_EXTRACTOR,
+        parts = registry.parts_for({}, 0, self)
+        return replace(self, embedder=parts.embedder, extractor=parts.extractor,
                        top_k=int(self.top_k), verify_top=int(self.verify_top), learned_top=int(self.learned_top),
-                       learned_min_inliers=int(self.learned_min_inliers or LEARNED_MIN_INLIERS))
+                       learned_min_inliers=int(LEARNED_MIN_INLIERS if self.learned_min_inliers is None
+                                               else self.learned_min_inliers))
+
+    def posterior_overrides(self) -> dict:
+        return {k: v for k, v in (("inlier_power", self.inlier_power), ("best_point", self.best_point),
+                                  ("mean_radius_m", self.mean_radius), ("spacing_factor", self.spacing_factor),
+                                  ("building_prior", self.building_prior)) if v is not None}
+
+    def verifier_overrides(self) -> dict:
+        keys = ("matcher_min_inliers", "band", "enough_verified", "hopeless_after", "hopeless_below",
+                "anchor_min_inliers", "matcher_reranks", "matcher_keypoints", "band_min_inliers",
+                "static_displacement", "min_extent")
+        out = {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
+        for k in ("enough_verified", "hopeless_after"):  # 0 turns them off: VerifyConfig says None
+            if out.get(k) == 0:
+                out[k] = None
+        return out
 
     def pipeline_config(self) -> PipelineConfig:
         """The product's configuration this preset runs (tier none: nothing verified)."""
         c = self.resolved()
-        posterior = PipelineConfig().posterior
-        if c.inlier_power:
-            posterior = replace(posterior, inlier_power=float(c.inlier_power))
-        if c.best_point:
-            posterior = replace(posterior, best_point=c.best_point)
-        if c.mean_radius >= 0:
-            posterior = replace(posterior, mean_radius_m=float(c.mean_radius))
-        if c.spacing_factor >= 0:
-            posterior = replace(posterior, spacing_factor=float(c.spacing_factor))
-        if c.building_prior >= 0:
-            posterior = replace(posterior, building_prior=float(c.building_prior))
+        posterior = replace(PipelineConfig().posterior, **c.posterior_overrides())
         cells = None
         if c.cells:
             from ..database.cells import CellSearch
 
             d = CellSearch()
-            cells = CellSearch(float(c.cells), c.cell_tau or d.tau, c.cell_mass or d.mass, c.cell_max or d.max_cells)
+            cells = CellSearch(float(c.cells), d.tau if c.cell_tau is None else c.cell_tau,
+                               d.mass if c.cell_mass is None else c.cell_mass,
+                               d.max_cells if c.cell_max is None else c.cell_max)
         return PipelineConfig(top_k=c.top_k, verify_top=0 if c.tier == "none" else c.verify_top,
-                              embedder=c.embedder, extractor=c.extractor, min_inliers=c.min_inliers or None,
+                              embedder=c.embedder, extractor=c.extractor, min_inliers=c.min_inliers,
                               position_method=c.position, posterior=posterior, cells=cells)
 
     @property
@@ -152,14 +164,14 @@ class EvalConfig:
                 tier += " (matcher reranks)"
         point = f" ({c.best_point})" if c.best_point else ""
         point += f" (inliers^{c.inlier_power:g})" if c.inlier_power else ""
-        point += f" (mean within {c.mean_radius:g} m)" if c.mean_radius >= 0 else ""
-        point += f" (radius ≤ {c.spacing_factor:g} x spacing)" if c.spacing_factor >= 0 else ""
+        point += f" (mean within {c.mean_radius:g} m)" if c.mean_radius is not None else ""
+        point += f" (radius ≤ {c.spacing_factor:g} x spacing)" if c.spacing_factor is not None else ""
         pos = "" if c.position == PipelineConfig.position_method else f" · {c.position}"
         pos += f" · features {c.storage}" if c.storage else ""
         pos += f" · buildings {c.buildings}" if c.buildings else ""
-        pos += f" (prior {c.building_prior:g})" if c.building_prior >= 0 else ""
-        pos += f" · static<{c.static_displacement:g}" if c.static_displacement >= 0 else ""
-        pos += f" · extent≥{c.min_extent:g}" if c.min_extent >= 0 else ""
+        pos += f" (prior {c.building_prior:g})" if c.building_prior is not None else ""
+        pos += f" · static<{c.static_displacement:g}" if c.static_displacement is not None else ""
+        pos += f" · extent≥{c.min_extent:g}" if c.min_extent is not None else ""
         if c.cells:
             cs = self.pipeline_config().cells
             pos += f" · cells {cs.cell_m:g} m tau {cs.tau:g} mass {cs.mass:g} max {cs.max_cells}"
@@ -170,26 +182,22 @@ class EvalConfig:
 
     @classmethod
     def parse(cls, spec: str) -> "EvalConfig":
-        """``key=value,key=value`` (keys: embedder, whitening, extractor, tier,
-        top_k, verify_top, estimator, learned_top, learned_min_inliers); an empty
-        spec is the default preset."""
+        """``key=value,key=value`` with the fields' names; each value is read as its
+        field's type (bool: 1/true/yes/on). An empty spec is the default preset."""
         kw = {}
-        known = {f.name: f.type for f in fields(cls)}
+        types = typing.get_type_hints(cls)
         for part in filter(None, (p.strip() for p in spec.split(","))):
             if "=" not in part:
                 raise ValueError(f"preset spec part {part!r} is not key=value")
             k, v = (s.strip() for s in part.split("=", 1))
-            if k not in known:
-                raise ValueError(f"unknown preset key {k!r}; known: {', '.join(known)}")
-            if k in _INT_KEYS:
-                kw[k] = int(v)
-            elif k in ("inlier_power", "cells", "cell_tau", "cell_mass", "spacing_factor",
-                       "mean_radius", "building_prior", "static_displacement", "min_extent"):
-                kw[k] = float(v)
-            elif k in ("whitening", "overlay_masks", "query_masks"):
-                kw[k] = v.lower() in ("1", "true", "yes", "on")
-            else:
-                kw[k] = v
+            if k not in types:
+                raise ValueError(f"unknown preset key {k!r}; known: {', '.join(f.name for f in fields(cls))}")
+            kind = next((t for t in typing.get_args(types[k]) if t is not type(None)), types[k])
+            try:
+                kw[k] = v.lower() in ("1", "true", "yes", "on") if kind is bool else kind(v)
+            except ValueError:
+                what = {int: "a whole number", float: "a number"}.get(kind, kind.__name__)
+                raise ValueError(f"preset key {k!r} needs {what}, not {v!r}") from None
         cfg = cls(**kw)
         if cfg.tier not in TIERS:
             raise ValueError(f"tier must be one of {', '.join(TIERS)}, not {cfg.tier!r}")
@@ -197,14 +205,16 @@ class EvalConfig:
             raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, not {cfg.estimator!r}")
         if cfg.position not in POSITION_METHODS:
             raise ValueError(f"position must be one of {', '.join(POSITION_METHODS)}, not {cfg.position!r}")
-        if cfg.storage not in ("", "int8", "int4", "float16"):
+        if cfg.storage is not None and cfg.storage not in STORAGES:
             raise ValueError(f"storage must be int8, int4 or float16, not {cfg.storage!r}")
+        negative = [f.name for f in fields(cls) if isinstance(getattr(cfg, f.name), (int, float))
+                    and not isinstance(getattr(cfg, f.name), bool) and getattr(cfg, f.name) < 0]
+        if negative:
+            raise ValueError(f"{', '.join(negative)} must be >= 0 (leave a key out for the product's value)")
         if cfg.album:
             from .album_run import album_config
 
             album_config(cfg.album)  # raises ValueError naming the presets
-        if cfg.learned_top < 0 or cfg.learned_min_inliers < 0:
-            raise ValueError("learned_top and learned_min_inliers must be >= 0")
         return cfg
 
 
@@ -237,27 +247,9 @@ def make_verifier(config: EvalConfig):
 
     c = config.resolved()
     pc = c.pipeline_config()
-    name = registry.verifier_for(c.extractor)
-    vc = conf(name, min_inliers=pc.min_inliers, min_spread=pc.min_spread, threads=pc.verify_threads,
-              matcher_min_inliers=c.matcher_min_inliers or None, band=None if c.band < 0 else c.band)
-    if c.enough_verified >= 0:
-        vc = replace(vc, enough_verified=c.enough_verified or None)
-    if c.hopeless_after >= 0:
-        vc = replace(vc, hopeless_after=c.hopeless_after or None)
-    if c.hopeless_below >= 0:
-        vc = replace(vc, hopeless_below=c.hopeless_below)
-    if c.anchor_min_inliers >= 0:
-        vc = replace(vc, anchor_min_inliers=c.anchor_min_inliers)
-    if c.matcher_reranks >= 0:
-        vc = replace(vc, matcher_reranks=bool(c.matcher_reranks))
-    if c.matcher_keypoints:
-        vc = replace(vc, matcher_keypoints=c.matcher_keypoints)
-    if c.band_min_inliers >= 0:
-        vc = replace(vc, band_min_inliers=c.band_min_inliers)
-    if c.static_displacement >= 0:
-        vc = replace(vc, static_displacement=c.static_displacement)
-    if c.min_extent >= 0:
-        vc = replace(vc, min_extent=c.min_extent)
+    name = registry.parts_for({}, 0, c).verifier
+    vc = conf(name, min_inliers=pc.min_inliers, min_spread=pc.min_spread, threads=pc.verify_threads)
+    vc = replace(vc, **c.verifier_overrides())
     if c.tier in ("fast", "learned"):
         vc = replace(vc, matcher=None, band=0)
     return registry.load("verifier", name, config=vc)

@@ -26,6 +26,7 @@ from .caches import (LEARNED, CachedEmbedder, CachedExtractor, CachedVerifier, F
 from .config import EvalConfig, EvaluationError, building_map, make_verifier
 from .items import ProtocolView, load_item_image, reference_heading
 from .results import QueryResult, first_correct_ranks
+from ..types import CancelFn, ProgressFn, canceled
 
 
 def masked_search(ref_vectors: np.ndarray, query_vector: np.ndarray, visible: np.ndarray, k: int
@@ -145,14 +146,12 @@ class ProtocolRunner:
         return out
 
     # -- preparation
-    def prepare(self, progress: Callable[[str, int, int], None] = None, is_canceled=None) -> None:
+    def prepare(self, progress: Optional[ProgressFn] = None, is_canceled: Optional[CancelFn] = None) -> None:
         features = self.verifier is not None
         refs = self.protocol.references
         queries = [q.item for q in self.protocol.queries]
-        self.store.ensure(refs, features, (lambda i, n: progress("references", i, n)) if progress else None,
-                          is_canceled)
-        self.store.ensure(queries, features, (lambda i, n: progress("queries", i, n)) if progress else None,
-                          is_canceled)
+        self.store.ensure(refs, features, progress, is_canceled, stage="references")
+        self.store.ensure(queries, features, progress, is_canceled, stage="queries")
         if features and self.config.overlay_masks:  # what a build would not have stored (overlay_masks.py)
             from .masks import ProtocolMasks
 
@@ -272,7 +271,7 @@ class ProtocolRunner:
             raw={k: float(v) for k, v in features.items()},
         )
 
-    def run(self, progress: Callable[[str, int, int], None] = None, is_canceled=None) -> List[QueryResult]:
+    def run(self, progress: Optional[ProgressFn] = None, is_canceled: Optional[CancelFn] = None) -> List[QueryResult]:
         self.prepare(progress, is_canceled)
         results = run_queries(self, progress, is_canceled)
         if self.config.album and getattr(self.protocol, "albums", None):
@@ -282,16 +281,16 @@ class ProtocolRunner:
         return results
 
 
-def run_queries(runner, progress: Callable[[str, int, int], None] = None, is_canceled=None) -> List[QueryResult]:
+def run_queries(runner, progress: Optional[ProgressFn] = None, is_canceled: Optional[CancelFn] = None) -> List[QueryResult]:
     """runner.run_query over runner.protocol.queries in order, with progress and cancel."""
     out = []
     n = len(runner.protocol.queries)
     for i, q in enumerate(runner.protocol.queries):
-        if is_canceled is not None and is_canceled():
+        if canceled(is_canceled):
             raise EvaluationError("canceled")
         out.append(runner.run_query(q))
         if progress is not None:
-            progress("evaluate", i + 1, n)
+            progress("evaluate", (i + 1) / n, f"query {i + 1}/{n}")
     return out
 
 
@@ -380,7 +379,7 @@ class DatabaseRunner:
             raw={k: float(v) for k, v in g.features.items()},
         )
 
-    def run(self, progress: Callable[[str, int, int], None] = None, is_canceled=None) -> List[QueryResult]:
+    def run(self, progress: Optional[ProgressFn] = None, is_canceled: Optional[CancelFn] = None) -> List[QueryResult]:
         return run_queries(self, progress, is_canceled)
 
 

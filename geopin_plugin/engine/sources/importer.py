@@ -15,11 +15,12 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional, Set, Tuple
+from typing import List, Optional, Set, Tuple
 
 from .base import LOG, AuthError, StreetImagerySource, check_image_bytes
 from ..errors import Cancelled, ImageError
 from .capture_group import capture_group
+from ..types import CancelFn, ProgressFn
 from .image import SourceImage
 
 
@@ -94,15 +95,19 @@ def to_record(image: SourceImage, path: Path, source: StreetImagerySource):
 def import_street_imagery(source: StreetImagerySource, area, database, embedder, extractor, max_images=500,
                           start_date=None, end_date=None, image_size=1024, images_dir=None,
                           config=None, batch_size=50,
-                          progress: Optional[Callable[[float, str], None]] = None,
-                          is_canceled: Optional[Callable[[], bool]] = None) -> ImportReport:
+                          progress: Optional[ProgressFn] = None,
+                          is_canceled: Optional[CancelFn] = None) -> ImportReport:
     """Find, download and ingest images of ``source`` inside ``area``. Raises
     AuthError (token) and SourceError (search failed after retries); everything
     that goes wrong with one image is in ``report.errors``."""
     from ..builder.ingest import add_records
 
     canceled = is_canceled or (lambda: False)
-    say = progress or (lambda fraction, message: None)
+
+    def say(fraction, message):
+        if progress is not None:
+            progress("import", fraction, message)
+
     source.is_canceled = canceled
     report = ImportReport(source=source.name, database=str(database), source_title=source.title)
     images_dir = Path(images_dir) if images_dir else images_dir_for(database) / source.name

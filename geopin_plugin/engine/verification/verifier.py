@@ -30,7 +30,7 @@ import numpy as np
 
 from .geometry import (GRID, RATIO, coverage, displacement, fundamental_inliers, mutual_matches, unique_positions,
                        vertical_extent)
-from ..types import LocalFeatures
+from ..types import CancelFn, LocalFeatures, ProgressFn, canceled, scaled
 
 MIN_INLIERS = 20  # unique one-to-one MAGSAC inliers (measured: different places <= 14)
 MIN_SPREAD = 0.10  # share of GRID cells holding inliers on both images (>= 5 of 48), line-penalised
@@ -295,11 +295,11 @@ class Verifier:
         dq1 = _as_f32(query.descriptors, n1) if n1 else None
         fast_tier = f"{c.name}-{c.fast_keypoints // 1024}k"
         for i, (rid, ref) in enumerate(refs.items()):
-            if is_canceled is not None and is_canceled():
+            if canceled(is_canceled):
                 return out
             out[rid] = self.verify_pair(query, ref, c.fast_keypoints, fast_tier, dq1)
             if progress is not None:
-                progress((i + 1) / total)
+                progress("verify", (i + 1) / total, "")
         more = c.full_keypoints > c.fast_keypoints
         band = [rid for rid, v in out.items()
                 if more and not v.verified and v.inliers >= c.reject_below
@@ -309,7 +309,7 @@ class Verifier:
         dq2 = _as_f32(query.descriptors, n2) if band else None
         t0 = time.perf_counter()
         for rid in band:
-            if is_canceled is not None and is_canceled():
+            if canceled(is_canceled):
                 break
             if c.tier2_budget_s is not None and time.perf_counter() - t0 > c.tier2_budget_s:
                 break
@@ -331,11 +331,10 @@ class Verifier:
         c = self.config
         return bool(c.enough_verified) and sum(1 for v in outcomes.values() if v.verified) >= c.enough_verified
 
-    def fast(self, query: LocalFeatures, refs: Dict[int, LocalFeatures],
-             progress: Optional[Callable[[float], None]] = None,
-             is_canceled: Optional[Callable[[], bool]] = None) -> Dict[int, Verification]:
+    def fast(self, query: LocalFeatures, refs: Dict[int, LocalFeatures], progress: Optional[ProgressFn] = None,
+             is_canceled: Optional[CancelFn] = None) -> Dict[int, Verification]:
         """The fast tier over the candidates in order (all, or until ``enough_verified``
-        of them verify); progress(fraction of refs done)."""
+        of them verify); progress("verify", fraction of refs done, "")."""
         c = self.config
         if c.enough_verified and self.matcher is None:
             items = list(refs.items())
@@ -344,9 +343,8 @@ class Verifier:
                 part = dict(items[start:start + c.chunk])
                 base = start / max(1, len(items))
                 share = len(part) / max(1, len(items))
-                out.update(self._fast_all(query, part, (lambda f: progress(base + share * f)) if progress else None,
-                                          is_canceled))
-                if self.enough(out) or self.hopeless(out) or (is_canceled is not None and is_canceled()):
+                out.update(self._fast_all(query, part, scaled(progress, base, share), is_canceled))
+                if self.enough(out) or self.hopeless(out) or canceled(is_canceled):
                     break
             return out
         return self._fast_all(query, refs, progress, is_canceled)
@@ -355,11 +353,11 @@ class Verifier:
         if self.matcher is not None:  # a learned matcher on every pair
             out = {}
             for i, (rid, ref) in enumerate(refs.items()):
-                if is_canceled is not None and is_canceled():
+                if canceled(is_canceled):
                     break
                 out[rid] = self.verify_pair(query, ref, self.config.full_keypoints)
                 if progress is not None:
-                    progress((i + 1) / max(1, len(refs)))
+                    progress("verify", (i + 1) / max(1, len(refs)), "")
             return out
         items = list(refs.items())
         threads = max(1, min(int(self.config.threads), len(items)))
@@ -368,12 +366,12 @@ class Verifier:
         lock = threading.Lock()
 
         def run(i):
-            def part_progress(fraction):
+            def part_progress(stage, fraction, message=""):
                 with lock:
                     done[i] = len(parts[i]) * fraction
                     total = sum(done)
                 if progress is not None:
-                    progress(total / max(1, len(items)))
+                    progress(stage, total / max(1, len(items)), message)
 
             return self._fast_part(query, parts[i], part_progress, is_canceled)
 
@@ -398,14 +396,14 @@ class Verifier:
         return sorted(undecided, key=lambda rid: -fast[rid].inliers)[: c.band]
 
     def confirm(self, query: LocalFeatures, refs: Dict[int, LocalFeatures],
-                is_canceled: Optional[Callable[[], bool]] = None) -> Dict[int, Verification]:
+                is_canceled: Optional[CancelFn] = None) -> Dict[int, Verification]:
         """The matcher's outcome for each of refs (verified at ``matcher_min_inliers``)."""
         c = self.config
         matcher = self.confirm_matcher
 
         def one(item):
             rid, ref = item
-            if is_canceled is not None and is_canceled():
+            if canceled(is_canceled):
                 return rid, None
             return rid, self.verify_pair(query, ref, c.matcher_keypoints, matcher=matcher,
                                          min_inliers=c.matcher_min_inliers)
@@ -434,20 +432,17 @@ class Verifier:
                 out[rid].seconds += v.seconds
         return out
 
-    def verify(self, query: LocalFeatures, refs: Dict[int, LocalFeatures],
-               progress: Optional[Callable[[float], None]] = None,
-               is_canceled: Optional[Callable[[], bool]] = None) -> Dict[int, Verification]:
-        """progress(percent): the fast tier is the first 80 %, the matcher the rest."""
-        report = progress or (lambda percent: None)
+    def verify(self, query: LocalFeatures, refs: Dict[int, LocalFeatures], progress: Optional[ProgressFn] = None,
+               is_canceled: Optional[CancelFn] = None) -> Dict[int, Verification]:
+        """progress("verify", fraction, ""): the fast tier is the first 80 %, the matcher the rest."""
         has_band = bool(self.config.matcher) and self.config.band > 0 and self.matcher is None
-        share = 80.0 if has_band else 100.0
-        out = self.fast(query, refs, lambda f: report(share * f), is_canceled)
-        if has_band and not self.enough(out) and not self.hopeless(out) and \
-                not (is_canceled is not None and is_canceled()):
+        out = self.fast(query, refs, scaled(progress, 0.0, 0.8 if has_band else 1.0), is_canceled)
+        if has_band and not self.enough(out) and not self.hopeless(out) and not canceled(is_canceled):
             band = self.band(out)
             if band:
                 out = self.promote(out, self.confirm(query, {rid: refs[rid] for rid in band}, is_canceled))
-        report(100.0)
+        if progress is not None:
+            progress("verify", 1.0, "")
         return out
 
 

@@ -117,7 +117,7 @@ def test_cancel_keeps_every_commit_and_the_next_run_resumes(tmp_path):
             canceled_at.append(time.monotonic())
         return bool(canceled_at)
 
-    report = ingest.build(folder, db_path, PixelEmbedder(), None, progress=lambda f, m: messages.append(m),
+    report = ingest.build(folder, db_path, PixelEmbedder(), None, progress=lambda s, f, m: messages.append(m),
                           is_canceled=is_canceled, runner=DaskRunner(refdb_helpers.slow_pixel_models, n_workers=2))
     assert report.canceled and 2 <= report.added < 10 and report.failed == 0
     assert time.monotonic() - canceled_at[0] < 15  # includes closing the LocalCluster

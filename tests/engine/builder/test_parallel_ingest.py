@@ -119,7 +119,7 @@ def test_cancel_mid_run_stops_promptly_and_keeps_every_commit(tmp_path):
             canceled_at.append(time.monotonic())
         return bool(canceled_at)
 
-    report = ingest.build(folder, db_path, PixelEmbedder(), None, progress=lambda f, m: started.append(m),
+    report = ingest.build(folder, db_path, PixelEmbedder(), None, progress=lambda s, f, m: started.append(m),
                           is_canceled=is_canceled,
                           runner=ProcessRunner(refdb_helpers.slow_pixel_models, workers=2))
     stopped_after = time.monotonic() - canceled_at[0]

@@ -48,3 +48,16 @@ def test_a_changed_verdict_or_a_missing_table_fails(tmp_path):
     assert done.returncode == 1
     assert "lund-loo.csv: DIFFERENT (query q2 differs)" in done.stdout
     assert "panoramax.csv: only in" in done.stdout
+
+
+def test_a_compare_run_pairs_each_preset_of_a_protocol(tmp_path):
+    """A --compare run writes one table per preset and protocol (00-lund-loo, 01-lund-loo):
+    each is compared with its own, not only the last."""
+    results = _results()
+    changed = [replace(results[0], label="no match")] + results[1:]
+    for run, second in (("a", results), ("b", changed)):
+        write_results_csv(results, tmp_path / run / "00-lund-loo.csv")
+        write_results_csv(second, tmp_path / run / "01-lund-loo.csv")
+    done = _run(tmp_path / "a", tmp_path / "b")
+    assert done.returncode == 1, done.stdout
+    assert "lund-loo.csv: byte-identical" in done.stdout and "lund-loo.csv #2" in done.stdout

@@ -108,6 +108,23 @@ def test_eval_config_parse():
         EvalConfig.parse("colour=blue")
 
 
+def test_eval_config_keys_left_out_keep_the_product_value_and_zero_is_a_value():
+    from geopin.geopin_plugin.engine.evaluation.config import make_verifier
+
+    product = make_verifier(EvalConfig()).config
+    assert EvalConfig().verifier_overrides() == {} and EvalConfig().posterior_overrides() == {}
+    off = make_verifier(EvalConfig.parse("static_displacement=0,min_extent=0,enough_verified=0,band=0")).config
+    assert (off.static_displacement, off.min_extent, off.enough_verified, off.band) == (0.0, 0.0, None, 0)
+    assert product.static_displacement > 0 and product.enough_verified and product.band > 0
+    c = EvalConfig.parse("mean_radius=0,matcher_reranks=0,cell_max=3")
+    assert (c.mean_radius, c.matcher_reranks, c.cell_max) == (0.0, False, 3)
+    assert c.pipeline_config().posterior.mean_radius_m == 0.0
+    with pytest.raises(ValueError, match="needs a whole number"):
+        EvalConfig.parse("band=wide")
+    with pytest.raises(ValueError, match=">= 0"):
+        EvalConfig.parse("band=-1")  # the old "default" sentinel: now leave the key out
+
+
 def test_report_files(tmp_path):
     proto = pr.Protocol("synthetic", "synthetic results", [], [], 25.0)
     res = [_result(i, error=float(3 ** i), confidence=min(1.0, 0.2 * i),

@@ -37,10 +37,13 @@ def test_build_photos_and_panorama(tmp_path):
     db_path = tmp_path / "ref.gpkg"
     progress = []
     report = ingest.build(folder, db_path, PixelEmbedder(), OrbExtractor(), coordinates=folder / "coords.csv",
-                          config=BuildConfig(panorama_headings=6), progress=lambda f, m: progress.append((f, m)))
+                          config=BuildConfig(panorama_headings=6), progress=lambda s, f, m: progress.append((s, f, m)))
     assert (report.added, report.skipped, report.failed) == (5, 0, 0)
     assert report.views_added == 4 + 6
-    assert progress[-1][0] == 1.0 and all(0.0 <= f <= 1.0 for f, _ in progress)
+    # the engine's one progress shape (engine/types.py): stage, fraction of the call, message
+    assert progress[-1][:2] == ("build", 1.0) and all(0.0 <= f <= 1.0 for _, f, _ in progress)
+    assert {s for s, _, _ in progress} <= {"build", "features", "masks", "index"}
+    assert all(isinstance(m, str) for _, _, m in progress)
     with ReferenceDatabase.open(db_path) as db:
         assert db.count == 10
         assert db.meta["counts"]["views"] == 10 and db.meta["counts"]["panoramas"] == 1
