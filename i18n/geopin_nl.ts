@@ -1028,6 +1028,14 @@ Een onleesbare foto krijgt een foutrij en de batch gaat door. Alle uitvoer is in
             <translation>{0} is gebouwd met {1}: de nieuwe afbeeldingen worden daar ook mee ingebed</translation>
         </message>
         <message>
+            <source>Learn an overlay mask from the photos of one camera</source>
+            <translation>Een overlaymasker leren uit de foto's van één camera</translation>
+        </message>
+        <message>
+            <source>With 8 or more photos of one camera (folder, make, model, size), learn what stays the same in all of them (a logo, a hood, a time stamp) and do not match those pixels. Off by default: on the shared test data it helped only where the reference database had no masks of its own, and elsewhere it made one answer confidently wrong (docs/evaluation.md).</source>
+            <translation>Leer bij 8 of meer foto's van één camera (map, merk, model, formaat) wat in alle foto's gelijk blijft (een logo, een motorkap, een tijdstempel) en vergelijk die pixels niet. Standaard uit: op de gedeelde testgegevens hielp het alleen waar de referentiedatabase zelf geen maskers had, en elders maakte het één antwoord zeker maar fout (docs/evaluation.md).</translation>
+        </message>
+        <message>
             <source>Loading the embedding model {0}</source>
             <translation>Embeddingmodel {0} wordt geladen</translation>
         </message>

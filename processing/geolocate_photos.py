@@ -18,6 +18,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -73,6 +74,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
     INPUT = "INPUT"
     AREA = "AREA"
     AREA_EXTENT = "AREA_EXTENT"
+    QUERY_MASKS = "QUERY_MASKS"
     OUTPUT_CANDIDATES = "OUTPUT_CANDIDATES"
     OUTPUT_ESTIMATES = "OUTPUT_ESTIMATES"
     OUTPUT_FOOTPRINTS = "OUTPUT_FOOTPRINTS"
@@ -155,6 +157,12 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
                     self.tr("The posterior density as a GeoTIFF; one file per photo."))
         self.add_album_parameters()
         self.add_building_outlines()
+        self.add(QgsProcessingParameterBoolean(
+            self.QUERY_MASKS, self.tr("Learn an overlay mask from the photos of one camera"), defaultValue=False),
+            self.tr("With 8 or more photos of one camera (folder, make, model, size), learn what stays the same in "
+                    "all of them (a logo, a hood, a time stamp) and do not match those pixels. Off by default: on "
+                    "the shared test data it helped only where the reference database had no masks of its own, "
+                    "and elsewhere it made one answer confidently wrong (docs/evaluation.md)."), advanced=True)
         self.addOutput(QgsProcessingOutputNumber(self.LOCATED, self.tr("Photos located (confident or uncertain; "
                                                                         "not the no matches)")))
         self.addOutput(QgsProcessingOutputNumber(self.CONFIDENT, self.tr("Photos located confidently")))
@@ -240,7 +248,7 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
         posterior_written = []
 
         est_sink_fields = album_estimate_fields(rl.estimate_fields())
-        query_masks = self._query_masks(photos, feedback)
+        query_masks = self._query_masks(photos, feedback, self.parameterAsBool(parameters, self.QUERY_MASKS, context))
         located = confident = failed = 0
         n = len(photos)
         for i, path in enumerate(photos):
@@ -354,12 +362,13 @@ class GeolocatePhotos(DatabaseInput, SearchDepth, AlbumParameters, BuildingOutli
             (getattr(feedback, "pushWarning", None) or feedback.pushInfo)(text)
         return distance
 
-    def _query_masks(self, photos, feedback):
-        """The photos' own overlay masks, per camera with enough photos (engine/query_overlay.py)."""
+    def _query_masks(self, photos, feedback, wanted):
+        """The photos' own overlay masks, per camera with enough photos (engine/query_overlay.py),
+        when the user asks for them."""
         from ..geopin_plugin.engine.database.overlay_masks import MIN_GROUP_IMAGES
         from ..geopin_plugin.engine.query_overlay import QueryMasks, learn_query_masks
 
-        if len(photos) < MIN_GROUP_IMAGES:
+        if not wanted or len(photos) < MIN_GROUP_IMAGES:
             return QueryMasks()
         feedback.pushInfo(self.tr("Looking for a logo, hood or time stamp shared by the photos of one camera…"))
         masks = learn_query_masks(photos, is_canceled=feedback.isCanceled)

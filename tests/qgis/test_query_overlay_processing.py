@@ -1,6 +1,7 @@
 """Issue 23 through Processing: Geolocate photos given eight photos of one camera that
 all carry the same burnt-in date stamp learns the stamp as the batch's own overlay
-mask, says so in the log, and locates every photo; two photos learn nothing."""
+mask when asked (QUERY_MASKS), says so in the log, and locates every photo; two photos
+learn nothing, and without the option nothing is learned."""
 import sys
 from pathlib import Path
 
@@ -21,14 +22,14 @@ def _batch(folder, datasets_dir):
             for p in panos]
 
 
-def _run(db, photos, out):
+def _run(db, photos, out, **extra):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import qgis_helpers
 
     from geopin.processing.geolocate_photos import GeolocatePhotos
 
     return qgis_helpers.run_algorithm(GeolocatePhotos(), {
-        "INPUT": photos, "DATABASE": str(db), "OUTPUT_ESTIMATES": out, "ALBUMS": 4})
+        "INPUT": photos, "DATABASE": str(db), "OUTPUT_ESTIMATES": out, "ALBUMS": 4, **extra})
 
 
 def test_a_batch_of_one_camera_gets_its_own_overlay_mask(qgis_app, small_db, datasets_dir, tmp_path):
@@ -36,7 +37,7 @@ def test_a_batch_of_one_camera_gets_its_own_overlay_mask(qgis_app, small_db, dat
 
     photos = _batch(tmp_path / "dashcam", datasets_dir)
     out = str(tmp_path / "est.gpkg")
-    results, ok, messages, _ = _run(small_db[0], photos, out)
+    results, ok, messages, _ = _run(small_db[0], photos, out, QUERY_MASKS=True)
     assert ok, messages
     learned = [text for _, text in messages if "overlay mask for" in text]
     assert len(learned) == 1 and f": {BATCH} photos," in learned[0], messages
@@ -45,5 +46,7 @@ def test_a_batch_of_one_camera_gets_its_own_overlay_mask(qgis_app, small_db, dat
     assert len(list(QgsVectorLayer(out, "est", "ogr").getFeatures())) == BATCH
     assert results["CONFIDENT"] == 0  # unlocated places stay unlocated
 
-    results, ok, messages, _ = _run(small_db[0], photos[:2], str(tmp_path / "two.gpkg"))
+    results, ok, messages, _ = _run(small_db[0], photos[:2], str(tmp_path / "two.gpkg"), QUERY_MASKS=True)
+    assert ok and not [text for _, text in messages if "overlay mask for" in text]
+    results, ok, messages, _ = _run(small_db[0], photos, str(tmp_path / "off.gpkg"))  # off unless asked
     assert ok and not [text for _, text in messages if "overlay mask for" in text]

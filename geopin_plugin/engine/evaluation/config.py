@@ -94,8 +94,9 @@ class EvalConfig:
     # evaluation/masks.py), as a build learns them: 1 on (the product's), 0 off
     overlay_masks: bool = True
     # the queries' own overlay masks, learned per mask group of the protocol's queries as
-    # Geolocate photos learns them over a batch (engine/query_overlay.py): 1 on (the product's), 0 off
-    query_masks: bool = True
+    # Geolocate photos learns them over a batch when asked (engine/query_overlay.py): 0 off (the
+    # product's default: docs/evaluation.md says why), 1 on
+    query_masks: bool = False
 
     def resolved(self) -> "EvalConfig":
         """The preset with the parts named: what a new database is built and searched
@@ -177,7 +178,7 @@ class EvalConfig:
             pos += f" · cells {cs.cell_m:g} m tau {cs.tau:g} mass {cs.mass:g} max {cs.max_cells}"
         pos += f" · album {c.album}" if c.album else ""
         pos += "" if c.overlay_masks else " · no overlay masks"
-        pos += "" if c.query_masks else " · no query masks"
+        pos += " · query masks" if c.query_masks else ""
         return f"{c.embedder}{w} · {tier} · k{c.top_k}/v{c.verify_top} · {c.estimator}{point}{pos}"
 
     @classmethod

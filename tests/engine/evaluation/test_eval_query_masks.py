@@ -1,5 +1,5 @@
-"""The evaluation's query masks (issue 23): preset key ``query_masks`` (on by default, as
-Geolocate photos learns a batch's mask), a masked query's features lose the keypoints
+"""The evaluation's query masks (issue 23): preset key ``query_masks`` (off by default, as
+Geolocate photos learns a batch's mask only when asked), a masked query's features lose the keypoints
 inside its mask, and its pair outcomes are cached apart from the unmasked query's."""
 from types import SimpleNamespace
 
@@ -12,7 +12,7 @@ from geopin.geopin_plugin.engine.types import LocalFeatures
 
 
 def test_preset_key():
-    assert EvalConfig().query_masks is True
+    assert EvalConfig().query_masks is False  # opt-in, as in Geolocate photos
     assert EvalConfig.parse("query_masks=0").query_masks is False
     assert EvalConfig.parse("query_masks=1").query_masks is True
 
