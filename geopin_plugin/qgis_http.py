@@ -130,10 +130,17 @@ class QgisHttpClient:
         loop = QEventLoop()
         broken = []
 
+        # A Python slot that raises in a worker thread makes PyQt call qFatal: QGIS aborts.
+        # So every slot here catches the RuntimeError of a reply Qt has already deleted
+        # (seen in 1 of 6 parcels-panel runs), and all of them are disconnected below
+        # before the reply is handed to deleteLater.
         def stop(reason):
             if not broken:
                 broken.append(reason)
-                reply.abort()
+                try:
+                    reply.abort()
+                except RuntimeError:  # already deleted: nothing left to stop
+                    pass
 
         def progress(received, total):
             if max(received, total) > self.max_bytes:
@@ -141,34 +148,53 @@ class QgisHttpClient:
             elif time.monotonic() > deadline:
                 stop(f"download took longer than {self.deadline_s:g} s")
 
+        def buffered():  # a stalled buffer emits no more progress: the buffered bytes themselves say so
+            try:
+                too_big = reply.bytesAvailable() > self.max_bytes
+            except RuntimeError:
+                return
+            if too_big:
+                stop(f"answer is larger than the limit of {self.max_bytes} bytes")
+
+        def late():
+            stop(f"download took longer than {self.deadline_s:g} s")
+
         timer = QTimer()
         timer.setSingleShot(True)
-        timer.timeout.connect(lambda: stop(f"download took longer than {self.deadline_s:g} s"))
+        timer.timeout.connect(late)
         timer.start(max(1, int((deadline - time.monotonic()) * 1000)))
         canceled = self.feedback is not None and hasattr(self.feedback, "canceled")
         if canceled:
             self.feedback.canceled.connect(reply.abort)
-        reply.downloadProgress.connect(progress)
-        # a stalled buffer emits no more progress: the buffered bytes themselves say so
-        reply.readyRead.connect(lambda: reply.bytesAvailable() > self.max_bytes and stop(
-            f"answer is larger than the limit of {self.max_bytes} bytes"))
-        reply.finished.connect(loop.quit)
+        slots = ((reply.downloadProgress, progress), (reply.readyRead, buffered), (reply.finished, loop.quit))
+        for signal, slot in slots:
+            signal.connect(slot)
         try:
             if not reply.isFinished():
                 loop.exec_()
         finally:
             timer.stop()
-            if canceled:
+            try:
+                timer.timeout.disconnect(late)
+            except (TypeError, RuntimeError):
+                pass
+            for signal, slot in slots + (((self.feedback.canceled, reply.abort),) if canceled else ()):
                 try:
-                    self.feedback.canceled.disconnect(reply.abort)
-                except (TypeError, RuntimeError):
+                    signal.disconnect(slot)
+                except (TypeError, RuntimeError):  # not connected, or the reply is gone
                     pass
         try:
             if broken:
                 raise LimitExceeded(broken[0])
-            return self._response(reply)
+            try:
+                return self._response(reply)
+            except RuntimeError as exc:  # Qt deleted the reply under us: an answer we cannot read
+                raise TransportError(f"the answer was lost ({exc})") from None
         finally:
-            reply.deleteLater()
+            try:
+                reply.deleteLater()
+            except RuntimeError:  # Qt deleted it already
+                pass
 
     @staticmethod
     def _response(reply):

@@ -1,5 +1,7 @@
-"""Plugin settings, stored with QgsSettings under "GeoPin/"."""
-from qgis.core import QgsSettings
+"""Plugin settings, stored with QgsSettings under "GeoPin/"; files kept in the profile."""
+import os
+
+from qgis.core import QgsApplication, QgsSettings
 
 from .engine.pipeline import PipelineConfig
 
@@ -38,3 +40,9 @@ def value(key, default=None):
 
 def set_value(key, val):
     QgsSettings().setValue(PREFIX + key, val)
+
+
+def pdok_cache_path():
+    """The profile's cache of PDOK answers (engine/pdok/cache.py), shared by the dock's
+    parcels panel, building outlines from PDOK and geopin:whatisinview."""
+    return os.path.join(QgsApplication.qgisSettingsDirPath(), "geopin", "pdok_cache.gpkg")

@@ -50,13 +50,13 @@ class BuildingOutlines:
         from ..geopin_plugin.engine.pdok.cache import PdokCache
         from ..geopin_plugin.engine.pdok.fetch import PdokFetcher
         from ..geopin_plugin.qgis_http import QgisHttpClient
-        from .what_is_in_view import default_cache_path
+        from ..geopin_plugin.settings import pdok_cache_path
 
         try:
-            cache = PdokCache(default_cache_path())
+            cache = PdokCache(pdok_cache_path())
         except ValueError as exc:
             raise QgsProcessingException(str(exc))
         http = QgisHttpClient(timeout_ms=60000, feedback=feedback)
         fetcher = PdokFetcher(http, None, cache=cache, is_canceled=feedback.isCanceled)
-        feedback.pushInfo(self.tr("Building outlines from PDOK BAG, cached in {0}").format(default_cache_path()))
+        feedback.pushInfo(self.tr("Building outlines from PDOK BAG, cached in {0}").format(pdok_cache_path()))
         return BuildingMap(pdok_source(fetcher), "PDOK BAG"), http

@@ -6,11 +6,8 @@ from PDOK's OGC API Features (BRK perceel, BAG or BGT pand, BAG verblijfsobject;
 cached in a GeoPackage) or from the user's own layers. One row per parcel, building
 and address per photo, with its probability; EPSG:28992, styled on load.
 """
-import os
-
 import numpy as np
 from qgis.core import (
-    QgsApplication,
     QgsCoordinateTransform,
     QgsFeatureSink,
     QgsGeometry,
@@ -31,12 +28,9 @@ from qgis.core import (
 from ..geopin_plugin import parcel_layers as pl
 from ..geopin_plugin import result_layers as rl
 from ..geopin_plugin.areas import geometries_in, polygons_of
+from ..geopin_plugin.settings import pdok_cache_path
 from .base import GeoPinAlgorithm
 from .outputs import style_on_load
-
-
-def default_cache_path():
-    return os.path.join(QgsApplication.qgisSettingsDirPath(), "geopin", "pdok_cache.gpkg")
 
 
 # A posterior GeoPin writes is a few hundred cells a side (3 m cells where something
@@ -224,7 +218,7 @@ class WhatIsInView(GeoPinAlgorithm):
         cache_path = None
         if parameters.get(self.CACHE) not in (None, ""):
             cache_path = self.parameterAsFileOutput(parameters, self.CACHE, context)
-        cache_path = cache_path or default_cache_path()
+        cache_path = cache_path or pdok_cache_path()
         try:
             cache = PdokCache(cache_path)
         except ValueError as exc:

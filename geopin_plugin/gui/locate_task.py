@@ -11,6 +11,7 @@ from qgis.PyQt.QtCore import pyqtSignal
 
 from ..i18n import tr
 from ..log import get_logger
+from ..settings import pdok_cache_path
 
 THUMBNAILS = 20  # candidates whose reference image is read for the list and viewer
 VIEW_SIDE = 1024  # long side of the pictures kept for the match viewer
@@ -145,15 +146,13 @@ class LocateTask(QgsTask):
         the task's thread, as the parcels task does."""
         if self.buildings != "pdok":
             return self.buildings, None
-        from qgis.core import QgsApplication
-
         from ..engine.estimate.buildings import BuildingMap, pdok_source
         from ..engine.pdok.cache import PdokCache
         from ..engine.pdok.fetch import PdokFetcher
         from ..qgis_http import QgisHttpClient
 
         http = QgisHttpClient(timeout_ms=60000)
-        cache = PdokCache(os.path.join(QgsApplication.qgisSettingsDirPath(), "geopin", "pdok_cache.gpkg"))
+        cache = PdokCache(pdok_cache_path())
         return BuildingMap(pdok_source(PdokFetcher(http, None, cache=cache, is_canceled=self.isCanceled)),
                            "PDOK BAG"), http
 

@@ -8,7 +8,6 @@ clicked row on the map. *Load PDOK layers* adds BRK perceel, BAG pand and BAG
 verblijfsobject as live OGC API Features layers (QGIS's OAPIF provider) for the
 area. Service addresses can be changed with QgsSettings GeoPin/pdok/<brk|bgt|bag>_url.
 """
-import os
 
 from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsTask, QgsVectorLayer, QgsWkbTypes
 from qgis.PyQt.QtCore import Qt, pyqtSignal
@@ -125,7 +124,7 @@ class ParcelsPanel(QgsCollapsibleGroupBox):
     def find(self, load=None):
         if self.geo is None or self.geo.x is None or self.task is not None:
             return None
-        cache = os.path.join(QgsApplication.qgisSettingsDirPath(), "geopin", "pdok_cache.gpkg")
+        cache = settings.pdok_cache_path()
         self.task = ParcelsTask(posterior_grid(self.geo), (self.geo.x, self.geo.y), service_urls(), cache, load=load)
         self.task.done.connect(self._done)
         self.find_button.setEnabled(False)

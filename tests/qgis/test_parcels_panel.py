@@ -21,6 +21,12 @@ CAMERA = (CENTRE[0] + 4.0, CENTRE[1] + 33.0)
 
 @pytest.fixture
 def server():
+    """A PDOK fixture server and an empty profile cache: the cache keys on the server's
+    address, and a port used again (by a later run or test) would answer from it."""
+    from geopin.geopin_plugin.settings import pdok_cache_path
+
+    cache = Path(pdok_cache_path())
+    cache.unlink(missing_ok=True)
     with PdokFixtureServer(CENTRE) as srv:
         settings = QgsSettings()
         for key, url in srv.base_urls.items():
