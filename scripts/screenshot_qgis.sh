@@ -82,7 +82,14 @@ cleanup() {
   kill "$XVFB_PID" 2>/dev/null || true
 }
 trap cleanup EXIT
-for _ in $(seq 50); do [ -s "$WORK/display" ] && break; sleep 0.1; done
+# Xvfb writes its display number when it is ready: on a loaded machine that took over
+# the 5 s once allowed, and QGIS then aborted on DISPLAY=":" (a failed CI run)
+for _ in $(seq 300); do [ -s "$WORK/display" ] && break; sleep 0.1; done
+if [ ! -s "$WORK/display" ]; then
+  echo "Xvfb did not start within 30 s; its log:" >&2
+  cat "$WORK/xvfb.log" >&2
+  exit 1
+fi
 export DISPLAY=":$(head -n1 "$WORK/display")"
 
 SITE=""
