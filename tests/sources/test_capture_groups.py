@@ -14,6 +14,7 @@ from geopin.geopin_plugin.engine.builder import ingest, mask_build
 from geopin.geopin_plugin.engine.database import overlay_masks
 from geopin.geopin_plugin.engine.database.refdb import ReferenceDatabase
 from geopin.geopin_plugin.engine.sources import importer
+from geopin.geopin_plugin.engine.sources.base import StreetImagerySource
 from geopin.geopin_plugin.engine.sources.importer import images_dir_for
 
 W, H = 192, 144  # the fixture's photo size
@@ -112,7 +113,7 @@ def test_a_database_from_before_capture_groups_keeps_its_groups(server, fake_sle
     pts = _two_sequences(server)
     db = tmp_path / "old.gpkg"
     with monkeypatch.context() as m:  # the importer before capture groups: records without one
-        m.setattr(importer, "capture_group", lambda source, image: None)
+        m.setattr(StreetImagerySource, "capture_group", lambda self, image: None)
         run(source_for("mapillary", server, fake_sleep), db, batch_size=16)
     folder_group = f"mapillary|{images_dir_for(db) / 'mapillary'}|{W}x{H}|photo"
     before = _masks(db)

@@ -18,11 +18,14 @@ orientation is 0°; the car's own heading is kept in ``extra``.
 """
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from .image import SourceImage
 from .base import StreetImagerySource, normalise_heading, pick_size
 
+# "<capture run>_pano_<camera>_<frame>": the run is one rig on one trip (AmsterdamSource.capture_group)
+_CAPTURE_RUN = re.compile(r"^(.+?)_pano_\d+_\d+$")
 SIZES = [(2000, "equirectangular_small"), (4000, "equirectangular_medium"), (8000, "equirectangular_full")]
 
 
@@ -30,6 +33,15 @@ class AmsterdamSource(StreetImagerySource):
     name = "amsterdam"
     title = "Amsterdam panoramas"
     label = "Amsterdam panoramas (City of Amsterdam)"  # the Processing SOURCE enum's text (translated there)
+
+    def capture_group(self, image):
+        """The capture run: the panorama id before ``_pano_`` (the shared dataset's
+        manifest names that prefix capture_run), e.g. TMX7315120208-000059 of
+        TMX7315120208-000059_pano_0006_000037."""
+        from .capture_group import clean_group
+
+        m = _CAPTURE_RUN.match(str(image.source_id or ""))
+        return clean_group(m.group(1) if m else None)
     default_base_url = "https://api.data.amsterdam.nl"
     needs_token = False
     default_licence = "Gemeente Amsterdam open data"

@@ -129,7 +129,15 @@ class StreetImagerySource:
     max_cell_deg = 0.1  # a query cell is at most this many degrees on a side
     max_query_cells = 256  # more cells than this: an evenly strided subset of them
     knows_panoramas = True  # False: is_panorama is a guess, let ingest look at the file
+    sequence_field: Optional[str] = None  # the SourceImage.extra key holding the source's sequence id
     give_up_after_failed_cells = 3  # while no cell has answered yet (a service that is down)
+
+    def capture_group(self, image) -> Optional[str]:
+        """The image's capture group as this source names it (its sequence), None when it
+        does not say (capture_group.py: what a capture group is for)."""
+        from .capture_group import clean_group
+
+        return clean_group((image.extra or {}).get(self.sequence_field)) if self.sequence_field else None
 
     def __init__(self, http: HttpClient, base_url: Optional[str] = None, token: Optional[str] = None,
                  retry: Optional[RetryPolicy] = None, sleep: Callable[[float], None] = time.sleep,

@@ -19,7 +19,6 @@ from typing import List, Optional, Set, Tuple
 
 from .base import LOG, AuthError, StreetImagerySource, check_image_bytes
 from ..errors import Cancelled, ImageError
-from .capture_group import capture_group
 from ..types import CancelFn, ProgressFn
 from .image import SourceImage
 
@@ -88,7 +87,7 @@ def to_record(image: SourceImage, path: Path, source: StreetImagerySource):
         attribution=image.attribution,
         is_panorama=image.is_panorama if source.knows_panoramas else None,  # None: ingest looks at the file
         pano_id=image.source_id if image.is_panorama is not False else None,
-        capture_group=capture_group(image.source or source.name, image),
+        capture_group=source.capture_group(image),
     )
 
 

@@ -27,6 +27,7 @@ class KartaViewSource(StreetImagerySource):
     name = "kartaview"
     title = "KartaView"
     label = "KartaView"  # the Processing SOURCE enum's text (translated there)
+    sequence_field = "sequence_id"
     default_base_url = "https://api.openstreetcam.org"
     needs_token = False
     default_licence = "CC BY-SA 4.0"

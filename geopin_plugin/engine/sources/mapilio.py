@@ -25,6 +25,7 @@ class MapilioSource(StreetImagerySource):
     name = "mapilio"
     title = "Mapilio"
     label = "Mapilio"  # the Processing SOURCE enum's text (translated there)
+    sequence_field = "sequence_uuid"
     default_base_url = "https://geo.mapilio.com"
     default_api_url = "https://end.mapilio.com"
     default_cdn_url = "https://cdn.mapilio.com"

@@ -36,6 +36,7 @@ class MapillarySource(StreetImagerySource):
     name = "mapillary"
     title = "Mapillary"
     label = "Mapillary (token needed)"  # the Processing SOURCE enum's text (translated there)
+    sequence_field = "sequence"
     default_base_url = "https://graph.mapillary.com"
     needs_token = True
     default_licence = "CC BY-SA 4.0"

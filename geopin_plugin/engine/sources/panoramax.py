@@ -28,6 +28,7 @@ class PanoramaxSource(StreetImagerySource):
     name = "panoramax"
     title = "Panoramax"
     label = "Panoramax"  # the Processing SOURCE enum's text (translated there)
+    sequence_field = "collection"
     default_base_url = "https://api.panoramax.xyz"
     needs_token = False
     default_licence = None  # each picture carries its own (properties.license)
