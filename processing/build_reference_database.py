@@ -212,8 +212,9 @@ class BuildReferenceDatabase(DatabaseBuild, GeoPinAlgorithm):
         sink, sink_id = self.parameterAsSink(parameters, self.ERRORS, context, fields, QgsWkbTypes.NoGeometry,
                                              QgsCoordinateReferenceSystem())
 
-        model, extractor_id = ingest.parts_to_add(database, model)  # an existing database keeps its embedder
-        if model != ids[self.parameterAsEnum(parameters, self.MODEL, context)]:
+        chosen = model
+        model, extractor_id = ingest.parts_to_add(database, chosen)  # an existing database keeps its embedder
+        if model != chosen:
             feedback.pushInfo(self.tr("{0} was built with {1}: the new images are embedded with it too").format(
                 os.path.basename(database), model))
         feedback.pushInfo(self.tr("Loading the embedding model {0}").format(model))

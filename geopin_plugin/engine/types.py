@@ -23,13 +23,12 @@ class SearchHit:
     similarity: float  # cosine similarity of the L2-normalised embeddings
 
 
-
 # The one progress/cancel contract of the engine. Every long call (locate, build, import,
 # mask learning, evaluation) takes ``progress(stage, fraction, message)`` -- the step it
 # is in ("embed", "verify", "build", "masks", "references", ...), the share of the call
 # (or of that stage, where the caller says so) done in 0..1, and a message for people
 # that may be "" -- and ``is_canceled()``, asked between steps. Processing and the dock
-# each turn it into their feedback in one place (processing/params.py, gui/locate_task.py).
+# each turn it into their feedback in one place (processing/base.py, gui/locate_task.py).
 ProgressFn = Callable[[str, float, str], None]
 CancelFn = Callable[[], bool]
 

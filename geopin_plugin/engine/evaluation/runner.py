@@ -152,13 +152,11 @@ class ProtocolRunner:
         queries = [q.item for q in self.protocol.queries]
         self.store.ensure(refs, features, progress, is_canceled, stage="references")
         self.store.ensure(queries, features, progress, is_canceled, stage="queries")
-        if features and self.config.overlay_masks:  # what a build would not have stored (overlay_masks.py)
-            from .masks import ProtocolMasks
+        from .masks import ProtocolMasks
 
+        if features and self.config.overlay_masks:  # what a build would not have stored (overlay_masks.py)
             self.features.masks = ProtocolMasks(refs, self.cache_dir, self.log).learn()
         if features and self.config.query_masks:  # the queries' own overlay, as a batch of photos learns it
-            from .masks import ProtocolMasks
-
             self.extractor.masks = ProtocolMasks(queries, self.cache_dir, lambda m: self.log("query " + m)).learn()
         self._ref_vectors = self.store.embeddings(refs)
         self.index = MaskedIndex(self.views, self._ref_vectors, self.ref_group, self.config.whitening)
