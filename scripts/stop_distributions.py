@@ -29,18 +29,32 @@ from geopin.geopin_plugin.engine.evaluation.runner import ProtocolRunner  # noqa
 from geopin.geopin_plugin.engine.evaluation import caches  # noqa: E402
 
 
-def record_calls(records: list):
+PROBE_AFTER = 20  # the probe looks at the first this many candidates in retrieval order
+PROBES = 2  # ... and matches their best this many by fast-tier inliers with LighterGlue
+PROBE_BOUNDS = (20, 30, 40)
+
+
+def record_calls(records: list, probe_after: int = PROBE_AFTER):
     """Wrap CachedVerifier.verify: every call appends its query's candidates' fast
-    outcomes (all of them, examined or not: the cache holds every candidate) and the
-    final verdicts."""
+    outcomes (all of them, examined or not: the cache holds every candidate), the
+    final verdicts, and the probe: LighterGlue's inliers on the best fast-tier
+    candidates among the first ``probe_after`` (computed and cached when the band
+    had not already matched them)."""
     original = caches.CachedVerifier.verify
 
     def verify(self, query, refs, progress=None, is_canceled=None):
         out = original(self, query, refs, progress, is_canceled)
         table = self._tables.get((self.cache.directory, query.item.key), {})
         c = self.config
-        fast = [caches._outcome(table[rid], c.min_inliers, c.min_spread) for rid in refs if rid in table]
+        keyed = [(rid, caches._pair_key(rid, f, query)) for rid, f in refs.items()]
+        fast_of = {rid: caches._outcome(table[k], c.min_inliers, c.min_spread) for rid, k in keyed if k in table}
+        fast = [fast_of[rid] for rid in refs if rid in fast_of]
+        first = sorted([rid for rid in list(refs)[:probe_after] if rid in fast_of],
+                       key=lambda rid: -fast_of[rid].inliers)[:PROBES]
+        probe = self.confirm(query, {rid: refs[rid] for rid in first}) if c.matcher and first else {}
         records.append({
+            "probe_inliers": [int(probe[rid].inliers) for rid in first if rid in probe],
+            "probe_fast": [int(fast_of[rid].inliers) for rid in first],
             "query": query.item.key,
             "fast_inliers": [int(v.inliers) for v in fast],
             "fast_verified": [bool(v.verified) for v in fast],
@@ -88,6 +102,19 @@ def main(argv=None) -> int:
             "{:.0f}/{:.0f}/{}".format(*((np.median(v), np.percentile(v, 90), max(v)) if v else (0, 0, 0)))
             for v in ([best_within(r, n) for r in no] for n in (10, 20, 30)))
         print(f"| {name} | {len(recs)} | {len(yes)} | {mins} | {nos} |")
+    print(f"\nThe probe: nothing fast-verified in the first {PROBE_AFTER}, and LighterGlue on their best "
+          f"{PROBES} by fast-tier inliers finds fewer than L inliers (verifying queries lost / no-match queries stopped)")
+    print("| protocol | " + " | ".join(f"L = {v}" for v in PROBE_BOUNDS) + " |")
+    print("|---|" + "---|" * len(PROBE_BOUNDS))
+    for name, recs in table.items():
+        cells = []
+        for bound in PROBE_BOUNDS:
+            fires = [not any(r["fast_verified"][:PROBE_AFTER]) and max(r["probe_inliers"], default=0) < bound
+                     for r in recs]
+            lost = sum(f and any(r["final_verified"]) for f, r in zip(fires, recs))
+            stopped = sum(f and not any(r["final_verified"]) for f, r in zip(fires, recs))
+            cells.append(f"{lost} / {stopped} of {sum(not any(r['final_verified']) for r in recs)}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
     print(f"\nwritten {args.out}")
     return 0
 
