@@ -180,6 +180,10 @@ def answers(table: Path):
         return {r["key"]: r for r in csv.DictReader(fh) if r["label"] == "confident"}
 
 
+def feats_any(runner, key):
+    return runner.features([key])[key]
+
+
 def pairs_of(name: str, table: Path, log=print, learned_cache: Path = None):
     protocol = catalogue.builtin_protocol(name)
     confident = answers(table)
@@ -209,6 +213,14 @@ def pairs_of(name: str, table: Path, log=print, learned_cache: Path = None):
         conf_table = runner.ccache.load(q.item) if runner.ccache is not None else {}
         feats = runner.features(verified)
         by_id = {c.view.view_id: c for c in cands}
+        # the background: the best counts among the candidates far from the answer (> REACH_M)
+        far = [c.view.view_id for c in cands[: pc.verify_top]
+               if float(geodesic_distance_m(float(row["est_lat"]), float(row["est_lon"]),
+                                            refs[c.view.view_id].lat, refs[c.view.view_id].lon)) > REACH_M]
+        bg_fast = max((fast_table.get(_pair_key(k, feats_any(runner, k), qf), {}).get("inliers", 0) for k in far),
+                      default=0)
+        bg_lg = max((conf_table.get(_pair_key(k, feats_any(runner, k), qf), {}).get("inliers", 0) for k in far),
+                    default=0)
         for vid in verified:
             v, rf = checked.outcomes[vid], feats[vid]
             ref = refs[vid]
@@ -229,7 +241,8 @@ def pairs_of(name: str, table: Path, log=print, learned_cache: Path = None):
                        d_truth=d_truth, supports=d_est <= REACH_M, tier="LG" if lg else "fast",
                        fast_inliers=fast, lg_inliers=conf, inliers=v.inliers, again=again.inliers,
                        inlier_ratio=v.inlier_ratio, spread=v.spread, rank=by_id[vid].retrieval_rank,
-                       similarity=by_id[vid].similarity, n_verified=len(verified), confidence=float(row["confidence"]))
+                       similarity=by_id[vid].similarity, n_verified=len(verified), confidence=float(row["confidence"]),
+                       bg_fast=bg_fast, bg_lg=bg_lg)
             if len(again.matches) >= 8:
                 rec.update(repetition(qf, rf, again.matches))
                 rec.update(plausibility(q.item, ref, qf, rf, again.matches))
@@ -250,7 +263,7 @@ def pairs_of(name: str, table: Path, log=print, learned_cache: Path = None):
 
 FEATURES = ("inliers", "fast_inliers", "lg_inliers", "inlier_ratio", "spread", "amb90", "alt_med",
             "self_ref", "self_q", "trans", "homog", "coh", "sampson", "lg_score", "lg_strong",
-            "rank", "similarity", "e_share", "tilt", "t_up", "parallax", "disk_inliers", "disk_spread")
+            "rank", "similarity", "bg_fast", "bg_lg", "e_share", "tilt", "t_up", "parallax", "disk_inliers", "disk_spread")
 
 
 def summary(rows, title):
