@@ -26,6 +26,9 @@ inlier ratio, spread, and repetition measures of the inliers:
   coh         local coherence of the displacement field (``coherence``)
   sampson     median Sampson distance (px) to a fundamental matrix of all inliers
   lg_score    LighterGlue pairs: the median of the matcher's own match scores
+  lg_all      ... over all its matches; bg_lg_score / bg_lg_all: the same for the best
+              band candidate beyond REACH_M of the answer (the query's own score level)
+  bg_fast, bg_lg  the best fast-tier / LighterGlue count among candidates beyond REACH_M
   e_share, tilt, t_up, parallax
               the calibrated relative pose (estimate/relative_pose.py): essential-matrix
               share of the inliers, tilt between the cameras' vertical axes (deg),
@@ -180,6 +183,19 @@ def answers(table: Path):
         return {r["key"]: r for r in csv.DictReader(fh) if r["label"] == "confident"}
 
 
+def lg_scores(inner, qf, rf, inliers: np.ndarray) -> dict:
+    """LighterGlue's match scores: the median over the pair's MAGSAC ``inliers``
+    (lg_score, lg_strong: share above 0.5) and over all its matches (lg_all)."""
+    pairs, sc = inner.confirm_matcher.match(qf, rf, inner.config.matcher_keypoints)
+    out = dict(lg_all=float(np.median(sc)) if len(sc) else 0.0)
+    if len(inliers):
+        kq = np.asarray(qf.keypoints, np.float32)
+        where = {tuple(kq[i]): s for i, s in zip(pairs[:, 0], sc)}
+        ms = np.array([where.get(tuple(p), np.nan) for p in inliers[:, :2]], float)
+        out.update(lg_score=float(np.nanmedian(ms)), lg_strong=float(np.nanmean(ms > 0.5)))
+    return out
+
+
 def feats_any(runner, key):
     return runner.features([key])[key]
 
@@ -221,6 +237,27 @@ def pairs_of(name: str, table: Path, log=print, learned_cache: Path = None):
                       default=0)
         bg_lg = max((conf_table.get(_pair_key(k, feats_any(runner, k), qf), {}).get("inliers", 0) for k in far),
                     default=0)
+        band_far = [k for k in far if _pair_key(k, feats_any(runner, k), qf) in conf_table]
+        bg = {}
+
+        def background():  # LighterGlue's scores on the band's candidates far from the answer (once a query)
+            if not bg:
+                got = []
+                for k in band_far:
+                    rf_k = feats_any(runner, k)
+                    vk = inner.verify_pair(qf, rf_k, inner.config.matcher_keypoints, matcher=inner.confirm_matcher,
+                                           min_inliers=inner.config.matcher_min_inliers)
+                    got.append(lg_scores(inner, qf, rf_k, vk.matches))
+                bg["score"] = max((g.get("lg_score", 0.0) for g in got), default=0.0)
+                bg["all"] = max((g["lg_all"] for g in got), default=0.0)
+            return bg
+
+        def bg_score():
+            return background()["score"]
+
+        def bg_all():
+            return background()["all"]
+
         for vid in verified:
             v, rf = checked.outcomes[vid], feats[vid]
             ref = refs[vid]
@@ -247,11 +284,8 @@ def pairs_of(name: str, table: Path, log=print, learned_cache: Path = None):
                 rec.update(repetition(qf, rf, again.matches))
                 rec.update(plausibility(q.item, ref, qf, rf, again.matches))
                 if lg:  # LighterGlue's own match scores of the inliers
-                    pairs, sc = inner.confirm_matcher.match(qf, rf, inner.config.matcher_keypoints)
-                    kq = np.asarray(qf.keypoints, np.float32)
-                    where = {tuple(kq[i]): s for i, s in zip(pairs[:, 0], sc)}
-                    ms = np.array([where.get(tuple(p), np.nan) for p in again.matches[:, :2]], float)
-                    rec.update(lg_score=float(np.nanmedian(ms)), lg_strong=float(np.nanmean(ms > 0.5)))
+                    rec.update(lg_scores(inner, qf, rf, again.matches))
+                    rec.update(bg_lg_score=bg_score(), bg_lg_all=bg_all())
             if second is not None and (lg or wrong):
                 sq = second.learned_extractor.extract(q.item)
                 sr = second.learned_features([vid])[vid]
@@ -262,7 +296,7 @@ def pairs_of(name: str, table: Path, log=print, learned_cache: Path = None):
 
 
 FEATURES = ("inliers", "fast_inliers", "lg_inliers", "inlier_ratio", "spread", "amb90", "alt_med",
-            "self_ref", "self_q", "trans", "homog", "coh", "sampson", "lg_score", "lg_strong",
+            "self_ref", "self_q", "trans", "homog", "coh", "sampson", "lg_score", "lg_strong", "lg_all", "bg_lg_score", "bg_lg_all",
             "rank", "similarity", "bg_fast", "bg_lg", "e_share", "tilt", "t_up", "parallax", "disk_inliers", "disk_spread")
 
 
