@@ -4,6 +4,7 @@ must not change what is verified.
 * int4 descriptors unpack through the byte-pair table exactly as through the
   component table;
 * LighterGlue's session with sleeping intra-op threads gives the same matches;
+* the fast tier with OpenBLAS on one thread gives the same outcomes;
 * the early stop on "nothing will verify" (VerifyConfig.hopeless_*, off by default)
   stops the fast tier and skips the matcher only when the first candidates hold no
   count near a verification, and does not fire on a real same-place candidate list.
@@ -155,3 +156,44 @@ def test_embedder_preprocess_is_the_same_arithmetic():
     before = (im.astype(np.float32) * (1.0 / 255.0) - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)
     out = preprocess(im, (400, 300), mean, std)
     assert out.flags.c_contiguous and np.array_equal(out, before.transpose(2, 0, 1))
+
+
+@pytest.mark.timeout(300)
+def test_fast_tier_with_openblas_on_one_thread_gives_the_same_outcomes(crossroads):
+    """The fast tier runs its own threads with OpenBLAS on one (blas_threads.py): every
+    pair's inliers and matches as with OpenBLAS's threads, and the count put back."""
+    from geopin.geopin_plugin.engine.verification import blas_threads
+
+    lib = blas_threads.openblas()
+    if lib is None:
+        pytest.skip("numpy does not use OpenBLAS here")
+    _, get_threads = lib
+    before = get_threads()
+    one = Verifier(replace(config_for(DEFAULT_EXTRACTOR), matcher=None, band=0, enough_verified=None, threads=1))
+    refs = dict(enumerate(crossroads["b"] + crossroads["x"] + crossroads["y"]))
+    verified = 0
+    for q in crossroads["a"][::2]:
+        theirs = one.verify(q, refs)  # one Python thread: OpenBLAS's own threads as they are
+        with blas_threads.single_threaded_blas():
+            assert get_threads() == 1
+            ours = one.verify(q, refs)
+        assert get_threads() == before
+        assert all(theirs[r].inliers == ours[r].inliers and np.array_equal(theirs[r].matches, ours[r].matches)
+                   for r in refs)
+        verified += sum(v.verified for v in ours.values())
+    assert verified  # the other capture run of the crossroads verifies: real matches were compared
+
+
+def test_single_threaded_blas_nests_and_restores():
+    from geopin.geopin_plugin.engine.verification import blas_threads
+
+    lib = blas_threads.openblas()
+    if lib is None:
+        pytest.skip("numpy does not use OpenBLAS here")
+    set_threads, get_threads = lib
+    set_threads(2)
+    with blas_threads.single_threaded_blas():
+        with blas_threads.single_threaded_blas():
+            assert get_threads() == 1
+        assert get_threads() == 1  # the outer block still runs
+    assert get_threads() == 2

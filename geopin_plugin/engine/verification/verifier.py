@@ -28,6 +28,7 @@ from typing import Callable, Dict, Optional
 
 import numpy as np
 
+from .blas_threads import single_threaded_blas
 from .geometry import (GRID, RATIO, coverage, displacement, fundamental_inliers, mutual_matches, unique_positions,
                        vertical_extent)
 from ..types import CancelFn, LocalFeatures, ProgressFn, canceled, scaled
@@ -378,8 +379,8 @@ class Verifier:
         out: Dict[int, Verification] = {}
         if threads == 1:
             out.update(run(0) if items else {})
-        else:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
+        else:  # our threads, not OpenBLAS's as well: four spinning threads on two cores (blas_threads.py)
+            with single_threaded_blas(), ThreadPoolExecutor(max_workers=threads) as pool:
                 for part in pool.map(run, range(threads)):
                     out.update(part)
         # in the callers' order
