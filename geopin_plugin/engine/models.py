@@ -45,11 +45,15 @@ def _ort():
     return ort
 
 
-def make_session(path: Path, threads: Optional[int] = None, spinning: bool = True):
+def make_session(path: Path, threads: Optional[int] = None, spinning: bool = False):
     """An onnxruntime CPU session; a corrupt or non-ONNX file raises ModelError.
-    ``spinning`` False: idle intra-op threads sleep instead of spinning, for sessions
-    whose runs overlap with other work (issue 30: LighterGlue's pairs run two at a
-    time, and spinning threads took 1.88 instead of 1.2 s of CPU for five pairs)."""
+    ``spinning`` False (the default): idle intra-op threads sleep instead of spinning.
+    Every GeoPin session's runs overlap with other work (issue 30): LighterGlue's pairs
+    run two at a time (spinning threads took 1.88 instead of 1.2 s of CPU for five
+    pairs), the query's XFeat runs beside the embedder (the two 0.36-0.45 -> 0.25-0.31 s
+    of CPU a query), and a serial build alternates the embedder, XFeat and numpy
+    (XFeat 181-184 -> 124-132 ms of CPU a view). The same outputs: spinning decides how
+    a thread waits, not how the work is split."""
     ort = _ort()
     path = Path(path)
     if not path.is_file():

@@ -115,16 +115,37 @@ def test_early_stop_does_not_fire_on_a_real_same_place_list(crossroads):
 
 @pytest.mark.timeout(300)
 def test_lighterglue_without_spinning_gives_the_same_matches(crossroads):
-    from geopin.geopin_plugin.engine.embed import make_session
+    from geopin.geopin_plugin.engine.models import make_session
     from geopin.geopin_plugin.engine.verification.lightglue import LightGlueMatcher
 
     m = LightGlueMatcher("lighterglue-xfeat")
     assert m.session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning") == "0"
     q, r = crossroads["a"][0], crossroads["b"][0]
     sleeping, _ = m.match(q, r, 1024)
-    m.session = make_session(m.session._model_path)  # spinning, as before issue 30
+    m.session = make_session(m.session._model_path, spinning=True)  # as before issue 30
     spinning, _ = m.match(q, r, 1024)
     assert len(sleeping) >= 8 and np.array_equal(sleeping, spinning)
+
+
+@pytest.mark.timeout(300)
+def test_embedder_and_xfeat_without_spinning_give_the_same_outputs(datasets_dir):
+    """Every session sleeps its idle threads by default now (models.make_session): the
+    embedder's vectors and XFeat's features are those of spinning sessions, bit for bit."""
+    from geopin.geopin_plugin.engine import embed, models
+
+    emb, ext = embed.load_embedder(models.DEFAULT_EMBEDDER), load_extractor(DEFAULT_EXTRACTOR)
+    for session in (emb.session, ext.session):
+        assert session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    views = perspective_views(_rgb(datasets_dir / "amsterdam-panoramas" / "TMX7316010203-000992_pano_0001_000323.jpg"),
+                              [0, 180])
+    sleeping = [(emb.embed([v]), ext.extract(v)) for v in views]
+    emb.session = models.make_session(emb.session._model_path, spinning=True)
+    ext.session = models.make_session(ext.session._model_path, spinning=True)
+    for v, (vector, features) in zip(views, sleeping):
+        again = ext.extract(v)
+        assert np.array_equal(vector, emb.embed([v]))
+        assert len(features.keypoints) > 100 and np.array_equal(features.keypoints, again.keypoints)
+        assert np.array_equal(features.descriptors, again.descriptors)
 
 
 def test_bicubic_sampling_channels_last_gives_the_same_descriptors():
