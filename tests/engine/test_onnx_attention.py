@@ -96,10 +96,7 @@ def test_lighterglue_scores_are_bitwise_the_same_on_real_pairs(datasets_dir):
         views[key] = [ext.extract(v) for v in perspective_views(rgb, [0, 90])]
     pairs = [(views["a"][h], views[o][h]) for o in ("b", "x") for h in (0, 1)]  # same place, other place
     for q, r in pairs:
-        feeds = {"kpts0": LightGlueMatcher.normalize(np.asarray(q.keypoints[:1024], np.float32), q.image_size)[None],
-                 "kpts1": LightGlueMatcher.normalize(np.asarray(r.keypoints[:1024], np.float32), r.image_size)[None],
-                 "desc0": np.asarray(q.descriptors[:1024], np.float32)[None],
-                 "desc1": np.asarray(r.descriptors[:1024], np.float32)[None]}
+        feeds = LightGlueMatcher.feeds(q, r, 1024)
         assert np.array_equal(old.run(None, feeds)[0], new.run(None, feeds)[0])
 
 

@@ -32,15 +32,19 @@ class LightGlueMatcher:
         w, h = float(size[0]), float(size[1])
         return ((kpts - np.array([w / 2, h / 2], np.float32)) / (max(w, h) / 2)).astype(np.float32)
 
-    def scores(self, f0: LocalFeatures, f1: LocalFeatures, max_keypoints: Optional[int] = None) -> np.ndarray:
+    @classmethod
+    def feeds(cls, f0: LocalFeatures, f1: LocalFeatures, max_keypoints: Optional[int] = None) -> dict:
+        """The graph's inputs for a pair: the strongest ``max_keypoints`` a side."""
         k = max_keypoints or max(len(f0.keypoints), len(f1.keypoints))
-        feeds = {
-            "kpts0": self.normalize(np.asarray(f0.keypoints[:k], np.float32), f0.image_size)[None],
-            "kpts1": self.normalize(np.asarray(f1.keypoints[:k], np.float32), f1.image_size)[None],
+        return {
+            "kpts0": cls.normalize(np.asarray(f0.keypoints[:k], np.float32), f0.image_size)[None],
+            "kpts1": cls.normalize(np.asarray(f1.keypoints[:k], np.float32), f1.image_size)[None],
             "desc0": np.asarray(f0.descriptors[:k], np.float32)[None],
             "desc1": np.asarray(f1.descriptors[:k], np.float32)[None],
         }
-        return self.session.run(None, feeds)[0][0]
+
+    def scores(self, f0: LocalFeatures, f1: LocalFeatures, max_keypoints: Optional[int] = None) -> np.ndarray:
+        return self.session.run(None, self.feeds(f0, f1, max_keypoints))[0][0]
 
     def match(self, f0: LocalFeatures, f1: LocalFeatures, max_keypoints: Optional[int] = None):
         if min(len(f0.keypoints), len(f1.keypoints)) < 2:
