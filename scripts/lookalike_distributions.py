@@ -70,6 +70,7 @@ RUNS = {
 }
 ALT_PX = 16.0  # "another" keypoint: farther than this from the matched one (1024 px images)
 REACH_M = 250.0  # posterior.AGREEMENT_REACH_M
+NEAR_M = 30.0  # "the place itself": the verified reference's own panorama and partners within this
 
 
 def _index(kps: np.ndarray, pts: np.ndarray) -> np.ndarray:
@@ -272,6 +273,14 @@ def pairs_of(name: str, table: Path, log=print, learned_cache: Path = None):
             else:
                 again = inner.verify_pair(qf, rf, inner.config.fast_keypoints)
             key = _pair_key(vid, rf, qf)
+            # support from the place itself: the best fast-tier count among the other, unverified
+            # candidates within NEAR_M of this reference (its panorama's other headings, partners)
+            near = [c.view.view_id for c in cands[: pc.verify_top]
+                    if c.view.view_id != vid and c.view.view_id not in verified
+                    and float(geodesic_distance_m(ref.lat, ref.lon, refs[c.view.view_id].lat,
+                                                  refs[c.view.view_id].lon)) <= NEAR_M]
+            near_fast = max((fast_table.get(_pair_key(k, feats_any(runner, k), qf), {}).get("inliers", 0)
+                             for k in near), default=0)
             fast = fast_table.get(key, {}).get("inliers")
             conf = conf_table.get(key, {}).get("inliers")
             rec = dict(protocol=name, query=q.item.label, ref=vid, wrong_answer=wrong, same_place=same,
@@ -279,7 +288,7 @@ def pairs_of(name: str, table: Path, log=print, learned_cache: Path = None):
                        fast_inliers=fast, lg_inliers=conf, inliers=v.inliers, again=again.inliers,
                        inlier_ratio=v.inlier_ratio, spread=v.spread, rank=by_id[vid].retrieval_rank,
                        similarity=by_id[vid].similarity, n_verified=len(verified), confidence=float(row["confidence"]),
-                       bg_fast=bg_fast, bg_lg=bg_lg)
+                       bg_fast=bg_fast, bg_lg=bg_lg, near_fast=near_fast, near_n=len(near))
             if len(again.matches) >= 8:
                 rec.update(repetition(qf, rf, again.matches))
                 rec.update(plausibility(q.item, ref, qf, rf, again.matches))
@@ -297,7 +306,7 @@ def pairs_of(name: str, table: Path, log=print, learned_cache: Path = None):
 
 FEATURES = ("inliers", "fast_inliers", "lg_inliers", "inlier_ratio", "spread", "amb90", "alt_med",
             "self_ref", "self_q", "trans", "homog", "coh", "sampson", "lg_score", "lg_strong", "lg_all", "bg_lg_score", "bg_lg_all",
-            "rank", "similarity", "bg_fast", "bg_lg", "e_share", "tilt", "t_up", "parallax", "disk_inliers", "disk_spread")
+            "rank", "similarity", "bg_fast", "bg_lg", "near_fast", "near_n", "e_share", "tilt", "t_up", "parallax", "disk_inliers", "disk_spread")
 
 
 def summary(rows, title):
