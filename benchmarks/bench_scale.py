@@ -100,6 +100,10 @@ def run_engine(name, recs, embedder, extractor, make_runner, work):
         row["steady_images_per_s"] = round(rate, 3)
         row["steady_views_per_s"] = round(rate * views / len(arrivals), 3)
         row["startup_s"] = round(arrivals[0] - t0 - workers_of(inner) / rate, 2)
+        # where a build's time goes besides the steady state: until the first image's
+        # result, and after the last one (masks, index, closing the store)
+        row["first_result_s"] = round(arrivals[0] - t0, 2)
+        row["after_last_result_s"] = round(t0 + wall - arrivals[-1], 2)
     if not isinstance(inner, runners.SerialRunner):
         # all CPU a view costs (workers' stages + the writer process: hashing, commit,
         # receiving results), and what that allows if the machine's cores were ours alone

@@ -111,3 +111,28 @@ def test_existing_database_gets_its_mask_on_the_next_build(tmp_path, datasets_di
     # a third run learns nothing new and drops nothing more
     again = ingest.build(folder, db_path, PixelEmbedder(), extractor, coordinates=coords)
     assert again.masks.learned == [] and again.masks.keypoints_dropped == 0
+
+
+def test_views_cut_on_threads_give_the_masks_cut_in_order(tmp_path, datasets_dir, extractor, monkeypatch):
+    """The mask pass cuts its views again on READ_THREADS threads (issue 30: a build's
+    last 10 s went to decoding them one by one): the same mask as on one thread; a
+    source moved away leaves its view out with a warning and the rest is learned."""
+    folder, coords = _folder(tmp_path, datasets_dir, stamped=True)
+    ingest.build(folder, tmp_path / "stamped.gpkg", PixelEmbedder(), extractor, coordinates=coords)
+    db = ReferenceDatabase.open(tmp_path / "stamped.gpkg")
+    try:
+        store = db.store
+        groups = mask_build.assign_groups(store.view_rows_for_masks(), {})
+        one, two = mask_build._learn(store, groups, threads=1), mask_build._learn(store, groups, threads=2)
+        (g, mask), = two.items()
+        assert mask.cells.any() and mask.images == FRAMES
+        assert one.keys() == two.keys() and np.array_equal(one[g].cells, mask.cells)
+        warned = []
+        monkeypatch.setattr(store, "warn", warned.append)
+        moved = next(folder.glob("*.jpg"))
+        moved.rename(tmp_path / moved.name)
+        again = mask_build._learn(store, groups, threads=2)
+        assert len(warned) == 1 and "cannot be read" in warned[0]
+        assert again[g].images == FRAMES - 1 and again[g].cells.any()
+    finally:
+        db.close()

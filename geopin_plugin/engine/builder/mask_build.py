@@ -18,7 +18,9 @@ by its mask (``filtered_upto``: the highest view id filtered).
 from __future__ import annotations
 
 import os
+import threading
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, List, Optional
@@ -26,7 +28,12 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from ..database import overlay_masks
+from ..database.views import cut_view
 from ..types import CancelFn, ProgressFn
+
+# threads that cut the sampled views again (JPEG decode + remap release the GIL): 17
+# panoramas' 8 masks 10.0-10.4 -> 6.8-7.2 s wall, the same masks (docs/scale.md)
+READ_THREADS = 2
 
 
 @dataclass
@@ -136,20 +143,46 @@ def learn_and_apply(store, extractor_id: Optional[str], progress: Optional[Progr
     return report
 
 
-def _learn(store, groups: Dict[str, List[int]], is_canceled=None) -> dict:
+def _learn(store, groups: Dict[str, List[int]], is_canceled=None, threads: int = READ_THREADS) -> dict:
     """{group: OverlayMask} from each group's views (at most MAX_GROUP_IMAGES, evenly
-    spread), read in view-id order: a panorama's views are read together, so each
-    source is decoded once for all its groups."""
+    spread), in view-id order. The views are cut again from their sources on
+    ``threads`` threads, one source image a task (decoded once for all its views)."""
     chosen = {vid: g for g, vids in groups.items()
               for vid in overlay_masks._spread(sorted(vids), overlay_masks.MAX_GROUP_IMAGES)}
+    cuts = store.view_cuts(sorted(chosen)) if chosen else {}
+    by_source = defaultdict(list)
+    for vid in sorted(chosen):
+        by_source[cuts[vid][1] if vid in cuts else vid].append(vid)
+    local = threading.local()
+
+    def read(vids):  # the grey cells of one source's views; a view that cannot be read is left out
+        if not hasattr(local, "views"):
+            local.views = store.source_views()  # keeps the last source decoded: one a thread
+        out = {}
+        for vid in vids:
+            if is_canceled is not None and is_canceled():
+                break
+            try:
+                out[vid] = overlay_masks.grey_cells(
+                    cut_view(vid, cuts[vid], local.views, store.view_files, store.path.name))
+            except Exception as exc:  # a source moved away: that view does not count
+                out[vid] = exc
+        return out
+
+    got = {}
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:  # decoding and remapping release the GIL
+        for part in pool.map(read, by_source.values()):
+            got.update(part)
+    if is_canceled is not None and is_canceled():
+        return {}
     cells = defaultdict(list)
     for vid in sorted(chosen):
-        if is_canceled is not None and is_canceled():
-            return {}
-        try:
-            cells[chosen[vid]].append(overlay_masks.grey_cells(store.load_view_image(vid)))
-        except Exception as exc:  # a source moved away: that view does not count
-            store.warn(f"overlay mask of {chosen[vid]}: view {vid} cannot be read ({exc})")
+        if vid not in cuts:
+            store.warn(f"overlay mask of {chosen[vid]}: view {vid} cannot be read (unknown view id)")
+        elif isinstance(got.get(vid), Exception):
+            store.warn(f"overlay mask of {chosen[vid]}: view {vid} cannot be read ({got[vid]})")
+        elif vid in got:
+            cells[chosen[vid]].append(got[vid])
     out = {}
     for g, grey in cells.items():
         if len({c.shape for c in grey}) != 1:  # views of one cut are one size; anything else is not one rig

@@ -75,3 +75,17 @@ class SourceViews:
             self._prepared[key] = panorama._prepare(rgb, fov, panorama.VIEW_SIZE[0])
         return panorama.perspective_view(self._prepared[key], float(rel_heading), fov,
                                          min_elevation_deg=panorama.DEFAULT_MIN_ELEVATION_DEG, _prepared=True)
+
+
+def cut_view(view_id, cut, source_views: SourceViews, view_files, database_name: str, exact: bool = True) -> np.ndarray:
+    """A stored view's pixels from its row (``store.view_cuts``): its JPEG copy in the
+    database's folder, or cut again from its source by ``source_views``. Uses no
+    database connection, so several threads can cut views (one SourceViews each)."""
+    stored, source, content_hash, rel_heading, fov = cut
+    if not stored:
+        return source_views.view(source, content_hash, rel_heading, fov, exact)
+    path = view_files.resolve(stored)
+    if not path:
+        raise images.ImageError(f"the stored image path of view {view_id} points outside the folder of "
+                                f"{database_name}; the database is damaged or crafted: rebuild it")
+    return images.load_image(path)

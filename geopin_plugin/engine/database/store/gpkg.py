@@ -346,25 +346,34 @@ class GeoPackageStore:
         """The view's pixels: its stored JPEG copy, or (a database built without
         copies: an empty view_image) cut again from its source image
         (views.SourceViews; ``exact`` False: quicker, for a picture to show)."""
-        from ...images import ImageError, load_image
-
-        row = self._con.execute(f"SELECT view_image, image_path, content_hash, rel_heading, fov FROM {LAYER} "
-                                "WHERE fid = ?", (int(view_id),)).fetchone()
-        if row is None:
+        cut = self.view_cuts([view_id]).get(int(view_id))
+        if cut is None:
             raise KeyError(f"unknown view ids: [{view_id}]")
-        stored, source, content_hash, rel_heading, fov = row
-        if not stored:
-            if self._source_views is None:
-                from ..source_files import recorded_roots
-                from ..views import SourceViews
+        if self._source_views is None:
+            self._source_views = self.source_views()
+        from ..views import cut_view
 
-                self._source_views = SourceViews(roots=recorded_roots(self.meta))
-            return self._source_views.view(source, content_hash, rel_heading, fov, exact)
-        path = self.view_files.resolve(stored)
-        if not path:
-            raise ImageError(f"the stored image path of view {view_id} points outside the folder of {self.path.name}"
-                             "; the database is damaged or crafted: rebuild it")
-        return load_image(path)
+        return cut_view(view_id, cut, self._source_views, self.view_files, self.path.name, exact)
+
+    def view_cuts(self, view_ids) -> Dict[int, tuple]:
+        """{view id: (stored copy, source path, content hash, rel heading, fov)}: what
+        ``cut_view`` needs, read here so the pixels can be cut on other threads
+        (this connection stays on its own)."""
+        out = {}
+        for part in _chunks([int(v) for v in view_ids]):
+            for vid, *cut in self._con.execute(
+                    f"SELECT fid, view_image, image_path, content_hash, rel_heading, fov FROM {LAYER} "
+                    f"WHERE fid IN ({_marks(part)})", part):
+                out[int(vid)] = tuple(cut)
+        return out
+
+    def source_views(self):
+        """A views.SourceViews over the folders this database's builds recorded (one a
+        thread: it keeps the last source decoded)."""
+        from ..source_files import recorded_roots
+        from ..views import SourceViews
+
+        return SourceViews(roots=recorded_roots(self.meta))
 
     def _vector(self, view_id, blob, dim):
         if not isinstance(blob, bytes) or len(blob) != 4 * dim:
