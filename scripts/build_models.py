@@ -386,10 +386,14 @@ def export_embedder(preset: M.ModelPreset, out: Path) -> None:
     os.replace(tmp, out)
 
 
-def write_card(path: Path, preset: M.ModelPreset) -> None:
+def write_card(path: Path, preset: M.ModelPreset, rewrite=None) -> None:
+    """The model card into the file's metadata_props, after ``rewrite(model)`` (a
+    graph rewrite that keeps the outputs) where given: one load and one save."""
     import onnx
 
     model = onnx.load(str(path))
+    if rewrite is not None:
+        model = rewrite(model)
     del model.metadata_props[:]
     for k, v in preset.card().items():
         entry = model.metadata_props.add()
@@ -451,12 +455,10 @@ def export_lightglue(preset: M.ModelPreset, out: Path) -> None:
             optimize=True, external_data=False, verbose=False,
         )
     prog.save(str(tmp))
-    import onnx
     from onnx_attention import attention_as_matmul
 
-    model, replaced = attention_as_matmul(onnx.load(str(tmp)))  # the same scores, bitwise, faster
-    onnx.save(model, str(tmp))
-    write_card(tmp, preset)
+    # the same scores, bitwise, faster (scripts/onnx_attention.py)
+    write_card(tmp, preset, rewrite=lambda model: attention_as_matmul(model)[0])
     os.replace(tmp, out)
 
 

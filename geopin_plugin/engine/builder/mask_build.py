@@ -29,7 +29,7 @@ import numpy as np
 
 from ..database import overlay_masks
 from ..database.views import cut_view
-from ..types import CancelFn, ProgressFn
+from ..types import CancelFn, ProgressFn, canceled
 
 # threads that cut the sampled views again (JPEG decode + remap release the GIL): 17
 # panoramas' 8 masks 10.0-10.4 -> 6.8-7.2 s wall, the same masks (docs/scale.md)
@@ -126,7 +126,7 @@ def learn_and_apply(store, extractor_id: Optional[str], progress: Optional[Progr
         progress("masks", 0.0, f"learning overlay masks of {len(learn)} capture groups")
     learned = _learn(store, {g: groups[g] for g in learn}, is_canceled)
     for g, vids in sorted(groups.items()):
-        if is_canceled is not None and is_canceled():
+        if canceled(is_canceled):
             break
         mask, upto = stored.get(g, (None, 0))
         if g in learned:
@@ -151,8 +151,8 @@ def _learn(store, groups: Dict[str, List[int]], is_canceled=None, threads: int =
               for vid in overlay_masks._spread(sorted(vids), overlay_masks.MAX_GROUP_IMAGES)}
     cuts = store.view_cuts(sorted(chosen)) if chosen else {}
     by_source = defaultdict(list)
-    for vid in sorted(chosen):
-        by_source[cuts[vid][1] if vid in cuts else vid].append(vid)
+    for vid in sorted(cuts):
+        by_source[cuts[vid][1]].append(vid)
     local = threading.local()
 
     def read(vids):  # the grey cells of one source's views; a view that cannot be read is left out
@@ -160,7 +160,7 @@ def _learn(store, groups: Dict[str, List[int]], is_canceled=None, threads: int =
             local.views = store.source_views()  # keeps the last source decoded: one a thread
         out = {}
         for vid in vids:
-            if is_canceled is not None and is_canceled():
+            if canceled(is_canceled):
                 break
             try:
                 out[vid] = overlay_masks.grey_cells(
@@ -173,7 +173,7 @@ def _learn(store, groups: Dict[str, List[int]], is_canceled=None, threads: int =
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:  # decoding and remapping release the GIL
         for part in pool.map(read, by_source.values()):
             got.update(part)
-    if is_canceled is not None and is_canceled():
+    if canceled(is_canceled):
         return {}
     cells = defaultdict(list)
     for vid in sorted(chosen):
