@@ -205,16 +205,80 @@ def test_fast_tier_with_openblas_on_one_thread_gives_the_same_outcomes(crossroad
     assert verified  # the other capture run of the crossroads verifies: real matches were compared
 
 
-def test_single_threaded_blas_nests_and_restores():
+class _FakeBlas:
+    """A thread count as OpenBLAS keeps one, with every change recorded."""
+
+    def __init__(self, count):
+        self.count, self.calls = count, []
+
+    def set(self, n):
+        self.calls.append(n)
+        self.count = n
+
+    def get(self):
+        return self.count
+
+
+@pytest.fixture
+def fake_blas(monkeypatch):
+    """blas_threads driving a fake library: the nesting and restoring logic is tested
+    on its own, without the process-wide OpenBLAS count that anything else in the
+    process may set (a CI run once read 1 where this test had set 2)."""
     from geopin.geopin_plugin.engine.verification import blas_threads
 
-    lib = blas_threads.openblas()
-    if lib is None:
-        pytest.skip("numpy does not use OpenBLAS here")
-    set_threads, get_threads = lib
-    set_threads(2)
+    blas = _FakeBlas(2)
+    monkeypatch.setattr(blas_threads, "_found", (blas.set, blas.get))
+    monkeypatch.setattr(blas_threads, "_searched", True)
+    assert blas_threads._depth == 0
+    return blas_threads, blas
+
+
+def test_single_threaded_blas_nests_and_restores(fake_blas):
+    blas_threads, blas = fake_blas
     with blas_threads.single_threaded_blas():
         with blas_threads.single_threaded_blas():
-            assert get_threads() == 1
-        assert get_threads() == 1  # the outer block still runs
-    assert get_threads() == 2
+            assert blas.count == 1
+        assert blas.count == 1  # the outer block still runs
+    assert blas.count == 2 and blas.calls == [1, 2]  # set once, put back once
+    with pytest.raises(RuntimeError):
+        with blas_threads.single_threaded_blas():
+            raise RuntimeError("a pair failed")
+    assert blas.count == 2 and blas_threads._depth == 0
+    blas.count, blas.calls = 1, []  # already on one thread: nothing to set or put back
+    with blas_threads.single_threaded_blas():
+        pass
+    assert blas.count == 1 and blas.calls == []
+
+
+def test_single_threaded_blas_overlapping_threads_restore_once_after_the_last(fake_blas):
+    """Two locates' fast tiers overlapping (a batch and the dock): the count stays 1
+    until the last one leaves, whichever entered first."""
+    import threading
+
+    blas_threads, blas = fake_blas
+    entered, leave_first = threading.Event(), threading.Event()
+    seen = []
+
+    def first():
+        with blas_threads.single_threaded_blas():
+            entered.set()
+            leave_first.wait(10)
+
+    t = threading.Thread(target=first)
+    t.start()
+    assert entered.wait(10)
+    with blas_threads.single_threaded_blas():
+        leave_first.set()
+        t.join(10)
+        seen.append(blas.count)  # the first block has left, this one still runs
+    assert not t.is_alive()
+    assert seen == [1] and blas.count == 2 and blas.calls == [1, 2]
+
+
+def test_single_threaded_blas_without_openblas_changes_nothing(monkeypatch):
+    from geopin.geopin_plugin.engine.verification import blas_threads
+
+    monkeypatch.setattr(blas_threads, "_found", None)
+    monkeypatch.setattr(blas_threads, "_searched", True)
+    with blas_threads.single_threaded_blas():
+        assert blas_threads._depth == 0
