@@ -11,17 +11,22 @@ one thread, the same outcomes (each product element is one thread's dot product
 either way; tests/engine/test_query_speed.py).
 
 The thread count is process-wide, so it is set for the fast tier only and put back
-after. The library is found among the shared objects the process has loaded
+after. The libraries are found among the shared objects the process has loaded
 (Linux ``/proc/self/maps``: Debian's libblas.so.3 alternative, numpy wheels'
-bundled libopenblas / scipy_openblas); where none is found (another BLAS, another
-OS) nothing changes.
+bundled libopenblas / scipy_openblas). Every OpenBLAS found is set, not the first
+by path: wheels bundle private copies (opencv-python-headless carries an OpenBLAS
+0.3.3 whose count is always 1), and which one sorts first depends on where the
+plugin's packages are installed: under a path before /usr (/home, /tmp) the old
+first-by-path rule set OpenCV's copy and left numpy's on its own threads (a CI run
+read that copy's constant 1; tests/engine/test_query_speed.py puts it first). Where
+none is found (another BLAS, another OS) nothing changes.
 """
 from __future__ import annotations
 
 import ctypes
 import threading
 from contextlib import contextmanager
-from typing import Optional, Tuple
+from typing import Callable, List, Tuple
 
 # (setter, getter) pairs as OpenBLAS builds export them
 _SYMBOLS = (
@@ -30,10 +35,11 @@ _SYMBOLS = (
     ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
     ("scipy_openblas_set_num_threads", "scipy_openblas_get_num_threads"),
 )
+Library = Tuple[Callable[[int], None], Callable[[], int]]
 _lock = threading.Lock()
 _depth = 0
-_saved = 0
-_found: Optional[Tuple[object, object]] = None
+_saved: List[Tuple[Library, int]] = []
+_found: List[Library] = []
 _searched = False
 
 
@@ -46,45 +52,53 @@ def _loaded_libraries():
     return sorted(p for p in paths if p.startswith("/"))
 
 
-def openblas() -> Optional[Tuple[object, object]]:
-    """(set_num_threads, get_num_threads) of the OpenBLAS this process uses, or None."""
+def _controls(path: str):
+    """(set_num_threads, get_num_threads) the library at path exports, or None."""
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError:
+        return None
+    for setter, getter in _SYMBOLS:
+        if hasattr(lib, setter) and hasattr(lib, getter):
+            set_, get = getattr(lib, setter), getattr(lib, getter)
+            set_.argtypes, set_.restype, get.restype = [ctypes.c_int], None, ctypes.c_int
+            return set_, get
+    return None
+
+
+def openblas_libraries() -> List[Library]:
+    """(set_num_threads, get_num_threads) of every OpenBLAS this process has loaded."""
     global _found, _searched
     if not _searched:
         _searched = True
-        for path in _loaded_libraries():
-            try:
-                lib = ctypes.CDLL(path)
-            except OSError:
-                continue
-            for setter, getter in _SYMBOLS:
-                if hasattr(lib, setter) and hasattr(lib, getter):
-                    set_, get = getattr(lib, setter), getattr(lib, getter)
-                    set_.argtypes, set_.restype, get.restype = [ctypes.c_int], None, ctypes.c_int
-                    _found = (set_, get)
-                    return _found
+        _found = [c for c in map(_controls, _loaded_libraries()) if c is not None]
     return _found
 
 
 @contextmanager
 def single_threaded_blas():
     """OpenBLAS on one thread inside the block (nested and concurrent blocks share
-    one setting: the first entry saves the count, the last exit restores it)."""
+    one setting: the first entry saves each library's count, the last exit puts
+    back the ones it changed)."""
     global _depth, _saved
-    lib = openblas()
-    if lib is None:
+    libs = openblas_libraries()
+    if not libs:
         yield
         return
-    set_threads, get_threads = lib
     with _lock:
         if _depth == 0:
-            _saved = int(get_threads())
-            if _saved != 1:
-                set_threads(1)
+            _saved = [(lib, int(lib[1]())) for lib in libs]
+            for (set_threads, _), count in _saved:
+                if count != 1:
+                    set_threads(1)
         _depth += 1
     try:
         yield
     finally:
         with _lock:
             _depth -= 1
-            if _depth == 0 and _saved != 1:
-                set_threads(_saved)
+            if _depth == 0:
+                for (set_threads, _), count in reversed(_saved):
+                    if count != 1:
+                        set_threads(count)
+                _saved = []
