@@ -24,9 +24,8 @@ def main(argv=None):
         sys.exit(__doc__)
     rule = argv.pop(0)
     paths = sorted(blas_threads._loaded_libraries(), reverse=True)
-    found = [c for c in map(blas_threads._controls, paths) if c is not None]
+    found = blas_threads.libraries_at(paths)
     blas_threads._found = found[:1] if rule == "first" else found
-    blas_threads._searched = True
     print(f"{rule}: {len(blas_threads._found)} of {len(found)} OpenBLAS libraries set; first by path "
           f"{Path(paths[0]).name if paths else 'none'}")
     profile_query.main(argv or ["--queries", "8"])

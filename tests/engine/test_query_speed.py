@@ -219,11 +219,10 @@ def test_every_loaded_openblas_is_set_whatever_sorts_first(monkeypatch):
     if len(paths) < 2:
         pytest.skip("fewer than two BLAS libraries loaded here")
     monkeypatch.setattr(blas_threads, "_loaded_libraries", lambda: sorted(paths, reverse=True))
-    monkeypatch.setattr(blas_threads, "_found", [])
-    monkeypatch.setattr(blas_threads, "_searched", False)
+    monkeypatch.setattr(blas_threads, "_found", None)
     a = np.ones((64, 64), np.float32)
     _ = a @ a  # numpy's BLAS is loaded and initialised
-    every = [c for c in map(blas_threads._controls, paths) if c is not None]  # read apart from the module's list
+    every = blas_threads.libraries_at(paths)  # read apart from the module's list
     before = [get() for _, get in every]
     if max(before, default=1) <= 1:
         pytest.skip("no OpenBLAS with more than one thread in this process")
@@ -255,7 +254,6 @@ def fake_blas(monkeypatch):
 
     blas, fixed = _FakeBlas(2), _FakeBlas(1)
     monkeypatch.setattr(blas_threads, "_found", [(fixed.set, fixed.get), (blas.set, blas.get)])
-    monkeypatch.setattr(blas_threads, "_searched", True)
     assert blas_threads._depth == 0
     return blas_threads, blas, fixed
 
@@ -303,6 +301,5 @@ def test_single_threaded_blas_without_openblas_changes_nothing(monkeypatch):
     from geopin.geopin_plugin.engine.verification import blas_threads
 
     monkeypatch.setattr(blas_threads, "_found", [])
-    monkeypatch.setattr(blas_threads, "_searched", True)
     with blas_threads.single_threaded_blas():
         assert blas_threads._depth == 0

@@ -26,7 +26,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from contextlib import contextmanager
-from typing import Callable, List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 # (setter, getter) pairs as OpenBLAS builds export them
 _SYMBOLS = (
@@ -39,8 +39,7 @@ Library = Tuple[Callable[[int], None], Callable[[], int]]
 _lock = threading.Lock()
 _depth = 0
 _saved: List[Tuple[Library, int]] = []
-_found: List[Library] = []
-_searched = False
+_found: Optional[List[Library]] = None  # searched once, on first use
 
 
 def _loaded_libraries():
@@ -66,12 +65,16 @@ def _controls(path: str):
     return None
 
 
+def libraries_at(paths) -> List[Library]:
+    """The controls of each OpenBLAS among ``paths``, in their order."""
+    return [c for c in map(_controls, paths) if c is not None]
+
+
 def openblas_libraries() -> List[Library]:
     """(set_num_threads, get_num_threads) of every OpenBLAS this process has loaded."""
-    global _found, _searched
-    if not _searched:
-        _searched = True
-        _found = [c for c in map(_controls, _loaded_libraries()) if c is not None]
+    global _found
+    if _found is None:
+        _found = libraries_at(_loaded_libraries())
     return _found
 
 
